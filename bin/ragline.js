@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Entry point of the `ragline` command: runs the TypeScript CLI through tsx.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
+const r = spawnSync(process.execPath, [tsx, join(root, "cli", "main.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
+process.exit(r.status ?? 1);

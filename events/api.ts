@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+// HTTP API requests and responses.
+
+export const queryFiltersSchema = z.object({
+  keyPrefix: z.string().min(1).optional(),
+  department: z.string().min(1).optional(),
+  tags: z.array(z.string().min(1)).optional(),
+  dateFrom: z.string().min(1).optional(),
+  dateTo: z.string().min(1).optional(),
+}).strict();
+
+export const submitQuerySchema = z.object({
+  question: z.string().trim().min(1, "question must not be empty").max(4000),
+  filters: queryFiltersSchema.optional(),
+  topK: z.number().int().min(1).max(50).optional(),
+}).strict();
+
+export type SubmitQueryRequest = z.infer<typeof submitQuerySchema>;
+
+export const documentKeySchema = z.string().min(1).max(1024).refine((k) => !k.split("/").some((p) => p === ".." || p === "." || p === ""), "must be a path without empty, '.' or '..' segments");
+
+export const eventsQuerySchema = z.object({ after: z.coerce.number().int().min(0).default(0) });
+
+export const listDocumentsQuerySchema = z.object({
+  prefix: z.string().optional(),
+  status: z.enum(["pending", "processing", "indexed", "failed", "duplicate"]).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  after: z.string().optional(),
+});
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}

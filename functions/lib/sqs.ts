@@ -1,0 +1,24 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import type { Context as LambdaContext, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { z } from "zod";
+import { logger } from "../../shared/observability/logger";
+import { getContext, type Context } from "../../shared/runtime/context";
+
+/**
+ * An SQS-triggered handler: each record's body is validated with `schema` and handled on its own;
+ * failed records are reported in `batchItemFailures` so only they are retried (and dead-lettered).
+ */
+export function sqsHandler<S extends z.ZodType>(schema: S, handleRecord: (ctx: Context, body: z.infer<S>, record: SQSRecord) => Promise<unknown>) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const recordHandler = async (record: SQSRecord) => {
+    const body = schema.parse(JSON.parse(record.body));
+    const result = await handleRecord(getContext(), body, record);
+    logger.debug("record handled", { messageId: record.messageId, result: result as never });
+  };
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(injectLambdaContext(logger))
+    .handler((event: SQSEvent, context: LambdaContext) =>
+      processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false }));
+}

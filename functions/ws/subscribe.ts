@@ -1,0 +1,11 @@
+import { subscribeFrameSchema } from "../../events/ws";
+import { subscribeToJob } from "../../shared/query/subscribe";
+import { parseInput } from "../lib/http";
+import { wsHandler } from "../lib/ws";
+
+export const handler = wsHandler(async (ctx, event) => {
+  let frame: unknown;
+  try { frame = JSON.parse(event.body ?? ""); } catch { throw new Error("frame is not valid JSON"); }
+  const { jobId, afterSeq } = parseInput(subscribeFrameSchema, frame, "frame");
+  await subscribeToJob(ctx, event.requestContext.connectionId, jobId, afterSeq);
+});

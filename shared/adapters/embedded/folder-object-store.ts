@@ -1,0 +1,119 @@
+import { createHash, randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import type { ObjectInfo, ObjectStore } from "../../ports/object-store";
+
+// The bucket is a folder. Keys are paths inside it ("/"-separated). Writes go to a temp file in the
+// data dir and are renamed into place, so readers never see half a file. User metadata lives in a
+// sidecar `<key>.meta.json` (department, date, tags, acl), which is not an object itself.
+
+export const SIDECAR_SUFFIX = ".meta.json";
+const TMP_PREFIX = ".ragline-tmp-";
+
+export class FolderObjectStore implements ObjectStore {
+  readonly name = "folder";
+  private readonly tmpDir: string;
+  /** Called after put/delete through this API, so the watcher need not wait for its next scan. */
+  onChange?: () => void;
+
+  constructor(readonly root: string, tmpDir?: string) {
+    mkdirSync(root, { recursive: true });
+    this.tmpDir = tmpDir ?? join(dirname(root), "tmp");
+    mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  pathOf(key: string): string {
+    const clean = key.replace(/^\/+/, "");
+    if (!clean || clean.split("/").some((p) => p === ".." || p === "." || p === "")) throw new Error(`invalid object key: ${key}`);
+    return join(this.root, ...clean.split("/"));
+  }
+
+  async get(key: string) {
+    const info = await this.head(key);
+    if (!info) return undefined;
+    try {
+      return { body: await readFile(this.pathOf(key)), info };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw e;
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const s = await stat(this.pathOf(key));
+      if (!s.isFile()) return undefined;
+      return { key, size: s.size, lastModified: s.mtime.toISOString(), etag: `${s.size}-${s.mtimeMs}`, metadata: await this.sidecar(key) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw e;
+    }
+  }
+
+  private async sidecar(key: string): Promise<Record<string, string> | undefined> {
+    try {
+      const raw = JSON.parse(await readFile(this.pathOf(key) + SIDECAR_SUFFIX, "utf8"));
+      return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    } catch {
+      return undefined;
+    }
+  }
+
+  async put(key: string, body: Buffer, opts: { contentType?: string; metadata?: Record<string, string> } = {}): Promise<ObjectInfo> {
+    const target = this.pathOf(key);
+    await mkdir(dirname(target), { recursive: true });
+    if (opts.metadata && Object.keys(opts.metadata).length) await this.atomicWrite(target + SIDECAR_SUFFIX, Buffer.from(JSON.stringify(opts.metadata)));
+    await this.atomicWrite(target, body);
+    this.onChange?.();
+    return (await this.head(key))!;
+  }
+
+  private async atomicWrite(target: string, body: Buffer) {
+    const tmp = join(this.tmpDir, TMP_PREFIX + randomUUID());
+    await writeFile(tmp, body);
+    await rename(tmp, target);
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+    await rm(this.pathOf(key) + SIDECAR_SUFFIX, { force: true });
+    this.onChange?.();
+  }
+
+  async *list(prefix = ""): AsyncIterable<ObjectInfo> {
+    for (const key of await this.keys()) {
+      if (!key.startsWith(prefix)) continue;
+      const info = await this.head(key);
+      if (info) yield info;
+    }
+  }
+
+  /** Every object key in the bucket, sorted; hidden files and sidecars are not objects. */
+  async keys(): Promise<string[]> {
+    const out: string[] = [];
+    const walk = async (dir: string) => {
+      let entries;
+      try { entries = await readdir(dir, { withFileTypes: true }); } catch { return; }
+      for (const e of entries) {
+        if (e.name.startsWith(".")) continue;
+        const p = join(dir, e.name);
+        if (e.isDirectory()) await walk(p);
+        else if (e.isFile() && !e.name.endsWith(SIDECAR_SUFFIX)) out.push(relative(this.root, p).split(sep).join("/"));
+      }
+    };
+    await walk(this.root);
+    return out.sort();
+  }
+
+  /** Stat of a key and its sidecar, as one change marker. */
+  async fingerprint(key: string): Promise<string | undefined> {
+    try {
+      const s = await stat(this.pathOf(key));
+      const side = await stat(this.pathOf(key) + SIDECAR_SUFFIX).catch(() => undefined);
+      return createHash("sha1").update(`${s.size}:${s.mtimeMs}:${side ? side.mtimeMs : ""}`).digest("hex").slice(0, 16);
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import type { DocumentRecord } from "../../domain/document";
+import type { DocumentCatalog } from "../../ports/document-catalog";
+import { nowIso } from "../../util/time";
+import { openSqlite, type Db } from "./sqlite";
+
+// Per-document ingestion state in SQLite: the record as JSON, with the fields we query by as columns.
+
+export class SqliteDocumentCatalog implements DocumentCatalog {
+  readonly name = "sqlite-document-catalog";
+  private readonly db: Db;
+
+  constructor(path: string) {
+    this.db = openSqlite(path);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS documents (
+        key TEXT PRIMARY KEY, status TEXT NOT NULL, content_hash TEXT, version TEXT, record TEXT NOT NULL, updated_at TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);
+      CREATE INDEX IF NOT EXISTS documents_status ON documents(status);`);
+  }
+
+  async get(key: string): Promise<DocumentRecord | undefined> {
+    const row = this.db.prepare("SELECT record FROM documents WHERE key = ?").get(key) as { record: string } | undefined;
+    return row && JSON.parse(row.record);
+  }
+
+  async put(key: string, patch: Partial<DocumentRecord> & { status: DocumentRecord["status"] }): Promise<DocumentRecord> {
+    return this.db.transaction(() => this.write(key, patch)).immediate();
+  }
+
+  async putIfVersion(key: string, version: string, patch: Partial<DocumentRecord>): Promise<DocumentRecord | undefined> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare("SELECT version FROM documents WHERE key = ?").get(key) as { version: string | null } | undefined;
+      return row?.version === version ? this.write(key, patch) : undefined;
+    }).immediate();
+  }
+
+  private write(key: string, patch: Partial<DocumentRecord>): DocumentRecord {
+    const row = this.db.prepare("SELECT record FROM documents WHERE key = ?").get(key) as { record: string } | undefined;
+    const prev: Partial<DocumentRecord> = row ? JSON.parse(row.record) : {};
+    const rec = { ...prev, ...patch, key, updatedAt: nowIso() } as DocumentRecord;
+    for (const k of Object.keys(rec) as (keyof DocumentRecord)[]) if (rec[k] === undefined) delete rec[k];
+    this.db
+      .prepare(`INSERT INTO documents (key, status, content_hash, version, record, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET status = excluded.status, content_hash = excluded.content_hash,
+                version = excluded.version, record = excluded.record, updated_at = excluded.updated_at`)
+      .run(key, rec.status, rec.contentHash ?? null, rec.version ?? null, JSON.stringify(rec), rec.updatedAt);
+    return rec;
+  }
+
+  async delete(key: string): Promise<void> {
+    this.db.prepare("DELETE FROM documents WHERE key = ?").run(key);
+  }
+
+  async list(opts: { prefix?: string; status?: DocumentRecord["status"]; limit?: number; after?: string } = {}): Promise<DocumentRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (opts.prefix) { where.push("substr(key, 1, ?) = ?"); args.push(opts.prefix.length, opts.prefix); }
+    if (opts.status) { where.push("status = ?"); args.push(opts.status); }
+    if (opts.after) { where.push("key > ?"); args.push(opts.after); }
+    const sql = `SELECT record FROM documents ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY key LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, opts.limit ?? 1000) as { record: string }[]).map((r) => JSON.parse(r.record));
+  }
+
+  async findByHash(contentHash: string): Promise<DocumentRecord | undefined> {
+    const row = this.db.prepare("SELECT record FROM documents WHERE content_hash = ? AND status = 'indexed' LIMIT 1").get(contentHash) as { record: string } | undefined;
+    return row && JSON.parse(row.record);
+  }
+
+  async counts(): Promise<Record<string, number>> {
+    const rows = this.db.prepare("SELECT status, COUNT(*) AS n FROM documents GROUP BY status").all() as { status: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  close() { this.db.close(); }
+}

@@ -1,0 +1,96 @@
+import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult } from "../../domain/job";
+import { JOB_TRANSITIONS } from "../../domain/job";
+import type { JobStore } from "../../ports/job-store";
+import { nowIso } from "../../util/time";
+import { openSqlite, type Db } from "./sqlite";
+
+// Job state with guarded transitions and an append-only, gap-free event log, in SQLite.
+
+interface JobRow { id: string; status: JobStatus; request: string; result: string | null; error: string | null; checkpoints: string; attempts: number; created_at: string; updated_at: string }
+
+export class SqliteJobStore implements JobStore {
+  readonly name = "sqlite-job-store";
+  private readonly db: Db;
+
+  constructor(path: string) {
+    this.db = openSqlite(path);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS jobs (
+        id TEXT PRIMARY KEY, status TEXT NOT NULL, request TEXT NOT NULL, result TEXT, error TEXT,
+        checkpoints TEXT NOT NULL DEFAULT '{}', attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS job_events (
+        job_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, at TEXT NOT NULL,
+        PRIMARY KEY (job_id, seq)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS subscriptions (
+        connection_id TEXT NOT NULL, job_id TEXT NOT NULL, PRIMARY KEY (connection_id, job_id)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS subscriptions_job ON subscriptions(job_id);`);
+  }
+
+  async create(id: string, request: QueryRequest): Promise<Job> {
+    const now = nowIso();
+    this.db.prepare("INSERT INTO jobs (id, status, request, created_at, updated_at) VALUES (?, 'pending', ?, ?, ?)").run(id, JSON.stringify(request), now, now);
+    return (await this.get(id))!;
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    const row = this.db.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as JobRow | undefined;
+    return row && toJob(row);
+  }
+
+  async transition(id: string, from: readonly JobStatus[], to: JobStatus, patch: { result?: QueryResult; error?: string } = {}): Promise<Job | undefined> {
+    const allowed = from.filter((f) => JOB_TRANSITIONS[f].includes(to));
+    if (!allowed.length) return undefined;
+    const res = this.db
+      .prepare(`UPDATE jobs SET status = ?, result = COALESCE(?, result), error = COALESCE(?, error), updated_at = ?
+                WHERE id = ? AND status IN (${allowed.map(() => "?").join(",")})`)
+      .run(to, patch.result ? JSON.stringify(patch.result) : null, patch.error ?? null, nowIso(), id, ...allowed);
+    return res.changes ? this.get(id) : undefined;
+  }
+
+  async saveCheckpoint(id: string, stage: string, value: unknown): Promise<void> {
+    this.db.prepare("UPDATE jobs SET checkpoints = json_set(checkpoints, '$.' || ?, json(?)), updated_at = ? WHERE id = ?")
+      .run(stage, JSON.stringify(value ?? null), nowIso(), id);
+  }
+
+  async recordAttempt(id: string): Promise<number> {
+    const row = this.db.prepare("UPDATE jobs SET attempts = attempts + 1 WHERE id = ? RETURNING attempts").get(id) as { attempts: number } | undefined;
+    return row?.attempts ?? 0;
+  }
+
+  async appendEvent(id: string, type: JobEventType, data: Record<string, unknown>): Promise<JobEvent> {
+    const at = nowIso();
+    return this.db.transaction(() => {
+      const { next } = this.db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM job_events WHERE job_id = ?").get(id) as { next: number };
+      this.db.prepare("INSERT INTO job_events (job_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)").run(id, next, type, JSON.stringify(data), at);
+      return { jobId: id, seq: next, type, at, data };
+    }).immediate();
+  }
+
+  async events(id: string, afterSeq: number, limit = 10_000): Promise<JobEvent[]> {
+    const rows = this.db.prepare("SELECT seq, type, data, at FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?").all(id, afterSeq, limit) as
+      { seq: number; type: JobEventType; data: string; at: string }[];
+    return rows.map((r) => ({ jobId: id, seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) }));
+  }
+
+  async subscribe(jobId: string, connectionId: string): Promise<void> {
+    this.db.prepare("INSERT OR IGNORE INTO subscriptions (connection_id, job_id) VALUES (?, ?)").run(connectionId, jobId);
+  }
+
+  async unsubscribe(connectionId: string): Promise<void> {
+    this.db.prepare("DELETE FROM subscriptions WHERE connection_id = ?").run(connectionId);
+  }
+
+  async subscribers(jobId: string): Promise<string[]> {
+    return (this.db.prepare("SELECT connection_id AS c FROM subscriptions WHERE job_id = ?").all(jobId) as { c: string }[]).map((r) => r.c);
+  }
+
+  close() { this.db.close(); }
+}
+
+function toJob(r: JobRow): Job {
+  return {
+    id: r.id, status: r.status, request: JSON.parse(r.request), result: r.result ? JSON.parse(r.result) : undefined,
+    error: r.error ?? undefined, checkpoints: JSON.parse(r.checkpoints), attempts: r.attempts, createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}

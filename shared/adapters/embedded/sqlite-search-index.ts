@@ -1,0 +1,142 @@
+import type { EmbeddedChunk, ScoredChunk } from "../../domain/chunk";
+import type { SearchIndex, SearchRequest } from "../../ports/search-index";
+import { reciprocalRankFusion } from "../../query/fusion";
+import { filtersSql, passesFilters } from "./filters";
+import { openSqlite, type Db } from "./sqlite";
+import { VectorCache } from "./vector-cache";
+
+// SQLite FTS5 (BM25, porter stemming) plus stored vectors (cosine over normalised Float32Arrays),
+// fused by reciprocal rank fusion. Versions are staged invisible and activated atomically.
+
+interface ChunkRow {
+  rowid: number; id: string; document_key: string; version: string; ordinal: number; text: string; section_path: string;
+  page: number | null; page_end: number | null; kind: "text" | "table"; metadata: string; embedding_model: string; vector: Buffer;
+}
+
+export class SqliteSearchIndex implements SearchIndex {
+  readonly name = "sqlite-fts5-vectors";
+  private readonly db: Db;
+  private readonly cache: VectorCache;
+
+  constructor(path: string) {
+    this.db = openSqlite(path);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS chunks (
+        rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, document_key TEXT NOT NULL, version TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 0, ordinal INTEGER NOT NULL, text TEXT NOT NULL, section_path TEXT NOT NULL,
+        page INTEGER, page_end INTEGER, kind TEXT NOT NULL, metadata TEXT NOT NULL, embedding_model TEXT NOT NULL, vector BLOB NOT NULL,
+        UNIQUE (document_key, version, id));
+      CREATE INDEX IF NOT EXISTS chunks_id ON chunks(id);
+      CREATE INDEX IF NOT EXISTS chunks_active ON chunks(active, embedding_model);
+      CREATE TABLE IF NOT EXISTS live_versions (document_key TEXT PRIMARY KEY, version TEXT NOT NULL);
+      CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(text, tokenize = 'porter unicode61');`);
+    this.cache = new VectorCache(this.db);
+  }
+
+  async stage(chunks: EmbeddedChunk[]): Promise<void> {
+    const live = this.db.prepare("SELECT version FROM live_versions WHERE document_key = ?");
+    const existing = this.db.prepare("SELECT rowid FROM chunks WHERE document_key = ? AND version = ? AND id = ?");
+    const insert = this.db.prepare(`INSERT INTO chunks (id, document_key, version, active, ordinal, text, section_path, page, page_end, kind, metadata, embedding_model, vector)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const fts = this.db.prepare("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)");
+    this.db.transaction(() => {
+      for (const c of chunks) {
+        if (existing.get(c.documentKey, c.version, c.id)) continue; // redelivered batch: already staged
+        const liveVersion = (live.get(c.documentKey) as { version: string } | undefined)?.version;
+        const r = insert.run(c.id, c.documentKey, c.version, liveVersion === c.version ? 1 : 0, c.ordinal, c.text, JSON.stringify(c.sectionPath),
+          c.page ?? null, c.pageEnd ?? null, c.kind, JSON.stringify(c.metadata ?? {}), c.embeddingModel, Buffer.from(c.vector.buffer, c.vector.byteOffset, c.vector.byteLength));
+        fts.run(r.lastInsertRowid, [...c.sectionPath, c.text].join("\n"));
+      }
+    }).immediate();
+    this.cache.invalidate();
+  }
+
+  async activate(documentKey: string, version: string): Promise<void> {
+    this.db.transaction(() => {
+      this.deleteWhere("document_key = ? AND version <> ?", documentKey, version);
+      this.db.prepare("UPDATE chunks SET active = 1 WHERE document_key = ? AND version = ?").run(documentKey, version);
+      this.db.prepare("INSERT INTO live_versions (document_key, version) VALUES (?, ?) ON CONFLICT(document_key) DO UPDATE SET version = excluded.version").run(documentKey, version);
+    }).immediate();
+    this.cache.invalidate();
+  }
+
+  async countChunks(documentKey: string, version: string): Promise<number> {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM chunks WHERE document_key = ? AND version = ?").get(documentKey, version) as { n: number }).n;
+  }
+
+  async removeDocument(documentKey: string): Promise<void> {
+    this.db.transaction(() => {
+      this.deleteWhere("document_key = ?", documentKey);
+      this.db.prepare("DELETE FROM live_versions WHERE document_key = ?").run(documentKey);
+    }).immediate();
+    this.cache.invalidate();
+  }
+
+  private deleteWhere(where: string, ...args: unknown[]) {
+    this.db.prepare(`DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE ${where})`).run(...args);
+    this.db.prepare(`DELETE FROM chunks WHERE ${where}`).run(...args);
+  }
+
+  async vectorsFor(chunkIds: string[], embeddingModel: string): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    const q = this.db.prepare("SELECT vector FROM chunks WHERE id = ? AND embedding_model = ? LIMIT 1");
+    for (const id of chunkIds) {
+      const row = q.get(id, embeddingModel) as { vector: Buffer } | undefined;
+      if (row) out.set(id, toVector(row.vector));
+    }
+    return out;
+  }
+
+  async chunksOf(documentKey: string): Promise<EmbeddedChunk[]> {
+    return (this.db.prepare("SELECT rowid, * FROM chunks WHERE document_key = ? AND active = 1 ORDER BY ordinal").all(documentKey) as ChunkRow[]).map(toChunk);
+  }
+
+  async search(req: SearchRequest): Promise<ScoredChunk[]> {
+    const depth = Math.max(req.topK * 5, 50);
+    const bm25 = this.bm25(req, depth);
+    const vec = req.vector ? this.cache.search(req.vector, req.embeddingModel, depth, (key, meta) => passesFilters(key, meta, req.filters, req.groups)) : [];
+    const fused = reciprocalRankFusion(
+      [{ items: bm25, weight: req.fusion?.bm25Weight ?? 1 }, { items: vec, weight: req.fusion?.vectorWeight ?? 1 }],
+      (rowid) => String(rowid),
+      req.fusion?.k ?? 60,
+    ).slice(0, req.topK);
+    if (!fused.length) return [];
+    const rows = this.db.prepare(`SELECT rowid, * FROM chunks WHERE rowid IN (${fused.map(() => "?").join(",")})`).all(...fused.map((f) => f.item)) as ChunkRow[];
+    const byRow = new Map(rows.map((r) => [r.rowid, r]));
+    return fused.flatMap((f) => {
+      const row = byRow.get(f.item);
+      if (!row) return [];
+      const { vector: _v, embeddingModel: _m, ...chunk } = toChunk(row);
+      return [{ ...chunk, score: f.score, bm25Rank: f.ranks[0] || undefined, vectorRank: f.ranks[1] || undefined }];
+    });
+  }
+
+  private bm25(req: SearchRequest, limit: number): number[] {
+    const match = ftsQuery(req.text);
+    if (!match) return [];
+    const f = filtersSql(req.filters, req.groups);
+    const rows = this.db
+      .prepare(`SELECT c.rowid AS rowid FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
+                WHERE chunks_fts MATCH ? AND c.active = 1${f.sql} ORDER BY bm25(chunks_fts) LIMIT ?`)
+      .all(match, ...f.args, limit) as { rowid: number }[];
+    return rows.map((r) => r.rowid);
+  }
+
+  close() { this.db.close(); }
+}
+
+/** Any of the question's words, each quoted so FTS5 syntax in user text is inert. */
+export function ftsQuery(text: string): string {
+  const words = (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length > 1 || /\d/.test(w));
+  return [...new Set(words)].map((w) => `"${w}"`).join(" OR ");
+}
+
+export const toVector = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+function toChunk(r: ChunkRow): EmbeddedChunk {
+  return {
+    id: r.id, documentKey: r.document_key, version: r.version, ordinal: r.ordinal, text: r.text, sectionPath: JSON.parse(r.section_path),
+    page: r.page ?? undefined, pageEnd: r.page_end ?? undefined, kind: r.kind, metadata: JSON.parse(r.metadata),
+    embeddingModel: r.embedding_model, vector: toVector(r.vector),
+  };
+}

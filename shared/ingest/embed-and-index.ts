@@ -1,0 +1,42 @@
+import { decodeVector, encodeVector, type EmbedMessage, type IndexMessage } from "../../events/messages";
+import { embeddingText, type EmbeddedChunk } from "../domain/chunk";
+import type { Context } from "../runtime/context";
+import { QUEUES } from "../topology";
+
+// embed: vectors for a batch, reusing stored vectors of unchanged chunks (same id, same model).
+// index: stage the batch; when the version holds all its chunks, activate it and mark it indexed.
+
+export async function embedBatch(ctx: Context, msg: EmbedMessage): Promise<{ embedded: number; reused: number; stale: boolean }> {
+  if (await isStale(ctx, msg.documentKey, msg.version)) return { embedded: 0, reused: 0, stale: true };
+  const model = ctx.embedder.model;
+  const known = await ctx.index.vectorsFor(msg.chunks.map((c) => c.id), model);
+  const missing = msg.chunks.filter((c) => !known.has(c.id));
+  const fresh = missing.length ? await ctx.embedder.embed(missing.map(embeddingText), "document") : [];
+  missing.forEach((c, i) => known.set(c.id, fresh[i]));
+  const out: IndexMessage = {
+    type: "chunks.index", documentKey: msg.documentKey, version: msg.version, total: msg.total, embeddingModel: model,
+    chunks: msg.chunks.map((c) => ({ ...c, vector: encodeVector(known.get(c.id)!) })),
+  };
+  await ctx.queue.send(QUEUES.index, JSON.stringify(out));
+  return { embedded: missing.length, reused: msg.chunks.length - missing.length, stale: false };
+}
+
+export async function indexBatch(ctx: Context, msg: IndexMessage): Promise<{ activated: boolean; stale: boolean }> {
+  if (await isStale(ctx, msg.documentKey, msg.version)) return { activated: false, stale: true };
+  const chunks: EmbeddedChunk[] = msg.chunks.map(({ vector, ...c }) => ({ ...c, vector: decodeVector(vector), embeddingModel: msg.embeddingModel }));
+  await ctx.index.stage(chunks);
+  if ((await ctx.index.countChunks(msg.documentKey, msg.version)) < msg.total) return { activated: false, stale: false };
+  // Re-check right before the switch: a newer version may have arrived while we staged.
+  if (await isStale(ctx, msg.documentKey, msg.version)) return { activated: false, stale: true };
+  await ctx.index.activate(msg.documentKey, msg.version);
+  await ctx.catalog.putIfVersion(msg.documentKey, msg.version, {
+    status: "indexed", indexedVersion: msg.version, chunks: msg.total, embeddingModel: msg.embeddingModel,
+  });
+  return { activated: true, stale: false };
+}
+
+/** A message for a version that is no longer the document's current one is dropped. */
+async function isStale(ctx: Context, key: string, version: string): Promise<boolean> {
+  const rec = await ctx.catalog.get(key);
+  return !rec || rec.version !== version || rec.status === "failed" || rec.status === "duplicate";
+}

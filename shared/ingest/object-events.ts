@@ -1,0 +1,89 @@
+import type { EmbedMessage } from "../../events/messages";
+import type { Chunk } from "../domain/chunk";
+import { DocumentError } from "../domain/errors";
+import { logger } from "../observability/logger";
+import type { Context } from "../runtime/context";
+import { QUEUES } from "../topology";
+import { sha256 } from "../util/hash";
+import { chunkDocument } from "./chunk";
+import { documentMetadata } from "./metadata";
+import { parseDocument } from "./parse";
+
+// Bucket events → documents. The content hash decides: the same bytes are never processed twice.
+
+/** Keep queue bodies well under SQS's 256 KiB once vectors are added by the embed stage. */
+const BATCH_TEXT_BYTES = 48 * 1024;
+const BATCH_MAX_CHUNKS = 16;
+
+export type IngestOutcome = "queued" | "unchanged" | "duplicate" | "failed" | "removed" | "missing";
+
+export async function onObjectCreated(ctx: Context, key: string): Promise<IngestOutcome> {
+  if (key.endsWith(".meta.json")) return "unchanged";
+  const obj = await ctx.objects.get(key);
+  if (!obj) return onObjectRemoved(ctx, key).then(() => "missing" as const);
+  const hash = sha256(obj.body);
+  const metadata = documentMetadata(obj.info.metadata);
+  const prev = await ctx.catalog.get(key);
+  const sameMeta = JSON.stringify(prev?.metadata ?? {}) === JSON.stringify(metadata);
+  if (prev?.contentHash === hash && sameMeta && isSettled(prev)) return "unchanged";
+
+  // The version is content-addressed (plus metadata, which chunks carry): same input, same version.
+  const version = sha256(hash + JSON.stringify(metadata)).slice(0, 16);
+  const base = { contentHash: hash, version, size: obj.body.length, metadata, error: undefined, warnings: undefined, duplicateOf: undefined };
+
+  const twin = await ctx.catalog.findByHash(hash);
+  if (twin && twin.key !== key) {
+    await ctx.catalog.put(key, { ...base, status: "duplicate", duplicateOf: twin.key, chunks: 0 });
+    await ctx.index.removeDocument(key);
+    return "duplicate";
+  }
+
+  await ctx.catalog.put(key, { ...base, status: "processing", chunks: undefined });
+  try {
+    if (obj.body.length > ctx.config.RAGLINE_MAX_OBJECT_BYTES) throw new DocumentError("too_large", `the file is larger than ${ctx.config.RAGLINE_MAX_OBJECT_BYTES} bytes`);
+    const doc = await parseDocument({ key, body: obj.body, contentType: obj.info.contentType });
+    const chunks = chunkDocument(doc, { documentKey: key, version, metadata }, { maxWords: ctx.config.RAGLINE_CHUNK_WORDS, overlapWords: ctx.config.RAGLINE_CHUNK_OVERLAP_WORDS });
+    if (!chunks.length) throw new DocumentError("no_text", "no text could be extracted");
+    const messages = batches(chunks).map((b): EmbedMessage => ({ type: "chunks.embed", documentKey: key, version, total: chunks.length, chunks: b }));
+    await ctx.queue.sendBatch(QUEUES.embed, messages.map((m) => JSON.stringify(m)));
+    // `chunks` is written only after the batches are queued: a crash before this line re-parses on redelivery.
+    await ctx.catalog.putIfVersion(key, version, { status: "processing", contentType: doc.contentType, chunks: chunks.length, warnings: doc.warnings });
+    return "queued";
+  } catch (err) {
+    if (!(err instanceof DocumentError)) throw err; // transient: the queue retries, then dead-letters
+    logger.warn("document failed", { key, code: err.code, reason: err.message });
+    await ctx.catalog.putIfVersion(key, version, { status: "failed", error: `${err.code}: ${err.message}` });
+    return "failed";
+  }
+}
+
+/** A record whose work is done or already queued for this content. */
+function isSettled(rec: { status: string; chunks?: number }): boolean {
+  return rec.status === "indexed" || rec.status === "duplicate" || rec.status === "failed" || (rec.status === "processing" && rec.chunks !== undefined);
+}
+
+export async function onObjectRemoved(ctx: Context, key: string): Promise<IngestOutcome> {
+  if (await ctx.objects.head(key)) return "unchanged"; // re-created since the event was sent
+  await ctx.index.removeDocument(key);
+  await ctx.catalog.delete(key);
+  return "removed";
+}
+
+function batches(chunks: Chunk[]): Chunk[][] {
+  const out: Chunk[][] = [];
+  let cur: Chunk[] = [];
+  let bytes = 0;
+  for (const c of chunks) {
+    const size = Buffer.byteLength(c.text) + 256;
+    if (cur.length && (cur.length >= BATCH_MAX_CHUNKS || bytes + size > BATCH_TEXT_BYTES)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(c);
+    bytes += size;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+

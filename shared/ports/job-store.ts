@@ -1,0 +1,24 @@
+import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult } from "../domain/job";
+
+export interface JobStore {
+  readonly name: string;
+  create(id: string, request: QueryRequest): Promise<Job>;
+  get(id: string): Promise<Job | undefined>;
+  /**
+   * Guarded transition: succeeds only if the current status is in `from` and the move is allowed by
+   * JOB_TRANSITIONS; returns the updated job, or undefined when the guard refused.
+   */
+  transition(id: string, from: readonly JobStatus[], to: JobStatus, patch?: { result?: QueryResult; error?: string }): Promise<Job | undefined>;
+  /** Persist one stage's output; a retried job reads it back and skips the stage. */
+  saveCheckpoint(id: string, stage: string, value: unknown): Promise<void>;
+  /** Increments and returns the job's attempt counter. */
+  recordAttempt(id: string): Promise<number>;
+  /** Appends with the next gap-free sequence number. */
+  appendEvent(id: string, type: JobEventType, data: Record<string, unknown>): Promise<JobEvent>;
+  /** Events with seq > afterSeq, in order. */
+  events(id: string, afterSeq: number, limit?: number): Promise<JobEvent[]>;
+  /** Live WebSocket subscriptions, so any process can find who follows a job. */
+  subscribe(jobId: string, connectionId: string): Promise<void>;
+  unsubscribe(connectionId: string): Promise<void>;
+  subscribers(jobId: string): Promise<string[]>;
+}

@@ -1,0 +1,37 @@
+import type { ScoredChunk } from "../domain/chunk";
+
+export interface Embedder {
+  /** Model id recorded on every chunk, e.g. "local/hashed-ngrams-v1" or "BAAI/bge-small-en-v1.5". */
+  readonly model: string;
+  readonly dimensions: number;
+  /** Which backend answers: "local", "openai-compatible http://...", "tei http://...". */
+  readonly backend: string;
+  embed(texts: string[], kind: "document" | "query"): Promise<Float32Array[]>;
+}
+
+export interface Reranker {
+  readonly model: string;
+  readonly backend: string;
+  rerank(query: string, chunks: ScoredChunk[], topK: number): Promise<ScoredChunk[]>;
+}
+
+export interface GenerationSource {
+  n: number;
+  documentKey: string;
+  page?: number;
+  sectionPath?: string[];
+  text: string;
+}
+
+export interface GenerateRequest {
+  question: string;
+  sources: GenerationSource[];
+  signal?: AbortSignal;
+}
+
+export interface Generator {
+  readonly model: string;
+  readonly backend: string;
+  /** Streams answer text; the concatenated deltas are the answer, with [n] citations. */
+  generate(req: GenerateRequest): AsyncIterable<string>;
+}

@@ -1,0 +1,34 @@
+import type { EmbeddedChunk, ScoredChunk } from "../domain/chunk";
+import type { QueryFilters } from "../domain/job";
+
+export interface SearchRequest {
+  text: string;
+  vector?: Float32Array;
+  topK: number;
+  filters?: QueryFilters;
+  /** Groups of the asking principal; chunks with an ACL are returned only if they share a group. */
+  groups?: string[];
+  /** Only vectors of this model are compared (the query vector's model). */
+  embeddingModel?: string;
+  /** Reciprocal rank fusion weights and constant. */
+  fusion?: { bm25Weight?: number; vectorWeight?: number; k?: number };
+}
+
+export interface SearchIndex {
+  readonly name: string;
+  /**
+   * Stage chunks of a document version. Staged chunks are invisible to search until `activate`,
+   * so a query never sees half of a new version.
+   */
+  stage(chunks: EmbeddedChunk[]): Promise<void>;
+  /** Make `version` the live version of the document and drop every other version's chunks, atomically. */
+  activate(documentKey: string, version: string): Promise<void>;
+  /** Number of staged or live chunks of one version (used to know when a version is complete). */
+  countChunks(documentKey: string, version: string): Promise<number>;
+  removeDocument(documentKey: string): Promise<void>;
+  /** Existing vectors by chunk id for a model: unchanged chunks are never embedded again. */
+  vectorsFor(chunkIds: string[], embeddingModel: string): Promise<Map<string, Float32Array>>;
+  /** Live chunks of a document, in order. */
+  chunksOf(documentKey: string): Promise<EmbeddedChunk[]>;
+  search(req: SearchRequest): Promise<ScoredChunk[]>;
+}

@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { resolve } from "node:path";
+import { backendConfigSchema } from "./config-backends";
+import { modelConfigSchema } from "./config-models";
+
+// The one place that reads process.env. Every setting is RAGLINE_* (plus PORT and LOG_LEVEL);
+// a wrong value stops start-up with a message naming the variable.
+
+const int = (def: number) => z.coerce.number().int().positive().default(def);
+
+export const configSchema = z.object({
+  RAGLINE_DATA_DIR: z.string().min(1).default(".data"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  RAGLINE_HOST: z.string().default("127.0.0.1"),
+  /** Backpressure: refuse new query jobs (429) above this many queued jobs. */
+  RAGLINE_MAX_QUEUED_JOBS: int(500),
+  RAGLINE_RETRY_AFTER_SECONDS: int(2),
+  /** Chunking budget in words, and overlap in words. */
+  RAGLINE_CHUNK_WORDS: int(180),
+  RAGLINE_CHUNK_OVERLAP_WORDS: z.coerce.number().int().min(0).default(30),
+  RAGLINE_TOP_K: int(6),
+  /** How often the folder bucket is scanned for dropped files, in ms. */
+  RAGLINE_SCAN_INTERVAL_MS: int(500),
+  /** Largest accepted upload, in bytes. */
+  RAGLINE_MAX_OBJECT_BYTES: int(100 * 1024 * 1024),
+}).extend(backendConfigSchema.shape).extend(modelConfigSchema.shape);
+
+export type Config = z.infer<typeof configSchema> & { dataDir: string; bucketDir: string };
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const dataDir = resolve(parsed.data.RAGLINE_DATA_DIR);
+  return { ...parsed.data, dataDir, bucketDir: resolve(dataDir, "bucket") };
+}

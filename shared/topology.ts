@@ -1,0 +1,101 @@
+// The topology: which function handles which event, with what limits. The function host and the
+// SST stacks both read this one structure, so the embedded, on-prem and AWS wirings cannot drift.
+
+export const QUEUES = {
+  /** Bucket notifications (S3 event records), as S3 → SQS delivers them. */
+  ingestEvents: "ingest-events",
+  embed: "embed",
+  index: "index",
+  queryJobs: "query-jobs",
+} as const;
+
+export interface QueueTrigger {
+  kind: "queue";
+  queue: string;
+  batchSize: number;
+  /** Seconds a received message stays invisible; must exceed the function timeout. */
+  visibilityTimeoutSeconds: number;
+  /** Receives before the message moves to `<queue>-dlq`. */
+  maxReceives: number;
+  /** Wait up to this long to fill a batch (Lambda's MaximumBatchingWindowInSeconds). */
+  batchWindowSeconds?: number;
+}
+
+export interface HttpTrigger { kind: "http"; routes: string[] }
+export interface WebSocketTrigger { kind: "websocket"; route: "$connect" | "$disconnect" | "$default" | string }
+export interface ScheduleTrigger { kind: "schedule"; /** AWS form: rate(1 day), rate(30 minutes) */ expression: string }
+export interface BucketTrigger { kind: "bucket"; events: ("created" | "removed")[]; /** notifications are delivered through this queue */ queue: string }
+
+export type Trigger = QueueTrigger | HttpTrigger | WebSocketTrigger | ScheduleTrigger;
+
+export interface FunctionDef {
+  /** Module under functions/, without extension; it exports `handler`. */
+  handler: string;
+  trigger: Trigger;
+  timeoutSeconds: number;
+  /** Concurrent invocations (Lambda reserved concurrency; pollers per host). */
+  concurrency: number;
+  memoryMB?: number;
+  description: string;
+}
+
+export interface Topology {
+  bucket: { name: string; notifications: BucketTrigger };
+  queues: string[];
+  functions: Record<string, FunctionDef>;
+}
+
+export const topology: Topology = {
+  bucket: { name: "documents", notifications: { kind: "bucket", events: ["created", "removed"], queue: QUEUES.ingestEvents } },
+  queues: Object.values(QUEUES),
+  functions: {
+    "ingest-parse": {
+      handler: "queue/ingest-parse",
+      description: "Object created/removed → parse, chunk, send chunk batches to the embed queue",
+      trigger: { kind: "queue", queue: QUEUES.ingestEvents, batchSize: 5, visibilityTimeoutSeconds: 360, maxReceives: 3 },
+      timeoutSeconds: 300, concurrency: 2, memoryMB: 2048,
+    },
+    "ingest-embed": {
+      handler: "queue/ingest-embed",
+      description: "Embed chunk batches (reusing vectors of unchanged chunks) → index queue",
+      trigger: { kind: "queue", queue: QUEUES.embed, batchSize: 10, visibilityTimeoutSeconds: 180, maxReceives: 5 },
+      timeoutSeconds: 120, concurrency: 2,
+    },
+    "ingest-index": {
+      handler: "queue/ingest-index",
+      description: "Stage embedded chunks; activate the version once complete",
+      trigger: { kind: "queue", queue: QUEUES.index, batchSize: 10, visibilityTimeoutSeconds: 120, maxReceives: 5 },
+      timeoutSeconds: 60, concurrency: 1,
+    },
+    "query-run": {
+      handler: "queue/query-run",
+      description: "Run a query job: retrieve, rerank, generate; events to the job log and subscribers",
+      trigger: { kind: "queue", queue: QUEUES.queryJobs, batchSize: 1, visibilityTimeoutSeconds: 330, maxReceives: 3 },
+      timeoutSeconds: 300, concurrency: 4,
+    },
+    "http-documents": {
+      handler: "http/documents",
+      description: "Document upload, listing, state, chunks, removal",
+      trigger: { kind: "http", routes: ["PUT /documents/{key+}", "GET /documents", "GET /documents/{key+}", "DELETE /documents/{key+}"] },
+      timeoutSeconds: 30, concurrency: 16,
+    },
+    "http-queries": {
+      handler: "http/queries",
+      description: "Submit query jobs (202), read state and event log",
+      trigger: { kind: "http", routes: ["POST /queries", "GET /queries/{id}", "GET /queries/{id}/events"] },
+      timeoutSeconds: 10, concurrency: 16,
+    },
+    "http-health": {
+      handler: "http/health",
+      description: "Liveness and queue depths",
+      trigger: { kind: "http", routes: ["GET /health"] },
+      timeoutSeconds: 5, concurrency: 4,
+    },
+    "ws-connect": { handler: "ws/connect", description: "WebSocket connect", trigger: { kind: "websocket", route: "$connect" }, timeoutSeconds: 5, concurrency: 16 },
+    "ws-disconnect": { handler: "ws/disconnect", description: "WebSocket disconnect: drop subscriptions", trigger: { kind: "websocket", route: "$disconnect" }, timeoutSeconds: 5, concurrency: 16 },
+    "ws-subscribe": { handler: "ws/subscribe", description: "Follow a job from a sequence number", trigger: { kind: "websocket", route: "subscribe" }, timeoutSeconds: 10, concurrency: 16 },
+  },
+};
+
+export const queueFunctions = (t: Topology = topology) =>
+  Object.entries(t.functions).filter((e): e is [string, FunctionDef & { trigger: QueueTrigger }] => e[1].trigger.kind === "queue");

@@ -1,0 +1,2 @@
+export const nowIso = () => new Date().toISOString();
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
