@@ -1,0 +1,34 @@
+import { startHost } from "../host";
+import { loadConfig } from "../shared/runtime/config";
+import { createContext } from "../shared/runtime/context";
+
+// `ragline dev`: the whole system on one machine, no services. Prints where to drop files and
+// where the API is, then the ingestion progress as documents are indexed.
+
+export async function dev(flags: Record<string, string | true>) {
+  const env = { ...process.env };
+  if (typeof flags.data === "string") env.RAGLINE_DATA_DIR = flags.data;
+  if (typeof flags.port === "string") env.PORT = flags.port;
+  const config = loadConfig(env);
+  const ctx = createContext(config);
+  const host = await startHost({ ctx, schedules: true });
+  process.stdout.write(`ragline is running (embedded: SQLite + folder bucket, local models)\n  API:       ${host.url}\n  WebSocket: ${host.wsUrl}\n  Bucket:    ${config.bucketDir}  (drop files here)\n  Ask:       npx ragline ask "your question"\n`);
+
+  let last = "";
+  const progress = setInterval(async () => {
+    const c = await ctx.catalog.counts().catch(() => ({} as Record<string, number>));
+    const total = Object.values(c).reduce((a, b) => a + b, 0);
+    if (!total) return;
+    const line = `documents: ${c.indexed ?? 0} indexed of ${total}` + (c.processing || c.pending ? `, ${(c.processing ?? 0) + (c.pending ?? 0)} in progress` : "") + (c.failed ? `, ${c.failed} failed` : "") + (c.duplicate ? `, ${c.duplicate} duplicates` : "");
+    if (line !== last) process.stdout.write(`${process.stdout.isTTY ? "\r\x1b[K" : ""}${line}${process.stdout.isTTY ? "" : "\n"}`);
+    last = line;
+  }, 1000);
+
+  const shutdown = async () => {
+    clearInterval(progress);
+    await host.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}

@@ -1,0 +1,28 @@
+import { ask } from "./ask";
+import { parseArgs } from "./args";
+import { dev } from "./dev";
+
+const USAGE = `usage:
+  ragline dev [--data DIR] [--port N]     run everything on this machine (embedded backends)
+  ragline ask "question" [--url URL] [--prefix KEY_PREFIX] [--top-k N]
+`;
+
+async function main() {
+  const [command, ...rest] = process.argv.slice(2);
+  const { positionals, flags } = parseArgs(rest);
+  switch (command) {
+    case "dev":
+      return dev(flags);
+    case "ask":
+      if (!positionals.length) throw new Error('ask needs a question: ragline ask "..."');
+      return ask(positionals.join(" "), flags);
+    default:
+      process.stdout.write(USAGE);
+      process.exitCode = command ? 1 : 0;
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`ragline: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
