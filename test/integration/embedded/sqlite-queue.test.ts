@@ -1,0 +1,63 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { SqliteQueue } from "../../../shared/adapters/embedded/sqlite-queue";
+import { dlqName } from "../../../shared/ports/queue";
+import { tempDir } from "../../helpers/tmp";
+
+describe("SqliteQueue (SQS semantics on a real SQLite file)", () => {
+  let t: ReturnType<typeof tempDir>;
+  let q: SqliteQueue;
+  beforeEach(() => { t = tempDir(); q = new SqliteQueue(join(t.dir, "q.db")); });
+  afterEach(() => { q.close(); t.cleanup(); });
+
+  it("delivers a batch, hides it for the visibility timeout, and deletes by receipt", async () => {
+    await q.sendBatch("jobs", ["a", "b", "c"]);
+    const first = await q.receive("jobs", { maxMessages: 2, visibilityTimeoutSeconds: 30 });
+    expect(first.map((m) => m.body)).toEqual(["a", "b"]);
+    expect(first.every((m) => m.receiveCount === 1)).toBe(true);
+    const second = await q.receive("jobs", { maxMessages: 10, visibilityTimeoutSeconds: 30 });
+    expect(second.map((m) => m.body)).toEqual(["c"]);
+    expect(await q.depth("jobs")).toEqual({ visible: 0, inFlight: 3 });
+    await q.delete("jobs", first[0].receiptHandle);
+    expect(await q.depth("jobs")).toEqual({ visible: 0, inFlight: 2 });
+  });
+
+  it("redelivers after the visibility timeout with a higher receive count, and a stale receipt deletes nothing", async () => {
+    await q.send("jobs", "x");
+    const [m1] = await q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 0.05 });
+    await new Promise((r) => setTimeout(r, 80));
+    const [m2] = await q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 30 });
+    expect(m2.id).toBe(m1.id);
+    expect(m2.receiveCount).toBe(2);
+    await q.delete("jobs", m1.receiptHandle); // stale
+    expect((await q.depth("jobs")).inFlight).toBe(1);
+    await q.delete("jobs", m2.receiptHandle);
+    expect(await q.depth("jobs")).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it("moves a message to the dead-letter queue once it was received maxReceives times", async () => {
+    await q.send("jobs", "poison");
+    for (let i = 0; i < 2; i++) {
+      const got = await q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 0, maxReceives: 2 });
+      expect(got).toHaveLength(1);
+    }
+    expect(await q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 0, maxReceives: 2 })).toHaveLength(0);
+    expect(q.peek(dlqName("jobs")).map((m) => m.body)).toEqual(["poison"]);
+  });
+
+  it("long-polls: a receive waiting on an empty queue returns as soon as a message is sent", async () => {
+    const started = Date.now();
+    const pending = q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 30, waitSeconds: 5 });
+    setTimeout(() => void q.send("jobs", "late"), 100);
+    const got = await pending;
+    expect(got.map((m) => m.body)).toEqual(["late"]);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("survives reopening: messages are durable across processes", async () => {
+    await q.send("jobs", "durable");
+    q.close();
+    q = new SqliteQueue(join(t.dir, "q.db"));
+    expect((await q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 1 }))[0].body).toBe("durable");
+  });
+});

@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { SqliteSearchIndex } from "../../../shared/adapters/embedded/sqlite-search-index";
+import { HashedNgramEmbedder } from "../../../shared/adapters/local/hashed-ngram-embedder";
+import type { EmbeddedChunk } from "../../../shared/domain/chunk";
+import { tempDir } from "../../helpers/tmp";
+
+const embedder = new HashedNgramEmbedder();
+const TEXTS = [
+  "Photosynthesis converts light energy into chemical energy in chloroplasts.",
+  "The mitochondria produce ATP through oxidative phosphorylation.",
+  "Glaciers carve U-shaped valleys during ice ages.",
+  "Interest rates influence inflation and currency exchange.",
+  "Volcanic eruptions release sulfur dioxide into the stratosphere.",
+  "Neural networks learn representations with gradient descent.",
+  "The Roman aqueducts carried water across long distances.",
+  "Coral reefs bleach when ocean temperatures rise.",
+  "Quarterly revenue grew because of strong services sales.",
+  "Vaccines train the adaptive immune system to recognise antigens.",
+];
+
+function chunk(key: string, version: string, i: number, text: string, metadata: EmbeddedChunk["metadata"] = {}): EmbeddedChunk {
+  return { id: `${key}#${i}:${text.length}`, documentKey: key, version, ordinal: i, text, sectionPath: [], kind: "text", metadata, vector: embedder.embedOne(text), embeddingModel: embedder.model };
+}
+
+describe("SqliteSearchIndex (FTS5 BM25 + vectors, RRF)", () => {
+  let t: ReturnType<typeof tempDir>;
+  let index: SqliteSearchIndex;
+  const search = (text: string, extra: Partial<Parameters<SqliteSearchIndex["search"]>[0]> = {}) =>
+    index.search({ text, vector: embedder.embedOne(text), embeddingModel: embedder.model, topK: 3, ...extra });
+
+  beforeEach(async () => {
+    t = tempDir();
+    index = new SqliteSearchIndex(join(t.dir, "index.db"));
+    for (const [i, text] of TEXTS.entries()) {
+      const key = i < 5 ? `science/doc${i}.txt` : `other/doc${i}.txt`;
+      await index.stage([chunk(key, "v1", 0, text, { department: i % 2 ? "finance" : "research", acl: i === 9 ? ["medical"] : undefined })]);
+      await index.activate(key, "v1");
+    }
+  });
+  afterEach(() => { index.close(); t.cleanup(); });
+
+  it("ranks the chunk that matches the question first, fusing both rankings", async () => {
+    const [top] = await search("how do mitochondria make ATP?");
+    expect(top.documentKey).toBe("science/doc1.txt");
+    expect(top.bm25Rank).toBe(1);
+    expect(top.vectorRank).toBe(1);
+  });
+
+  it("filters by key prefix and department inside the query", async () => {
+    const r = await search("water energy revenue", { filters: { keyPrefix: "other/" }, topK: 10 });
+    expect(r.length).toBeGreaterThan(0);
+    expect(r.every((c) => c.documentKey.startsWith("other/"))).toBe(true);
+    const f = await search("energy", { filters: { department: "finance" }, topK: 10 });
+    expect(f.every((c) => c.metadata.department === "finance")).toBe(true);
+  });
+
+  it("returns a chunk with an ACL only to principals in one of its groups", async () => {
+    expect((await search("vaccines immune antigens", { groups: ["staff"] })).map((c) => c.documentKey)).not.toContain("other/doc9.txt");
+    expect((await search("vaccines immune antigens", { groups: ["medical"] }))[0].documentKey).toBe("other/doc9.txt");
+  });
+
+  it("keeps a staged version invisible until activation, then swaps atomically", async () => {
+    await index.stage([chunk("science/doc2.txt", "v2", 0, "Glaciers retreat quickly as summers warm.")]);
+    let hits = await search("glaciers", { topK: 10 });
+    expect(hits.filter((h) => h.documentKey === "science/doc2.txt").map((h) => h.version)).toEqual(["v1"]);
+    await index.activate("science/doc2.txt", "v2");
+    hits = await search("glaciers", { topK: 10 });
+    expect(hits.filter((h) => h.documentKey === "science/doc2.txt").map((h) => h.version)).toEqual(["v2"]);
+    expect(await index.countChunks("science/doc2.txt", "v1")).toBe(0);
+  });
+
+  it("removes a document's chunks and reuses stored vectors by chunk id and model", async () => {
+    const [c] = await index.chunksOf("science/doc0.txt");
+    expect((await index.vectorsFor([c.id], embedder.model)).get(c.id)).toEqual(c.vector);
+    expect((await index.vectorsFor([c.id], "another-model")).size).toBe(0);
+    await index.removeDocument("science/doc0.txt");
+    expect(await index.chunksOf("science/doc0.txt")).toEqual([]);
+    expect((await search("photosynthesis chloroplasts", { topK: 10 })).map((h) => h.documentKey)).not.toContain("science/doc0.txt");
+  });
+
+  it("treats FTS5 syntax in the question as plain words", async () => {
+    await expect(search('NEAR("x" AND) OR * "')).resolves.toBeDefined();
+  });
+});
