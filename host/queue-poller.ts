@@ -62,6 +62,10 @@ export class QueuePoller {
     const { queue, trigger, name, timeoutSeconds } = this.opts;
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, trigger.queue)) };
     let failed: Set<string>;
+    // While the handler runs, keep the batch invisible so no other worker picks it up.
+    const heartbeat = setInterval(() => {
+      for (const m of messages) void queue.changeVisibility(trigger.queue, m.receiptHandle, trigger.visibilityTimeoutSeconds).catch(() => undefined);
+    }, Math.max(50, (trigger.visibilityTimeoutSeconds * 1000) / 2));
     try {
       const handler = await this.opts.handler();
       const res = (await withTimeout(handler(event, lambdaContext(name, timeoutSeconds)), timeoutSeconds, name)) as SQSBatchResponse | undefined;
@@ -69,6 +73,8 @@ export class QueuePoller {
     } catch (err) {
       logger.error("batch failed", { function: name, error: err as Error });
       failed = new Set(messages.map((m) => m.id));
+    } finally {
+      clearInterval(heartbeat);
     }
     this.stats.batches++;
     for (const m of messages) {

@@ -47,3 +47,28 @@ describe("poison message (real SQLite queue, real embed handler, host poller)", 
     expect(poller.stats.failed).toBe(2);
   });
 });
+
+describe("visibility extension (host poller heartbeat)", () => {
+  it("keeps a long-running message invisible past its visibility timeout, then deletes it once", async () => {
+    const t = tempDir();
+    const ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir }));
+    try {
+      await ctx.queue.send("slow", "work");
+      let calls = 0;
+      const poller = new QueuePoller({
+        name: "slow", queue: ctx.queue, timeoutSeconds: 5, concurrency: 2,
+        trigger: { kind: "queue", queue: "slow", batchSize: 1, visibilityTimeoutSeconds: 0.2, maxReceives: 5 },
+        handler: async () => async () => { calls++; await new Promise((r) => setTimeout(r, 900)); return { batchItemFailures: [] }; },
+      });
+      poller.start();
+      await waitFor(() => poller.stats.succeeded === 1, "the slow message handled");
+      await new Promise((r) => setTimeout(r, 300));
+      await poller.stop();
+      expect(calls).toBe(1); // the second worker never received it although the job ran 4.5× the timeout
+      expect(await ctx.queue.depth("slow")).toEqual({ visible: 0, inFlight: 0 });
+    } finally {
+      await ctx.close();
+      t.cleanup();
+    }
+  });
+});
