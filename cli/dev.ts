@@ -11,11 +11,16 @@ export async function dev(flags: Record<string, string | true>) {
   if (typeof flags.port === "string") env.PORT = flags.port;
   const config = loadConfig(env);
   const ctx = createContext(config);
-  const host = await startHost({ ctx, schedules: true });
-  process.stdout.write(`ragline is running (embedded: SQLite + folder bucket, local models)\n  API:       ${host.url}\n  WebSocket: ${host.wsUrl}\n  Bucket:    ${config.bucketDir}  (drop files here)\n  Ask:       npx ragline ask "your question"\n`);
-
+  const role = flags.role === "api" || flags.role === "workers" ? flags.role : "all";
+  const host = await startHost({ ctx, role, schedules: role !== "api" });
+  process.stdout.write(`ragline is running (${config.RAGLINE_BACKEND} backends, role ${role}; ${ctx.embedder.backend} embedder ${ctx.embedder.model}, ${ctx.generator.backend} generator ${ctx.generator.model})
+  API:       ${host.url}
+  WebSocket: ${host.wsUrl}
+  Bucket:    ${ctx.objects.name === "folder" ? `${config.bucketDir}  (drop files here)` : ctx.objects.name}
+  Ask:       npx ragline ask "your question"
+`);
   let last = "";
-  const progress = setInterval(async () => {
+  const progress = flags.quiet ? undefined : setInterval(async () => {
     const c = await ctx.catalog.counts().catch(() => ({} as Record<string, number>));
     const total = Object.values(c).reduce((a, b) => a + b, 0);
     if (!total) return;
@@ -25,7 +30,7 @@ export async function dev(flags: Record<string, string | true>) {
   }, 1000);
 
   const shutdown = async () => {
-    clearInterval(progress);
+    if (progress) clearInterval(progress);
     await host.close();
     process.exit(0);
   };

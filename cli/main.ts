@@ -3,7 +3,9 @@ import { parseArgs } from "./args";
 import { dev } from "./dev";
 
 const USAGE = `usage:
-  ragline dev [--data DIR] [--port N]     run everything on this machine (embedded backends)
+  ragline dev [--data DIR] [--port N]     run everything on this machine (embedded backends unless RAGLINE_BACKEND says otherwise)
+  ragline serve [--role all|api|workers] [--port N]
+                                          the function host for on-prem and scale-out: replicas share the backends
   ragline ask "question" [--url URL] [--prefix KEY_PREFIX] [--top-k N]
 `;
 
@@ -13,6 +15,8 @@ async function main() {
   switch (command) {
     case "dev":
       return dev(flags);
+    case "serve":
+      return dev({ ...flags, quiet: true });
     case "ask":
       if (!positionals.length) throw new Error('ask needs a question: ragline ask "..."');
       return ask(positionals.join(" "), flags);
