@@ -43,6 +43,7 @@ for (const d of await ctx.catalog.list({ limit: 100_000 })) chunks += d.chunks ?
 process.stderr.write("\n");
 
 const latencies: number[] = [];
+const stageMs: Record<string, number[]> = {};
 const firstEvent: number[] = [];
 const q0 = performance.now();
 let next = 0;
@@ -59,7 +60,12 @@ await Promise.all(Array.from({ length: concurrency }, async () => {
       ws.on("message", (raw) => {
         const e = JSON.parse(raw.toString());
         if (first) { firstEvent.push(performance.now() - start); first = false; }
-        if (e.type === "done" || e.type === "failed") { latencies.push(performance.now() - start); ws.close(); resolve(); }
+        if (e.type === "done" || e.type === "failed") {
+          latencies.push(performance.now() - start);
+          for (const [stage, ms] of Object.entries((e.data.timings ?? {}) as Record<string, number>)) (stageMs[stage] ??= []).push(ms);
+          ws.close();
+          resolve();
+        }
       });
       ws.on("error", reject);
     });
@@ -74,6 +80,7 @@ console.log(`ingestion: ${corpus.length} documents (${counts.indexed ?? 0} index
 console.log(`           ${fmt(corpus.length / ingestS)} documents/s, ${fmt(chunks / ingestS)} chunks/s`);
 console.log(`queries:   ${latencies.length} jobs in ${fmt(queryS)} s (${fmt(latencies.length / queryS)} jobs/s)`);
 console.log(`           submit→done p50 ${fmt(percentile(latencies, 50))} ms, p95 ${fmt(percentile(latencies, 95))} ms; submit→first event p50 ${fmt(percentile(firstEvent, 50))} ms`);
+console.log(`stages:    ${Object.entries(stageMs).map(([k, v]) => `${k} p50 ${fmt(percentile(v, 50))} ms`).join(", ")}`);
 console.log(`memory:    peak RSS ${fmt(peakRss / 1024 / 1024)} MiB`);
 console.log(`backends:  ${ctx.index.name}, ${ctx.embedder.backend}:${ctx.embedder.model}, ${ctx.generator.backend}:${ctx.generator.model}`);
 
