@@ -27,6 +27,8 @@ export const listDocumentsQuerySchema = z.object({
   status: z.enum(["pending", "processing", "indexed", "failed", "duplicate"]).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   after: z.string().optional(),
+  /** Only documents whose index does not match their source (staleness report). */
+  stale: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
 });
 
 export interface ErrorBody {

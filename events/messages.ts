@@ -52,3 +52,17 @@ export const decodeVector = (s: string) => {
   const b = Buffer.from(s, "base64");
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 };
+
+/** An explicit change of a source (CMS webhook, queue message): re-read the object, optionally with new metadata. */
+export const sourceChangedSchema = z.object({
+  type: z.literal("source.changed"),
+  key: z.string().min(1),
+  metadata: z.object({
+    department: z.string().optional(),
+    date: z.string().optional(),
+    tags: z.array(z.string()).optional(),
+    acl: z.array(z.string()).optional(),
+  }).catchall(z.unknown()).optional(),
+});
+
+export type SourceChanged = z.infer<typeof sourceChangedSchema>;

@@ -27,6 +27,8 @@ export interface HostOptions {
   role?: "all" | "api" | "workers";
   /** Run schedules (off in tests by default). */
   schedules?: boolean;
+  /** Watch the folder bucket for changes (default true); off = only reconciliation finds them. */
+  bucketNotifications?: boolean;
 }
 
 export interface Host {
@@ -58,7 +60,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       pollers.set(name, p);
       stops.push(() => p.stop());
     }
-    if (ctx.objects instanceof FolderObjectStore) {
+    if (ctx.objects instanceof FolderObjectStore && opts.bucketNotifications !== false) {
       const notifications = new FolderNotifications(ctx.objects, join(ctx.config.dataDir, "state", "bucket-notifications.db"), topology.bucket.name,
         async (records) => { await ctx.queue.sendBatch(topology.bucket.notifications.queue, records.map((r) => JSON.stringify({ Records: [r] }))); },
         ctx.config.RAGLINE_SCAN_INTERVAL_MS);

@@ -85,6 +85,18 @@ export const topology: Topology = {
       trigger: { kind: "http", routes: ["POST /queries", "GET /queries/{id}", "GET /queries/{id}/events"] },
       timeoutSeconds: 10, concurrency: 16,
     },
+    "http-sources": {
+      handler: "http/sources",
+      description: "source.changed events from outside (CMS webhooks) into the ingest-events queue",
+      trigger: { kind: "http", routes: ["POST /sources/changed"] },
+      timeoutSeconds: 10, concurrency: 8,
+    },
+    reconcile: {
+      handler: "schedule/reconcile",
+      description: "Compare the bucket with the index; send the events notifications missed",
+      trigger: { kind: "schedule", expression: "rate(1 hour)" },
+      timeoutSeconds: 900, concurrency: 1,
+    },
     "http-health": {
       handler: "http/health",
       description: "Liveness and queue depths",

@@ -1,5 +1,6 @@
 import { documentKeySchema, listDocumentsQuerySchema } from "../../events/api";
 import { NotFoundError, ValidationError } from "../../shared/domain/errors";
+import { staleDocuments } from "../../shared/ingest/freshness";
 import { httpHandler, json, parseInput } from "../lib/http";
 
 const keyOf = (path: Record<string, string | undefined> | undefined) => parseInput(documentKeySchema, decodeURIComponent(path?.key ?? ""), "path.key");
@@ -17,7 +18,8 @@ export const handler = httpHandler({
     return json(202, { key, status: "pending", size: info.size, links: { self: `/documents/${key}` } });
   },
   "GET /documents": async (ctx, event) => {
-    const q = parseInput(listDocumentsQuerySchema, event.queryStringParameters ?? {}, "query");
+    const { stale, ...q } = parseInput(listDocumentsQuerySchema, event.queryStringParameters ?? {}, "query");
+    if (stale) return json(200, { stale: await staleDocuments(ctx), embeddingModel: ctx.embedder.model });
     const documents = await ctx.catalog.list(q);
     return json(200, { documents, counts: await ctx.catalog.counts(), next: documents.length === q.limit ? documents.at(-1)?.key : undefined });
   },

@@ -1,9 +1,16 @@
+import { z } from "zod";
+import { sourceChangedSchema } from "../../events/messages";
 import { decodeS3Key, isRemoval, s3EventSchema } from "../../events/s3";
+import { onSourceChanged } from "../../shared/ingest/freshness";
 import { onObjectCreated, onObjectRemoved } from "../../shared/ingest/object-events";
 import { sqsHandler } from "../lib/sqs";
 
-// S3 → SQS: each message body is an S3 event notification (one or more records).
-export const handler = sqsHandler(s3EventSchema, async (ctx, event) => {
+// The ingest-events queue carries S3 event notifications (S3 → SQS, MinIO webhooks, the folder
+// bucket) and explicit `source.changed` messages; all source changes go through this one handler.
+const ingestEventSchema = z.union([s3EventSchema, sourceChangedSchema]);
+
+export const handler = sqsHandler(ingestEventSchema, async (ctx, event) => {
+  if ("type" in event) return onSourceChanged(ctx, event.key, event.metadata);
   const outcomes = [];
   for (const r of event.Records) {
     const key = decodeS3Key(r.s3.object.key);

@@ -59,6 +59,8 @@ export interface DocumentRecord {
   indexedVersion?: string;
   contentType?: string;
   size?: number;
+  /** The object's change marker (S3 ETag, or size+mtime in the folder bucket) when it was last read. */
+  sourceEtag?: string;
   chunks?: number;
   embeddingModel?: string;
   error?: string;

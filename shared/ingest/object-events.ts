@@ -25,11 +25,15 @@ export async function onObjectCreated(ctx: Context, key: string): Promise<Ingest
   const metadata = documentMetadata(obj.info.metadata);
   const prev = await ctx.catalog.get(key);
   const sameMeta = JSON.stringify(prev?.metadata ?? {}) === JSON.stringify(metadata);
-  if (prev?.contentHash === hash && sameMeta && isSettled(prev)) return "unchanged";
+  if (prev?.contentHash === hash && sameMeta && isSettled(prev)) {
+    // Same content (a touch, a re-upload): only remember the new change marker.
+    if (prev.sourceEtag !== obj.info.etag) await ctx.catalog.put(key, { ...prev, sourceEtag: obj.info.etag });
+    return "unchanged";
+  }
 
   // The version is content-addressed (plus metadata, which chunks carry): same input, same version.
   const version = sha256(hash + JSON.stringify(metadata)).slice(0, 16);
-  const base = { contentHash: hash, version, size: obj.body.length, metadata, error: undefined, warnings: undefined, duplicateOf: undefined };
+  const base = { contentHash: hash, version, size: obj.body.length, sourceEtag: obj.info.etag, metadata, error: undefined, warnings: undefined, duplicateOf: undefined };
 
   const twin = await ctx.catalog.findByHash(hash);
   if (twin && twin.key !== key) {

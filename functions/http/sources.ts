@@ -1,0 +1,13 @@
+import { sourceChangedSchema } from "../../events/messages";
+import { QUEUES } from "../../shared/topology";
+import { httpHandler, json, jsonBody, parseInput } from "../lib/http";
+
+// `POST /sources/changed` {key, metadata?}: a CMS or any system says a source changed. The event goes
+// through the ingest-events queue, to the same handler as bucket notifications.
+export const handler = httpHandler({
+  "POST /sources/changed": async (ctx, event) => {
+    const body = parseInput(sourceChangedSchema.omit({ type: true }), jsonBody(event), "body");
+    await ctx.queue.send(QUEUES.ingestEvents, JSON.stringify({ type: "source.changed", ...body }));
+    return json(202, { key: body.key, status: "queued", links: { document: `/documents/${body.key}` } });
+  },
+});

@@ -1,0 +1,70 @@
+import { s3Record } from "../../events/s3";
+import type { DocumentMetadata, DocumentRecord } from "../domain/document";
+import { NotFoundError } from "../domain/errors";
+import type { Context } from "../runtime/context";
+import { QUEUES, topology } from "../topology";
+import { onObjectCreated, type IngestOutcome } from "./object-events";
+
+// Keeping the index equal to its sources: explicit change events, a staleness report, and a
+// reconciliation that repairs whatever notifications missed.
+
+/** `source.changed` (CMS webhook, queue message): new metadata is written to the object, then the object is re-read. */
+export async function onSourceChanged(ctx: Context, key: string, metadata?: DocumentMetadata): Promise<IngestOutcome> {
+  if (metadata) {
+    const obj = await ctx.objects.get(key);
+    if (!obj) throw new NotFoundError(`object ${key}`);
+    const flat = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    await ctx.objects.put(key, obj.body, { contentType: obj.info.contentType, metadata: { ...obj.info.metadata, ...flat } });
+  }
+  // Same bytes with new metadata → a new version whose chunks keep their ids, so no embedding call.
+  return onObjectCreated(ctx, key);
+}
+
+export interface StaleDocument { key: string; status: DocumentRecord["status"] | "missing"; reasons: string[] }
+
+/** Documents whose index entry does not match the source, uses another embedding model, or failed. */
+export async function staleDocuments(ctx: Context): Promise<StaleDocument[]> {
+  const out: StaleDocument[] = [];
+  const seen = new Set<string>();
+  for (const rec of await allRecords(ctx)) {
+    seen.add(rec.key);
+    const reasons: string[] = [];
+    const head = await ctx.objects.head(rec.key);
+    if (!head) reasons.push("the source object no longer exists");
+    else if (rec.sourceEtag && head.etag !== rec.sourceEtag) reasons.push("the source changed since it was indexed");
+    if (rec.status === "failed") reasons.push(`ingestion failed: ${rec.error ?? "unknown reason"}`);
+    if (rec.status === "indexed" && rec.embeddingModel && rec.embeddingModel !== ctx.embedder.model) reasons.push(`embedded with ${rec.embeddingModel}, current model is ${ctx.embedder.model}`);
+    if ((rec.status === "processing" || rec.status === "pending") && rec.indexedVersion !== rec.version) reasons.push("a newer version is not indexed yet");
+    if (reasons.length) out.push({ key: rec.key, status: rec.status, reasons });
+  }
+  for await (const obj of ctx.objects.list()) if (!seen.has(obj.key)) out.push({ key: obj.key, status: "missing", reasons: ["in the bucket but never indexed"] });
+  return out.sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/** Sends the bucket events that were missed: new or changed objects, and index entries whose object is gone. */
+export async function reconcile(ctx: Context): Promise<{ created: number; removed: number }> {
+  const records = await allRecords(ctx);
+  const byKey = new Map(records.map((r) => [r.key, r]));
+  const events: string[] = [];
+  let created = 0;
+  for await (const obj of ctx.objects.list()) {
+    const rec = byKey.get(obj.key);
+    byKey.delete(obj.key);
+    if (rec && rec.sourceEtag === obj.etag && rec.status !== "pending") continue;
+    events.push(JSON.stringify({ Records: [s3Record("created", topology.bucket.name, obj.key, { size: obj.size, etag: obj.etag })] }));
+    created++;
+  }
+  for (const key of byKey.keys()) events.push(JSON.stringify({ Records: [s3Record("removed", topology.bucket.name, key)] }));
+  if (events.length) await ctx.queue.sendBatch(QUEUES.ingestEvents, events);
+  return { created, removed: byKey.size };
+}
+
+async function allRecords(ctx: Context): Promise<DocumentRecord[]> {
+  const out: DocumentRecord[] = [];
+  for (let after: string | undefined; ;) {
+    const page = await ctx.catalog.list({ after, limit: 1000 });
+    out.push(...page);
+    if (page.length < 1000) return out;
+    after = page[page.length - 1].key;
+  }
+}
