@@ -1,14 +1,32 @@
 import type { JobEventType, QueryResult } from "../domain/job";
 import { RaglineError } from "../domain/errors";
-import { NO_ANSWER } from "../adapters/local/extractive-generator";
+import type { TokenUsage } from "../adapters/inference/tokens";
+import type { GenerateRequest } from "../ports/models";
 import { logger } from "../observability/logger";
 import type { Context } from "../runtime/context";
-import { assemble, citationsFor, rerank, retrieve, type AssembleOutput, type RetrieveOutput } from "./stages";
+import type { AssembleOutput } from "./assemble";
+import type { UsageHook } from "./chat-model";
+import { citationsFor } from "./citations";
+import { GROUNDING_METHOD, groundAnswer, type GroundingOutput } from "./grounding";
+import { isNoAnswer, NO_ANSWER } from "./no-answer";
+import { assemble, relevanceMethod, rerank, retrieve, transform, transformEnabled, type RerankOutput, type RetrieveOutput } from "./stages";
+import type { TransformOutput } from "./transform";
 
-// Runs one query job. Every event goes to the job's log (gap-free seq) and then to subscribers.
+// Runs one query job: transform (when an LLM is configured) → retrieve → rerank → assemble →
+// generate → ground. Every event goes to the job's log (gap-free seq) and then to subscribers.
 // Each finished stage is checkpointed on the job, so a redelivered job resumes after it.
 
 const DELTA_FLUSH_MS = 40;
+
+interface Checkpoints {
+  transform?: TransformOutput;
+  retrieve?: RetrieveOutput;
+  rerank?: RerankOutput;
+  assemble?: AssembleOutput;
+  generate?: { answer: string; usage?: TokenUsage; abstained?: boolean };
+  ground?: GroundingOutput;
+  timings?: Record<string, number>;
+}
 
 export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttempts?: number } = {}): Promise<"completed" | "failed" | "skipped"> {
   let job = await ctx.jobs.get(jobId);
@@ -16,14 +34,14 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
   const attempt = await ctx.jobs.recordAttempt(jobId);
   job = (await ctx.jobs.transition(jobId, ["pending", "working"], "working")) ?? job;
   const req = job.request;
-  const cp = job.checkpoints as { retrieve?: RetrieveOutput; rerank?: RetrieveOutput; assemble?: AssembleOutput; generate?: { answer: string }; timings?: Record<string, number> };
+  const cp = job.checkpoints as Checkpoints;
   const timings: Record<string, number> = { ...(cp.timings ?? {}) };
 
   const emit = async (type: JobEventType, data: Record<string, unknown>) => {
     const event = await ctx.jobs.appendEvent(jobId, type, data);
     await ctx.notifier.publish(event).catch((err) => logger.warn("notify failed", { jobId, err: String(err) }));
   };
-  async function stage<T>(name: string, done: T | undefined, run: () => Promise<T>): Promise<T> {
+  async function stage<T>(name: string, done: T | undefined, run: () => Promise<T>, info?: (out: T) => Record<string, unknown>): Promise<T> {
     if (done !== undefined) return done;
     await emit("stage", { stage: name, status: "started", attempt });
     const t0 = performance.now();
@@ -31,51 +49,73 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
     timings[name] = Math.round(performance.now() - t0);
     await ctx.jobs.saveCheckpoint(jobId, name, out);
     await ctx.jobs.saveCheckpoint(jobId, "timings", timings);
-    await emit("stage", { stage: name, status: "finished", ms: timings[name] });
+    await emit("stage", { stage: name, status: "finished", ms: timings[name], ...info?.(out) });
     return out;
   }
 
   try {
+    // Off on the local fallback: no stage, no events, the question alone is searched.
+    const transformed = transformEnabled(ctx)
+      ? await stage("transform", cp.transform, () => transform(ctx, req), (o) => ({ queries: o.queries }))
+      : { queries: [req.question], by: "off" };
     const retrieved = await stage("retrieve", cp.retrieve, async () => {
-      const out = await retrieve(ctx, req);
+      const out = await retrieve(ctx, req, transformed.queries);
       await emit("retrieved", {
         chunks: out.chunks.map((c) => ({ chunkId: c.id, documentKey: c.documentKey, page: c.page, sectionPath: c.sectionPath, score: c.score })),
       });
       return out;
     });
-    const reranked = await stage("rerank", cp.rerank, () => rerank(ctx, req, retrieved));
-    const context = await stage("assemble", cp.assemble, async () => assemble(reranked));
+    const reranked = await stage("rerank", cp.rerank, () => rerank(ctx, req, retrieved), (o) => ({ abstain: o.abstain }));
+    const context = await stage("assemble", cp.assemble, () => assemble(ctx, reranked), (o) => ({ sources: o.sources.length, tokens: o.tokens }));
     const generated = await stage("generate", cp.generate, async () => {
       let answer = "";
       let buffered = "";
       let last = Date.now();
       const flush = async () => {
         if (!buffered) return;
-        await emit("delta", { text: buffered, offset: answer.length - buffered.length });
+        // `attempt` lets a follower notice a generation restarted after a failure (offset back to 0).
+        await emit("delta", { text: buffered, offset: answer.length - buffered.length, attempt });
         buffered = "";
         last = Date.now();
       };
-      for await (const delta of ctx.generator.generate({ question: req.question, sources: context.sources })) {
+      if (reranked.abstain || !context.sources.length) {
+        answer = buffered = NO_ANSWER; // nothing relevant enough: say so rather than guess
+        await flush();
+        return { answer, abstained: true };
+      }
+      let usage: TokenUsage | undefined;
+      const genReq: GenerateRequest & UsageHook = { question: req.question, sources: context.sources, onUsage: (u) => { usage = u; } };
+      for await (const delta of ctx.generator.generate(genReq)) {
         answer += delta;
         buffered += delta;
         if (Date.now() - last >= DELTA_FLUSH_MS) await flush();
       }
       await flush();
-      return { answer };
-    });
+      return { answer, usage };
+    }, (o) => (o.usage ? { usage: o.usage } : {}));
+    const grounding = await stage("ground", cp.ground, async () => groundAnswer(generated.answer, context.sources, ctx.config.RAGLINE_GROUNDING_MIN_SUPPORT),
+      (o) => ({ unsupported: o.unsupported.length }));
 
     const result: QueryResult = {
       answer: generated.answer,
       citations: citationsFor(generated.answer, context.sources),
-      abstained: generated.answer.trim() === NO_ANSWER || !context.sources.length,
+      abstained: Boolean(generated.abstained) || isNoAnswer(generated.answer) || !context.sources.length,
       backends: {
         index: ctx.index.name, embedder: `${ctx.embedder.backend}:${ctx.embedder.model}`,
         reranker: `${ctx.reranker.backend}:${ctx.reranker.model}`, generator: `${ctx.generator.backend}:${ctx.generator.model}`,
+        transform: transformed.by, relevance: relevanceMethod(ctx, reranked.relevanceBy),
+        grounding: `${GROUNDING_METHOD} support >= ${ctx.config.RAGLINE_GROUNDING_MIN_SUPPORT}`,
       },
       timings,
+      unsupportedSentences: grounding.unsupported,
     };
     const completed = await ctx.jobs.transition(jobId, ["working"], "completed", { result });
-    if (completed) await emit("done", { answer: result.answer, citations: result.citations, abstained: result.abstained, timings, backends: result.backends });
+    if (completed) {
+      await emit("done", {
+        answer: result.answer, citations: result.citations, abstained: result.abstained, timings, backends: result.backends,
+        unsupportedSentences: result.unsupportedSentences, usage: generated.usage,
+      });
+    }
     return "completed";
   } catch (err) {
     const permanent = err instanceof RaglineError && !err.retryable;

@@ -1,11 +1,12 @@
 import type { GenerateRequest, Generator } from "../../ports/models";
 import { splitSentences } from "../../ingest/chunk/sentences";
+import { NO_ANSWER } from "../../query/no-answer";
 import { contentTerms } from "./text-features";
 
 // NOT a language model: it answers with the retrieved sentences that best match the question,
 // each followed by its [n] citation, and says so plainly when no source sentence matches enough.
 
-export const NO_ANSWER = "The sources do not contain an answer to this question.";
+export { NO_ANSWER };
 
 export interface ExtractiveOptions {
   /** Sentences in the answer at most. */
