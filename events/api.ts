@@ -14,6 +14,10 @@ export const submitQuerySchema = z.object({
   question: z.string().trim().min(1, "question must not be empty").max(4000),
   filters: queryFiltersSchema.optional(),
   topK: z.number().int().min(1).max(50).optional(),
+  /** Receives the signed outcome when the job finishes. */
+  callbackUrl: z.string().url().refine((u) => /^https?:/.test(u), "must be an http(s) URL").optional(),
+  /** Scheduling class; classed automatically when absent. */
+  jobClass: z.enum(["interactive", "long"]).optional(),
 }).strict();
 
 export type SubmitQueryRequest = z.infer<typeof submitQuerySchema>;

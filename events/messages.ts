@@ -66,3 +66,7 @@ export const sourceChangedSchema = z.object({
 });
 
 export type SourceChanged = z.infer<typeof sourceChangedSchema>;
+
+/** A finished job whose outcome is to be POSTed to its callbackUrl. */
+export const webhookMessageSchema = z.object({ type: z.literal("webhook.deliver"), jobId: z.string().uuid() });
+export type WebhookMessage = z.infer<typeof webhookMessageSchema>;

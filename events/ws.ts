@@ -13,7 +13,7 @@ export type SubscribeFrame = z.infer<typeof subscribeFrameSchema>;
 export const jobEventFrameSchema = z.object({
   jobId: z.string(),
   seq: z.number().int().positive(),
-  type: z.enum(["stage", "retrieved", "delta", "done", "failed"]),
+  type: z.enum(["stage", "retrieved", "delta", "done", "failed", "cancelled"]),
   at: z.string(),
   data: z.record(z.string(), z.unknown()),
 });

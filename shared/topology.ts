@@ -7,6 +7,9 @@ export const QUEUES = {
   embed: "embed",
   index: "index",
   queryJobs: "query-jobs",
+  /** Long jobs (large top-K, multi-part questions) run apart, so a burst never holds short ones back. */
+  queryJobsLong: "query-jobs-long",
+  webhooks: "webhooks",
 } as const;
 
 export interface QueueTrigger {
@@ -73,6 +76,24 @@ export const topology: Topology = {
       trigger: { kind: "queue", queue: QUEUES.queryJobs, batchSize: 1, visibilityTimeoutSeconds: 330, maxReceives: 3 },
       timeoutSeconds: 300, concurrency: 4,
     },
+    "query-run-long": {
+      handler: "queue/query-run",
+      description: "Run long query jobs on their own workers (per-class concurrency)",
+      trigger: { kind: "queue", queue: QUEUES.queryJobsLong, batchSize: 1, visibilityTimeoutSeconds: 960, maxReceives: 3 },
+      timeoutSeconds: 900, concurrency: 2,
+    },
+    "webhook-deliver": {
+      handler: "queue/webhook-deliver",
+      description: "POST signed completion webhooks; retried with backoff, then dead-lettered",
+      trigger: { kind: "queue", queue: QUEUES.webhooks, batchSize: 5, visibilityTimeoutSeconds: 60, maxReceives: 8 },
+      timeoutSeconds: 30, concurrency: 2,
+    },
+    "purge-jobs": {
+      handler: "schedule/purge-jobs",
+      description: "Delete finished jobs and their event logs after the retention TTL",
+      trigger: { kind: "schedule", expression: "rate(1 hour)" },
+      timeoutSeconds: 300, concurrency: 1,
+    },
     "http-documents": {
       handler: "http/documents",
       description: "Document upload, listing, state, chunks, removal",
@@ -82,7 +103,7 @@ export const topology: Topology = {
     "http-queries": {
       handler: "http/queries",
       description: "Submit query jobs (202), read state and event log",
-      trigger: { kind: "http", routes: ["POST /queries", "GET /queries/{id}", "GET /queries/{id}/events"] },
+      trigger: { kind: "http", routes: ["POST /queries", "GET /queries/{id}", "DELETE /queries/{id}", "GET /queries/{id}/events"] },
       timeoutSeconds: 10, concurrency: 16,
     },
     "http-sources": {

@@ -1,6 +1,7 @@
 import { eventsQuerySchema, submitQuerySchema } from "../../events/api";
 import { authenticate, canReadJob } from "../../shared/auth/principal";
 import { NotFoundError } from "../../shared/domain/errors";
+import { cancelJob } from "../../shared/jobs/cancel";
 import { submitQuery } from "../../shared/query/submit";
 import { httpHandler, json, jsonBody, parseInput } from "../lib/http";
 
@@ -10,7 +11,7 @@ export const handler = httpHandler({
     const req = parseInput(submitQuerySchema, jsonBody(event), "body");
     const job = await submitQuery(ctx, { ...req, principal });
     return json(202, {
-      jobId: job.id, status: job.status,
+      jobId: job.id, status: job.status, jobClass: job.request.jobClass,
       links: { self: `/queries/${job.id}`, events: `/queries/${job.id}/events`, websocket: "/ws" },
     }, { location: `/queries/${job.id}` });
   },
@@ -22,8 +23,12 @@ export const handler = httpHandler({
       jobId: job.id, status: job.status, question: job.request.question,
       answer: job.result?.answer, citations: job.result?.citations, abstained: job.result?.abstained,
       backends: job.result?.backends, unsupportedSentences: job.result?.unsupportedSentences, timings: job.result?.timings ?? (job.checkpoints.timings as object | undefined),
-      error: job.error, createdAt: job.createdAt, updatedAt: job.updatedAt,
+      error: job.error, webhook: job.checkpoints.webhook, createdAt: job.createdAt, updatedAt: job.updatedAt,
     });
+  },
+  "DELETE /queries/{id}": async (ctx, event) => {
+    const job = await cancelJob(ctx, event.pathParameters?.id ?? "");
+    return json(202, { jobId: job.id, status: job.status });
   },
   "GET /queries/{id}/events": async (ctx, event) => {
     const { after } = parseInput(eventsQuerySchema, event.queryStringParameters ?? {}, "query");

@@ -24,6 +24,10 @@ export interface QueryRequest {
   question: string;
   filters?: QueryFilters;
   topK?: number;
+  /** Scheduling class; classed at submit when absent (see shared/jobs/admission.ts). */
+  jobClass?: "interactive" | "long";
+  /** POSTed the outcome when the job finishes (signed; see shared/jobs/webhook.ts). */
+  callbackUrl?: string;
   /** Who asks: the groups used for permission filtering. */
   principal?: { tenant?: string; subject?: string; groups: string[] };
 }
@@ -64,7 +68,10 @@ export interface Job {
   updatedAt: string;
 }
 
-export type JobEventType = "stage" | "retrieved" | "delta" | "done" | "failed";
+export type JobEventType = "stage" | "retrieved" | "delta" | "done" | "failed" | "cancelled";
+
+/** Events after which a job's log never grows. */
+export const FINAL_EVENTS: readonly JobEventType[] = ["done", "failed", "cancelled"];
 
 export interface JobEvent {
   jobId: string;

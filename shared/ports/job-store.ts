@@ -21,4 +21,13 @@ export interface JobStore {
   subscribe(jobId: string, connectionId: string): Promise<void>;
   unsubscribe(connectionId: string): Promise<void>;
   subscribers(jobId: string): Promise<string[]>;
+  /**
+   * Deletes finished jobs (completed/failed/cancelled) last updated before `before`, with their events.
+   * Optional: stores with native expiry (DynamoDB TTL) leave it out.
+   */
+  purgeFinished?(before: string): Promise<number>;
+  /** Jobs pending or working for a caller (`tenant/subject`), for per-caller backpressure. Optional. */
+  countActive?(caller: string): Promise<number>;
+  /** Jobs working for a tenant, for per-tenant concurrency caps. Optional. */
+  countWorking?(tenant: string): Promise<number>;
 }

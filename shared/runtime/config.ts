@@ -15,6 +15,12 @@ export const configSchema = z.object({
   /** Backpressure: refuse new query jobs (429) above this many queued jobs. */
   RAGLINE_MAX_QUEUED_JOBS: int(500),
   RAGLINE_RETRY_AFTER_SECONDS: int(2),
+  /** Backpressure per caller: jobs pending or working at once. */
+  RAGLINE_MAX_JOBS_PER_CALLER: int(20),
+  /** Per-tenant cap on jobs running at once; more wait in the queue. */
+  RAGLINE_MAX_RUNNING_PER_TENANT: int(8),
+  /** A job asking for more than this top-K is classed "long". */
+  RAGLINE_LONG_JOB_TOP_K: int(15),
   /** Chunking budget in words, and overlap in words. */
   RAGLINE_CHUNK_WORDS: int(180),
   RAGLINE_CHUNK_OVERLAP_WORDS: z.coerce.number().int().min(0).default(30),
@@ -23,6 +29,10 @@ export const configSchema = z.object({
   RAGLINE_SCAN_INTERVAL_MS: int(500),
   /** Largest accepted upload, in bytes. */
   RAGLINE_MAX_OBJECT_BYTES: int(100 * 1024 * 1024),
+  /** HMAC key for completion webhooks; set it in production (the default is for local use only). */
+  RAGLINE_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").default("ragline-local-webhook-secret"),
+  /** Finished jobs and their event logs are deleted after this many hours. */
+  RAGLINE_JOB_TTL_HOURS: int(168),
 }).extend(backendConfigSchema.shape).extend(modelConfigSchema.shape);
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; bucketDir: string };

@@ -1,4 +1,4 @@
-import type { JobEvent } from "../../domain/job";
+import { FINAL_EVENTS, type JobEvent } from "../../domain/job";
 import type { JobStore } from "../../ports/job-store";
 import type { Notifier } from "../../ports/notifier";
 
@@ -63,7 +63,7 @@ export class LocalNotifier implements Notifier {
         if (!(await this.send(connectionId, e))) return;
         f.lastSeq = e.seq;
         // A finished job sends nothing more: stop following it.
-        if (e.type === "done" || e.type === "failed") this.follows.get(connectionId)?.delete(jobId);
+        if (FINAL_EVENTS.includes(e.type)) this.follows.get(connectionId)?.delete(jobId);
       }
     }).catch(() => undefined);
     return f.chain;

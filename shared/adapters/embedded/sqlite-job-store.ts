@@ -85,6 +85,26 @@ export class SqliteJobStore implements JobStore {
     return (this.db.prepare("SELECT connection_id AS c FROM subscriptions WHERE job_id = ?").all(jobId) as { c: string }[]).map((r) => r.c);
   }
 
+  async countActive(caller: string): Promise<number> {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status IN ('pending', 'working')
+      AND COALESCE(json_extract(request, '$.principal.tenant'), '-') || '/' || COALESCE(json_extract(request, '$.principal.subject'), '-') = ?`).get(caller) as { n: number }).n;
+  }
+
+  async countWorking(tenant: string): Promise<number> {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE status = 'working' AND json_extract(request, '$.principal.tenant') = ?").get(tenant) as { n: number }).n;
+  }
+
+  async purgeFinished(before: string): Promise<number> {
+    return this.db.transaction(() => {
+      const ids = (this.db.prepare("SELECT id FROM jobs WHERE status IN ('completed', 'failed', 'cancelled') AND updated_at < ?").all(before) as { id: string }[]).map((r) => r.id);
+      const delEvents = this.db.prepare("DELETE FROM job_events WHERE job_id = ?");
+      const delSubs = this.db.prepare("DELETE FROM subscriptions WHERE job_id = ?");
+      const delJob = this.db.prepare("DELETE FROM jobs WHERE id = ?");
+      for (const id of ids) { delEvents.run(id); delSubs.run(id); delJob.run(id); }
+      return ids.length;
+    }).immediate();
+  }
+
   close() { this.db.close(); }
 }
 

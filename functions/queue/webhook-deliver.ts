@@ -1,0 +1,5 @@
+import { webhookMessageSchema } from "../../events/messages";
+import { deliverWebhook } from "../../shared/jobs/webhook";
+import { sqsHandler } from "../lib/sqs";
+
+export const handler = sqsHandler(webhookMessageSchema, (ctx, msg) => deliverWebhook(ctx, msg.jobId));
