@@ -1,12 +1,14 @@
 import { ask } from "./ask";
 import { parseArgs } from "./args";
 import { dev } from "./dev";
+import { stale } from "./stale";
 
 const USAGE = `usage:
   ragline dev [--data DIR] [--port N]     run everything on this machine (embedded backends unless RAGLINE_BACKEND says otherwise)
   ragline serve [--role all|api|workers] [--port N]
                                           the function host for on-prem and scale-out: replicas share the backends
   ragline ask "question" [--url URL] [--prefix KEY_PREFIX] [--top-k N]
+  ragline stale [--url URL]               documents whose index does not match the source (exit code 2 if any)
 `;
 
 async function main() {
@@ -15,6 +17,8 @@ async function main() {
   switch (command) {
     case "dev":
       return dev(flags);
+    case "stale":
+      return stale(flags);
     case "serve":
       return dev({ ...flags, quiet: true });
     case "ask":
