@@ -8,7 +8,8 @@ export async function ask(question: string, flags: Record<string, string | true>
   const body: Record<string, unknown> = { question };
   if (typeof flags.prefix === "string") body.filters = { keyPrefix: flags.prefix };
   if (typeof flags["top-k"] === "string") body.topK = Number(flags["top-k"]);
-  const res = await fetch(`${base}/queries`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const auth: Record<string, string> = process.env.RAGLINE_API_KEY ? { authorization: `Bearer ${process.env.RAGLINE_API_KEY}` } : {};
+  const res = await fetch(`${base}/queries`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify(body) });
   const submitted = (await res.json()) as { jobId?: string; error?: { message: string } };
   if (res.status !== 202 || !submitted.jobId) throw new Error(`submit failed (${res.status}): ${submitted.error?.message ?? "unknown error"}`);
   const jobId = submitted.jobId;

@@ -35,9 +35,9 @@ export async function admit(ctx: Context, req: QueryRequest): Promise<JobClass> 
   return cls;
 }
 
-/** The caller a job counts against: tenant/subject when known. */
+/** The caller a job counts against: tenant/subject of an authenticated principal (anonymous callers share no quota). */
 export function callerOf(req: QueryRequest): string | undefined {
   const p = req.principal;
-  if (!p?.subject && !p?.tenant) return undefined;
+  if (!p?.subject || p.subject === "anonymous") return undefined;
   return `${p.tenant ?? "-"}/${p.subject ?? "-"}`;
 }
