@@ -26,7 +26,7 @@ export interface InferenceHostOptions {
   breakerCooldownMs: number;
 }
 
-export interface HostGuards { semaphore: Semaphore; breaker: CircuitBreaker }
+export interface HostGuards { semaphore: Semaphore; breaker: CircuitBreaker; lastFailure?: string }
 
 const guardsByOrigin = new Map<string, HostGuards>();
 
@@ -71,6 +71,7 @@ export class InferenceHost {
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       this.guards.breaker.failure();
+      this.guards.lastFailure = `stream broke: ${describe(controller.signal.reason ?? err)}`;
       throw new TransientError(`${this.opts.label} host ${this.baseUrl}${path}: stream broke after ${events} events: ${describe(controller.signal.reason ?? err)}`, err);
     } finally {
       clearTimeout(idle);
@@ -88,7 +89,7 @@ export class InferenceHost {
       let last = "";
       for (let attempt = 1; ; attempt++) {
         if (!guards.breaker.tryAcquire()) {
-          throw new TransientError(`${opts.label} host ${this.baseUrl} is failing: circuit open after ${guards.breaker.consecutiveFailures} consecutive failures (last: ${last || "earlier calls"}); next try in ${Math.ceil(guards.breaker.retryInMs() / 1000)} s`);
+          throw new TransientError(`${opts.label} host ${this.baseUrl} is failing: circuit open after ${guards.breaker.consecutiveFailures} consecutive failures (last: ${last || guards.lastFailure || "unknown"}); next try in ${Math.ceil(guards.breaker.retryInMs() / 1000)} s`);
         }
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(new Error(`timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
@@ -124,13 +125,13 @@ export class InferenceHost {
           }
           if (res.status === 429) guards.breaker.success(); // busy, not broken
           else guards.breaker.failure();
-          last = `HTTP ${res.status}${detail ? ` ${detail}` : ""}`;
+          last = guards.lastFailure = `HTTP ${res.status}${detail ? ` ${detail}` : ""}`;
           retryDelay = retryAfterMs(res.headers.get("retry-after"), opts.maxBackoffMs);
         } catch (err) {
           if (err instanceof RaglineError) throw err;
           if (signal?.aborted) throw signal.reason;
           guards.breaker.failure();
-          last = describe(controller.signal.aborted ? controller.signal.reason : err);
+          last = guards.lastFailure = describe(controller.signal.aborted ? controller.signal.reason : err);
         } finally {
           clearTimeout(timer);
           signal?.removeEventListener("abort", onAbort);
