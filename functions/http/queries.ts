@@ -27,7 +27,10 @@ export const handler = httpHandler({
     });
   },
   "DELETE /queries/{id}": async (ctx, event) => {
-    const job = await cancelJob(ctx, event.pathParameters?.id ?? "");
+    const principal = authenticate(event.headers, ctx.config);
+    const found = await ctx.jobs.get(event.pathParameters?.id ?? "");
+    if (!found || !canReadJob(found, principal)) throw new NotFoundError("query job"); // only the asker may cancel
+    const job = await cancelJob(ctx, found.id);
     return json(202, { jobId: job.id, status: job.status });
   },
   "GET /queries/{id}/events": async (ctx, event) => {

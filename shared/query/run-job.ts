@@ -1,4 +1,5 @@
 import type { JobEventType, QueryResult } from "../domain/job";
+import { answerFromEvents, ResumableStream, type ResumeStep } from "../jobs/answer-log";
 import { RaglineError } from "../domain/errors";
 import type { TokenUsage } from "../adapters/inference/tokens";
 import type { GenerateRequest } from "../ports/models";
@@ -14,9 +15,14 @@ import type { TransformOutput } from "./transform";
 
 // Runs one query job: transform (when an LLM is configured) → retrieve → rerank → assemble →
 // generate → ground. Every event goes to the job's log (gap-free seq) and then to subscribers.
-// Each finished stage is checkpointed on the job, so a redelivered job resumes after it.
+// Each finished stage is checkpointed on the job, so a redelivered job resumes after it. A cancelled
+// job stops at the next stage boundary, or mid-stream (the generation request is aborted).
 
 const DELTA_FLUSH_MS = 40;
+/** How often a streaming generation looks whether its job was cancelled. */
+const CANCEL_CHECK_MS = 250;
+
+class Cancelled extends Error {}
 
 interface Checkpoints {
   transform?: TransformOutput;
@@ -41,8 +47,10 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
     const event = await ctx.jobs.appendEvent(jobId, type, data);
     await ctx.notifier.publish(event).catch((err) => logger.warn("notify failed", { jobId, err: String(err) }));
   };
+  const cancelled = async () => (await ctx.jobs.get(jobId))?.status === "cancelled";
   async function stage<T>(name: string, done: T | undefined, run: () => Promise<T>, info?: (out: T) => Record<string, unknown>): Promise<T> {
     if (done !== undefined) return done;
+    if (await cancelled()) throw new Cancelled();
     await emit("stage", { stage: name, status: "started", attempt });
     const t0 = performance.now();
     const out = await run();
@@ -68,30 +76,45 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
     const reranked = await stage("rerank", cp.rerank, () => rerank(ctx, req, retrieved), (o) => ({ abstain: o.abstain }));
     const context = await stage("assemble", cp.assemble, () => assemble(ctx, reranked), (o) => ({ sources: o.sources.length, tokens: o.tokens }));
     const generated = await stage("generate", cp.generate, async () => {
-      let answer = "";
-      let buffered = "";
-      let last = Date.now();
+      // A retried generation continues what an earlier attempt logged: text that agrees is not sent
+      // again; if the model now says something else, a `restarted` event tells followers to discard it.
+      const logged = attempt > 1 ? answerFromEvents(await ctx.jobs.events(jobId, 0)) : "";
+      const stream = new ResumableStream(logged);
+      let pending: { text: string; offset: number } | undefined;
+      let lastFlush = Date.now();
+      let lastCancelCheck = Date.now();
+      const abort = new AbortController();
       const flush = async () => {
-        if (!buffered) return;
-        // `attempt` lets a follower notice a generation restarted after a failure (offset back to 0).
-        await emit("delta", { text: buffered, offset: answer.length - buffered.length, attempt });
-        buffered = "";
-        last = Date.now();
+        if (pending) await emit("delta", { ...pending, attempt });
+        pending = undefined;
+        lastFlush = Date.now();
+      };
+      const apply = async (steps: ResumeStep[]) => {
+        for (const step of steps) {
+          if (step.kind === "restart") {
+            await flush();
+            await emit("stage", { stage: "generate", status: "restarted", attempt });
+          } else if (pending && pending.offset + pending.text.length === step.offset) pending.text += step.text;
+          else { await flush(); pending = { text: step.text, offset: step.offset }; }
+        }
+        if (Date.now() - lastFlush >= DELTA_FLUSH_MS) await flush();
+        if (Date.now() - lastCancelCheck >= CANCEL_CHECK_MS) {
+          lastCancelCheck = Date.now();
+          if (await cancelled()) { abort.abort(); throw new Cancelled(); }
+        }
       };
       if (reranked.abstain || !context.sources.length) {
-        answer = buffered = NO_ANSWER; // nothing relevant enough: say so rather than guess
+        await apply(stream.push(NO_ANSWER)); // nothing relevant enough: say so rather than guess
+        await apply(stream.end());
         await flush();
-        return { answer, abstained: true };
+        return { answer: stream.answer, abstained: true };
       }
       let usage: TokenUsage | undefined;
-      const genReq: GenerateRequest & UsageHook = { question: req.question, sources: context.sources, onUsage: (u) => { usage = u; } };
-      for await (const delta of ctx.generator.generate(genReq)) {
-        answer += delta;
-        buffered += delta;
-        if (Date.now() - last >= DELTA_FLUSH_MS) await flush();
-      }
+      const genReq: GenerateRequest & UsageHook = { question: req.question, sources: context.sources, signal: abort.signal, onUsage: (u) => { usage = u; } };
+      for await (const delta of ctx.generator.generate(genReq)) await apply(stream.push(delta));
+      await apply(stream.end());
       await flush();
-      return { answer, usage };
+      return { answer: stream.answer, usage };
     }, (o) => (o.usage ? { usage: o.usage } : {}));
     const grounding = await stage("ground", cp.ground, async () => groundAnswer(generated.answer, context.sources, ctx.config.RAGLINE_GROUNDING_MIN_SUPPORT),
       (o) => ({ unsupported: o.unsupported.length }));
@@ -118,6 +141,7 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
     }
     return "completed";
   } catch (err) {
+    if (err instanceof Cancelled) return "skipped"; // cancelled by request: the cancel already logged its event
     const permanent = err instanceof RaglineError && !err.retryable;
     if (!permanent && attempt < (opts.maxAttempts ?? 3)) throw err; // the queue redelivers; checkpoints keep finished stages
     const message = err instanceof Error ? err.message : String(err);

@@ -41,8 +41,9 @@ export class StandInInferenceHost {
   delayMs: Record<string, number> = {};
   /** Pause between streamed events. */
   streamEventDelayMs = 0;
-  /** Chat streams sent to the end ([DONE]). */
+  /** Chat streams sent to the end ([DONE]), and those the client hung up on before it. */
   streamsCompleted = 0;
+  streamsAbandoned = 0;
   private inFlight: Record<string, number> = {};
   private faults: Record<string, Fault[]> = {};
   private cutStreams: number[] = [];
@@ -164,12 +165,15 @@ export class StandInInferenceHost {
       return send(res, 200, { ...base, object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } });
     }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    let ended = false;
+    res.on("close", () => { if (!ended && !res.writableEnded) this.streamsAbandoned++; });
     const event = (data: unknown) => new Promise<void>((r) => res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`, () => (this.streamEventDelayMs ? setTimeout(r, this.streamEventDelayMs) : setImmediate(r))));
     const cutAfter = this.cutStreams.shift();
     await event({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] });
     const pieces = text.match(/\S+\s*/g) ?? [];
     for (const [i, piece] of pieces.entries()) {
-      if (cutAfter !== undefined && i >= cutAfter) { res.socket?.destroy(); return; }
+      if (cutAfter !== undefined && i >= cutAfter) { ended = true; res.socket?.destroy(); return; }
+      if (res.destroyed) return;
       await event({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
     }
     await event({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });

@@ -1,8 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { answerFromEvents } from "../../../shared/jobs/answer-log";
+import { cancelJob } from "../../../shared/jobs/cancel";
 import { GROUNDED_SYSTEM_PROMPT } from "../../../shared/query/prompt";
+import { runQueryJob } from "../../../shared/query/run-job";
+import { submitQuery } from "../../../shared/query/submit";
 import { NO_ANSWER } from "../../../shared/query/no-answer";
 import { StandInInferenceHost } from "../../helpers/inference-server";
-import { tempDir } from "../../helpers/tmp";
+import { tempDir, waitFor } from "../../helpers/tmp";
 import { deltasOf, embeddedContext, indexCorpus, runJob, stagesOf } from "./corpus";
 
 // Query jobs end to end in-process (embedded SQLite index and job store) with every model port on
@@ -74,8 +78,9 @@ describe("query jobs on remote model ports (stand-in inference hosts)", () => {
     expect(llm.calls["/v1/chat/completions"]).toBe(4);
   });
 
-  it("a host that dies mid-stream makes the job retry and finish, resuming after the last checkpoint", async () => {
-    llm.cutNextStream(2);
+  it("a host that dies mid-stream makes the job retry and finish, resuming after the last checkpoint without repeating text", async () => {
+    llm.streamEventDelayMs = 25; // so the first attempt logs some deltas before the cut
+    llm.cutNextStream(4);
     const { job, events, thrown } = await runJob(ctx, { question: "How long is parental leave?", principal: HR });
     expect(thrown).toHaveLength(1);
     expect(job.status).toBe("completed");
@@ -83,9 +88,37 @@ describe("query jobs on remote model ports (stand-in inference hosts)", () => {
     // retrieval ran once: the retry resumed at generate
     expect(stagesOf(events)).toEqual(["transform", "retrieve", "rerank", "assemble", "generate", "generate", "ground"]);
     expect(models.calls["/rerank"]).toBe(1);
+    const first = deltasOf(events).filter((d) => d.data.attempt === 1).map((d) => d.data.text).join("");
     const second = deltasOf(events).filter((d) => d.data.attempt === 2);
-    expect(second[0].data.offset).toBe(0);
-    expect(second.map((d) => d.data.text).join("")).toBe(job.result!.answer);
+    expect(first.length).toBeGreaterThan(0);
+    expect(second[0].data.offset).toBe(first.length); // continues, does not resend
+    expect(first + second.map((d) => d.data.text).join("")).toBe(job.result!.answer);
+    expect(answerFromEvents(events)).toBe(job.result!.answer);
+  });
+
+  it("when the retried model says something else, followers are told to restart the answer", async () => {
+    llm.streamEventDelayMs = 25;
+    llm.cutNextStream(4);
+    let calls = 0;
+    llm.reply = (messages) => (messages[0].content.includes("search queries") ? "parental leave" : ++calls === 1 ? "First draft about leave that will be cut off [1]." : "Parental leave lasts sixteen weeks at full pay [1].");
+    const { job, events } = await runJob(ctx, { question: "How long is parental leave?", principal: HR });
+    expect(job.status).toBe("completed");
+    expect(events.some((e) => e.type === "stage" && e.data.status === "restarted")).toBe(true);
+    expect(answerFromEvents(events)).toBe("Parental leave lasts sixteen weeks at full pay [1].");
+  });
+
+  it("a cancelled job stops streaming: the generation request is aborted and no done event follows", async () => {
+    llm.streamEventDelayMs = 60;
+    llm.reply = (messages) => (messages[0].content.includes("search queries") ? "parental leave" : "Parental leave lasts sixteen weeks at full pay and more words follow here [1].");
+    const job = await submitQuery(ctx, { question: "How long is parental leave?", principal: HR });
+    const running = runQueryJob(ctx, job.id);
+    await waitFor(async () => (await ctx.jobs.events(job.id, 0)).some((e) => e.type === "delta"), "first delta", 5_000, 10);
+    await cancelJob(ctx, job.id);
+    await expect(running).resolves.toBe("skipped");
+    const events = await ctx.jobs.events(job.id, 0);
+    expect(events.some((e) => e.type === "done")).toBe(false);
+    await waitFor(() => llm.streamsAbandoned === 1, "the stream to be hung up", 2_000, 10);
+    expect(llm.streamsCompleted).toBe(0);
   });
 
   it("a host down beyond the retries fails the job with a clear reason", async () => {
