@@ -23,7 +23,7 @@ export function transformPrompt(question: string, expansions: number): ChatMessa
   ];
 }
 
-/** Lines of the model's reply as queries: numbering, bullets and quotes stripped, duplicates dropped. */
+/** The question, then the model's lines (a rewrite and up to `expansions` more): numbering, bullets and quotes stripped, duplicates dropped. */
 export function parseQueries(reply: string, question: string, expansions: number): string[] {
   const seen = new Set([norm(question)]);
   const out = [question];
