@@ -5,6 +5,6 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const tsx = join(root, "node_modules", "tsx", "dist", "cli.mjs");
-const r = spawnSync(process.execPath, [tsx, join(root, "cli", "main.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
+// One child process with tsx's loader, so signals reach the host itself.
+const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), join(root, "cli", "main.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
 process.exit(r.status ?? 1);

@@ -9,8 +9,10 @@ export interface HostProcess { url: string; wsUrl: string; proc: ChildProcess; o
 
 /** Starts `ragline dev` as a child process on a free port and waits until it serves. */
 export async function startHostProcess(dataDir: string, env: Record<string, string> = {}): Promise<HostProcess> {
-  const proc = spawn(process.execPath, [join(root, "node_modules/tsx/dist/cli.mjs"), join(root, "cli/main.ts"), "dev", "--data", dataDir, "--port", "0"], {
-    cwd: root, env: { ...process.env, LOG_LEVEL: "ERROR", ...env }, stdio: ["ignore", "pipe", "pipe"],
+  // One process (node --import tsx), not the tsx CLI, which would run the host in a grandchild
+  // that a SIGKILL of the child leaves running.
+  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), "dev", "--data", dataDir, "--port", "0"], {
+    cwd: root, env: { ...process.env, LOG_LEVEL: process.env.HOST_LOG_LEVEL ?? "ERROR", ...env }, stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
