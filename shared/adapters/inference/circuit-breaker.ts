@@ -36,6 +36,11 @@ export class CircuitBreaker {
     this.trialInFlight = false;
   }
 
+  /** The call was given up by its caller: no verdict on the host, but a half-open trial slot is freed. */
+  abandon() {
+    this.trialInFlight = false;
+  }
+
   failure() {
     this.trialInFlight = false;
     this.failures++;

@@ -54,6 +54,8 @@ export class InferenceHost {
   async *stream(path: string, body: unknown, signal?: AbortSignal): AsyncIterable<string> {
     const { res, release, controller } = await this.send(path, body, signal, true);
     const response = res as Response;
+    const onAbort = () => controller.abort(signal!.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
     let idle: NodeJS.Timeout | undefined;
     const armIdle = () => {
       clearTimeout(idle);
@@ -75,6 +77,7 @@ export class InferenceHost {
       throw new TransientError(`${this.opts.label} host ${this.baseUrl}${path}: stream broke after ${events} events: ${describe(controller.signal.reason ?? err)}`, err);
     } finally {
       clearTimeout(idle);
+      signal?.removeEventListener("abort", onAbort);
       if (!finished) controller.abort(); // the consumer stopped early or the stream failed: free the connection
       release();
     }
@@ -129,7 +132,7 @@ export class InferenceHost {
           retryDelay = retryAfterMs(res.headers.get("retry-after"), opts.maxBackoffMs);
         } catch (err) {
           if (err instanceof RaglineError) throw err;
-          if (signal?.aborted) throw signal.reason;
+          if (signal?.aborted) { guards.breaker.abandon(); throw signal.reason; }
           guards.breaker.failure();
           last = guards.lastFailure = describe(controller.signal.aborted ? controller.signal.reason : err);
         } finally {

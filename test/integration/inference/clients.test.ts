@@ -106,6 +106,19 @@ describe("chat completions (SSE) against the stand-in host", () => {
     expect(got).toEqual(["one ", "two "]);
   });
 
+  it("the caller's abort signal ends a stream in progress and hangs up on the host", async () => {
+    server.reply = () => "one two three four five six";
+    server.streamEventDelayMs = 30;
+    const ac = new AbortController();
+    const g = new OpenAIChatGenerator(hostFor("chat"), { model: "standin-llm", maxTokens: 64, temperature: 0 });
+    const got: string[] = [];
+    const run = async () => { for await (const d of g.generate({ question: "q", sources, signal: ac.signal })) { got.push(d); ac.abort(new Error("job cancelled")); } };
+    await expect(run()).rejects.toThrow("job cancelled");
+    expect(got).toEqual(["one "]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.streamsAbandoned).toBe(1);
+  });
+
   it("complete() answers non-streamed prompts (used for query rewriting)", async () => {
     server.reply = () => "rewritten query";
     const g = new OpenAIChatGenerator(hostFor("chat"), { model: "standin-llm", maxTokens: 64, temperature: 0 });
