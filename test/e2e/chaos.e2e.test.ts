@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JobEvent } from "../../shared/domain/job";
 import { answerFromEvents } from "../../shared/jobs/answer-log";
 import { corpusRows, hasDatasets } from "../helpers/datasets";
 import { api, startHostProcess, type HostProcess } from "../helpers/host-process";
@@ -51,7 +52,7 @@ describe.skipIf(!hasDatasets)("chaos: the worker killed with SIGKILL twice while
 
     for (const id of jobIds) {
       const job = (await api(host.url, "GET", `/queries/${id}`)).body;
-      const events = (await api(host.url, "GET", `/queries/${id}/events?after=0`)).body.events as { seq: number; type: string; data: Record<string, unknown> }[];
+      const events = (await api(host.url, "GET", `/queries/${id}/events?after=0`)).body.events as JobEvent[];
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
       expect(events.filter((e) => e.type === "done")).toHaveLength(1);
       expect(events.at(-1)!.type).toBe("done");
