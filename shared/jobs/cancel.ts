@@ -1,6 +1,7 @@
 import type { Job } from "../domain/job";
 import { ConflictError, NotFoundError } from "../domain/errors";
 import type { Context } from "../runtime/context";
+import { enqueueWebhook } from "./webhook";
 
 /**
  * Cancels a job: it moves to `cancelled` at once; a runner stops at its next stage boundary (and
@@ -13,5 +14,6 @@ export async function cancelJob(ctx: Context, jobId: string): Promise<Job> {
   if (!cancelled) throw new ConflictError(`job is already ${(await ctx.jobs.get(jobId))?.status}`, { status: job.status });
   const event = await ctx.jobs.appendEvent(jobId, "cancelled", { reason: "cancelled by request" });
   await ctx.notifier.publish(event).catch(() => undefined);
+  await enqueueWebhook(ctx, cancelled);
   return cancelled;
 }

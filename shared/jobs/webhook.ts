@@ -3,6 +3,7 @@ import type { Job } from "../domain/job";
 import { TransientError } from "../domain/errors";
 import { nowIso } from "../util/time";
 import type { Context } from "../runtime/context";
+import { QUEUES } from "../topology";
 
 // Completion webhooks: the job's outcome POSTed to its callbackUrl, signed with HMAC-SHA256 over
 // `${timestamp}.${body}` (so a receiver can refuse replays), retried by the queue with backoff, and
@@ -60,4 +61,10 @@ export async function deliverWebhook(ctx: Context, jobId: string, opts: { timeou
   await ctx.jobs.saveCheckpoint(jobId, "webhook", { attempts: [...(previous.attempts ?? []), attempt], delivered });
   if (!delivered) throw new TransientError(`webhook delivery to ${job.request.callbackUrl} failed: ${attempt.error ?? `HTTP ${attempt.status}`}`);
   return "delivered";
+}
+
+/** Queues the completion webhook of a finished job, if it asked for one. */
+export async function enqueueWebhook(ctx: Context, job: Pick<Job, "id" | "request">): Promise<void> {
+  if (!job.request.callbackUrl) return;
+  await ctx.queue.send(QUEUES.webhooks, JSON.stringify({ type: "webhook.deliver", jobId: job.id }));
 }

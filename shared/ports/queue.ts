@@ -25,7 +25,7 @@ export interface Queue {
   receive(queue: string, opts: ReceiveOptions): Promise<QueueMessage[]>;
   delete(queue: string, receiptHandle: string): Promise<void>;
   changeVisibility(queue: string, receiptHandle: string, seconds: number): Promise<void>;
-  /** Approximate number of visible + in-flight messages. */
+  /** Approximate number of waiting (visible or delayed) and in-flight messages. */
   depth(queue: string): Promise<{ visible: number; inFlight: number }>;
 }
 

@@ -1,5 +1,7 @@
 import type { JobEventType, QueryResult } from "../domain/job";
 import { answerFromEvents, ResumableStream, type ResumeStep } from "../jobs/answer-log";
+import { queueFor } from "../jobs/admission";
+import { enqueueWebhook } from "../jobs/webhook";
 import { RaglineError } from "../domain/errors";
 import type { TokenUsage } from "../adapters/inference/tokens";
 import type { GenerateRequest } from "../ports/models";
@@ -24,6 +26,14 @@ const CANCEL_CHECK_MS = 250;
 
 class Cancelled extends Error {}
 
+/** Thrown after the last attempt marked the job failed, so the queue dead-letters its message. */
+export class JobAttemptsExhausted extends Error {
+  constructor(readonly jobId: string, cause: unknown) {
+    super(`job ${jobId} failed after its last attempt`, { cause });
+    this.name = "JobAttemptsExhausted";
+  }
+}
+
 interface Checkpoints {
   transform?: TransformOutput;
   retrieve?: RetrieveOutput;
@@ -34,9 +44,16 @@ interface Checkpoints {
   timings?: Record<string, number>;
 }
 
-export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttempts?: number } = {}): Promise<"completed" | "failed" | "skipped"> {
+export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttempts?: number } = {}): Promise<"completed" | "failed" | "skipped" | "deferred"> {
   let job = await ctx.jobs.get(jobId);
   if (!job || job.status === "completed" || job.status === "failed" || job.status === "cancelled") return "skipped";
+  // Per-tenant cap: a new job of a tenant already running its share waits in the queue (re-sent with
+  // a delay, so it does not use up its receive count).
+  const tenant = job.request.principal?.tenant;
+  if (job.status === "pending" && tenant && ctx.jobs.countWorking && (await ctx.jobs.countWorking(tenant)) >= ctx.config.RAGLINE_MAX_RUNNING_PER_TENANT) {
+    await ctx.queue.send(queueFor(job.request.jobClass ?? "interactive"), JSON.stringify({ type: "query.run", jobId }), { delaySeconds: 1 });
+    return "deferred";
+  }
   const attempt = await ctx.jobs.recordAttempt(jobId);
   job = (await ctx.jobs.transition(jobId, ["pending", "working"], "working")) ?? job;
   const req = job.request;
@@ -138,6 +155,7 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
         answer: result.answer, citations: result.citations, abstained: result.abstained, timings, backends: result.backends,
         unsupportedSentences: result.unsupportedSentences, usage: generated.usage,
       });
+      await enqueueWebhook(ctx, completed);
     }
     return "completed";
   } catch (err) {
@@ -147,7 +165,12 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
     const message = err instanceof Error ? err.message : String(err);
     logger.error("query job failed", { jobId, attempt, error: message });
     const failed = await ctx.jobs.transition(jobId, ["pending", "working"], "failed", { error: message });
-    if (failed) await emit("failed", { error: message, attempt });
+    if (failed) {
+      await emit("failed", { error: message, attempt });
+      await enqueueWebhook(ctx, failed);
+    }
+    // Out of attempts on a transient error: the message goes on to the dead-letter queue.
+    if (!permanent) throw new JobAttemptsExhausted(jobId, err);
     return "failed";
   }
 }

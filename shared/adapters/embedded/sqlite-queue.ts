@@ -97,7 +97,7 @@ export class SqliteQueue implements Queue {
   async depth(queue: string): Promise<{ visible: number; inFlight: number }> {
     const now = Date.now();
     const r = this.db
-      .prepare("SELECT SUM(visible_at <= ?) AS visible, SUM(visible_at > ? AND receipt IS NOT NULL) AS inFlight FROM messages WHERE queue = ?")
+      .prepare("SELECT SUM(visible_at <= ? OR receipt IS NULL) AS visible, SUM(visible_at > ? AND receipt IS NOT NULL) AS inFlight FROM messages WHERE queue = ?")
       .get(now, now, queue) as { visible: number | null; inFlight: number | null };
     return { visible: r.visible ?? 0, inFlight: r.inFlight ?? 0 };
   }
