@@ -25,6 +25,8 @@ export const embedMessageSchema = z.object({
   /** Chunks in the whole version: the indexer activates the version once it holds them all. */
   total: z.number().int().positive(),
   chunks: z.array(chunkSchema).min(1),
+  /** Embed with these models only (a rollout re-embeds with the new one); default: every model in play. */
+  models: z.array(z.string().min(1)).min(1).optional(),
 });
 
 /** embed → index: the same batch with vectors (base64 of little-endian float32). */

@@ -118,6 +118,18 @@ export const topology: Topology = {
       trigger: { kind: "schedule", expression: "rate(1 hour)" },
       timeoutSeconds: 900, concurrency: 1,
     },
+    rollout: {
+      handler: "schedule/rollout",
+      description: "Advance an embedding model rollout: queue re-embeds, switch the index when complete",
+      trigger: { kind: "schedule", expression: "rate(1 minute)" },
+      timeoutSeconds: 300, concurrency: 1,
+    },
+    "http-index": {
+      handler: "http/index-status",
+      description: "Embedding model rollout progress",
+      trigger: { kind: "http", routes: ["GET /index/rollout"] },
+      timeoutSeconds: 10, concurrency: 4,
+    },
     "http-health": {
       handler: "http/health",
       description: "Liveness and queue depths",

@@ -68,5 +68,7 @@ export interface DocumentRecord {
   /** Set when status is "duplicate": the key holding the same bytes. */
   duplicateOf?: string;
   metadata?: DocumentMetadata;
+  /** Set while this document's chunks are being re-embedded for a model rollout. */
+  rollout?: { target: string; requestedAt: string };
   updatedAt: string;
 }

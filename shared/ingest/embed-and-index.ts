@@ -2,30 +2,43 @@ import { decodeVector, encodeVector, type EmbedMessage, type IndexMessage } from
 import { embeddingText, type EmbeddedChunk } from "../domain/chunk";
 import type { Context } from "../runtime/context";
 import { QUEUES } from "../topology";
+import { embedderFor, modelsToEmbed } from "./generations";
 
-// embed: vectors for a batch, reusing stored vectors of unchanged chunks (same id, same model).
-// index: stage the batch; when the version holds all its chunks, activate it and mark it indexed.
+// embed: vectors for a batch, per model in play, reusing stored vectors of unchanged chunks (same id,
+// same model); one index message per model.
+// index: stage the batch; when the version holds all its chunks for the serving model, activate it
+// and mark it indexed.
 
 export async function embedBatch(ctx: Context, msg: EmbedMessage): Promise<{ embedded: number; reused: number; stale: boolean }> {
   if (await isStale(ctx, msg.documentKey, msg.version)) return { embedded: 0, reused: 0, stale: true };
-  const model = ctx.embedder.model;
-  const known = await ctx.index.vectorsFor(msg.chunks.map((c) => c.id), model);
-  const missing = msg.chunks.filter((c) => !known.has(c.id));
-  const fresh = missing.length ? await ctx.embedder.embed(missing.map(embeddingText), "document") : [];
-  missing.forEach((c, i) => known.set(c.id, fresh[i]));
-  const out: IndexMessage = {
-    type: "chunks.index", documentKey: msg.documentKey, version: msg.version, total: msg.total, embeddingModel: model,
-    chunks: msg.chunks.map((c) => ({ ...c, vector: encodeVector(known.get(c.id)!) })),
-  };
-  await ctx.queue.send(QUEUES.index, JSON.stringify(out));
-  return { embedded: missing.length, reused: msg.chunks.length - missing.length, stale: false };
+  let embedded = 0;
+  let reused = 0;
+  for (const model of msg.models ?? (await modelsToEmbed(ctx))) {
+    const embedder = embedderFor(ctx, model);
+    if (!embedder) throw new Error(`no embedder configured for model ${model}`);
+    const known = await ctx.index.vectorsFor(msg.chunks.map((c) => c.id), model);
+    const missing = msg.chunks.filter((c) => !known.has(c.id));
+    const fresh = missing.length ? await embedder.embed(missing.map(embeddingText), "document") : [];
+    missing.forEach((c, i) => known.set(c.id, fresh[i]));
+    embedded += missing.length;
+    reused += msg.chunks.length - missing.length;
+    const out: IndexMessage = {
+      type: "chunks.index", documentKey: msg.documentKey, version: msg.version, total: msg.total, embeddingModel: model,
+      chunks: msg.chunks.map((c) => ({ ...c, vector: encodeVector(known.get(c.id)!) })),
+    };
+    await ctx.queue.send(QUEUES.index, JSON.stringify(out));
+  }
+  return { embedded, reused, stale: false };
 }
 
 export async function indexBatch(ctx: Context, msg: IndexMessage): Promise<{ activated: boolean; stale: boolean }> {
   if (await isStale(ctx, msg.documentKey, msg.version)) return { activated: false, stale: true };
   const chunks: EmbeddedChunk[] = msg.chunks.map(({ vector, ...c }) => ({ ...c, vector: decodeVector(vector), embeddingModel: msg.embeddingModel }));
   await ctx.index.stage(chunks);
-  if ((await ctx.index.countChunks(msg.documentKey, msg.version)) < msg.total) return { activated: false, stale: false };
+  // The first model ever indexed becomes the serving one; other models' vectors (a rollout's) only wait for the switch.
+  const serving = (await ctx.index.servingModel()) ?? (await ctx.index.switchServingModel(msg.embeddingModel), msg.embeddingModel);
+  if (msg.embeddingModel !== serving) return { activated: false, stale: false };
+  if ((await ctx.index.countChunks(msg.documentKey, msg.version, serving)) < msg.total) return { activated: false, stale: false };
   // Re-check right before the switch: a newer version may have arrived while we staged.
   if (await isStale(ctx, msg.documentKey, msg.version)) return { activated: false, stale: true };
   await ctx.index.activate(msg.documentKey, msg.version);

@@ -141,7 +141,7 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
       citations: citationsFor(generated.answer, context.sources),
       abstained: Boolean(generated.abstained) || isNoAnswer(generated.answer) || !context.sources.length,
       backends: {
-        index: ctx.index.name, embedder: `${ctx.embedder.backend}:${ctx.embedder.model}`,
+        index: ctx.index.name, embedder: `${ctx.embedder.backend}:${retrieved.embeddingModel ?? ctx.embedder.model}`,
         reranker: `${ctx.reranker.backend}:${ctx.reranker.model}`, generator: `${ctx.generator.backend}:${ctx.generator.model}`,
         transform: transformed.by, relevance: relevanceMethod(ctx, reranked.relevanceBy),
         grounding: `${GROUNDING_METHOD} support >= ${ctx.config.RAGLINE_GROUNDING_MIN_SUPPORT}`,

@@ -1,4 +1,5 @@
 import { PassThroughReranker } from "../adapters/local/pass-through-reranker";
+import { servingEmbedder } from "../ingest/generations";
 import { readerGroups } from "../auth/principal";
 import type { ScoredChunk } from "../domain/chunk";
 import type { QueryRequest } from "../domain/job";
@@ -16,7 +17,7 @@ import { transformQuery, type TransformOutput } from "./transform";
 export { citationsFor } from "./citations";
 export type { AssembleOutput } from "./assemble";
 
-export interface RetrieveOutput { chunks: ScoredChunk[] }
+export interface RetrieveOutput { chunks: ScoredChunk[]; /** The model the query was embedded with. */ embeddingModel?: string }
 export interface RankedChunk extends ScoredChunk { relevance: number }
 export interface RerankOutput {
   chunks: RankedChunk[];
@@ -44,15 +45,17 @@ export async function transform(ctx: Context, req: QueryRequest): Promise<Transf
 export async function retrieve(ctx: Context, req: QueryRequest, queries: string[] = [req.question]): Promise<RetrieveOutput> {
   const c = ctx.config;
   const candidates = topKOf(ctx, req) * c.RAGLINE_CANDIDATES_PER_SOURCE;
-  const vectors = await ctx.embedder.embed(queries, "query");
+  // Queries use the serving model's vectors (the previous model until a rollout switches).
+  const embedder = await servingEmbedder(ctx);
+  const vectors = await embedder.embed(queries, "query");
   const groups = readerGroups(req.principal);
   const fusion = { bm25Weight: c.RAGLINE_FUSION_BM25_WEIGHT, vectorWeight: c.RAGLINE_FUSION_VECTOR_WEIGHT, k: c.RAGLINE_FUSION_K };
   const lists = await Promise.all(queries.map((text, i) => ctx.index.search({
-    text, vector: vectors[i], embeddingModel: ctx.embedder.model, topK: candidates, filters: req.filters, groups, fusion,
+    text, vector: vectors[i], embeddingModel: embedder.model, topK: candidates, filters: req.filters, groups, fusion,
   })));
-  if (lists.length === 1) return { chunks: lists[0] };
+  if (lists.length === 1) return { chunks: lists[0], embeddingModel: embedder.model };
   const fused = reciprocalRankFusion(lists.map((items) => ({ items, weight: 1 })), (ch) => `${ch.documentKey}\u0000${ch.id}`, c.RAGLINE_FUSION_K);
-  return { chunks: fused.slice(0, candidates).map((f) => ({ ...f.item, score: f.score })) };
+  return { chunks: fused.slice(0, candidates).map((f) => ({ ...f.item, score: f.score })), embeddingModel: embedder.model };
 }
 
 export const isCrossEncoder = (r: Reranker) => !(r instanceof PassThroughReranker);

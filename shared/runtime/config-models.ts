@@ -22,6 +22,15 @@ export const modelConfigSchema = z.object({
   RAGLINE_EMBED_QUERY_PREFIX: z.string().default(""),
   RAGLINE_EMBED_DOCUMENT_PREFIX: z.string().default(""),
 
+  /**
+   * While a new embedding model is rolled out, queries are still embedded with the previous one:
+   * how to reach it (not needed when both are local; local model ids carry their dimensions).
+   */
+  RAGLINE_PREVIOUS_EMBEDDER: z.enum(["local", "openai", "tei"]).optional(),
+  RAGLINE_PREVIOUS_EMBED_URL: url,
+  RAGLINE_PREVIOUS_EMBED_MODEL: text,
+  RAGLINE_PREVIOUS_EMBED_DIMENSIONS: z.coerce.number().int().positive().optional(),
+
   RAGLINE_RERANKER: z.enum(["none", "tei", "vllm"]).default("none"),
   RAGLINE_RERANK_URL: url,
   RAGLINE_RERANK_MODEL: text,

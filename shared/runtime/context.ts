@@ -11,12 +11,15 @@ import { loadConfig, type Config } from "./config";
 import { createModelPorts } from "./models";
 
 export interface Ports {
+  /** The configured embedder: new documents, and the target of a model rollout. */
+  embedder: Embedder;
+  /** The previous model's embedder while a rollout is under way (queries still use it). */
+  previousEmbedder?: Embedder;
   objects: ObjectStore;
   queue: Queue;
   jobs: JobStore;
   index: SearchIndex;
   catalog: DocumentCatalog;
-  embedder: Embedder;
   reranker: Reranker;
   generator: Generator;
   notifier: Notifier;

@@ -37,7 +37,7 @@ function host(config: ModelSettings, label: string, baseUrl: string, apiKey: str
 }
 
 export function createEmbedder(config: ModelSettings): Embedder {
-  if (config.RAGLINE_EMBEDDER === "local") return new HashedNgramEmbedder();
+  if (config.RAGLINE_EMBEDDER === "local") return new HashedNgramEmbedder(config.RAGLINE_EMBED_DIMENSIONS);
   const because = `RAGLINE_EMBEDDER=${config.RAGLINE_EMBEDDER}`;
   const h = host(config, "embeddings", required(config, "RAGLINE_EMBED_URL", because), config.RAGLINE_EMBED_API_KEY);
   const opts = {
@@ -65,8 +65,17 @@ export function createGenerator(config: ModelSettings): Generator {
   });
 }
 
+/** The embedder of the previous model during a rollout, when configured (RAGLINE_PREVIOUS_EMBED*). */
+export function createPreviousEmbedder(config: ModelSettings): Embedder | undefined {
+  if (!config.RAGLINE_PREVIOUS_EMBEDDER) return undefined;
+  return createEmbedder({
+    ...config, RAGLINE_EMBEDDER: config.RAGLINE_PREVIOUS_EMBEDDER, RAGLINE_EMBED_URL: config.RAGLINE_PREVIOUS_EMBED_URL ?? config.RAGLINE_EMBED_URL,
+    RAGLINE_EMBED_MODEL: config.RAGLINE_PREVIOUS_EMBED_MODEL, RAGLINE_EMBED_DIMENSIONS: config.RAGLINE_PREVIOUS_EMBED_DIMENSIONS,
+  });
+}
+
 /** The model ports chosen by configuration (and the key store checked, so a bad one stops start-up too). */
-export function createModelPorts(config: Config): { embedder: Embedder; reranker: Reranker; generator: Generator } {
+export function createModelPorts(config: Config): { embedder: Embedder; previousEmbedder?: Embedder; reranker: Reranker; generator: Generator } {
   keyStoreFor(config);
-  return { embedder: createEmbedder(config), reranker: createReranker(config), generator: createGenerator(config) };
+  return { embedder: createEmbedder(config), previousEmbedder: createPreviousEmbedder(config), reranker: createReranker(config), generator: createGenerator(config) };
 }

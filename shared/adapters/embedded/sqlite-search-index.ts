@@ -25,23 +25,24 @@ export class SqliteSearchIndex implements SearchIndex {
         rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, document_key TEXT NOT NULL, version TEXT NOT NULL,
         active INTEGER NOT NULL DEFAULT 0, ordinal INTEGER NOT NULL, text TEXT NOT NULL, section_path TEXT NOT NULL,
         page INTEGER, page_end INTEGER, kind TEXT NOT NULL, metadata TEXT NOT NULL, embedding_model TEXT NOT NULL, vector BLOB NOT NULL,
-        UNIQUE (document_key, version, id));
+        UNIQUE (document_key, version, id, embedding_model));
       CREATE INDEX IF NOT EXISTS chunks_id ON chunks(id);
       CREATE INDEX IF NOT EXISTS chunks_active ON chunks(active, embedding_model);
       CREATE TABLE IF NOT EXISTS live_versions (document_key TEXT PRIMARY KEY, version TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(text, tokenize = 'porter unicode61');`);
     this.cache = new VectorCache(this.db);
   }
 
   async stage(chunks: EmbeddedChunk[]): Promise<void> {
     const live = this.db.prepare("SELECT version FROM live_versions WHERE document_key = ?");
-    const existing = this.db.prepare("SELECT rowid FROM chunks WHERE document_key = ? AND version = ? AND id = ?");
+    const existing = this.db.prepare("SELECT rowid FROM chunks WHERE document_key = ? AND version = ? AND id = ? AND embedding_model = ?");
     const insert = this.db.prepare(`INSERT INTO chunks (id, document_key, version, active, ordinal, text, section_path, page, page_end, kind, metadata, embedding_model, vector)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const fts = this.db.prepare("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)");
     this.db.transaction(() => {
       for (const c of chunks) {
-        if (existing.get(c.documentKey, c.version, c.id)) continue; // redelivered batch: already staged
+        if (existing.get(c.documentKey, c.version, c.id, c.embeddingModel)) continue; // redelivered batch: already staged
         const liveVersion = (live.get(c.documentKey) as { version: string } | undefined)?.version;
         const r = insert.run(c.id, c.documentKey, c.version, liveVersion === c.version ? 1 : 0, c.ordinal, c.text, JSON.stringify(c.sectionPath),
           c.page ?? null, c.pageEnd ?? null, c.kind, JSON.stringify(c.metadata ?? {}), c.embeddingModel, Buffer.from(c.vector.buffer, c.vector.byteOffset, c.vector.byteLength));
@@ -60,8 +61,26 @@ export class SqliteSearchIndex implements SearchIndex {
     this.cache.invalidate();
   }
 
-  async countChunks(documentKey: string, version: string): Promise<number> {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM chunks WHERE document_key = ? AND version = ?").get(documentKey, version) as { n: number }).n;
+  async countChunks(documentKey: string, version: string, embeddingModel: string): Promise<number> {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM chunks WHERE document_key = ? AND version = ? AND embedding_model = ?").get(documentKey, version, embeddingModel) as { n: number }).n;
+  }
+
+  async servingModel(): Promise<string | undefined> {
+    return (this.db.prepare("SELECT value FROM index_meta WHERE key = 'serving_model'").get() as { value: string } | undefined)?.value;
+  }
+
+  async switchServingModel(model: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare("INSERT INTO index_meta (key, value) VALUES ('serving_model', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(model);
+      this.deleteWhere("embedding_model <> ?", model);
+    }).immediate();
+    this.cache.invalidate();
+  }
+
+  async modelCoverage(model: string): Promise<{ chunks: number; covered: number }> {
+    const r = this.db.prepare(`SELECT COUNT(DISTINCT document_key || char(0) || id) AS chunks,
+        COUNT(DISTINCT CASE WHEN embedding_model = ? THEN document_key || char(0) || id END) AS covered FROM chunks WHERE active = 1`).get(model) as { chunks: number; covered: number };
+    return r;
   }
 
   async removeDocument(documentKey: string): Promise<void> {
@@ -88,7 +107,8 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   async chunksOf(documentKey: string): Promise<EmbeddedChunk[]> {
-    return (this.db.prepare("SELECT rowid, * FROM chunks WHERE document_key = ? AND active = 1 ORDER BY ordinal").all(documentKey) as ChunkRow[]).map(toChunk);
+    const serving = await this.servingModel();
+    return (this.db.prepare("SELECT rowid, * FROM chunks WHERE document_key = ? AND active = 1 AND embedding_model = ? ORDER BY ordinal").all(documentKey, serving ?? "") as ChunkRow[]).map(toChunk);
   }
 
   async search(req: SearchRequest): Promise<ScoredChunk[]> {
@@ -115,10 +135,12 @@ export class SqliteSearchIndex implements SearchIndex {
     const match = ftsQuery(req.text);
     if (!match) return [];
     const f = filtersSql(req.filters, req.groups);
+    // One row per chunk and model: BM25 reads the rows of the model the query is served with.
+    const model = req.embeddingModel ? " AND c.embedding_model = ?" : "";
     const rows = this.db
       .prepare(`SELECT c.rowid AS rowid FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
-                WHERE chunks_fts MATCH ? AND c.active = 1${f.sql} ORDER BY bm25(chunks_fts) LIMIT ?`)
-      .all(match, ...f.args, limit) as { rowid: number }[];
+                WHERE chunks_fts MATCH ? AND c.active = 1${model}${f.sql} ORDER BY bm25(chunks_fts) LIMIT ?`)
+      .all(match, ...(req.embeddingModel ? [req.embeddingModel] : []), ...f.args, limit) as { rowid: number }[];
     return rows.map((r) => r.rowid);
   }
 

@@ -9,6 +9,12 @@ export class HashedNgramEmbedder implements Embedder {
   readonly backend = "local";
   readonly model: string;
 
+  /** The local model of a model id ("local/hashed-ngrams-v1-d256"), or undefined. */
+  static fromModelId(model: string): HashedNgramEmbedder | undefined {
+    const m = /^local\/hashed-ngrams-v1-d(\d+)$/.exec(model);
+    return m ? new HashedNgramEmbedder(Number(m[1])) : undefined;
+  }
+
   constructor(readonly dimensions = 384) {
     this.model = `local/hashed-ngrams-v1-d${dimensions}`;
   }

@@ -32,6 +32,7 @@ describe("SqliteSearchIndex (FTS5 BM25 + vectors, RRF)", () => {
   beforeEach(async () => {
     t = tempDir();
     index = new SqliteSearchIndex(join(t.dir, "index.db"));
+    await index.switchServingModel(embedder.model);
     for (const [i, text] of TEXTS.entries()) {
       const key = i < 5 ? `science/doc${i}.txt` : `other/doc${i}.txt`;
       await index.stage([chunk(key, "v1", 0, text, { department: i % 2 ? "finance" : "research", acl: i === 9 ? ["medical"] : undefined })]);
@@ -67,7 +68,7 @@ describe("SqliteSearchIndex (FTS5 BM25 + vectors, RRF)", () => {
     await index.activate("science/doc2.txt", "v2");
     hits = await search("glaciers", { topK: 10 });
     expect(hits.filter((h) => h.documentKey === "science/doc2.txt").map((h) => h.version)).toEqual(["v2"]);
-    expect(await index.countChunks("science/doc2.txt", "v1")).toBe(0);
+    expect(await index.countChunks("science/doc2.txt", "v1", embedder.model)).toBe(0);
   });
 
   it("removes a document's chunks and reuses stored vectors by chunk id and model", async () => {
@@ -77,6 +78,19 @@ describe("SqliteSearchIndex (FTS5 BM25 + vectors, RRF)", () => {
     await index.removeDocument("science/doc0.txt");
     expect(await index.chunksOf("science/doc0.txt")).toEqual([]);
     expect((await search("photosynthesis chloroplasts", { topK: 10 })).map((h) => h.documentKey)).not.toContain("science/doc0.txt");
+  });
+
+  it("serves one model's rows: a second model's vectors stay out of results until the switch, which drops the first", async () => {
+    const other = new HashedNgramEmbedder(128);
+    const [c] = await index.chunksOf("science/doc1.txt");
+    await index.stage([{ ...c, vector: other.embedOne(c.text), embeddingModel: other.model }]);
+    const hits = await search("mitochondria ATP", { topK: 10 });
+    expect(hits.filter((h) => h.documentKey === "science/doc1.txt")).toHaveLength(1);
+    expect(await index.modelCoverage(other.model)).toEqual({ chunks: TEXTS.length, covered: 1 });
+    await index.switchServingModel(other.model);
+    expect(await index.servingModel()).toBe(other.model);
+    expect(await index.modelCoverage(embedder.model)).toEqual({ chunks: 1, covered: 0 });
+    expect((await index.chunksOf("science/doc1.txt"))[0].embeddingModel).toBe(other.model);
   });
 
   it("treats FTS5 syntax in the question as plain words", async () => {
