@@ -9,6 +9,7 @@ import type { DocumentCatalog, Embedder, Generator, JobStore, Notifier, ObjectSt
 import { topology } from "../topology";
 import { loadConfig, type Config } from "./config";
 import { createModelPorts } from "./models";
+import { createRemoteContext, usesRemotePorts } from "./remote-context";
 
 export interface Ports {
   /** The configured embedder: new documents, and the target of a model rollout. */
@@ -66,6 +67,7 @@ export function setContext(ctx: Context | undefined) {
 }
 
 export function createContext(config: Config): Context {
+  if (config.RAGLINE_BACKEND !== "embedded" || usesRemotePorts(config)) return createRemoteContext(config);
   switch (config.RAGLINE_BACKEND) {
     case "embedded":
       return createEmbeddedContext(config);
