@@ -73,13 +73,13 @@ export const topology: Topology = {
     "query-run": {
       handler: "queue/query-run",
       description: "Run a query job: retrieve, rerank, generate; events to the job log and subscribers",
-      trigger: { kind: "queue", queue: QUEUES.queryJobs, batchSize: 1, visibilityTimeoutSeconds: 330, maxReceives: 3 },
+      trigger: { kind: "queue", queue: QUEUES.queryJobs, batchSize: 1, visibilityTimeoutSeconds: 330, maxReceives: 4 },
       timeoutSeconds: 300, concurrency: 4,
     },
     "query-run-long": {
       handler: "queue/query-run",
       description: "Run long query jobs on their own workers (per-class concurrency)",
-      trigger: { kind: "queue", queue: QUEUES.queryJobsLong, batchSize: 1, visibilityTimeoutSeconds: 960, maxReceives: 3 },
+      trigger: { kind: "queue", queue: QUEUES.queryJobsLong, batchSize: 1, visibilityTimeoutSeconds: 960, maxReceives: 4 },
       timeoutSeconds: 900, concurrency: 2,
     },
     "webhook-deliver": {

@@ -45,7 +45,10 @@ interface Checkpoints {
 }
 
 export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttempts?: number } = {}): Promise<"completed" | "failed" | "skipped" | "deferred"> {
+  const maxAttempts = opts.maxAttempts ?? 3;
   let job = await ctx.jobs.get(jobId);
+  // A job that failed on its last attempt keeps failing its message, so the queue dead-letters it.
+  if (job?.status === "failed" && job.attempts >= maxAttempts) throw new JobAttemptsExhausted(jobId, job.error);
   if (!job || job.status === "completed" || job.status === "failed" || job.status === "cancelled") return "skipped";
   // Per-tenant cap: a new job of a tenant already running its share waits in the queue (re-sent with
   // a delay, so it does not use up its receive count).
@@ -55,6 +58,16 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
     return "deferred";
   }
   const attempt = await ctx.jobs.recordAttempt(jobId);
+  if (attempt > maxAttempts) {
+    // Its workers were lost (killed, timed out) on every attempt: give up with a reason, then dead-letter.
+    const error = `gave up after ${maxAttempts} attempts: the worker running it was lost each time`;
+    const failed = await ctx.jobs.transition(jobId, ["pending", "working"], "failed", { error });
+    if (failed) {
+      await ctx.notifier.publish(await ctx.jobs.appendEvent(jobId, "failed", { error, attempt })).catch(() => undefined);
+      await enqueueWebhook(ctx, failed);
+    }
+    throw new JobAttemptsExhausted(jobId, error);
+  }
   job = (await ctx.jobs.transition(jobId, ["pending", "working"], "working")) ?? job;
   const req = job.request;
   const cp = job.checkpoints as Checkpoints;
@@ -161,7 +174,7 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
   } catch (err) {
     if (err instanceof Cancelled) return "skipped"; // cancelled by request: the cancel already logged its event
     const permanent = err instanceof RaglineError && !err.retryable;
-    if (!permanent && attempt < (opts.maxAttempts ?? 3)) throw err; // the queue redelivers; checkpoints keep finished stages
+    if (!permanent && attempt < maxAttempts) throw err; // the queue redelivers; checkpoints keep finished stages
     const message = err instanceof Error ? err.message : String(err);
     logger.error("query job failed", { jobId, attempt, error: message });
     const failed = await ctx.jobs.transition(jobId, ["pending", "working"], "failed", { error: message });

@@ -116,6 +116,18 @@ describe("jobs that survive (in-process, real SQLite queue and job store)", () =
     }
   });
 
+  it("a job whose worker is lost on every attempt ends failed with a reason, and its message is dead-lettered", async () => {
+    const job = await submitQuery(ctx, { question: "How do glaciers carve valleys?" });
+    for (let i = 0; i < 3; i++) { await ctx.jobs.recordAttempt(job.id); await ctx.jobs.transition(job.id, ["pending", "working"], "working"); } // three lost workers
+    await expect(runQueryJob(ctx, job.id, { maxAttempts: 3 })).rejects.toThrow(/failed after its last attempt/);
+    const failed = await ctx.jobs.get(job.id);
+    expect(failed?.status).toBe("failed");
+    expect(failed?.error).toMatch(/worker running it was lost/);
+    expect(searches).toBe(0);
+    // Redelivered again: it keeps failing the message, so the queue moves it to the DLQ.
+    await expect(runQueryJob(ctx, job.id, { maxAttempts: 3 })).rejects.toThrow(/failed after its last attempt/);
+  });
+
   it("cancellation ends a pending job cancelled, and the runner then does nothing", async () => {
     const job = await submitQuery(ctx, { question: "How do glaciers carve valleys?" });
     const { cancelJob } = await import("../../../shared/jobs/cancel");
