@@ -5,6 +5,7 @@ import { ZodError, type z } from "zod";
 import type { ErrorBody } from "../../events/api";
 import { RaglineError, TooManyRequestsError, ValidationError } from "../../shared/domain/errors";
 import { logger } from "../../shared/observability/logger";
+import { flushMetrics } from "../../shared/observability/metrics";
 import { getContext, type Context } from "../../shared/runtime/context";
 
 export type Route = (ctx: Context, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -13,6 +14,7 @@ export type Route = (ctx: Context, event: APIGatewayProxyEventV2) => Promise<API
 export function httpHandler(routes: Record<string, Route>) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger))
+    .use(flushMetrics())
     .use({ onError: (req) => { req.response = errorResponse(req.error); } })
     .handler(async (event) => {
       const route = routes[event.routeKey];

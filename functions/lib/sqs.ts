@@ -4,6 +4,7 @@ import middy from "@middy/core";
 import type { Context as LambdaContext, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import type { z } from "zod";
 import { logger } from "../../shared/observability/logger";
+import { flushMetrics } from "../../shared/observability/metrics";
 import { getContext, type Context } from "../../shared/runtime/context";
 
 /**
@@ -19,6 +20,7 @@ export function sqsHandler<S extends z.ZodType>(schema: S, handleRecord: (ctx: C
   };
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger))
+    .use(flushMetrics())
     .handler((event: SQSEvent, context: LambdaContext) =>
       processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false }));
 }

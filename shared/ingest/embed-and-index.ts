@@ -1,5 +1,6 @@
 import { decodeVector, encodeVector, type EmbedMessage, type IndexMessage } from "../../events/messages";
 import { embeddingText, type EmbeddedChunk } from "../domain/chunk";
+import { metrics, MetricUnit } from "../observability/metrics";
 import type { Context } from "../runtime/context";
 import { QUEUES } from "../topology";
 import { embedderFor, modelsToEmbed } from "./generations";
@@ -28,6 +29,8 @@ export async function embedBatch(ctx: Context, msg: EmbedMessage): Promise<{ emb
     };
     await ctx.queue.send(QUEUES.index, JSON.stringify(out));
   }
+  metrics.addMetric("ChunksEmbedded", MetricUnit.Count, embedded);
+  metrics.addMetric("ChunksReused", MetricUnit.Count, reused);
   return { embedded, reused, stale: false };
 }
 
@@ -45,6 +48,7 @@ export async function indexBatch(ctx: Context, msg: IndexMessage): Promise<{ act
   await ctx.catalog.putIfVersion(msg.documentKey, msg.version, {
     status: "indexed", indexedVersion: msg.version, chunks: msg.total, embeddingModel: msg.embeddingModel,
   });
+  metrics.addMetric("DocumentsIndexed", MetricUnit.Count, 1);
   return { activated: true, stale: false };
 }
 

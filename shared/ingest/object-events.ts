@@ -2,6 +2,7 @@ import type { EmbedMessage } from "../../events/messages";
 import type { Chunk } from "../domain/chunk";
 import { DocumentError } from "../domain/errors";
 import { logger } from "../observability/logger";
+import { metrics, MetricUnit } from "../observability/metrics";
 import type { Context } from "../runtime/context";
 import { QUEUES } from "../topology";
 import { sha256 } from "../util/hash";
@@ -56,6 +57,7 @@ export async function onObjectCreated(ctx: Context, key: string): Promise<Ingest
   } catch (err) {
     if (!(err instanceof DocumentError)) throw err; // transient: the queue retries, then dead-letters
     logger.warn("document failed", { key, code: err.code, reason: err.message });
+    metrics.addMetric("DocumentsFailed", MetricUnit.Count, 1);
     await ctx.catalog.putIfVersion(key, version, { status: "failed", error: `${err.code}: ${err.message}` });
     return "failed";
   }

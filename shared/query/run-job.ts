@@ -6,6 +6,7 @@ import { RaglineError } from "../domain/errors";
 import type { TokenUsage } from "../adapters/inference/tokens";
 import type { GenerateRequest } from "../ports/models";
 import { logger } from "../observability/logger";
+import { metrics, MetricUnit } from "../observability/metrics";
 import type { Context } from "../runtime/context";
 import type { AssembleOutput } from "./assemble";
 import type { UsageHook } from "./chat-model";
@@ -169,6 +170,9 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
         unsupportedSentences: result.unsupportedSentences, usage: generated.usage,
       });
       await enqueueWebhook(ctx, completed);
+      metrics.addMetric("JobsCompleted", MetricUnit.Count, 1);
+      if (result.abstained) metrics.addMetric("JobsAbstained", MetricUnit.Count, 1);
+      for (const [stageName, ms] of Object.entries(timings)) metrics.addMetric(`Stage_${stageName}_ms`, MetricUnit.Milliseconds, ms);
     }
     return "completed";
   } catch (err) {
@@ -180,6 +184,7 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
     const failed = await ctx.jobs.transition(jobId, ["pending", "working"], "failed", { error: message });
     if (failed) {
       await emit("failed", { error: message, attempt });
+      metrics.addMetric("JobsFailed", MetricUnit.Count, 1);
       await enqueueWebhook(ctx, failed);
     }
     // Out of attempts on a transient error: the message goes on to the dead-letter queue.
