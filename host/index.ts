@@ -6,6 +6,7 @@ import { SqliteQueue } from "../shared/adapters/embedded/sqlite-queue";
 import { logger } from "../shared/observability/logger";
 import { setContext, type Context } from "../shared/runtime/context";
 import { queueFunctions, topology as defaultTopology, type Topology } from "../shared/topology";
+import { bucketWebhook } from "./bucket-webhook";
 import { FolderNotifications } from "./folder-notifications";
 import { loadHandler } from "./handlers";
 import { httpRequestListener } from "./http-server";
@@ -82,7 +83,9 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     }
   }
 
-  const server = createServer(httpRequestListener(topology, ctx.config.RAGLINE_MAX_OBJECT_BYTES));
+  const api = httpRequestListener(topology, ctx.config.RAGLINE_MAX_OBJECT_BYTES);
+  const bucketHook = bucketWebhook(ctx, topology); // MinIO bucket notifications → ingest queue
+  const server = createServer((req, res) => { if (!bucketHook(req, res)) void api(req, res); });
   if (role !== "workers") {
     const hub = ctx.notifier as unknown as Partial<ConnectionHub>;
     if (typeof hub.attach !== "function" || typeof hub.detach !== "function") throw new Error(`notifier ${ctx.notifier.name} cannot hold WebSocket connections in the host`);

@@ -1,6 +1,9 @@
 import { Resource } from "sst/resource";
 import { z } from "zod";
+import { LINKS } from "../adapters/aws/sst-links";
 import { ConfigError } from "./config";
+
+export { LINKS };
 
 // Settings of the storage/transport ports (object store, queue, job store, document catalog, search
 // index, notifier). RAGLINE_BACKEND picks a preset; RAGLINE_<PORT> overrides one port, so a host can
@@ -51,6 +54,9 @@ export const backendConfigSchema = z.object({
   RAGLINE_ES_SHARDS: z.coerce.number().int().positive().default(1),
   RAGLINE_ES_REPLICAS: z.coerce.number().int().min(0).default(1),
 
+  /** Shared secret MinIO sends (Authorization: Bearer ...) to the host's bucket webhook; unset = no check. */
+  RAGLINE_BUCKET_WEBHOOK_TOKEN: text,
+
   /** API Gateway WebSocket management endpoint: https://{api-id}.execute-api.{region}.amazonaws.com/{stage} */
   RAGLINE_WS_ENDPOINT: url,
 });
@@ -68,19 +74,6 @@ const PRESETS = {
   // On-prem: MinIO, ElasticMQ, a DynamoDB-compatible store (ScyllaDB Alternator), Elasticsearch; the host holds WebSockets.
   onprem: { objects: "s3", queue: "sqs", jobs: "dynamodb", catalog: "dynamodb", index: "elasticsearch", notifier: "local" },
   aws: { objects: "s3", queue: "sqs", jobs: "dynamodb", catalog: "dynamodb", index: "elasticsearch", notifier: "apigateway" },
-} as const;
-
-/** Names of the SST links (stacks/ creates them with these names; Lambda reads them through `Resource`). */
-export const LINKS = {
-  bucket: "Documents",
-  jobsTable: "Jobs",
-  documentsTable: "DocumentCatalog",
-  realtime: "Realtime",
-  esUrl: "ElasticsearchUrl",
-  esApiKey: "ElasticsearchApiKey",
-  /** A queue's link: "Queue" + PascalCase(name), its DLQ: ... + "Dlq". */
-  queue: (name: string) => `Queue${name.split(/[-_]/).map((p) => p[0].toUpperCase() + p.slice(1)).join("")}`,
-  dlq: (name: string) => `${LINKS.queue(name)}Dlq`,
 } as const;
 
 export interface ResolvedBackends {

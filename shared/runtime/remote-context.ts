@@ -141,10 +141,12 @@ const METHODS = {
 
 /**
  * A port whose adapter is still loading: `name` answers at once, each listed method waits for
- * `ready` and then calls the adapter (`list`, an async iterable, waits inside its iterator). Once
+ * `ready` and then calls the adapter (the object store's `list`, an async iterable, waits inside
+ * its iterator). Once
  * loaded, a method the adapter lacks reads as undefined, as on the adapter itself.
  */
 function deferred<T extends object>(name: string, methods: readonly string[], ready: Promise<void>, pick: () => T | undefined): T {
+  const iterableList = methods === METHODS.objects; // ObjectStore.list is an AsyncIterable; the catalog's is a Promise
   const target = () => {
     const t = pick();
     if (!t) throw new Error(`${name} adapter is not available`);
@@ -157,7 +159,7 @@ function deferred<T extends object>(name: string, methods: readonly string[], re
       if (typeof prop !== "string" || !known.has(prop)) return undefined;
       const loadedNow = pick() as Record<string, unknown> | undefined;
       if (loadedNow && typeof loadedNow[prop] !== "function") return undefined;
-      if (prop === "list") {
+      if (prop === "list" && iterableList) {
         return async function* (...args: unknown[]) {
           await ready;
           const t = target();

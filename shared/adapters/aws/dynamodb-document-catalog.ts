@@ -79,9 +79,10 @@ export class DynamoDbDocumentCatalog implements DocumentCatalog {
   async list(opts: { prefix?: string; status?: DocumentStatus; limit?: number; after?: string } = {}): Promise<DocumentRecord[]> {
     const limit = opts.limit ?? 1000;
     const idx = opts.status ? DOCUMENTS_TABLE.indexes.byStatus : DOCUMENTS_TABLE.indexes.byKey;
-    const names: Record<string, string> = { "#p": idx.partitionKey, "#k": "key" };
+    const names: Record<string, string> = { "#p": idx.partitionKey };
     const values: Record<string, unknown> = { ":p": opts.status ?? LISTING };
     let cond = "#p = :p";
+    if (opts.prefix || opts.after) names["#k"] = "key"; // DynamoDB refuses unused names
     if (opts.prefix && opts.after) {
       // Inclusive range from the later of the two, to the end of the prefix's range; `after` itself is skipped.
       cond += " AND #k BETWEEN :lo AND :hi";

@@ -3,30 +3,12 @@ import {
   type CreateTableCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DOCUMENTS_TABLE, JOBS_TABLE } from "./dynamodb-schema";
 
-// The two tables and their indexes, in one place: the adapters read these names, `ensureTables`
-// creates them on-prem and in tests, and the stacks declare the same shapes on AWS.
+// Table creation for on-prem and tests (the shapes are in dynamodb-schema.ts), and the document
+// client both stores use.
 
-export const JOBS_TABLE = {
-  partitionKey: "pk",
-  sortKey: "sk",
-  ttlAttribute: "expiresAt",
-  /** Sparse indexes: the attribute exists only while the job is active / working. */
-  indexes: {
-    activeByCaller: { name: "active-by-caller", partitionKey: "activeCaller", sortKey: "pk" },
-    workingByTenant: { name: "working-by-tenant", partitionKey: "workingTenant", sortKey: "pk" },
-  },
-} as const;
-
-export const DOCUMENTS_TABLE = {
-  partitionKey: "key",
-  indexes: {
-    /** Every record under one constant partition, sorted by key: ordered listing and paging. */
-    byKey: { name: "by-key", partitionKey: "listing", sortKey: "key" },
-    byStatus: { name: "by-status", partitionKey: "status", sortKey: "key" },
-    byHash: { name: "by-hash", partitionKey: "contentHash", sortKey: "key" },
-  },
-} as const;
+export { DOCUMENTS_TABLE, JOBS_TABLE };
 
 type Index = { name: string; partitionKey: string; sortKey: string };
 
@@ -45,8 +27,8 @@ function tableInput(name: string, keys: { pk: string; sk?: string }, indexes: Re
   };
 }
 
-export const jobsTableInput = (name: string) => tableInput(name, { pk: JOBS_TABLE.partitionKey, sk: JOBS_TABLE.sortKey }, JOBS_TABLE.indexes, "KEYS_ONLY"); // counted, never read
-export const documentsTableInput = (name: string) => tableInput(name, { pk: DOCUMENTS_TABLE.partitionKey }, DOCUMENTS_TABLE.indexes, "ALL");
+export const jobsTableInput = (name: string) => tableInput(name, { pk: JOBS_TABLE.partitionKey, sk: JOBS_TABLE.sortKey }, JOBS_TABLE.indexes, JOBS_TABLE.projection);
+export const documentsTableInput = (name: string) => tableInput(name, { pk: DOCUMENTS_TABLE.partitionKey }, DOCUMENTS_TABLE.indexes, DOCUMENTS_TABLE.projection);
 
 /** The document client both stores use: undefined fields are dropped rather than refused. */
 export function documentClient(client: DynamoDBClient | DynamoDBDocumentClient): DynamoDBDocumentClient {

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from "../../../shared/runtime/config";
 import { LINKS, resolveBackends } from "../../../shared/runtime/config-backends";
 import { createContext } from "../../../shared/runtime/context";
 import type { RemoteContext } from "../../../shared/runtime/remote-context";
-import { QUEUES } from "../../../shared/topology";
+import { QUEUES, topology } from "../../../shared/topology";
 import { tempDir } from "../../helpers/tmp";
 import { startDynamo, startS3Sqs } from "./servers";
 
@@ -84,6 +84,7 @@ describe("remote context on S3 + SQS + DynamoDB servers (fauxqs, dynalite), prov
     expect((await ctx.jobs.appendEvent("j", "stage", {})).seq).toBe(1);
     await ctx.catalog.put("a.txt", { status: "pending" });
     expect(await ctx.catalog.counts()).toEqual({ pending: 1 });
+    expect((await ctx.catalog.list()).map((r) => r.key)).toEqual(["a.txt"]);
     expect(typeof ctx.jobs.purgeFinished).toBe("function"); // an endpoint = a DynamoDB-compatible server: scan purge offered
     expect((ctx.notifier as unknown as { attach?: unknown }).attach).toBeTypeOf("function"); // the host's WebSockets
   });
@@ -93,6 +94,7 @@ describe("remote context on S3 + SQS + DynamoDB servers (fauxqs, dynalite), prov
     const url = await (ctx.queue as unknown as { url(q: string): Promise<string> }).url(QUEUES.queryJobs);
     expect(url).toMatch(/ragline-query-jobs$/);
     const attrs = (await s3sqs.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["RedrivePolicy"] }))).Attributes!;
-    expect(JSON.parse(attrs.RedrivePolicy!)).toMatchObject({ maxReceiveCount: 3, deadLetterTargetArn: expect.stringMatching(/ragline-query-jobs-dlq$/) });
+    const trigger = topology.functions["query-run"].trigger as { maxReceives: number };
+    expect(JSON.parse(attrs.RedrivePolicy!)).toMatchObject({ maxReceiveCount: trigger.maxReceives, deadLetterTargetArn: expect.stringMatching(/ragline-query-jobs-dlq$/) });
   });
 });

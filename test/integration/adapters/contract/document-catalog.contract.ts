@@ -43,6 +43,11 @@ export function documentCatalogContract(label: string, fixture: () => { catalog:
       const page2 = await catalog.list({ prefix: p, limit: 2, after: page1.at(-1)!.key });
       expect([...page1, ...page2].map((r) => r.key)).toEqual(["a", "b", "c", "d"].map((k) => p + k));
       expect((await catalog.list({ prefix: p, after: p + "d" }))).toEqual([]);
+      // Without a prefix: everything, in key order (other tests' records included).
+      const all = (await catalog.list({ limit: 10_000 })).map((r) => r.key);
+      expect(all).toEqual(expect.arrayContaining(["a", "b", "c", "d"].map((k) => p + k)));
+      expect(all).toEqual([...all].sort());
+      expect((await catalog.list({ status: "failed", limit: 10_000 })).map((r) => r.key)).toContain(p + "d");
     });
 
     it("finds an indexed twin by content hash, and counts by status", async () => {
