@@ -15,11 +15,14 @@ export async function ask(question: string, flags: Record<string, string | true>
   const jobId = submitted.jobId;
 
   await new Promise<void>((resolve, reject) => {
-    const ws = new WebSocket(base.replace(/^http/, "ws") + "/ws");
+    const token = process.env.RAGLINE_API_KEY ? `?token=${encodeURIComponent(process.env.RAGLINE_API_KEY)}` : "";
+    const ws = new WebSocket(base.replace(/^http/, "ws") + "/ws" + token);
     ws.on("open", () => ws.send(JSON.stringify({ action: "subscribe", jobId, afterSeq: 0 })));
     ws.on("message", (raw) => {
       const e = JSON.parse(raw.toString());
       if (e.type === "stage" && e.data.status === "started") process.stderr.write(`… ${e.data.stage}\n`);
+      // A retried generation that diverged starts over: what was printed before is void.
+      if (e.type === "stage" && e.data.status === "restarted") process.stdout.write("\n[the answer restarted after a failure]\n");
       if (e.type === "delta") process.stdout.write(e.data.text);
       if (e.type === "done") {
         process.stdout.write("\n\nSources:\n");
@@ -28,6 +31,7 @@ export async function ask(question: string, flags: Record<string, string | true>
         resolve();
       }
       if (e.type === "failed") { ws.close(); reject(new Error(`job failed: ${e.data.error}`)); }
+      if (e.type === "cancelled") { ws.close(); reject(new Error("job cancelled")); }
       if (e.type === "error") { ws.close(); reject(new Error(e.error?.message ?? "subscription error")); }
     });
     ws.on("error", reject);
