@@ -1,0 +1,38 @@
+/// <reference path="./.sst/platform/config.d.ts" />
+
+// Thin: the resources are in stacks/, built from the topology. `sst install` generates the types
+// this file is checked against (npm run typecheck:sst); deploying needs AWS credentials.
+
+export default $config({
+  app(input) {
+    return {
+      name: "ragline",
+      removal: input?.stage === "production" ? "retain" : "remove",
+      protect: input?.stage === "production",
+      home: "aws",
+    };
+  },
+  async run() {
+    const [{ deploy }, { deploySettingsFrom }] = await Promise.all([import("./stacks"), import("./stacks/settings")]);
+    return deploy(sst, deploySettingsFrom($app.stage, process.env));
+  },
+});
+
+declare module "./stacks/sst-api" {
+  // In this check, the stacks' opaque outputs are Pulumi's.
+  interface Out<T> extends $util.OutputInstance<T> {}
+}
+
+// Compile-time checks against SST's generated types (never run): the stacks' view of SST fits the
+// real namespace, and the arguments the stacks build are valid arguments of SST's components.
+type Sst = typeof sst;
+type Check<A, B extends A> = [A, B];
+export type SstTypeChecks = [
+  Check<import("./stacks/sst-api").SstApi, Sst>,
+  Check<NonNullable<ConstructorParameters<Sst["aws"]["Queue"]>[1]>, import("./stacks/sst-api").QueueArgs>,
+  Check<ConstructorParameters<Sst["aws"]["Dynamo"]>[1], import("./stacks/sst-api").DynamoArgs>,
+  Check<ConstructorParameters<Sst["aws"]["Function"]>[1], import("./stacks/sst-api").FunctionArgs>,
+  Check<ConstructorParameters<Sst["aws"]["Cron"]>[1], import("./stacks/sst-api").CronArgs>,
+  Check<NonNullable<Parameters<InstanceType<Sst["aws"]["Queue"]>["subscribe"]>[1]>, import("./stacks/sst-api").QueueSubscriberArgs>,
+  Check<Parameters<InstanceType<Sst["aws"]["Bucket"]>["notify"]>[0], { notifications: import("./stacks/sst-api").BucketNotification[] }>,
+];

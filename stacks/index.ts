@@ -1,0 +1,34 @@
+import { topology as defaultTopology, type Topology } from "../shared/topology";
+import { apis, routes } from "./api";
+import { functions } from "./functions";
+import { queues, subscribe } from "./queues";
+import { schedules } from "./schedules";
+import { secrets } from "./secrets";
+import type { DeploySettings } from "./settings";
+import type { SstApi } from "./sst-api";
+import { storage } from "./storage";
+
+// The AWS deployment, built from the one topology: the bucket notifying the ingest queue, every
+// queue with its DLQ and subscriber, the tables, the HTTP and WebSocket APIs, the schedules, the
+// secrets, and one Lambda function per topology function, linked to all of them.
+
+export function deploy(sst: SstApi, settings: DeploySettings, topology: Topology = defaultTopology) {
+  const s = { environment: {}, secretKeys: [], ...settings };
+  const store = storage(sst);
+  const qs = queues(sst, topology);
+  const sec = secrets(sst, s);
+  const api = apis(sst);
+  const link = [store.bucket, store.jobs, store.documents, api.ws, sec.linked.esUrl, sec.linked.esApiKey, ...Object.values(qs).flatMap((q) => [q.queue, q.dlq])];
+  const fns = functions(sst, topology, { link, environment: { ...s.environment, ...sec.environment } });
+  routes(topology, api, fns);
+  subscribe(topology, qs, fns);
+  store.bucket.notify({
+    notifications: [{
+      name: "IngestEvents",
+      queue: qs[topology.bucket.notifications.queue].queue.arn,
+      events: topology.bucket.notifications.events.map((e) => (e === "created" ? "s3:ObjectCreated:*" : "s3:ObjectRemoved:*")),
+    }],
+  });
+  schedules(sst, topology, fns);
+  return { api: api.http.url, realtime: api.ws.url, bucket: store.bucket.name };
+}

@@ -1,0 +1,30 @@
+import { DOCUMENTS_TABLE, JOBS_TABLE } from "../shared/adapters/aws/dynamodb-schema";
+import { LINKS } from "../shared/adapters/aws/sst-links";
+import type { DynamoArgs, SstApi } from "./sst-api";
+
+// The bucket and the two tables (job state + event log; document catalog), with the key schema and
+// indexes the DynamoDB adapters query (shared/adapters/aws/dynamodb-schema.ts) and TTL on jobs.
+
+type Index = { name: string; partitionKey: string; sortKey: string };
+
+function table(keys: { pk: string; sk?: string }, indexes: Record<string, Index>, projection: "ALL" | "KEYS_ONLY", ttl?: string): DynamoArgs {
+  const fields: DynamoArgs["fields"] = {};
+  for (const f of [keys.pk, keys.sk, ...Object.values(indexes).flatMap((i) => [i.partitionKey, i.sortKey])]) if (f) fields[f] = "string";
+  return {
+    fields,
+    primaryIndex: { hashKey: keys.pk, ...(keys.sk ? { rangeKey: keys.sk } : {}) },
+    globalIndexes: Object.fromEntries(Object.values(indexes).map((i) => [i.name, { hashKey: i.partitionKey, rangeKey: i.sortKey, projection: projection === "ALL" ? "all" : "keys-only" } as const])),
+    ...(ttl ? { ttl } : {}),
+  };
+}
+
+export const jobsTableArgs = () => table({ pk: JOBS_TABLE.partitionKey, sk: JOBS_TABLE.sortKey }, JOBS_TABLE.indexes, JOBS_TABLE.projection, JOBS_TABLE.ttlAttribute);
+export const documentsTableArgs = () => table({ pk: DOCUMENTS_TABLE.partitionKey }, DOCUMENTS_TABLE.indexes, DOCUMENTS_TABLE.projection);
+
+export function storage(sst: SstApi) {
+  return {
+    bucket: new sst.aws.Bucket(LINKS.bucket),
+    jobs: new sst.aws.Dynamo(LINKS.jobsTable, jobsTableArgs()),
+    documents: new sst.aws.Dynamo(LINKS.documentsTable, documentsTableArgs()),
+  };
+}

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LINKS } from "../../../shared/adapters/aws/sst-links";
+import { queueFunctions, topology, type FunctionDef } from "../../../shared/topology";
+import { deploy } from "../../../stacks";
+import { deploySettingsFrom } from "../../../stacks/settings";
+import { evaluate, hasSstPlatform, type Evaluated, type MockResource } from "./sst-mocks";
+
+// The stacks evaluated with SST's real components under Pulumi's unit-test mocks (no AWS, nothing
+// deployed; see sst-mocks.ts): every topology function is a Lambda on nodejs22.x wired to its
+// trigger, every queue has a DLQ, and nothing exists that the topology (or the ports' fixed
+// infrastructure) does not name. Needs `sst install` to have generated .sst/platform.
+
+const SECRET = "1b47061264138c4ac30d75fd1eb44270"; // Pulumi's marker for a secret value
+const unwrap = (v: any): any => (v && typeof v === "object" && Object.values(v).includes(SECRET) ? unwrap(v.value) : v);
+
+describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components under Pulumi mocks)", () => {
+  let ev: Evaluated & { close(): void };
+  const of = (type: string) => ev.resources.filter((r) => r.type === type);
+  const named = (type: string, name: string) => of(type).find((r) => r.name === name);
+  const arnOf = (r: MockResource | undefined) => r?.state.arn;
+  const lambda = (fn: string) => named("aws:lambda/function:Function", `${LINKS.fn(fn)}Function`)!;
+
+  beforeAll(async () => {
+    for (const s of ["ElasticsearchUrl", "ElasticsearchApiKey", "WebhookSecret", "LlmApiKey"]) process.env[`SST_SECRET_${s}`] = `secret-${s}`;
+    const settings = deploySettingsFrom("test", { RAGLINE_GENERATOR: "openai", RAGLINE_LLM_URL: "https://llm.internal/v1", RAGLINE_LLM_MODEL: "qwen", PATH: "/usr/bin" });
+    ev = await evaluate((sst) => deploy(sst, settings));
+  }, 120_000);
+  afterAll(() => ev?.close());
+
+  it("one Lambda per topology function, nodejs22.x, with the topology's handler, timeout and memory", () => {
+    expect(of("sst:aws:Function").map((r) => r.name).sort()).toEqual(Object.keys(topology.functions).map(LINKS.fn).sort());
+    for (const [name, def] of Object.entries(topology.functions)) {
+      const fn = lambda(name);
+      expect(fn.inputs).toMatchObject({ runtime: "nodejs22.x", timeout: def.timeoutSeconds, memorySize: def.memoryMB ?? 1024 });
+      expect(ev.builds.find((b) => b.functionID === LINKS.fn(name))?.handler).toBe(`functions/${def.handler}.handler`);
+    }
+  });
+
+  it("functions run with RAGLINE_BACKEND=aws, the forwarded model settings and the secret keys, and link every resource", () => {
+    const vars = unwrap(lambda("query-run").inputs.environment).variables;
+    expect(vars).toMatchObject({ RAGLINE_BACKEND: "aws", RAGLINE_GENERATOR: "openai", RAGLINE_LLM_URL: "https://llm.internal/v1", RAGLINE_LLM_API_KEY: "secret-LlmApiKey", RAGLINE_WEBHOOK_SECRET: "secret-WebhookSecret" });
+    expect(vars.PATH).toBeUndefined(); // only RAGLINE_* settings are forwarded
+    const links = Object.keys((ev.builds.find((b) => b.functionID === LINKS.fn("query-run")) as unknown as { links: object }).links);
+    expect(links).toEqual(expect.arrayContaining([LINKS.bucket, LINKS.jobsTable, LINKS.documentsTable, LINKS.realtime, LINKS.esUrl, LINKS.esApiKey,
+      ...topology.queues.flatMap((q) => [LINKS.queue(q), LINKS.dlq(q)])]));
+  });
+
+  it("every topology queue has a DLQ it redrives to after the consumer's maxReceives, and a visibility timeout above the function's", () => {
+    const triggers = new Map(queueFunctions().map(([name, f]) => [f.trigger.queue, { ...f.trigger, fn: name, timeout: f.timeoutSeconds }]));
+    expect(of("sst:aws:Queue").map((r) => r.name).sort()).toEqual(topology.queues.flatMap((q) => [LINKS.queue(q), LINKS.dlq(q)]).sort());
+    for (const q of topology.queues) {
+      const main = named("aws:sqs/queue:Queue", `${LINKS.queue(q)}Queue`)!;
+      const dlq = named("aws:sqs/queue:Queue", `${LINKS.dlq(q)}Queue`)!;
+      const t = triggers.get(q);
+      expect(JSON.parse(main.inputs.redrivePolicy)).toEqual({ deadLetterTargetArn: arnOf(dlq), maxReceiveCount: t?.maxReceives ?? 5 });
+      if (t) expect(main.inputs.visibilityTimeoutSeconds).toBe(t.visibilityTimeoutSeconds);
+      if (t) expect(main.inputs.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(t.timeout);
+    }
+  });
+
+  it("every queue function is subscribed to its queue: batch size, window, partial batch responses, max concurrency", () => {
+    const mappings = of("aws:lambda/eventSourceMapping:EventSourceMapping");
+    expect(mappings).toHaveLength(queueFunctions().length);
+    for (const [name, def] of queueFunctions()) {
+      const queueArn = arnOf(named("aws:sqs/queue:Queue", `${LINKS.queue(def.trigger.queue)}Queue`));
+      const m = mappings.find((x) => x.inputs.eventSourceArn === queueArn)!;
+      expect(unwrap(m.inputs.functionName)).toBe(arnOf(lambda(name)));
+      expect(m.inputs).toMatchObject({
+        batchSize: def.trigger.batchSize, functionResponseTypes: ["ReportBatchItemFailures"],
+        maximumBatchingWindowInSeconds: def.trigger.batchWindowSeconds ?? 0, scalingConfig: { maximumConcurrency: Math.max(2, def.concurrency) },
+      });
+    }
+  });
+
+  it("the bucket notifies the ingest queue of created and removed objects", () => {
+    const [n] = of("aws:s3/bucketNotification:BucketNotification");
+    expect(n.inputs.queues).toEqual([{ id: "IngestEvents", queueArn: arnOf(named("aws:sqs/queue:Queue", `${LINKS.queue(topology.bucket.notifications.queue)}Queue`)), events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] }]);
+    expect(n.inputs.lambdaFunctions).toEqual([]);
+    const policy = JSON.stringify(of("aws:sqs/queuePolicy:QueuePolicy").map((p) => unwrap(p.inputs.policy)));
+    expect(policy).toContain("s3.amazonaws.com"); // S3 may send to it
+  });
+
+  it("the HTTP and WebSocket APIs have exactly the topology's routes, each integrated with its function", () => {
+    const http = Object.entries(topology.functions).flatMap(([name, d]) => (d.trigger.kind === "http" ? d.trigger.routes.map((r) => [r, name] as const) : []));
+    const ws = Object.entries(topology.functions).flatMap(([name, d]) => (d.trigger.kind === "websocket" ? [[d.trigger.route, name] as const] : []));
+    const routes = of("aws:apigatewayv2/route:Route");
+    const integrations = new Map(of("aws:apigatewayv2/integration:Integration").map((i) => [`integrations/${i.id}`, i]));
+    // HTTP APIs integrate a function ARN; WebSocket APIs its invocation URI (…/functions/<arn>/invocations).
+    const fnArn = (uri: string) => /\/functions\/(arn:.+)\/invocations$/.exec(uri)?.[1] ?? uri;
+    const wired = routes.map((r) => [r.inputs.routeKey, fnArn(unwrap(integrations.get(r.inputs.target)?.inputs.integrationUri))]);
+    expect(wired.sort()).toEqual([...http, ...ws].map(([route, fn]) => [route, arnOf(lambda(fn))]).sort());
+    for (const [route] of http) expect(integrations.get(routes.find((r) => r.inputs.routeKey === route)!.inputs.target)!.inputs.payloadFormatVersion).toBe("2.0");
+  });
+
+  it("each scheduled function has an EventBridge rule with the topology's rate, targeting it", () => {
+    const scheduled = Object.entries(topology.functions).filter((e): e is [string, FunctionDef & { trigger: { kind: "schedule"; expression: string } }] => e[1].trigger.kind === "schedule");
+    expect(of("aws:cloudwatch/eventRule:EventRule").map((r) => r.inputs.scheduleExpression).sort()).toEqual(scheduled.map(([, d]) => d.trigger.expression).sort());
+    for (const [name] of scheduled) {
+      const target = named("aws:cloudwatch/eventTarget:EventTarget", `${LINKS.cron(name)}Target`)!;
+      expect(unwrap(target.inputs.arn)).toBe(arnOf(lambda(name)));
+    }
+  });
+
+  it("the tables have the key schema, sparse indexes and TTL the DynamoDB adapters use", () => {
+    const jobs = named("aws:dynamodb/table:Table", `${LINKS.jobsTable}Table`)!.inputs;
+    expect(jobs).toMatchObject({ hashKey: "pk", rangeKey: "sk", billingMode: "PAY_PER_REQUEST", ttl: { attributeName: "expiresAt", enabled: true } });
+    expect(jobs.globalSecondaryIndexes.map((i: { name: string }) => i.name).sort()).toEqual(["active-by-caller", "working-by-tenant"]);
+    const docs = named("aws:dynamodb/table:Table", `${LINKS.documentsTable}Table`)!.inputs;
+    expect(docs.hashKey).toBe("key");
+    expect(docs.globalSecondaryIndexes.map((i: { name: string }) => i.name).sort()).toEqual(["by-hash", "by-key", "by-status"]);
+  });
+
+  it("defines nothing the topology does not name, besides the ports' fixed infrastructure", () => {
+    const top = ev.resources.filter((r) => ["sst:aws:Bucket", "sst:aws:Dynamo", "sst:aws:Queue", "sst:aws:Function", "sst:aws:ApiGatewayV2", "sst:aws:ApiGatewayWebSocket", "sst:aws:Cron", "sst:sst:Secret"].includes(r.type));
+    const fromTopology = [
+      ...Object.keys(topology.functions).map(LINKS.fn), ...topology.queues.flatMap((q) => [LINKS.queue(q), LINKS.dlq(q)]),
+      ...Object.entries(topology.functions).filter(([, d]) => d.trigger.kind === "schedule").map(([n]) => LINKS.cron(n)),
+    ];
+    const fixed = [LINKS.bucket, LINKS.jobsTable, LINKS.documentsTable, "Api", LINKS.realtime, LINKS.esUrl, LINKS.esApiKey, "WebhookSecret", "LlmApiKey"];
+    expect(top.map((r) => r.name).sort()).toEqual([...fromTopology, ...fixed].sort());
+    // Every Lambda function is one of the topology's: no route or schedule made its own.
+    expect(of("aws:lambda/function:Function")).toHaveLength(Object.keys(topology.functions).length);
+  });
+
+  it("HTTP and WebSocket functions carry the topology's concurrency as reserved concurrency; queue functions do not", () => {
+    for (const [name, def] of Object.entries(topology.functions)) {
+      const reserved = lambda(name).inputs.reservedConcurrentExecutions;
+      if (def.trigger.kind === "queue") expect(reserved).toBeUndefined();
+      else expect(reserved).toBe(def.concurrency);
+    }
+  });
+});
