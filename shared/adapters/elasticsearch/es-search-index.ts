@@ -51,6 +51,8 @@ export class EsSearchIndex implements SearchIndex {
   readonly stateIndex: string;
   private ready?: Promise<void>;
   private readonly vectorFields = new Map<number, Promise<void>>();
+  /** Vector fields seen in the mapping (by any process); a miss is asked again after a while. */
+  private readonly mapped = new Map<number, boolean | number>();
 
   constructor(private readonly opts: EsSearchIndexOptions = {}) {
     this.client = opts.client ?? new Client({ node: opts.node ?? "http://localhost:9200", auth: opts.auth });
@@ -78,11 +80,22 @@ export class EsSearchIndex implements SearchIndex {
   private ensureVectorField(dims: number): Promise<void> {
     let p = this.vectorFields.get(dims);
     if (!p) {
-      p = this.client.indices.putMapping({ index: this.index, ...vectorMapping(dims) } as never).then(() => undefined);
+      p = this.client.indices.putMapping({ index: this.index, ...vectorMapping(dims) } as never).then(() => { this.mapped.set(dims, true); });
       p.catch(() => this.vectorFields.delete(dims));
       this.vectorFields.set(dims, p);
     }
     return p;
+  }
+
+  /** kNN on a field no document has mapped yet is an error in ES: such a search has no vector side. */
+  private async hasVectorField(dims: number): Promise<boolean> {
+    const known = this.mapped.get(dims);
+    if (known === true) return true;
+    if (typeof known === "number" && Date.now() - known < 5000) return false;
+    const r = await this.client.indices.getFieldMapping({ index: this.index, fields: vectorField(dims) });
+    const found = Object.values(r).some((m) => Object.keys((m as { mappings?: object }).mappings ?? {}).length > 0);
+    this.mapped.set(dims, found || Date.now());
+    return found;
   }
 
   async stage(chunks: EmbeddedChunk[]): Promise<void> {
@@ -219,7 +232,8 @@ export class EsSearchIndex implements SearchIndex {
     const searches: object[] = [];
     const hasText = /[\p{L}\p{N}]/u.test(req.text);
     if (hasText) searches.push({ index: this.index }, bm25Body(req.text, filter, depth, req.embeddingModel));
-    if (req.vector) searches.push({ index: this.index }, knnBody(req.vector, filter, depth, req.embeddingModel));
+    const knn = !!req.vector && (await this.hasVectorField(req.vector.length));
+    if (knn) searches.push({ index: this.index }, knnBody(req.vector!, filter, depth, req.embeddingModel));
     if (!searches.length) return [];
     const res = await this.client.msearch<ChunkDoc>({ searches: searches as never });
     const lists = res.responses.map((r) => {
@@ -227,7 +241,7 @@ export class EsSearchIndex implements SearchIndex {
       return r.hits.hits.filter((h) => h._source).map((h) => h._source!);
     });
     const bm25 = hasText ? lists[0] : [];
-    const vec = req.vector ? lists[hasText ? 1 : 0] : [];
+    const vec = knn ? lists[hasText ? 1 : 0] : [];
     // The atomic switch: only hits of each document's live version count.
     const live = await this.liveVersions([...new Set([...bm25, ...vec].map((d) => d.documentKey))]);
     const isLive = (d: ChunkDoc) => live.get(d.documentKey) === d.version;

@@ -43,6 +43,7 @@ beforeEach(() => {
     ["PUT", /^\/_index_template\//, () => ({ acknowledged: true })],
     ["PUT", /\/_mapping$/, () => ({ acknowledged: true })],
     ["POST", /^\/ragline-chunks-state\/_mget$/, (r) => ({ docs: r.body.ids.map((id: string) => ({ _index: "ragline-chunks-state", _id: id, found: false })) })],
+    ["GET", /^\/ragline-chunks\/_mapping\/field\//, (r) => ({ "ragline-chunks": { mappings: { [r.path.split("/").pop()!]: { full_name: "x", mapping: {} } } } })],
     ["GET", /^\/ragline-chunks-state\/_doc\/serving-model$/, () => failure(404, { _index: "ragline-chunks-state", _id: "serving-model", found: false })],
   ];
   const mock = new Mock();
@@ -167,6 +168,16 @@ describe("Elasticsearch search index, request-level against the documented API (
     expect(out.map((c) => [c.id, c.bm25Rank, c.vectorRank])).toEqual([["a1", 2, 1], ["b1", 1, undefined]]);
     expect(out[0].score).toBeCloseTo(1 / 62 + 1 / 61, 10);
     expect(out.every((c) => !("vector" in c))).toBe(true);
+  });
+
+  it("search: before any vector of the query's size is mapped, only BM25 runs (kNN on an unmapped field is an ES error)", async () => {
+    on("GET", /^\/ragline-chunks\/_mapping\/field\//, () => ({ "ragline-chunks": { mappings: {} } }));
+    on("POST", /^\/_msearch$/, () => ({ responses: [hits([])] }));
+    expect(await index.search({ text: "anything", vector: new Float32Array(4).fill(0.5), topK: 3 })).toEqual([]);
+    expect(sent("GET", /_mapping\/field\/vector_4$/)).toHaveLength(1);
+    expect(sent("POST", /^\/_msearch$/)[0].body).toHaveLength(2); // BM25 only
+    await index.search({ text: "anything", vector: new Float32Array(4).fill(0.5), topK: 3 });
+    expect(sent("GET", /_mapping\/field\//)).toHaveLength(1); // a miss is remembered for a few seconds
   });
 
   it("search: text without words skips BM25; a failed sub-search is an error, not an empty answer", async () => {
