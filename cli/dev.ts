@@ -13,7 +13,7 @@ export async function dev(flags: Record<string, string | true>) {
   const ctx = createContext(config);
   const role = flags.role === "api" || flags.role === "workers" ? flags.role : "all";
   const host = await startHost({ ctx, role, schedules: role !== "api" });
-  process.stdout.write(`ragline is running (${config.RAGLINE_BACKEND} backends, role ${role}; ${ctx.embedder.backend} embedder ${ctx.embedder.model}, ${ctx.generator.backend} generator ${ctx.generator.model})
+  process.stdout.write(`ragline is running (role ${role}; objects ${ctx.objects.name}, queue ${ctx.queue.name}, jobs ${ctx.jobs.name}, index ${ctx.index.name}; ${ctx.embedder.backend} embedder ${ctx.embedder.model}, ${ctx.generator.backend} generator ${ctx.generator.model})
   API:       ${host.url}
   WebSocket: ${host.wsUrl}
   Bucket:    ${ctx.objects.name === "folder" ? `${config.bucketDir}  (drop files here)` : ctx.objects.name}

@@ -56,7 +56,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const pollers = new Map<string, QueuePoller>();
   if (role !== "api") {
     for (const [name, def] of queueFunctions(topology)) {
-      const p = new QueuePoller({ name, queue: ctx.queue, trigger: def.trigger, timeoutSeconds: def.timeoutSeconds, concurrency: def.concurrency, handler: () => loadHandler(def.handler) });
+      const p = new QueuePoller({ name, queue: ctx.queue, trigger: def.trigger, timeoutSeconds: def.timeoutSeconds, concurrency: def.concurrency, handler: () => loadHandler(def.handler), waitSeconds: ctx.config.RAGLINE_POLL_WAIT_SECONDS });
       p.start();
       pollers.set(name, p);
       stops.push(() => p.stop());

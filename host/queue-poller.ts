@@ -18,6 +18,8 @@ export interface PollerOptions {
   timeoutSeconds: number;
   concurrency: number;
   handler: () => Promise<LambdaHandler>;
+  /** Long-poll wait per receive, seconds. */
+  waitSeconds?: number;
   /** Seconds before a failed record is visible again, by receive count (capped by the visibility timeout). */
   retryDelaySeconds?: (receiveCount: number) => number;
 }
@@ -47,7 +49,7 @@ export class QueuePoller {
       let messages: QueueMessage[] = [];
       try {
         messages = await queue.receive(trigger.queue, {
-          maxMessages: trigger.batchSize, visibilityTimeoutSeconds: trigger.visibilityTimeoutSeconds, waitSeconds: 1, maxReceives: trigger.maxReceives,
+          maxMessages: trigger.batchSize, visibilityTimeoutSeconds: trigger.visibilityTimeoutSeconds, waitSeconds: this.opts.waitSeconds ?? 1, maxReceives: trigger.maxReceives,
         });
       } catch (err) {
         logger.error("receive failed", { queue: trigger.queue, error: err as Error });

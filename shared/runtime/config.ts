@@ -27,6 +27,8 @@ export const configSchema = z.object({
   RAGLINE_TOP_K: int(6),
   /** How often the folder bucket is scanned for dropped files, in ms. */
   RAGLINE_SCAN_INTERVAL_MS: int(500),
+  /** Long-poll wait of the host's queue pollers, seconds (SQS bills per request: 10-20 is cheaper there; shutdown waits up to this long). */
+  RAGLINE_POLL_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(1),
   /** Largest accepted upload, in bytes. */
   RAGLINE_MAX_OBJECT_BYTES: int(100 * 1024 * 1024),
   /** HMAC key for completion webhooks; set it in production (the default is for local use only). */
