@@ -4,7 +4,8 @@ import { DocumentError } from "../domain/errors";
 import { logger } from "../observability/logger";
 import { metrics, MetricUnit } from "../observability/metrics";
 import type { Context } from "../runtime/context";
-import { QUEUES } from "../topology";
+import { s3Record } from "../../events/s3";
+import { QUEUES, topology } from "../topology";
 import { sha256 } from "../util/hash";
 import { chunkDocument } from "./chunk";
 import { documentMetadata } from "./metadata";
@@ -44,6 +45,8 @@ export async function onObjectCreated(ctx: Context, key: string): Promise<Ingest
   }
 
   await ctx.catalog.put(key, { ...base, status: "processing", chunks: undefined });
+  // Keys that were duplicates of this key's old content have lost their twin: ingest them on their own.
+  if (prev && prev.contentHash !== hash) await releaseDuplicatesOf(ctx, key);
   try {
     if (obj.body.length > ctx.config.RAGLINE_MAX_OBJECT_BYTES) throw new DocumentError("too_large", `the file is larger than ${ctx.config.RAGLINE_MAX_OBJECT_BYTES} bytes`);
     const doc = await parseDocument({ key, body: obj.body, contentType: obj.info.contentType });
@@ -72,7 +75,15 @@ export async function onObjectRemoved(ctx: Context, key: string): Promise<Ingest
   if (await ctx.objects.head(key)) return "unchanged"; // re-created since the event was sent
   await ctx.index.removeDocument(key);
   await ctx.catalog.delete(key);
+  await releaseDuplicatesOf(ctx, key);
   return "removed";
+}
+
+/** Re-announces the keys recorded as duplicates of `key`, so one of them becomes the indexed copy. */
+async function releaseDuplicatesOf(ctx: Context, key: string): Promise<void> {
+  const twins = (await ctx.catalog.list({ status: "duplicate", limit: 100_000 })).filter((d) => d.duplicateOf === key);
+  for (const t of twins) await ctx.catalog.delete(t.key);
+  if (twins.length) await ctx.queue.sendBatch(QUEUES.ingestEvents, twins.map((t) => JSON.stringify({ Records: [s3Record("created", topology.bucket.name, t.key)] })));
 }
 
 function batches(chunks: Chunk[]): Chunk[][] {

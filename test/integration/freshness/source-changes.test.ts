@@ -86,3 +86,31 @@ describe("freshness: source changes, ACL-only changes, reconciliation (in-proces
     expect((await api(host.url, "GET", "/documents?stale=true")).body.stale).toEqual([]);
   });
 });
+
+describe("duplicates (in-process host, real SQLite)", () => {
+  it("the same bytes under another key are recorded as a duplicate and not embedded; deleting the original indexes the copy", async () => {
+    const t = tempDir();
+    const ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir }));
+    let embedded = 0;
+    const embed = ctx.embedder.embed.bind(ctx.embedder);
+    ctx.embedder.embed = async (texts, kind) => { if (kind === "document") embedded += texts.length; return embed(texts, kind); };
+    const host = await startHost({ ctx, port: 0 });
+    try {
+      const text = "Quarterly report.\n\nRevenue grew in every region during the quarter.";
+      writeFileSync(join(ctx.config.bucketDir, "original.txt"), text);
+      await waitFor(async () => (await ctx.catalog.get("original.txt"))?.status === "indexed", "original indexed");
+      const afterOriginal = embedded;
+      writeFileSync(join(ctx.config.bucketDir, "copy.txt"), text);
+      const dup = await waitFor(async () => { const r = await ctx.catalog.get("copy.txt"); return r?.status === "duplicate" && r; }, "copy recorded as duplicate");
+      expect(dup.duplicateOf).toBe("original.txt");
+      expect(embedded).toBe(afterOriginal);
+
+      await api(host.url, "DELETE", "/documents/original.txt");
+      await waitFor(async () => (await ctx.catalog.get("copy.txt"))?.status === "indexed", "the copy indexed once the original is gone");
+      expect((await ctx.index.chunksOf("copy.txt")).length).toBeGreaterThan(0);
+    } finally {
+      await host.close();
+      t.cleanup();
+    }
+  });
+});
