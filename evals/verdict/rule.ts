@@ -15,6 +15,8 @@ export const RULE = {
   /** Long answers: this share of the gold answer's words in the answer is "useful" (with a gold citation). */
   longUsefulRecall: 0.5,
   longPartlyRecall: 0.25,
+  /** ...or quoting an annotated evidence sentence while covering at least this share (a quote of side detail is not enough). */
+  longEvidenceRecall: 0.3,
   /** Below this faithfulness an otherwise useful answer is only "partly" (it also says unsupported things). */
   minFaithfulness: 0.5,
 } as const;
@@ -57,7 +59,8 @@ export function ruleVerdict(x: RuleInput): VerdictResult | undefined {
     }
     case "long": {
       const r = x.answerRecall ?? 0;
-      if (x.citesGold && (r >= RULE.longUsefulRecall || x.evidenceHit)) return demote(v("useful", x.evidenceHit ? "quotes the annotated evidence from a gold document" : `covers ${(r * 100).toFixed(0)} % of the gold answer from a gold document`));
+      const quoted = x.evidenceHit && r >= RULE.longEvidenceRecall;
+      if (x.citesGold && (r >= RULE.longUsefulRecall || quoted)) return demote(v("useful", r >= RULE.longUsefulRecall ? `covers ${(r * 100).toFixed(0)} % of the gold answer from a gold document` : `quotes the annotated evidence from a gold document, covers ${(r * 100).toFixed(0)} % of the gold answer`));
       if (x.citesGold || r >= RULE.longPartlyRecall) return v("partly", x.citesGold ? `cites a gold document, covers ${(r * 100).toFixed(0)} % of the gold answer` : `covers ${(r * 100).toFixed(0)} % of the gold answer without a gold citation`);
       return v("wrong", `covers ${(r * 100).toFixed(0)} % of the gold answer, no gold document cited`);
     }
