@@ -124,6 +124,12 @@ export const topology: Topology = {
       trigger: { kind: "schedule", expression: "rate(1 minute)" },
       timeoutSeconds: 300, concurrency: 1,
     },
+    "evals-run": {
+      handler: "schedule/evals-run",
+      description: "Run the eval suite as real jobs, store the report in the bucket, emit headline metrics",
+      trigger: { kind: "schedule", expression: "rate(1 day)" },
+      timeoutSeconds: 900, concurrency: 1, memoryMB: 1024,
+    },
     "http-index": {
       handler: "http/index-status",
       description: "Embedding model rollout progress",

@@ -81,5 +81,6 @@ export function pairedBars(rows: readonly { label: string; a: number; b: number 
   return svg(width, legendY + 16, title + parts.join("") + legend);
 }
 
+/** Coordinates to one decimal: smaller pages, same picture. */
 const svg = (width: number, height: number, body: string) =>
-  `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">${body}</svg>`;
+  `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">${body.replace(/="(-?\d+\.\d)\d+"/g, '="$1"')}</svg>`;
