@@ -133,6 +133,7 @@ export function scoreQuestion(ds: EvalDataset, q: EvalQuestion, a: RawAnswer, ke
     hasEvidence: q.evidence.length > 0, hasGoldDocs: gold.size > 0, tokenF1: scores.token_f1,
     containsGold: kind === "short" && answered ? containsAnswer(a.answer, q.answers) : undefined,
     answerRecall: scores.answer_recall, faithfulness: scores.faithfulness,
+    answerWords: answerTokens(stripCitations(a.answer)).length, goldWords: Math.min(...q.answers.map((g) => answerTokens(g).length), Infinity),
   });
   if (rule) Object.assign(record, { verdict: rule.verdict, verdictBy: rule.by, verdictReason: rule.reason });
   return { record, rule };

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { EvalReport } from "../report/types";
 
 // The gate: a run of the gate suite against the committed baseline (evals/baselines/gate.json).
@@ -8,6 +9,9 @@ import type { EvalReport } from "../report/types";
 //   - end-to-end latency p50 may grow to at most 3 × baseline + 200 ms (machines differ; this
 //     catches order-of-magnitude regressions, not noise).
 // A baseline recorded with a different verdict method (rule vs judge) skips the useful share.
+
+/** The committed baseline of the gate suite. */
+export const BASELINE_PATH = join(import.meta.dirname, "..", "baselines", "gate.json");
 
 export const TOLERANCE = { minDrop: 0.05, latencyFactor: 3, latencySlackMs: 200 } as const;
 

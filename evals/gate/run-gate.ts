@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { evaluate, settingsOf } from "../evaluate";
 import { listDatasets, datasetsRoot } from "../datasets/loader";
 import { HttpPipelineClient } from "../run/http-client";
@@ -9,12 +8,10 @@ import type { Progress } from "../run/progress";
 import type { EvalReport } from "../report/types";
 import { GATE_SUITE } from "../suite";
 import type { Judge } from "../verdict/judge";
-import { baselineFrom, compareToBaseline, type Baseline, type GateResult } from "./compare";
+import { BASELINE_PATH, baselineFrom, compareToBaseline, type Baseline, type GateResult } from "./compare";
 
 // Runs the gate suite on a fresh embedded system in this process (the real HTTP API, queues and
 // workers) and compares it with the committed baseline.
-
-export const BASELINE_PATH = join(import.meta.dirname, "..", "baselines", "gate.json");
 
 export type GateOutcome =
   | { skipped: string }

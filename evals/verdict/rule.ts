@@ -17,6 +17,10 @@ export const RULE = {
   longPartlyRecall: 0.25,
   /** ...or quoting an annotated evidence sentence while covering at least this share (a quote of side detail is not enough). */
   longEvidenceRecall: 0.3,
+  /** A short answer found only inside a longer quote than this (words) makes a user dig: "partly". */
+  shortMaxWords: 80,
+  /** Long answers: at most this many words, or 3 × the gold answer's, to be "useful". */
+  longMaxWords: 120,
   /** Below this faithfulness an otherwise useful answer is only "partly" (it also says unsupported things). */
   minFaithfulness: 0.5,
 } as const;
@@ -37,6 +41,9 @@ export interface RuleInput {
   containsGold?: boolean;
   answerRecall?: number;
   faithfulness?: number;
+  /** Words in the answer, and in the shortest gold answer. */
+  answerWords: number;
+  goldWords: number;
 }
 
 const v = (verdict: VerdictResult["verdict"], reason: string): VerdictResult => ({ verdict, by: RULE_ID, reason });
@@ -48,19 +55,24 @@ export function ruleVerdict(x: RuleInput): VerdictResult | undefined {
   if (!x.answer.trim()) return v("wrong", "empty answer");
   if (x.abstained) return x.kind === "none" && !x.hasGoldDocs ? undefined : v("wrong", "declined a question the documents answer");
   const unfaithful = x.faithfulness !== undefined && x.faithfulness < RULE.minFaithfulness;
-  const demote = (r: VerdictResult) => (unfaithful && r.verdict === "useful" ? v("partly", `${r.reason}, but faithfulness ${x.faithfulness!.toFixed(2)} < ${RULE.minFaithfulness}`) : r);
+  const demote = (r: VerdictResult, maxWords = Infinity) => {
+    if (r.verdict !== "useful") return r;
+    if (unfaithful) return v("partly", `${r.reason}, but faithfulness ${x.faithfulness!.toFixed(2)} < ${RULE.minFaithfulness}`);
+    if (x.answerWords > maxWords) return v("partly", `${r.reason}, but buried in a ${x.answerWords}-word answer`);
+    return r;
+  };
 
   switch (x.kind) {
     case "short": {
       const f1 = x.tokenF1 ?? 0;
-      if (x.containsGold || f1 >= RULE.shortUsefulF1) return demote(v("useful", x.containsGold ? "states the gold answer" : `token F1 ${f1.toFixed(2)}`));
+      if (x.containsGold || f1 >= RULE.shortUsefulF1) return demote(v("useful", x.containsGold ? "states the gold answer" : `token F1 ${f1.toFixed(2)}`), RULE.shortMaxWords);
       if (f1 >= RULE.shortPartlyF1 || x.citesGold) return v("partly", f1 >= RULE.shortPartlyF1 ? `token F1 ${f1.toFixed(2)}` : "cites a gold document but does not state the answer");
       return v("wrong", `token F1 ${f1.toFixed(2)}, no gold document cited`);
     }
     case "long": {
       const r = x.answerRecall ?? 0;
       const quoted = x.evidenceHit && r >= RULE.longEvidenceRecall;
-      if (x.citesGold && (r >= RULE.longUsefulRecall || quoted)) return demote(v("useful", r >= RULE.longUsefulRecall ? `covers ${(r * 100).toFixed(0)} % of the gold answer from a gold document` : `quotes the annotated evidence from a gold document, covers ${(r * 100).toFixed(0)} % of the gold answer`));
+      if (x.citesGold && (r >= RULE.longUsefulRecall || quoted)) return demote(v("useful", r >= RULE.longUsefulRecall ? `covers ${(r * 100).toFixed(0)} % of the gold answer from a gold document` : `quotes the annotated evidence from a gold document, covers ${(r * 100).toFixed(0)} % of the gold answer`), Math.max(RULE.longMaxWords, 3 * x.goldWords));
       if (x.citesGold || r >= RULE.longPartlyRecall) return v("partly", x.citesGold ? `cites a gold document, covers ${(r * 100).toFixed(0)} % of the gold answer` : `covers ${(r * 100).toFixed(0)} % of the gold answer without a gold citation`);
       return v("wrong", `covers ${(r * 100).toFixed(0)} % of the gold answer, no gold document cited`);
     }

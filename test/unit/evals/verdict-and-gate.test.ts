@@ -8,7 +8,7 @@ import { ruleVerdict, type RuleInput } from "../../../evals/verdict/rule";
 
 const base: RuleInput = {
   status: "completed", answerable: true, abstained: false, answer: "Some answer [1].", kind: "long",
-  citesGold: true, evidenceHit: false, hasEvidence: true, hasGoldDocs: true, answerRecall: 0.6, faithfulness: 1,
+  citesGold: true, evidenceHit: false, hasEvidence: true, hasGoldDocs: true, answerRecall: 0.6, faithfulness: 1, answerWords: 30, goldWords: 20,
 };
 
 describe("verdict rule v1", () => {
@@ -37,6 +37,12 @@ describe("verdict rule v1", () => {
     expect(ruleVerdict({ ...short, containsGold: false, tokenF1: 0.85 })?.verdict).toBe("useful");
     expect(ruleVerdict({ ...short, containsGold: false, tokenF1: 0.1 })?.verdict).toBe("partly"); // cites gold
     expect(ruleVerdict({ ...short, containsGold: false, tokenF1: 0.1, citesGold: false })?.verdict).toBe("wrong");
+  });
+
+  it("an answer found only inside a long quote is partly: the user has to dig", () => {
+    expect(ruleVerdict({ ...base, kind: "short", containsGold: true, answerWords: 81, goldWords: 2 })?.reason).toMatch(/buried in a 81-word answer/);
+    expect(ruleVerdict({ ...base, answerWords: 121, goldWords: 20 })?.verdict).toBe("partly");
+    expect(ruleVerdict({ ...base, answerWords: 150, goldWords: 60 })?.verdict).toBe("useful"); // 3 × a long gold answer is fine
   });
 
   it("label answers: the annotated evidence from a gold document is useful, the document alone partly", () => {
