@@ -117,13 +117,11 @@ async function auditExport(flags: Record<string, string | true>) {
   const questionsFile = str(flags.questions);
   const dataset = str(flags.dataset) ?? (questionsFile ? dirname(resolve(questionsFile)) : undefined);
   if (!dataset) throw new Error(`audit export needs --dataset NAME or --questions FILE\n\n${USAGE}`);
-  // Real user questions on a live system: its documents are already there, nothing is uploaded.
-  const skipIngest = Boolean(questionsFile && str(flags.url) && loadQuestionFile(questionsFile).documentIds.length === 0);
   const { client, host, settings } = await target(flags);
   try {
     const report = await evaluate({
       client, suite: { name: `audit-${n}`, parts: [{ dataset, sample: { n, seed } }] }, kind: "audit", root, questionsFile,
-      judge: judgeFrom(cfg), namespace: cfg.RAGLINE_EVAL_NAMESPACE, settings, progress: stderrProgress(), skipIngest,
+      judge: judgeFrom(cfg), namespace: cfg.RAGLINE_EVAL_NAMESPACE, settings, progress: stderrProgress(),
     });
     const out = resolve(str(flags.out) ?? join(REPO, "evals", "reports", `audit-${report.id}`));
     mkdirSync(out, { recursive: true });

@@ -47,7 +47,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
     process.stderr.write(progress === silentProgress ? "" : `${ds.name}: ${questions.length} questions, ${documentIds.length} documents → ${namespace}\n`);
     const run = await runDataset({
       client: opts.client, dataset: ds, questions, documentIds, namespace, concurrency: opts.concurrency,
-      questionTimeoutMs: opts.questionTimeoutMs, skipIngest: opts.skipIngest, progress,
+      questionTimeoutMs: opts.questionTimeoutMs, skipIngest: opts.skipIngest || documentIds.length === 0, progress,
     });
     const records = await scoreRun(ds, questions, run, opts.judge);
     datasets.push({

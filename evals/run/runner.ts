@@ -22,7 +22,7 @@ export interface RunInput {
   uploadConcurrency?: number;
   questionTimeoutMs?: number;
   ingestTimeoutMs?: number;
-  /** Skip uploading (the documents are already in the system, e.g. an audit on a live deployment). */
+  /** The documents are already in the system (an audit of user questions on a live deployment): no upload, no namespace filter. */
   skipIngest?: boolean;
   progress?: Progress;
 }
@@ -152,8 +152,9 @@ const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 
 async function ask(input: RunInput, q: EvalQuestion, ns: string, keyOfId: Map<string, string>): Promise<RawAnswer> {
   const empty = { questionId: q.id, answer: "", abstained: false, citations: [], backends: {}, timings: {}, retrievedKeys: [], observedMs: 0 };
-  let keyPrefix = ns;
-  if (input.dataset.profile.scope === "document") {
+  // No documents of its own (real user questions on a live system): search everything the caller may read.
+  let keyPrefix: string | undefined = input.skipIngest ? undefined : ns;
+  if (input.dataset.profile.scope === "document" && !input.skipIngest) {
     const key = q.relevantDocIds.map((id) => keyOfId.get(id)).find(Boolean);
     if (!key) return { ...empty, status: "error", error: "its gold document is not in this run" };
     keyPrefix = key;
@@ -163,7 +164,7 @@ async function ask(input: RunInput, q: EvalQuestion, ns: string, keyOfId: Map<st
   try {
     for (let tries = 0; ; tries++) {
       try {
-        jobId = await input.client.submit({ question: q.question, filters: { keyPrefix } });
+        jobId = await input.client.submit({ question: q.question, filters: keyPrefix ? { keyPrefix } : undefined });
         break;
       } catch (err) {
         if (!(err instanceof RetryLater) || tries >= 20) throw err;

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditSheetFrom, importSheet, sheetCsv } from "../../../evals/audit/sheet";
 import { parseCsv, toCsv } from "../../../evals/audit/csv";
@@ -75,6 +77,17 @@ describe("eval runner through the real HTTP API and jobs", () => {
     const again = await evaluate({ client: new HttpPipelineClient(host.url), suite: { name: "toy", parts: [{ dataset: "toy", limit: 2 }] }, kind: "run", root });
     expect(again.datasets[0].ingest).toMatchObject({ uploaded: 0, unchanged: TOY_DOCS });
     expect(again.datasets[0].questions.map((q) => q.id)).toEqual(["q1", "q2"]);
+  });
+
+  it("a question file of one's own, without documents, asks what the system already holds", async () => {
+    const own = join(t.dir, "users");
+    mkdirSync(own);
+    writeFileSync(join(own, "questions.jsonl"), `${JSON.stringify({ id: "u1", question: "What shape of valleys do glaciers carve?" })}\n`);
+    const r = await evaluate({ client: new HttpPipelineClient(host.url), suite: { name: "users", parts: [{ dataset: own }] }, kind: "audit", questionsFile: join(own, "questions.jsonl") });
+    const [q] = r.datasets[0].questions;
+    expect(r.datasets[0].ingest.uploaded).toBe(0);
+    expect(q.citations.map((c) => c.documentKey)).toContain("evals/toy/glacier.txt");
+    expect(q.verdict).toBeUndefined(); // no gold: for the person with the audit sheet
   });
 
   it("an LLM judge gives the verdicts when configured, and sees no system internals", async () => {
