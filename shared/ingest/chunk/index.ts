@@ -2,6 +2,7 @@ import type { Chunk } from "../../domain/chunk";
 import type { Block, DocumentMetadata, ParsedDocument, TableData } from "../../domain/document";
 import { contentId } from "../../util/hash";
 import { splitSentences, wordCount } from "./sentences";
+import { isNumericTable, tableFacts } from "./table-facts";
 
 export interface ChunkOptions {
   /** Target size in words; a chunk never cuts a sentence, so one long sentence may exceed it. */
@@ -96,26 +97,33 @@ function sentencesOf(block: Block): string[] {
   return splitSentences(block.text.replace(/\s+/g, " "));
 }
 
-/** A table as markdown, split by rows when long, with the header repeated in every part. */
+/**
+ * A table as markdown, split by rows when long, with the header rows repeated in every part. Numeric tables
+ * also get `row — column: value` lines for the rows of that part, so a value never leaves its labels.
+ */
 export function tableChunks(table: TableData, maxWords: number): string[] {
-  const line = (r: string[]) => `| ${r.join(" | ")} |`;
+  const line = (r: string[]) => `| ${r.map((c) => c.replace(/\|/g, "\\|").replace(/\s+/g, " ").trim()).join(" | ")} |`;
   const head = [...(table.title ? [table.title] : []), ...table.header.map(line)];
   if (table.header.length) head.push(line(table.header[table.header.length - 1].map(() => "---")));
   const headWords = wordCount(head.join(" "));
+  const numeric = isNumericTable(table);
+  const render = (rows: string[][]) => {
+    const facts = numeric ? tableFacts(table, rows) : [];
+    return [...head, ...rows.map(line), ...(facts.length ? ["", ...facts] : [])].join("\n");
+  };
   const parts: string[] = [];
-  let rows: string[] = [];
+  let rows: string[][] = [];
   let words = headWords;
   for (const r of table.rows) {
-    const l = line(r);
-    const w = wordCount(l);
+    const w = wordCount(line(r)) + (numeric ? wordCount(tableFacts(table, [r]).join(" ")) : 0);
     if (rows.length && words + w > maxWords * 2) {
-      parts.push([...head, ...rows].join("\n"));
+      parts.push(render(rows));
       rows = [];
       words = headWords;
     }
-    rows.push(l);
+    rows.push(r);
     words += w;
   }
-  if (rows.length || !parts.length) parts.push([...head, ...rows].join("\n"));
+  if (rows.length || !parts.length) parts.push(render(rows));
   return parts;
 }
