@@ -35,6 +35,15 @@ export interface ParsedDocument {
   metadata?: Record<string, string>;
   /** Non-fatal problems worth showing on the document (e.g. low OCR confidence). */
   warnings?: string[];
+  /** Files carried inside this one (email attachments): ingested as documents of their own. */
+  attachments?: Attachment[];
+}
+
+export interface Attachment {
+  /** File name as given by the sender (not sanitised). */
+  name: string;
+  body: Buffer;
+  contentType?: string;
 }
 
 /** Metadata carried from the object (or a sidecar) into every chunk. */

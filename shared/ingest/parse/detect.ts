@@ -1,31 +1,101 @@
 import { extname } from "node:path";
+import { decodeText, isMostlyPrintable } from "./encoding";
+import { isZip, zipEntries } from "./zip";
 
-// Content type by magic bytes first, then by extension, then by a text sniff.
+// Content type by magic bytes first (a .txt that is really a PDF is read as a PDF), then by extension
+// or the uploader's claim for text formats, then by sniffing the text.
+
+export const TYPES = {
+  pdf: "application/pdf",
+  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  pptx: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  zip: "application/zip",
+  ole: "application/x-ole-storage",
+  png: "image/png",
+  jpeg: "image/jpeg",
+  tiff: "image/tiff",
+  gif: "image/gif",
+  bmp: "image/bmp",
+  gzip: "application/gzip",
+  eml: "message/rfc822",
+  html: "text/html",
+  csv: "text/csv",
+  tsv: "text/tab-separated-values",
+  markdown: "text/markdown",
+  text: "text/plain",
+  binary: "application/octet-stream",
+} as const;
 
 const EXT: Record<string, string> = {
-  ".txt": "text/plain",
-  ".text": "text/plain",
-  ".md": "text/markdown",
-  ".markdown": "text/markdown",
-  ".html": "text/html",
-  ".htm": "text/html",
-  ".pdf": "application/pdf",
+  ".txt": TYPES.text,
+  ".text": TYPES.text,
+  ".log": TYPES.text,
+  ".json": TYPES.text,
+  ".md": TYPES.markdown,
+  ".markdown": TYPES.markdown,
+  ".html": TYPES.html,
+  ".htm": TYPES.html,
+  ".xhtml": TYPES.html,
+  ".csv": TYPES.csv,
+  ".tsv": TYPES.tsv,
+  ".tab": TYPES.tsv,
+  ".eml": TYPES.eml,
 };
 
-export function detectContentType(key: string, body: Buffer): string {
-  if (body.subarray(0, 5).toString("latin1") === "%PDF-") return "application/pdf";
+const CLAIMED_TEXT = new Set<string>([TYPES.markdown, TYPES.html, TYPES.csv, TYPES.tsv, TYPES.eml, TYPES.text]);
+
+export function detectContentType(key: string, body: Buffer, claimed?: string): string {
+  const magic = byMagic(body, extname(key).toLowerCase());
+  if (magic) return magic;
   const ext = EXT[extname(key).toLowerCase()];
-  const head = body.subarray(0, 1024).toString("utf8").trimStart().toLowerCase();
-  if (head.startsWith("<!doctype html") || head.startsWith("<html")) return "text/html";
+  const claim = claimed?.split(";")[0].trim().toLowerCase();
+  const { text } = decodeText(body.subarray(0, 64 * 1024));
+  if (!isMostlyPrintable(text)) return TYPES.binary;
+  const head = text.replace(/^\uFEFF/, "").trimStart().slice(0, 2048).toLowerCase();
+  if (head.startsWith("<!doctype html") || head.startsWith("<html") || (/^<\?xml[^>]*>\s*<html/.test(head))) return TYPES.html;
   if (ext) return ext;
-  if (looksLikeText(body)) return "text/plain";
-  return "application/octet-stream";
+  if (claim && CLAIMED_TEXT.has(claim)) return claim;
+  if (looksLikeEmail(text)) return TYPES.eml;
+  if (/^<(head|body|div|p|table|h[1-6])[\s>]/.test(head)) return TYPES.html;
+  return TYPES.text;
 }
 
-function looksLikeText(body: Buffer): boolean {
-  const sample = body.subarray(0, 4096);
-  if (sample.includes(0)) return false;
-  let control = 0;
-  for (const b of sample) if (b < 9 || (b > 13 && b < 32)) control++;
-  return control <= sample.length * 0.01;
+function byMagic(b: Buffer, ext: string): string | undefined {
+  const ascii = (n: number) => b.subarray(0, n).toString("latin1");
+  // PDF: the header may follow a little junk (some generators prepend bytes); readers allow 1 KiB.
+  const pdfAt = b.subarray(0, 1024).indexOf("%PDF-");
+  if (pdfAt === 0 || (pdfAt > 0 && b.includes("endobj"))) return TYPES.pdf;
+  if (isZip(b)) return zipType(b, ext);
+  if (b.length >= 8 && b.readUInt32BE(0) === 0xd0cf11e0 && b.readUInt32BE(4) === 0xa1b11ae1) return TYPES.ole;
+  if (ascii(8) === "\x89PNG\r\n\x1a\n") return TYPES.png;
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return TYPES.jpeg;
+  if (ascii(4) === "II*\0" || ascii(4) === "MM\0*") return TYPES.tiff;
+  if (ascii(4) === "GIF8") return TYPES.gif;
+  if (ascii(2) === "BM" && b.length > 26 && b.readUInt32LE(2) === b.length) return TYPES.bmp;
+  if (b[0] === 0x1f && b[1] === 0x8b) return TYPES.gzip;
+  return undefined;
+}
+
+function zipType(b: Buffer, ext: string): string {
+  let names: string[];
+  try {
+    names = zipEntries(b).map((e) => e.name);
+  } catch {
+    // A truncated container: trust the extension so the Office parser reports it as corrupt.
+    return ext === ".docx" ? TYPES.docx : ext === ".xlsx" ? TYPES.xlsx : TYPES.zip;
+  }
+  if (names.includes("word/document.xml")) return TYPES.docx;
+  if (names.includes("xl/workbook.xml")) return TYPES.xlsx;
+  if (names.includes("ppt/presentation.xml")) return TYPES.pptx;
+  return TYPES.zip;
+}
+
+/** RFC 822: the file starts with header lines, and the usual mail headers are among them. */
+function looksLikeEmail(text: string): boolean {
+  const head = text.replace(/\r\n/g, "\n").split("\n\n")[0].split("\n").slice(0, 60);
+  if (!/^[A-Za-z][A-Za-z0-9-]*:/.test(head[0] ?? "")) return false;
+  const names = new Set(head.map((l) => /^([A-Za-z][A-Za-z0-9-]*):/.exec(l)?.[1].toLowerCase()).filter(Boolean));
+  const mail = ["from", "to", "subject", "date", "message-id", "mime-version", "received", "return-path"].filter((n) => names.has(n));
+  return mail.length >= 3 && names.has("from");
 }

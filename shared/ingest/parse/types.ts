@@ -1,5 +1,5 @@
 import type { ParsedDocument } from "../../domain/document";
-import type { ParseLimits } from "./limits";
+import type { Deadline, ParseLimits } from "./limits";
 
 export interface ParseInput {
   key: string;
@@ -10,8 +10,16 @@ export interface ParseInput {
   limits?: Partial<ParseLimits>;
 }
 
+/** What every parser gets besides the bytes: the limits and the document's deadline. */
+export interface ParseEnv {
+  limits: ParseLimits;
+  deadline: Deadline;
+  /** The type detected from the content. */
+  type: string;
+}
+
 export interface Parser {
   /** Content types this parser reads. */
   readonly types: readonly string[];
-  parse(input: ParseInput): Promise<ParsedDocument>;
+  parse(input: ParseInput, env: ParseEnv): Promise<ParsedDocument>;
 }
