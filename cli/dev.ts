@@ -9,6 +9,8 @@ export async function dev(flags: Record<string, string | true>) {
   const env = { ...process.env };
   if (typeof flags.data === "string") env.RAGLINE_DATA_DIR = flags.data;
   if (typeof flags.port === "string") env.PORT = flags.port;
+  // A developer's machine does not run the daily eval suite into its own bucket unless asked to.
+  if (!flags.quiet) process.env.RAGLINE_EVAL_SUITE ??= "off";
   const config = loadConfig(env);
   const ctx = createContext(config);
   const role = flags.role === "api" || flags.role === "workers" ? flags.role : "all";

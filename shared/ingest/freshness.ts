@@ -3,6 +3,7 @@ import type { DocumentMetadata, DocumentRecord } from "../domain/document";
 import { NotFoundError } from "../domain/errors";
 import type { Context } from "../runtime/context";
 import { QUEUES, topology } from "../topology";
+import { isDocumentKey } from "./keys";
 import { onObjectCreated, type IngestOutcome } from "./object-events";
 
 // Keeping the index equal to its sources: explicit change events, a staleness report, and a
@@ -37,7 +38,7 @@ export async function staleDocuments(ctx: Context): Promise<StaleDocument[]> {
     if ((rec.status === "processing" || rec.status === "pending") && rec.indexedVersion !== rec.version) reasons.push("a newer version is not indexed yet");
     if (reasons.length) out.push({ key: rec.key, status: rec.status, reasons });
   }
-  for await (const obj of ctx.objects.list()) if (!seen.has(obj.key)) out.push({ key: obj.key, status: "missing", reasons: ["in the bucket but never indexed"] });
+  for await (const obj of ctx.objects.list()) if (!seen.has(obj.key) && isDocumentKey(obj.key)) out.push({ key: obj.key, status: "missing", reasons: ["in the bucket but never indexed"] });
   return out.sort((a, b) => a.key.localeCompare(b.key));
 }
 
@@ -48,6 +49,7 @@ export async function reconcile(ctx: Context): Promise<{ created: number; remove
   const events: string[] = [];
   let created = 0;
   for await (const obj of ctx.objects.list()) {
+    if (!isDocumentKey(obj.key)) continue;
     const rec = byKey.get(obj.key);
     byKey.delete(obj.key);
     if (rec && rec.sourceEtag === obj.etag && rec.status !== "pending") continue;

@@ -8,6 +8,7 @@ import { s3Record } from "../../events/s3";
 import { QUEUES, topology } from "../topology";
 import { sha256 } from "../util/hash";
 import { chunkDocument } from "./chunk";
+import { isDocumentKey } from "./keys";
 import { documentMetadata } from "./metadata";
 import { parseDocument } from "./parse";
 
@@ -20,7 +21,7 @@ const BATCH_MAX_CHUNKS = 16;
 export type IngestOutcome = "queued" | "unchanged" | "duplicate" | "failed" | "removed" | "missing";
 
 export async function onObjectCreated(ctx: Context, key: string): Promise<IngestOutcome> {
-  if (key.endsWith(".meta.json")) return "unchanged";
+  if (!isDocumentKey(key)) return "unchanged";
   const obj = await ctx.objects.get(key);
   if (!obj) return onObjectRemoved(ctx, key).then(() => "missing" as const);
   const hash = sha256(obj.body);
