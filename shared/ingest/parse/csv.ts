@@ -2,18 +2,16 @@ import { basename } from "node:path";
 import type { ParsedDocument } from "../../domain/document";
 import { DocumentError } from "../../domain/errors";
 import { decodeText } from "./encoding";
-import type { ParseInput, Parser } from "./types";
+import type { ParseEnv, ParseInput, Parser } from "./types";
 
 // CSV/TSV: one table block whose first row is the header; the chunker splits it by rows and repeats the header.
 
-const MAX_CELLS = 2_000_000;
-
 export const csvParser: Parser = {
   types: ["text/csv", "text/tab-separated-values"],
-  async parse({ key, body }: ParseInput): Promise<ParsedDocument> {
+  async parse({ key, body }: ParseInput, { limits }: ParseEnv): Promise<ParsedDocument> {
     const { text, encoding } = decodeText(body);
     const delimiter = sniffDelimiter(text);
-    const rows = parseDelimited(text.replace(/^\uFEFF/, ""), delimiter).filter((r) => r.some((c) => c.trim()));
+    const rows = parseDelimited(text.replace(/^\uFEFF/, ""), delimiter, limits.maxCells).filter((r) => r.some((c) => c.trim()));
     if (!rows.length) throw new DocumentError("no_text", "the CSV file has no rows");
     const width = Math.max(...rows.map((r) => r.length));
     const padded = rows.map((r) => [...r.map((c) => c.trim()), ...Array(width - r.length).fill("")]);
@@ -45,7 +43,7 @@ export function sniffDelimiter(text: string): string {
 }
 
 /** RFC 4180: quoted fields may hold delimiters, doubled quotes and line breaks. */
-export function parseDelimited(text: string, delimiter: string): string[][] {
+export function parseDelimited(text: string, delimiter: string, maxCells = Infinity): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = "";
@@ -64,7 +62,7 @@ export function parseDelimited(text: string, delimiter: string): string[][] {
       row.push(field);
       rows.push(row);
       cells += row.length;
-      if (cells > MAX_CELLS) throw new DocumentError("too_large", `the table has more than ${MAX_CELLS} cells`);
+      if (cells > maxCells) throw new DocumentError("too_large", `the table has more than ${maxCells} cells`);
       row = [];
       field = "";
     } else field += ch;

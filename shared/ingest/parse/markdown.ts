@@ -1,4 +1,5 @@
 import type { Block, ParsedDocument } from "../../domain/document";
+import { decodeText } from "./encoding";
 import type { ParseInput, Parser } from "./types";
 
 // Markdown: ATX headings, lists, pipe tables and fenced code become blocks; paragraphs join their lines.
@@ -6,7 +7,7 @@ import type { ParseInput, Parser } from "./types";
 export const markdownParser: Parser = {
   types: ["text/markdown"],
   async parse({ body }: ParseInput): Promise<ParsedDocument> {
-    const lines = body.toString("utf8").replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").split("\n");
+    const lines = decodeText(body).text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").split("\n");
     const blocks: Block[] = [];
     let para: string[] = [];
     const flush = () => {

@@ -2,8 +2,7 @@ import ExcelJS from "exceljs";
 import type { Block, ParsedDocument } from "../../domain/document";
 import { DocumentError } from "../../domain/errors";
 import { isNumericCell } from "../chunk/table-facts";
-import { DEFAULT_LIMITS } from "./limits";
-import type { ParseInput, Parser } from "./types";
+import type { ParseEnv, ParseInput, Parser } from "./types";
 import { checkZipBomb } from "./zip";
 
 // xlsx: every sheet becomes a heading (the sheet name) and a table. Merged cells are expanded (every cell of
@@ -14,8 +13,7 @@ export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsh
 
 export const xlsxParser: Parser = {
   types: [XLSX_TYPE],
-  async parse({ body, limits: overrides }: ParseInput): Promise<ParsedDocument> {
-    const limits = { ...DEFAULT_LIMITS, ...overrides };
+  async parse({ body }: ParseInput, { limits, deadline }: ParseEnv): Promise<ParsedDocument> {
     // Inflating an untrusted container is only safe after the bomb check.
     checkZipBomb(body, limits);
     const wb = new ExcelJS.Workbook();
@@ -28,6 +26,7 @@ export const xlsxParser: Parser = {
     let cells = 0;
     wb.worksheets.forEach((sheet, i) => {
       if (sheet.state && sheet.state !== "visible") return;
+      deadline.check("reading the spreadsheet");
       cells += sheet.rowCount * sheet.columnCount;
       if (cells > limits.maxCells) throw new DocumentError("too_large", `the workbook has more than ${limits.maxCells} cells`);
       const grid = trimGrid(sheetGrid(sheet));

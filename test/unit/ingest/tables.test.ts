@@ -45,7 +45,7 @@ describe("xlsx", () => {
     const bomb = zipSync({ "[Content_Types].xml": "<Types/>", "xl/workbook.xml": Buffer.alloc(40 * 1024 * 1024, 0x20) });
     expect(bomb.length).toBeLessThan(100_000);
     const limits = { maxUncompressedBytes: 8 * 1024 * 1024 };
-    await expect(parseDocument({ key: "bomb.xlsx", body: bomb, limits })).rejects.toMatchObject({ code: "zip_bomb" });
+    await expect(parseDocument({ key: "bomb.xlsx", body: bomb }, limits)).rejects.toMatchObject({ code: "zip_bomb" });
   });
 });
 
