@@ -39,9 +39,9 @@ export const pdfParser: Parser = {
         pages.push({ page: n, height: text.height, lines: chars ? groupLines(text.runs) : [], hasImages: text.hasImages });
       }
       const warnings: string[] = [];
-      const blocks = assignHeadings(layoutPages(dropRunningLines(pages)));
+      const blocks = assignHeadings(joinContinuations(layoutPages(dropRunningLines(pages))));
       const ocrBlocks = await ocrPages(body, scanned, env, warnings);
-      const merged = joinAcrossPages(insertByPage(blocks, ocrBlocks));
+      const merged = insertByPage(blocks, ocrBlocks);
       const title = (await metaTitle(pdf)) ?? merged.find((b) => b.kind === "heading")?.text;
       return { contentType: TYPES.pdf, title, blocks: merged, pages: pdf.numPages, ...(warnings.length ? { warnings } : {}) };
     } catch (err) {
@@ -101,12 +101,15 @@ function insertByPage(text: Block[], ocr: Block[]): Block[] {
   return [...text, ...ocr].map((b, i) => ({ b, i })).sort((x, y) => (x.b.page ?? 0) - (y.b.page ?? 0) || x.i - y.i).map((x) => x.b);
 }
 
-/** A paragraph cut by a page break (no sentence end, next page starts in lower case) is one paragraph. */
-function joinAcrossPages(blocks: Block[]): Block[] {
-  const out: Block[] = [];
+/**
+ * A paragraph cut by a column or page break (no sentence end, the next part starts in lower case, same
+ * font size) is one paragraph again, so its sentences stay whole.
+ */
+function joinContinuations(blocks: StyledBlock[]): StyledBlock[] {
+  const out: StyledBlock[] = [];
   for (const b of blocks) {
     const prev = out[out.length - 1];
-    if (prev && prev.kind === "paragraph" && b.kind === "paragraph" && prev.page !== b.page && prev.ocrConfidence === undefined &&
+    if (prev && prev.kind === "paragraph" && b.kind === "paragraph" && prev.size === b.size &&
       !/[.!?:;]["'”’)]?$/.test(prev.text) && /^[a-z]/.test(b.text)) {
       out[out.length - 1] = { ...prev, text: /[A-Za-z]-$/.test(prev.text) ? prev.text.slice(0, -1) + b.text : `${prev.text} ${b.text}` };
     } else out.push(b);

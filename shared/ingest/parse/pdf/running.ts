@@ -22,6 +22,12 @@ function inBand(l: Line, p: PageLines): boolean {
   return l.y < p.height * BAND || l.y > p.height * (1 - BAND);
 }
 
+/** In the edge bands, or among the first/last two lines (short pages end well above the bottom band). */
+function atEdge(l: Line, p: PageLines): boolean {
+  const i = p.lines.indexOf(l);
+  return inBand(l, p) || i < 2 || i >= p.lines.length - 2;
+}
+
 /** Returns each page's lines without its running headers, footers and page numbers. */
 export function dropRunningLines(pages: PageLines[]): PageLines[] {
   // Short documents: only exact repeats count ("Chapter 1" / "Chapter 2" at the top are not running heads).
@@ -32,7 +38,7 @@ export function dropRunningLines(pages: PageLines[]): PageLines[] {
     const seen = new Set<string>();
     const offs = new Set<number>();
     for (const l of p.lines) {
-      if (!inBand(l, p)) continue;
+      if (!atEdge(l, p)) continue;
       seen.add(shape(lineText(l)));
       const n = printedNumber(lineText(l));
       if (n !== undefined) offs.add(p.page - n);
@@ -50,7 +56,10 @@ export function dropRunningLines(pages: PageLines[]): PageLines[] {
   };
   return pages.map((p) => ({
     ...p,
-    lines: p.lines.filter((l) => !(inBand(l, p) && (running(l) || PAGE_NUMBER.test(lineText(l)) || numbered(l, p)))),
+    lines: p.lines.filter((l) => !(
+      (inBand(l, p) && (running(l) || PAGE_NUMBER.test(lineText(l)))) ||
+      (atEdge(l, p) && (numbered(l, p) || (running(l) && pages.length >= 4)))
+    )),
   }));
 }
 

@@ -1,0 +1,77 @@
+import PDFDocument from "pdfkit";
+
+// Real PDFs made with pdfkit for the PDF tests: text is placed where a real report would put it.
+
+export function pdfBuffer(build: (doc: PDFKit.PDFDocument) => void, opts: PDFKit.PDFDocumentOptions = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({ size: "LETTER", margin: 54, autoFirstPage: false, ...opts });
+    const parts: Buffer[] = [];
+    doc.on("data", (b: Buffer) => parts.push(b));
+    doc.on("end", () => resolve(Buffer.concat(parts)));
+    doc.on("error", reject);
+    build(doc);
+    doc.end();
+  });
+}
+
+/** Sentences with a numbered marker word, so order and wholeness can be checked. */
+export function sentences(tag: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) =>
+    `The ${tag} team reviewed item ${tag}${i + 1} carefully and recorded the outcome in the shared ledger before the quarterly meeting.`);
+}
+
+export const TWO_COLUMN_TEXT = sentences("north", 14).join(" ");
+
+/**
+ * Three pages: a running header and a "Page N of 3" footer on each; page 1 has a large title, a heading and
+ * two columns of flowing text; page 2 a heading, a paragraph with a hand-hyphenated line break, and an
+ * aligned-text financial table; page 3 a closing section.
+ */
+export function reportPdf(): Promise<Buffer> {
+  return pdfBuffer((doc) => {
+    const chrome = (n: number) => {
+      doc.font("Helvetica").fontSize(8).text("ACME Corporation | Annual Report 2024", 54, 30, { lineBreak: false });
+      doc.text(`Page ${n} of 3`, 280, 750, { lineBreak: false });
+    };
+    doc.addPage();
+    chrome(1);
+    doc.font("Helvetica-Bold").fontSize(22).text("Annual Report 2024", 54, 70);
+    doc.font("Helvetica-Bold").fontSize(15).text("Operations Review", 54, 110);
+    doc.font("Helvetica").fontSize(10).text(TWO_COLUMN_TEXT, 54, 140, { columns: 2, columnGap: 24, width: 504, height: 300, align: "justify" });
+
+    doc.addPage();
+    chrome(2);
+    doc.font("Helvetica-Bold").fontSize(15).text("Financial Results", 54, 70);
+    doc.font("Helvetica").fontSize(10);
+    // A paragraph whose second line break falls inside a word, hyphenated by hand like a typesetter would.
+    doc.text("During the year the company continued to invest in its regional distribution infra-", 54, 100, { lineBreak: false });
+    doc.text("structure and in the well-known customer service programme that it started in 2019.", 54, 113, { lineBreak: false });
+    doc.text("Management expects these investments to pay back within three years.", 54, 126, { lineBreak: false });
+    // Aligned-text table: no ruling lines, numbers right-aligned under their year.
+    const right = (t: string, x: number, y: number) => doc.text(t, x - doc.widthOfString(t), y, { lineBreak: false });
+    doc.font("Helvetica-Bold").text("Year ended December 31,", 380, 170, { lineBreak: false });
+    doc.text("(In millions)", 54, 184, { lineBreak: false });
+    right("2024", 440, 184);
+    right("2023", 530, 184);
+    doc.font("Helvetica");
+    const rows: [string, string, string][] = [
+      ["Net revenue", "$ 12,480", "$ 11,205"],
+      ["Cost of sales", "7,310", "6,902"],
+      ["Gross margin", "5,170", "4,303"],
+      ["Restructuring charges", "(215)", "—"],
+      ["Net income", "1,942", "1,377"],
+    ];
+    rows.forEach(([label, a, b], i) => {
+      const y = 200 + i * 14;
+      doc.text(label, 54, y, { lineBreak: false });
+      right(a, 440, y);
+      right(b, 530, y);
+    });
+    doc.text("Revenue grew in every region, led by the northern distribution centres.", 54, 290, { lineBreak: false });
+
+    doc.addPage();
+    chrome(3);
+    doc.font("Helvetica-Bold").fontSize(15).text("Outlook", 54, 70);
+    doc.font("Helvetica").fontSize(10).text(sentences("south", 3).join(" "), 54, 100, { width: 504 });
+  });
+}

@@ -1,0 +1,135 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Chunk } from "../../../shared/domain/chunk";
+import type { ParsedDocument } from "../../../shared/domain/document";
+import { chunkDocument } from "../../../shared/ingest/chunk";
+import { parseDocument } from "../../../shared/ingest/parse";
+import { DATASETS } from "../../helpers/datasets";
+import { pdfBuffer, reportPdf, sentences, TWO_COLUMN_TEXT } from "./pdf-fixtures";
+
+const ref = { documentKey: "report.pdf", version: "v1", metadata: {} };
+const norm = (s: string) => s.replace(/\s+/g, " ").trim();
+
+describe("PDF with a text layer (generated report)", () => {
+  let doc: ParsedDocument;
+  let chunks: Chunk[];
+  beforeAll(async () => {
+    doc = await parseDocument({ key: "report.pdf", body: await reportPdf() });
+    chunks = chunkDocument(doc, ref, { maxWords: 120, overlapWords: 0 });
+  });
+
+  it("reads two columns one after the other, the text in its original order", () => {
+    const body = norm(doc.blocks.filter((b) => b.page === 1 && b.kind === "paragraph").map((b) => b.text).join(" "));
+    expect(body).toBe(norm(TWO_COLUMN_TEXT));
+  });
+
+  it("keeps a sentence that wraps across lines and columns whole in one chunk", () => {
+    for (const s of sentences("north", 14)) expect(chunks.some((c) => c.text.includes(s))).toBe(true);
+  });
+
+  it("drops the running header and the page-number footer", () => {
+    const all = doc.blocks.map((b) => b.text).join("\n");
+    expect(all).not.toContain("ACME Corporation | Annual Report 2024");
+    expect(all).not.toMatch(/Page \d of 3/);
+  });
+
+  it("joins a word hyphenated at a line break and keeps a real hyphenated word", () => {
+    const para = doc.blocks.find((b) => b.text.startsWith("During the year"))!;
+    expect(para.text).toContain("distribution infrastructure and in the well-known customer");
+  });
+
+  it("turns larger and bold lines into headings with levels, and chunks carry the section path", () => {
+    const headings = doc.blocks.filter((b) => b.kind === "heading").map((b) => [b.level, b.text]);
+    expect(headings).toEqual([[1, "Annual Report 2024"], [2, "Operations Review"], [2, "Financial Results"], [2, "Outlook"]]);
+    const outlook = chunks.find((c) => c.text.includes("south1"))!;
+    expect(outlook.sectionPath).toEqual(["Annual Report 2024", "Outlook"]);
+    expect(outlook.page).toBe(3);
+  });
+
+  it("reads an aligned-text table as a table: each number stays with its row label and column header", () => {
+    const table = doc.blocks.find((b) => b.kind === "table")!;
+    expect(table.page).toBe(2);
+    expect(table.table!.header.at(-1)).toEqual(["(In millions)", "2024", "2023"]);
+    expect(table.table!.rows).toContainEqual(["Net revenue", "$ 12,480", "$ 11,205"]);
+    expect(table.table!.rows).toContainEqual(["Restructuring charges", "(215)", "—"]);
+    const chunk = chunks.find((c) => c.kind === "table")!;
+    expect(chunk.sectionPath).toEqual(["Annual Report 2024", "Financial Results"]);
+    expect(chunk.text).toMatch(/Net income — [^\n]*2023: 1,377/);
+    // The sentence after the table is text again, not a table row.
+    expect(doc.blocks.find((b) => b.text.startsWith("Revenue grew"))?.kind).toBe("paragraph");
+  });
+});
+
+describe("PDF failures", () => {
+  it("a password-protected PDF fails as encrypted", async () => {
+    const body = await pdfBuffer((d) => d.addPage().text("secret numbers"), { userPassword: "s3cret", ownerPassword: "owner" });
+    await expect(parseDocument({ key: "locked.pdf", body })).rejects.toMatchObject({ code: "encrypted_document" });
+  });
+
+  it("a PDF that only restricts printing (owner password) is read", async () => {
+    const body = await pdfBuffer((d) => d.addPage().text("open but not printable"), { ownerPassword: "owner", permissions: { printing: "lowResolution" } });
+    const doc = await parseDocument({ key: "restricted.pdf", body });
+    expect(doc.blocks[0].text).toBe("open but not printable");
+  });
+
+  it("a damaged PDF fails as corrupt", async () => {
+    const body = Buffer.from("%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\ngarbage garbage\n%%EOF");
+    await expect(parseDocument({ key: "broken.pdf", body })).rejects.toMatchObject({ code: expect.stringMatching(/corrupt_document|no_text/) });
+  });
+
+  it("a PDF over the page limit fails before its pages are read", async () => {
+    const body = await pdfBuffer((d) => { for (let i = 0; i < 5; i++) d.addPage().text(`page ${i}`); });
+    await expect(parseDocument({ key: "long.pdf", body }, { maxPages: 3 })).rejects.toMatchObject({ code: "too_many_pages" });
+  });
+});
+
+// Real SEC filings from ../shared/datasets (read in place, never copied into the repo).
+const amcor = join(DATASETS, "financebench", "docs", "AMCOR_2023_10K.pdf");
+const intel = join(DATASETS, "docugami_sec10q", "docs", "2023_Q1_INTC.pdf");
+
+describe.skipIf(!existsSync(amcor))("real 10-K: AMCOR 2023 (financebench)", () => {
+  let doc: ParsedDocument;
+  beforeAll(async () => {
+    doc = await parseDocument({ key: "AMCOR_2023_10K.pdf", body: readFileSync(amcor) });
+  }, 60_000);
+
+  it("page 128, three text columns (issue | Delaware law | Jersey law): the columns never interleave", () => {
+    const page = doc.blocks.filter((b) => b.page === 128);
+    const delaware = page.find((b) => b.text.includes("The duty of care requires that a director act in good faith"))!;
+    expect(delaware.text).toContain("The duty of care requires that a director act in good faith, with the care that an ordinarily prudent person would exercise under similar circumstances.");
+    expect(delaware.text).not.toMatch(/Jersey/);
+    const jersey = page.find((b) => b.text.startsWith("Under the Jersey Companies Law, a director of a Jersey company"))!;
+    expect(jersey.text).not.toMatch(/Delaware/);
+    const chunks = chunkDocument(doc, { ...ref, documentKey: "amcor" }, { maxWords: 180, overlapWords: 0 });
+    expect(chunks.some((c) => c.text.includes("The duty of loyalty requires that a director must act in a manner he or she reasonably believes to be in the best interests of the corporation."))).toBe(true);
+  });
+
+  it("drops the printed page numbers (156 pages; the few bare numbers left are table-of-contents entries)", () => {
+    const bare = doc.blocks.filter((b) => /^\d{1,3}$/.test(b.text.trim()));
+    expect(bare.length).toBeLessThan(10);
+  });
+});
+
+describe.skipIf(!existsSync(intel))("real 10-Q: Intel 2023 Q1 (docugami)", () => {
+  let doc: ParsedDocument;
+  let chunks: Chunk[];
+  beforeAll(async () => {
+    doc = await parseDocument({ key: "2023_Q1_INTC.pdf", body: readFileSync(intel) });
+    chunks = chunkDocument(doc, { ...ref, documentKey: "intc" }, { maxWords: 180, overlapWords: 0 });
+  }, 60_000);
+
+  it("a number from the income statement is in a chunk with its row label and column header", () => {
+    const c = chunks.find((x) => x.kind === "table" && x.text.includes("11,715"))!;
+    expect(c).toBeDefined();
+    expect(c.text).toMatch(/Net revenue — [^\n]*Apr 1, 2023: \$11,715/);
+    expect(c.page).toBe(6);
+    expect(c.sectionPath.at(-1)).toBe("Consolidated Condensed Statements of Income");
+  });
+
+  it("running headers ('Table of Contents' link) and section footers with page numbers are gone", () => {
+    const toc = doc.blocks.filter((b) => b.text.trim() === "Table of Contents");
+    expect(toc.length).toBeLessThanOrEqual(1);
+    expect(doc.blocks.some((b) => /^Financial Statements Consolidated Condensed Statements of Income \d+$/.test(b.text))).toBe(false);
+  });
+});
