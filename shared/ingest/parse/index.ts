@@ -4,6 +4,8 @@ import { detectContentType, TYPES } from "./detect";
 import { htmlParser } from "./html";
 import { Deadline, DEFAULT_LIMITS, type ParseLimits, withTimeout } from "./limits";
 import { csvParser } from "./csv";
+import { docxParser } from "./docx";
+import { emailParser } from "./email";
 import { markdownParser } from "./markdown";
 import { pdfParser } from "./pdf";
 import { textParser } from "./text";
@@ -14,7 +16,7 @@ export type { ParseEnv, ParseInput, Parser } from "./types";
 export { detectContentType, TYPES } from "./detect";
 export { DEFAULT_LIMITS, type ParseLimits } from "./limits";
 
-const PARSERS: Parser[] = [textParser, markdownParser, htmlParser, pdfParser, csvParser, xlsxParser];
+const PARSERS: Parser[] = [textParser, markdownParser, htmlParser, pdfParser, csvParser, xlsxParser, docxParser, emailParser];
 
 const UNSUPPORTED: Record<string, string> = {
   [TYPES.ole]: "legacy Office files (.doc, .xls, .ppt, .msg) are not supported: save as .docx or .xlsx",
