@@ -1,5 +1,6 @@
 import type { EmbedMessage } from "../../events/messages";
 import type { Chunk } from "../domain/chunk";
+import type { Attachment } from "../domain/document";
 import { DocumentError } from "../domain/errors";
 import { logger } from "../observability/logger";
 import { metrics, MetricUnit } from "../observability/metrics";
@@ -17,6 +18,7 @@ import { parseDocument } from "./parse";
 /** Keep queue bodies well under SQS's 256 KiB once vectors are added by the embed stage. */
 const BATCH_TEXT_BYTES = 48 * 1024;
 const BATCH_MAX_CHUNKS = 16;
+const EMAIL = "message/rfc822";
 
 export type IngestOutcome = "queued" | "unchanged" | "duplicate" | "failed" | "removed" | "missing";
 
@@ -51,6 +53,7 @@ export async function onObjectCreated(ctx: Context, key: string): Promise<Ingest
   try {
     if (obj.body.length > ctx.config.RAGLINE_MAX_OBJECT_BYTES) throw new DocumentError("too_large", `the file is larger than ${ctx.config.RAGLINE_MAX_OBJECT_BYTES} bytes`);
     const doc = await parseDocument({ key, body: obj.body, contentType: obj.info.contentType });
+    await syncAttachments(ctx, key, doc.attachments ?? [], obj.info.metadata, prev?.contentType === EMAIL);
     const chunks = chunkDocument(doc, { documentKey: key, version, metadata }, { maxWords: ctx.config.RAGLINE_CHUNK_WORDS, overlapWords: ctx.config.RAGLINE_CHUNK_OVERLAP_WORDS });
     if (!chunks.length) throw new DocumentError("no_text", "no text could be extracted");
     const messages = batches(chunks).map((b): EmbedMessage => ({ type: "chunks.embed", documentKey: key, version, total: chunks.length, chunks: b }));
@@ -74,10 +77,30 @@ function isSettled(rec: { status: string; chunks?: number }): boolean {
 
 export async function onObjectRemoved(ctx: Context, key: string): Promise<IngestOutcome> {
   if (await ctx.objects.head(key)) return "unchanged"; // re-created since the event was sent
+  const wasEmail = (await ctx.catalog.get(key))?.contentType === EMAIL;
   await ctx.index.removeDocument(key);
   await ctx.catalog.delete(key);
   await releaseDuplicatesOf(ctx, key);
+  if (wasEmail) await syncAttachments(ctx, key, [], undefined, true);
   return "removed";
+}
+
+/**
+ * Email attachments become objects of their own under `<key>.attachments/`, so the bucket's events ingest
+ * them as documents (with the mail's metadata and ACL); ones the new version no longer has are removed.
+ */
+async function syncAttachments(ctx: Context, key: string, attachments: Attachment[], metadata: Record<string, string> | undefined, hadAttachments: boolean): Promise<void> {
+  const prefix = `${key}.attachments/`;
+  const written = new Set<string>();
+  for (const a of attachments) {
+    let name = a.name;
+    for (let n = 2; written.has(prefix + name); n++) name = a.name.replace(/(\.[^.]*)?$/, `-${n}$1`);
+    written.add(prefix + name);
+    await ctx.objects.put(prefix + name, a.body, { contentType: a.contentType, metadata: { ...metadata, "attachment-of": encodeURIComponent(key) } });
+  }
+  // Listing walks the bucket in the folder store: only for keys that are, or were, emails.
+  if (!attachments.length && !hadAttachments) return;
+  for await (const o of ctx.objects.list(prefix)) if (!written.has(o.key)) await ctx.objects.delete(o.key);
 }
 
 /** Re-announces the keys recorded as duplicates of `key`, so one of them becomes the indexed copy. */

@@ -56,7 +56,9 @@ export const emailParser: Parser = {
 
 function addresses(a: AddressObject | AddressObject[] | undefined): string | undefined {
   if (!a) return undefined;
-  return (Array.isArray(a) ? a : [a]).map((x) => x.text).join(", ");
+  // mailparser's `text` quotes display names; plain "Name <address>" reads (and embeds) better.
+  const list = (Array.isArray(a) ? a : [a]).flatMap((x) => x.value.flatMap((v) => v.group ?? [v]));
+  return list.map((v) => (v.name ? `${v.name} <${v.address ?? ""}>` : v.address ?? "")).filter(Boolean).join(", ");
 }
 
 /** A file name safe to use as the last part of an object key: no path, no control characters. */
