@@ -2,7 +2,7 @@ import type { Chunk } from "../../domain/chunk";
 import type { Block, DocumentMetadata, ParsedDocument, TableData } from "../../domain/document";
 import { contentId } from "../../util/hash";
 import { splitSentences, wordCount } from "./sentences";
-import { isNumericTable, tableFacts } from "./table-facts";
+import { promoteHeaderRows, tableFacts } from "./table-facts";
 
 export interface ChunkOptions {
   /** Target size in words; a chunk never cuts a sentence, so one long sentence may exceed it. */
@@ -101,29 +101,30 @@ function sentencesOf(block: Block): string[] {
  * A table as markdown, split by rows when long, with the header rows repeated in every part. Numeric tables
  * also get `row — column: value` lines for the rows of that part, so a value never leaves its labels.
  */
-export function tableChunks(table: TableData, maxWords: number): string[] {
+export function tableChunks(source: TableData, maxWords: number): string[] {
+  const table = promoteHeaderRows(source);
   const line = (r: string[]) => `| ${r.map((c) => c.replace(/\|/g, "\\|").replace(/\s+/g, " ").trim()).join(" | ")} |`;
   const head = [...(table.title ? [table.title] : []), ...table.header.map(line)];
   if (table.header.length) head.push(line(table.header[table.header.length - 1].map(() => "---")));
   const headWords = wordCount(head.join(" "));
-  const numeric = isNumericTable(table);
-  const render = (rows: string[][]) => {
-    const facts = numeric ? tableFacts(table, rows) : [];
-    return [...head, ...rows.map(line), ...(facts.length ? ["", ...facts] : [])].join("\n");
+  const facts = tableFacts(table);
+  // Parts are ranges of body rows [from, to); each carries the markdown rows and their value lines.
+  const render = (from: number, to: number) => {
+    const lines = facts?.slice(from, to).flat() ?? [];
+    return [...head, ...table.rows.slice(from, to).map(line), ...(lines.length ? ["", ...lines] : [])].join("\n");
   };
   const parts: string[] = [];
-  let rows: string[][] = [];
+  let from = 0;
   let words = headWords;
-  for (const r of table.rows) {
-    const w = wordCount(line(r)) + (numeric ? wordCount(tableFacts(table, [r]).join(" ")) : 0);
-    if (rows.length && words + w > maxWords * 2) {
-      parts.push(render(rows));
-      rows = [];
+  table.rows.forEach((r, i) => {
+    const w = wordCount(line(r)) + (facts ? wordCount(facts[i].join(" ")) : 0);
+    if (i > from && words + w > maxWords * 2) {
+      parts.push(render(from, i));
+      from = i;
       words = headWords;
     }
-    rows.push(r);
     words += w;
-  }
-  if (rows.length || !parts.length) parts.push(render(rows));
+  });
+  if (from < table.rows.length || !parts.length) parts.push(render(from, table.rows.length));
   return parts;
 }

@@ -1,7 +1,10 @@
 import ExcelJS from "exceljs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { chunkDocument, tableChunks } from "../../../shared/ingest/chunk";
 import { parseDocument } from "../../../shared/ingest/parse";
+import { DATASETS } from "../../helpers/datasets";
 import { zipSync } from "./zip-helper";
 
 const ref = { documentKey: "k", version: "v1", metadata: {} };
@@ -67,5 +70,60 @@ describe("csv", () => {
   it("does not add value lines to a text table", () => {
     const [part] = tableChunks({ header: [["Term", "Meaning"]], rows: [["RAG", "retrieval augmented generation"]] }, 100);
     expect(part).not.toContain("—");
+  });
+});
+
+describe("tables from real annual reports (TAT-QA)", () => {
+  const dir = join(DATASETS, "tatqa");
+  it.skipIf(!existsSync(join(dir, "corpus.jsonl")))("every numeric table answer sits on one line with its row label and column header", async () => {
+    // Prepare: each TAT-QA table as an HTML table without <thead> (the shape PDF-converted HTML has).
+    const corpus = new Map<string, { table: string[][] }>(
+      readFileSync(join(dir, "corpus.jsonl"), "utf8").trim().split("\n").map((l) => { const d = JSON.parse(l); return [d.id, d]; }),
+    );
+    const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+    const lines = new Map<string, string[]>();
+    for (const [id, d] of corpus) {
+      const html = `<table>${d.table.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("")}</table>`;
+      const doc = await parseDocument({ key: `${id}.html`, body: Buffer.from(`<html><body>${html}</body></html>`) });
+      lines.set(id, chunkDocument(doc, ref, { maxWords: 120, overlapWords: 0 }).flatMap((c) => c.text.split("\n")));
+    }
+    // Act: for each question answered by one numeric cell, find the value line in the chunks.
+    let asked = 0;
+    const missed: string[] = [];
+    for (const l of readFileSync(join(dir, "questions.jsonl"), "utf8").trim().split("\n")) {
+      const q = JSON.parse(l);
+      const answer = String(q.answer_spans[0]).trim();
+      if (q.answer_from !== "table" || q.answer_type !== "span" || !/\d/.test(answer) || /^(19|20)\d\d$/.test(answer)) continue;
+      const table = corpus.get(q.relevant_doc_ids[0])!.table;
+      const r = table.findIndex((row) => row.slice(1).some((c) => c.trim() === answer));
+      if (r < 0) continue;
+      const c = table[r].findIndex((cell, j) => j > 0 && cell.trim() === answer);
+      const label = table[r][0].trim();
+      const year = table.slice(0, r).map((row) => row[c].trim()).find((h) => /^(19|20)\d\d$/.test(h));
+      asked++;
+      const hit = lines.get(q.relevant_doc_ids[0])!.some((x) => x.includes(" — ") && x.endsWith(`: ${answer.replace(/\s+/g, " ")}`) && x.includes(label) && (!year || x.includes(year)));
+      if (!hit) missed.push(`${q.question} → ${answer}`);
+    }
+    // Assess
+    console.log(`TAT-QA: ${asked - missed.length}/${asked} numeric table answers on a 'row — column: value' line`);
+    expect(asked).toBeGreaterThan(40);
+    expect(missed).toEqual([]);
+  });
+});
+
+describe("table header rows", () => {
+  it("takes unmarked year and unit rows as headers of a numeric table, and a section row's total as its total", () => {
+    const [part] = tableChunks({
+      header: [["", "Years ended June 30,", ""]],
+      rows: [["($ in millions)", "2019", "2018"], ["Basic earnings per share", "", ""], ["Continuing", "114.3", "123.4"], ["", "206.2", "132.6"]],
+    }, 200);
+    expect(part).toContain("| ($ in millions) | 2019 | 2018 |\n| --- | --- | --- |");
+    expect(part).toContain("Basic earnings per share / Continuing — Years ended June 30, / 2019: 114.3");
+    expect(part).toContain("Basic earnings per share / total — 2018: 132.6");
+  });
+
+  it("keeps every row of a text table in the body", () => {
+    const [part] = tableChunks({ header: [["Term", "Meaning"]], rows: [["RAG", "retrieval"], ["BM25", "ranking"]] }, 100);
+    expect(part.split("\n")).toEqual(["| Term | Meaning |", "| --- | --- |", "| RAG | retrieval |", "| BM25 | ranking |"]);
   });
 });
