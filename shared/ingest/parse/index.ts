@@ -2,6 +2,7 @@ import type { ParsedDocument } from "../../domain/document";
 import { DocumentError } from "../../domain/errors";
 import { detectContentType, TYPES } from "./detect";
 import { htmlParser } from "./html";
+import { imageParser } from "./image";
 import { Deadline, DEFAULT_LIMITS, type ParseLimits, withTimeout } from "./limits";
 import { csvParser } from "./csv";
 import { docxParser } from "./docx";
@@ -16,7 +17,7 @@ export type { ParseEnv, ParseInput, Parser } from "./types";
 export { detectContentType, TYPES } from "./detect";
 export { DEFAULT_LIMITS, type ParseLimits } from "./limits";
 
-const PARSERS: Parser[] = [textParser, markdownParser, htmlParser, pdfParser, csvParser, xlsxParser, docxParser, emailParser];
+const PARSERS: Parser[] = [textParser, markdownParser, htmlParser, pdfParser, csvParser, xlsxParser, docxParser, emailParser, imageParser];
 
 const UNSUPPORTED: Record<string, string> = {
   [TYPES.ole]: "legacy Office files (.doc, .xls, .ppt, .msg) are not supported: save as .docx or .xlsx",

@@ -47,7 +47,8 @@ export async function ocrPdfPages(body: Buffer, pages: number[], dpi: number, de
       await run("pdftoppm", ["-r", String(dpi), "-f", String(page), "-l", String(page), "-gray", "-png", "-singlefile", pdf, prefix], deadline.remaining());
       const [result] = fromTsv(await tesseract(`${prefix}.png`, deadline));
       await rm(`${prefix}.png`, { force: true });
-      return { ...(result ?? { blocks: [], confidence: 0, words: 0 }), page };
+      const r = result ?? { blocks: [], confidence: 0, words: 0 };
+      return { ...r, page, blocks: r.blocks.map((b) => ({ ...b, page })) };
     });
   });
 }
