@@ -7,7 +7,7 @@ import { checkZipBomb } from "./zip";
 
 // xlsx: every sheet becomes a heading (the sheet name) and a table. Merged cells are expanded (every cell of
 // the range holds the master's text) so a merged header "2023" labels each of its columns. Formulas give
-// their cached results (cell.text).
+// their cached results, dates read as ISO dates, and percent/thousands number formats are applied.
 
 export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -63,11 +63,33 @@ function sheetGrid(sheet: ExcelJS.Worksheet): string[][] {
 
 function cellText(cell: ExcelJS.Cell): string {
   try {
-    return (cell.text ?? "").replace(/\s+/g, " ").trim();
+    return formatValue(cell.value, cell.numFmt).replace(/\s+/g, " ").trim();
   } catch {
-    // exceljs throws on some odd values (e.g. broken rich text); the raw value is better than nothing.
-    return String(cell.value ?? "").trim();
+    // exceljs values can be odd (broken rich text); its own rendering is better than nothing.
+    return String(cell.text ?? "").trim();
   }
+}
+
+/** What the sheet shows: formula results, dates as ISO dates, percent and thousands formats applied. */
+function formatValue(v: ExcelJS.CellValue, numFmt: string | undefined): string {
+  if (v === null || v === undefined) return "";
+  if (v instanceof Date) return v.toISOString().replace(/T00:00:00\.000Z$/, "").replace(/\.000Z$/, "Z");
+  if (typeof v === "number") return formatNumber(v, numFmt ?? "");
+  if (typeof v !== "object") return String(v);
+  if ("error" in v) return String(v.error);
+  if ("richText" in v) return v.richText.map((r) => r.text).join("");
+  if ("formula" in v || "sharedFormula" in v) return formatValue((v as { result?: ExcelJS.CellValue }).result ?? null, numFmt);
+  if ("text" in v) return String((v as { text: unknown }).text ?? "");
+  return "";
+}
+
+function formatNumber(n: number, fmt: string): string {
+  const decimals = /\.(0+)/.exec(fmt)?.[1].length ?? 0;
+  if (fmt.includes("%")) return `${(n * 100).toFixed(decimals)}%`;
+  if (/#,##0|0,0/.test(fmt)) return n.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  if (/^0(\.0+)?$/.test(fmt)) return n.toFixed(decimals);
+  // Binary floating point noise (0.1 + 0.2) is not what the sheet shows.
+  return String(Number(n.toPrecision(12)));
 }
 
 /** Drops empty rows and fully empty columns (sheets often start at B3 or carry formatting far to the right). */

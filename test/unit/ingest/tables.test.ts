@@ -44,6 +44,23 @@ describe("xlsx", () => {
     expect(revenue.text).toMatch(/^\| Region \| 2023 \| 2023 \| 2024 \| 2024 \|/m);
   });
 
+  it("shows cells as the sheet does: dates, percent and thousands formats, formula errors, rich text", async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("S");
+    ws.addRow(["Item", "Date", "Share", "Amount"]);
+    ws.addRow(["A", new Date("2025-03-31T00:00:00Z"), 0.153, 1234567.891]);
+    ws.getCell("C2").numFmt = "0.0%";
+    ws.getCell("D2").numFmt = "#,##0.00";
+    ws.addRow(["B", new Date("2025-06-30T00:00:00Z"), { formula: "1/0", result: { error: "#DIV/0!" } }, { richText: [{ text: "rich " }, { text: "text" }] }]);
+    ws.addRow(["C", "", 0.1 + 0.2, ""]);
+    const doc = await parseDocument({ key: "s.xlsx", body: Buffer.from(await wb.xlsx.writeBuffer()) });
+    expect(doc.blocks[1].table!.rows).toEqual([
+      ["A", "2025-03-31", "15.3%", "1,234,567.89"],
+      ["B", "2025-06-30", "#DIV/0!", "rich text"],
+      ["C", "", "0.3", ""],
+    ]);
+  });
+
   it("fails a zip bomb before inflating it", async () => {
     const bomb = zipSync({ "[Content_Types].xml": "<Types/>", "xl/workbook.xml": Buffer.alloc(40 * 1024 * 1024, 0x20) });
     expect(bomb.length).toBeLessThan(100_000);
