@@ -58,7 +58,9 @@ export const htmlParser: Parser = {
         onopentag(name, attrs) {
           const role = (attrs.role ?? "").toLowerCase();
           const isMain = name === "main" || name === "article" || role === "main";
-          const skip = SKIP.has(name) || SKIP_ROLES.has(role) || SKIP_CLASS.test(`${attrs.class ?? ""} ${attrs.id ?? ""}`) || attrs.hidden !== undefined || attrs["aria-hidden"] === "true";
+          // An article's own <header> holds its title (and its <footer> its byline): kept inside main content.
+          const ownChrome = (name === "header" || name === "footer") && mainDepth > 0;
+          const skip = (SKIP.has(name) && !ownChrome) || SKIP_ROLES.has(role) || SKIP_CLASS.test(`${attrs.class ?? ""} ${attrs.id ?? ""}`) || attrs.hidden !== undefined || attrs["aria-hidden"] === "true";
           if (!VOID.has(name)) stack.push({ name, skip, main: isMain });
           if (skip && !VOID.has(name)) skipDepth++;
           if (isMain && !VOID.has(name)) mainDepth++;

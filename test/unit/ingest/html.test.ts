@@ -8,8 +8,8 @@ describe("html", () => {
       <header><a href="/">Home</a> <a href="/shop">Shop</a></header>
       <nav><ul><li>Products</li><li>About</li></ul></nav>
       <div class="cookie-banner">We use cookies.</div>
-      <main>
-        <h1>Refunds</h1>
+      <main><article>
+        <header><h1>Refunds</h1></header>
         <p>Refunds are paid within <b>14 days</b>
            of the return.</p>
         <ul><li>Keep the receipt.</li><li>Use the original box.</li></ul>
@@ -19,7 +19,7 @@ describe("html", () => {
         </table>
         <pre>line one
   line two</pre>
-      </main>
+      </article></main>
       <aside>Related posts</aside><footer>© Shop 2025</footer>
     </body></html>`;
     const doc = await parseDocument({ key: "refunds.html", body: Buffer.from(html) });
