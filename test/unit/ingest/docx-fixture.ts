@@ -5,7 +5,15 @@ import { zipSync } from "./zip-helper";
 const W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"';
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 
+/** Table cells: "text", or "text>2" spans two columns, "^" continues the cell above (vertical merge). */
 export type DocxPart = { heading: 1 | 2; text: string } | { p: string } | { item: string } | { table: string[][] };
+
+function cell(c: string): string {
+  if (c === "^") return `<w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc>`;
+  const [text, span] = c.split(">");
+  const props = [span ? `<w:gridSpan w:val="${span}"/>` : "", "<w:vMerge w:val=\"restart\"/>"].join("");
+  return `<w:tc><w:tcPr>${props}</w:tcPr><w:p><w:r><w:t>${esc(text)}</w:t></w:r></w:p></w:tc>`;
+}
 
 function body(parts: DocxPart[]): string {
   return parts
@@ -13,7 +21,7 @@ function body(parts: DocxPart[]): string {
       if ("heading" in part) return `<w:p><w:pPr><w:pStyle w:val="Heading${part.heading}"/></w:pPr><w:r><w:t>${esc(part.text)}</w:t></w:r></w:p>`;
       if ("p" in part) return `<w:p><w:r><w:t xml:space="preserve">${esc(part.p)}</w:t></w:r></w:p>`;
       if ("item" in part) return `<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>${esc(part.item)}</w:t></w:r></w:p>`;
-      const rows = part.table.map((r) => `<w:tr>${r.map((c) => `<w:tc><w:p><w:r><w:t>${esc(c)}</w:t></w:r></w:p></w:tc>`).join("")}</w:tr>`);
+      const rows = part.table.map((r) => `<w:tr>${r.map(cell).join("")}</w:tr>`);
       return `<w:tbl>${rows.join("")}</w:tbl>`;
     })
     .join("");

@@ -32,6 +32,14 @@ describe("docx", () => {
     expect(tableChunk.text).toContain("Paris — Daily rate (USD): 240");
   });
 
+  it("expands merged cells (column and row spans) so every value keeps its headers", async () => {
+    const merged = makeDocx([{ table: [["Region", "Revenue>2"], ["^", "2023", "2024"], ["EU", "120", "150"]] }]);
+    const table = (await parseDocument({ key: "m.docx", body: merged })).blocks.find((b) => b.kind === "table")!.table!;
+    expect([...table.header, ...table.rows]).toEqual([["Region", "Revenue", "Revenue"], ["Region", "2023", "2024"], ["EU", "120", "150"]]);
+    const [chunk] = chunkDocument({ contentType: "x", blocks: [{ kind: "table", text: "", table }] }, ref, { maxWords: 100, overlapWords: 0 });
+    expect(chunk.text).toContain("EU — Revenue / 2024: 150");
+  });
+
   it("fails a truncated docx as corrupt and a bomb as zip_bomb", async () => {
     await expect(parseDocument({ key: "cut.docx", body: body.subarray(0, body.length - 40) })).rejects.toMatchObject({ code: "corrupt_document" });
     const bomb = zipSync({ "word/document.xml": Buffer.alloc(40 * 1024 * 1024, 0x41) });
