@@ -18,7 +18,11 @@ export const imageParser: Parser = {
   async parse({ body }: ParseInput, env: ParseEnv): Promise<ParsedDocument> {
     if (env.limits.maxOcrPages <= 0) throw new DocumentError("ocr_disabled", "the file is an image and OCR is disabled");
     if (!(await ocrAvailable())) throw new DocumentError("ocr_unavailable", "the file is an image and Tesseract is not installed (Debian: tesseract-ocr, tesseract-ocr-eng)");
-    const pages = await recognise(body, env);
+    const pages = await recognise(body, env).catch((err) => {
+      // Tesseract fails on images it cannot decode: that is the file's fault, not the service's.
+      if (err instanceof DocumentError && err.code === "ocr_failed") throw new DocumentError("corrupt_document", `the image could not be read (${err.message})`, err);
+      throw err;
+    });
     if (pages.length > env.limits.maxOcrPages) throw new DocumentError("too_many_pages", `the image has ${pages.length} pages (OCR limit ${env.limits.maxOcrPages})`);
     const warnings = pages
       .filter((p) => p.words && p.confidence < env.limits.lowOcrConfidence)
@@ -39,7 +43,12 @@ export const imageParser: Parser = {
 async function recognise(body: Buffer, env: ParseEnv): Promise<OcrPage[]> {
   const size = imageSize(body);
   if (size && size.width < UPSAMPLE_BELOW_PX) {
-    const pdf = imageToPdf(body);
+    let pdf: Buffer | undefined;
+    try {
+      pdf = imageToPdf(body);
+    } catch (err) {
+      throw new DocumentError("corrupt_document", "the image data is damaged", err);
+    }
     // At most 4x: a small screenshot blown up to a full page reads worse, not better.
     const dpi = Math.min(env.limits.ocrDpi, Math.round((4 * size.width) / 8.5));
     if (pdf) return ocrPdfPages(pdf, [1], dpi, env.deadline);

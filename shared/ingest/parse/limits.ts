@@ -43,7 +43,7 @@ export class Deadline {
     return Math.max(0, this.end - Date.now());
   }
   check(what = "parsing"): void {
-    if (Date.now() > this.end) throw new DocumentError("parse_timeout", `${what} took longer than ${Math.round(this.ms / 1000)} s`);
+    if (Date.now() > this.end) throw new DocumentError("parse_timeout", `${what} took longer than ${seconds(this.ms)}`);
   }
 }
 
@@ -51,8 +51,10 @@ export class Deadline {
 export function withTimeout<T>(promise: Promise<T>, deadline: Deadline, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DocumentError("parse_timeout", `${what} took longer than ${Math.round(deadline.ms / 1000)} s`)), deadline.remaining());
+    timer = setTimeout(() => reject(new DocumentError("parse_timeout", `${what} took longer than ${seconds(deadline.ms)}`)), deadline.remaining());
     timer.unref?.();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+const seconds = (ms: number) => (ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(ms < 1000 ? 2 : 1)} s`);
