@@ -1,0 +1,66 @@
+import iconv from "iconv-lite";
+import { describe, expect, it } from "vitest";
+import { detectContentType, TYPES } from "../../../shared/ingest/parse";
+import { decodeText } from "../../../shared/ingest/parse/encoding";
+import { makeDocx } from "./docx-fixture";
+import { pdfBuffer } from "./pdf-fixtures";
+import { zipSync } from "./zip-helper";
+
+// The parser is chosen by what the bytes are, not by what the name says.
+
+describe("content type by magic bytes", () => {
+  it("a PDF, a docx and a PNG are recognised whatever their key says", async () => {
+    const pdf = await pdfBuffer((d) => d.addPage().text("hello"));
+    expect(detectContentType("notes.txt", pdf)).toBe(TYPES.pdf);
+    expect(detectContentType("upload", makeDocx([{ p: "hello" }]))).toBe(TYPES.docx);
+    expect(detectContentType("report.pdf", Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"))).toBe(TYPES.png);
+    expect(detectContentType("x", Buffer.from("ffd8ffe000104a464946", "hex"))).toBe(TYPES.jpeg);
+    expect(detectContentType("x", Buffer.from("49492a00", "hex"))).toBe(TYPES.tiff);
+  });
+
+  it("zip containers are told apart by their inner paths", () => {
+    expect(detectContentType("a.zip", zipSync({ "xl/workbook.xml": "<workbook/>" }))).toBe(TYPES.xlsx);
+    expect(detectContentType("a.xlsx", zipSync({ "ppt/presentation.xml": "<p/>" }))).toBe(TYPES.pptx);
+    expect(detectContentType("a.docx", zipSync({ "readme.txt": "hi" }))).toBe(TYPES.zip);
+  });
+
+  it("text formats: html by its doctype, email by its headers, otherwise the extension or the uploader's claim", () => {
+    expect(detectContentType("page.txt", Buffer.from("<!DOCTYPE html><html><body>x</body></html>"))).toBe(TYPES.html);
+    const mail = "Received: from mx\r\nFrom: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\nDate: Tue, 1 Oct 2024 10:00:00 +0000\r\n\r\nbody";
+    expect(detectContentType("inbox/12345", Buffer.from(mail))).toBe(TYPES.eml);
+    expect(detectContentType("table.csv", Buffer.from("a,b\n1,2\n"))).toBe(TYPES.csv);
+    expect(detectContentType("upload", Buffer.from("# Title\n\ntext"), "text/markdown; charset=utf-8")).toBe(TYPES.markdown);
+    expect(detectContentType("upload", Buffer.from("just words"))).toBe(TYPES.text);
+    // A file that mentions "%PDF-" in its text is not a PDF.
+    expect(detectContentType("howto.txt", Buffer.from("Files start with %PDF- then a version."))).toBe(TYPES.text);
+  });
+
+  it("binary junk is not text", () => {
+    expect(detectContentType("blob.txt", Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 31) % 256)))).toBe(TYPES.binary);
+  });
+});
+
+describe("text encoding", () => {
+  const sample = "Straße, café, naïve — “quoted” and 10 €";
+  it("UTF-8, with or without BOM", () => {
+    expect(decodeText(Buffer.from(sample))).toEqual({ text: sample, encoding: "utf-8" });
+    expect(decodeText(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(sample)])).text).toBe(sample);
+  });
+
+  it("UTF-16 with a BOM and without one", () => {
+    expect(decodeText(Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(sample, "utf-16le")])).text).toBe(sample);
+    const noBom = decodeText(iconv.encode(`${sample}\r\nA second line of plain words.`, "utf-16le"));
+    expect(noBom.encoding).toBe("utf-16le");
+    expect(noBom.text).toContain(sample);
+  });
+
+  it("legacy Windows-1252 text (not valid UTF-8) keeps its accents, quotes and euro sign", () => {
+    const text = `${sample}. Le café est fermé le dimanche; les élèves déjeunent à l'école près de la forêt.`;
+    const decoded = decodeText(iconv.encode(text, "windows-1252"));
+    expect(decoded.text).toBe(text);
+  });
+
+  it("a declared charset wins over guessing", () => {
+    expect(decodeText(iconv.encode("Привет, мир", "koi8-r"), "koi8-r").text).toBe("Привет, мир");
+  });
+});
