@@ -42,7 +42,8 @@ export const emailParser: Parser = {
       for (const p of mail.text.replace(/\r\n?/g, "\n").split(/\n\s*\n/)) {
         const text = p.replace(/\s*\n\s*/g, " ").trim();
         // Quoted replies ("> ...") repeat earlier mails of the thread, which are documents of their own.
-        if (text && !text.startsWith(">")) blocks.push({ kind: "paragraph", text });
+        if (!text || text.startsWith(">") || /^On .{4,200} wrote:$/.test(text)) continue;
+        blocks.push({ kind: "paragraph", text });
       }
     }
 

@@ -10,6 +10,8 @@ import type { ParseInput, Parser } from "./types";
 const SKIP = new Set(["script", "style", "noscript", "nav", "header", "footer", "aside", "template", "svg", "form", "button", "iframe", "select"]);
 const SKIP_ROLES = new Set(["navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"]);
 const SKIP_CLASS = /(^|[\s_-])(nav|navbar|menu|breadcrumbs?|sidebar|cookies?|cookie-banner|share|social|advert|ads|skip-link)($|[\s_-])/i;
+/** Quoted earlier mails in a reply (Gmail, Thunderbird, Apple Mail, Outlook web): documents of their own. */
+const QUOTED_MAIL = /(^|\s)(gmail_quote|gmail_extra|moz-cite-prefix|yahoo_quoted|OutlookMessageHeader)(\s|$)/;
 const BLOCK = new Set(["p", "div", "section", "article", "main", "li", "dd", "dt", "blockquote", "pre", "br", "figcaption", "tr", "ul", "ol", "dl"]);
 const VOID = new Set(["br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"]);
 
@@ -60,7 +62,7 @@ export const htmlParser: Parser = {
           const isMain = name === "main" || name === "article" || role === "main";
           // An article's own <header> holds its title (and its <footer> its byline): kept inside main content.
           const ownChrome = (name === "header" || name === "footer") && mainDepth > 0;
-          const skip = (SKIP.has(name) && !ownChrome) || SKIP_ROLES.has(role) || SKIP_CLASS.test(`${attrs.class ?? ""} ${attrs.id ?? ""}`) || attrs.hidden !== undefined || attrs["aria-hidden"] === "true";
+          const skip = (SKIP.has(name) && !ownChrome) || SKIP_ROLES.has(role) || SKIP_CLASS.test(`${attrs.class ?? ""} ${attrs.id ?? ""}`) || QUOTED_MAIL.test(`${attrs.class ?? ""} ${attrs.id ?? ""}`) || (name === "blockquote" && attrs.type === "cite") || attrs.hidden !== undefined || attrs["aria-hidden"] === "true";
           if (!VOID.has(name)) stack.push({ name, skip, main: isMain });
           if (skip && !VOID.has(name)) skipDepth++;
           if (isMain && !VOID.has(name)) mainDepth++;

@@ -50,6 +50,16 @@ describe("email", () => {
     expect(doc.attachments?.[0].body.toString()).toContain("Sales,1200");
   });
 
+  it("drops the quoted earlier mails of a reply, in HTML and in text bodies", async () => {
+    const head = "From: b@example.com\r\nTo: a@example.com\r\nSubject: Re: plan\r\nMIME-Version: 1.0\r\n";
+    const html = await parseDocument({ key: "r1.eml", body: Buffer.from(`${head}Content-Type: text/html\r\n\r\n<p>Agreed, ship it.</p><div class="gmail_quote">On Mon, Alice wrote:<blockquote>Shall we ship?</blockquote></div><blockquote type="cite">Older thread</blockquote>`) });
+    const text = await parseDocument({ key: "r2.eml", body: Buffer.from(`${head}Content-Type: text/plain\r\n\r\nAgreed, ship it.\r\n\r\nOn Mon, 13 Oct 2025, Alice wrote:\r\n\r\n> Shall we ship?\r\n`) });
+    for (const doc of [html, text]) {
+      const body = doc.blocks.filter((b) => b.kind === "paragraph").slice(1).map((b) => b.text);
+      expect(body).toEqual(["Agreed, ship it."]);
+    }
+  });
+
   it("names attachments safely", () => {
     expect(safeName("..\\..\\evil\u0000.txt", 0)).toBe("evil.txt");
     expect(safeName(undefined, 2, "message/rfc822")).toBe("attachment-3.eml");
