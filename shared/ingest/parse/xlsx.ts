@@ -9,13 +9,18 @@ import { checkZipBomb } from "./zip";
 // the range holds the master's text) so a merged header "2023" labels each of its columns. Formulas give
 // their cached results, dates read as ISO dates, and percent/thousands number formats are applied.
 
+const MAX_SHEET_XML_BYTES = 150 * 2 ** 20;
+
 export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 export const xlsxParser: Parser = {
   types: [XLSX_TYPE],
   async parse({ body }: ParseInput, { limits, deadline }: ParseEnv): Promise<ParsedDocument> {
     // Inflating an untrusted container is only safe after the bomb check.
-    checkZipBomb(body, limits);
+    const entries = checkZipBomb(body, limits);
+    // exceljs holds the whole workbook as objects (~10-20x its XML): refuse what would exhaust a worker.
+    const xml = entries.filter((e) => /^xl\/(worksheets\/|sharedStrings)/.test(e.name)).reduce((n, e) => n + e.uncompressedSize, 0);
+    if (xml > MAX_SHEET_XML_BYTES) throw new DocumentError("too_large", `the workbook's sheets hold ${Math.round(xml / 2 ** 20)} MiB of XML (limit ${MAX_SHEET_XML_BYTES / 2 ** 20} MiB)`);
     const wb = new ExcelJS.Workbook();
     try {
       await wb.xlsx.load(body as unknown as ArrayBuffer);
