@@ -6,7 +6,7 @@ import { ocrAvailable, ocrPdfPages } from "../ocr";
 import type { ParseEnv, ParseInput, Parser } from "../types";
 import { openPdf, pdfError } from "./document";
 import { assignHeadings, type StyledBlock } from "./headings";
-import { pageText } from "./items";
+import { type FontBook, pageText } from "./items";
 import { groupLines } from "./lines";
 import { paragraphs } from "./paragraphs";
 import { readingOrder } from "./layout";
@@ -29,10 +29,11 @@ export const pdfParser: Parser = {
       if (pdf.numPages > limits.maxPages) throw new DocumentError("too_many_pages", `the PDF has ${pdf.numPages} pages (limit ${limits.maxPages})`);
       const pages: (PageLines & { hasImages: boolean })[] = [];
       const scanned: number[] = [];
+      const fonts: FontBook = new Map();
       for (let n = 1; n <= pdf.numPages; n++) {
         deadline.check("reading the PDF");
         const page = await withTimeout(pdf.getPage(n), deadline, "reading the PDF");
-        const text = await withTimeout(pageText(page, n), deadline, "reading the PDF");
+        const text = await withTimeout(pageText(page, n, fonts), deadline, "reading the PDF");
         page.cleanup();
         const chars = text.runs.reduce((s, r) => s + r.text.replace(/\s/g, "").length, 0);
         if (chars < SCANNED_PAGE_CHARS && text.hasImages) scanned.push(n);

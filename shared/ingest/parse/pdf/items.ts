@@ -26,27 +26,33 @@ interface RawItem { str: string; transform: number[]; width: number; fontName: s
 
 const BOLD = /bold|black|heavy|semibold|demibold|[-,]b$|\bbd\b/i;
 
-export async function pageText(page: PdfPage, pageNumber: number): Promise<PageText> {
+/** Font ids (document-wide in pdfjs: "g_d0_f3") → bold, filled as pages load their fonts. */
+export type FontBook = Map<string, boolean>;
+
+export async function pageText(page: PdfPage, pageNumber: number, fonts: FontBook = new Map()): Promise<PageText> {
   const viewport = page.getViewport({ scale: 1 });
   const content = await page.getTextContent();
-  // The operator list loads the fonts (their real names tell bold apart) and says whether images are painted.
-  const OPS = await pdfOps();
-  const list = await page.getOperatorList();
-  const imageOps = new Set([OPS.paintImageXObject, OPS.paintInlineImageXObject, OPS.paintImageMaskXObject, OPS.paintImageXObjectRepeat, OPS.paintInlineImageXObjectGroup]);
-  const hasImages = list.fnArray.some((fn) => imageOps.has(fn));
-  const boldFonts = new Map<string, boolean>();
-  const isBold = (fontName: string) => {
-    let b = boldFonts.get(fontName);
-    if (b === undefined) {
-      b = false;
+  const chars = (content.items as RawItem[]).reduce((n, i) => n + (i.str?.trim().length ?? 0), 0);
+  // The operator list is what loads fonts (their real names tell bold apart) and shows painted images, but it
+  // costs more than the text: only pages with a font not seen before, or with next to no text, need it.
+  let hasImages = false;
+  const unknown = Object.keys(content.styles).some((f) => !fonts.has(f));
+  if (unknown || chars < 20) {
+    const OPS = await pdfOps();
+    const list = await page.getOperatorList();
+    const imageOps = new Set([OPS.paintImageXObject, OPS.paintInlineImageXObject, OPS.paintImageMaskXObject, OPS.paintImageXObjectRepeat, OPS.paintInlineImageXObjectGroup]);
+    hasImages = list.fnArray.some((fn) => imageOps.has(fn));
+    for (const f of Object.keys(content.styles)) {
+      if (fonts.has(f)) continue;
+      let bold = false;
       try {
-        const font = page.commonObjs.has(fontName) ? (page.commonObjs.get(fontName) as { name?: string; bold?: boolean }) : undefined;
-        b = Boolean(font?.bold) || BOLD.test(font?.name ?? "");
-      } catch { /* font not resolved: treat as regular */ }
-      boldFonts.set(fontName, b);
+        const font = page.commonObjs.has(f) ? (page.commonObjs.get(f) as { name?: string; bold?: boolean }) : undefined;
+        bold = Boolean(font?.bold) || BOLD.test(font?.name ?? "");
+      } catch { /* font not resolved: regular */ }
+      fonts.set(f, bold);
     }
-    return b;
-  };
+  }
+  const isBold = (f: string) => fonts.get(f) ?? false;
 
   const vt = viewport.transform;
   const runs: TextRun[] = [];
