@@ -73,5 +73,8 @@ export function reportPdf(): Promise<Buffer> {
     chrome(3);
     doc.font("Helvetica-Bold").fontSize(15).text("Outlook", 54, 70);
     doc.font("Helvetica").fontSize(10).text(sentences("south", 3).join(" "), 54, 100, { width: 504 });
+    // A text table without numbers or ruling: columns only by alignment, one cell wrapped onto a second line.
+    const contacts = [["Name", "Role", "Office"], ["Maria Lopez", "Head of logistics", "Rotterdam"], ["Kenji Sato", "Customs liaison for", "Osaka"], ["", "the Asian routes", ""], ["Ada Byrne", "Fleet planner", "Dublin"]];
+    contacts.forEach((row, i) => row.forEach((cell, c) => { if (cell) doc.font(i === 0 ? "Helvetica-Bold" : "Helvetica").text(cell, 54 + c * 170, 220 + i * 14, { lineBreak: false }); }));
   });
 }

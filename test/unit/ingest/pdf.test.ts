@@ -61,6 +61,17 @@ describe("PDF with a text layer (generated report)", () => {
   });
 });
 
+describe("PDF text table (generated)", () => {
+  it("reads a table of short text cells aligned in columns row by row, a wrapped cell joined", async () => {
+    const doc = await parseDocument({ key: "report.pdf", body: await reportPdf() });
+    const table = doc.blocks.find((b) => b.kind === "table" && b.page === 3)!;
+    expect(table.table).toEqual({
+      header: [["Name", "Role", "Office"]],
+      rows: [["Maria Lopez", "Head of logistics", "Rotterdam"], ["Kenji Sato", "Customs liaison for the Asian routes", "Osaka"], ["Ada Byrne", "Fleet planner", "Dublin"]],
+    });
+  });
+});
+
 describe("PDF failures", () => {
   it("a password-protected PDF fails as encrypted", async () => {
     const body = await pdfBuffer((d) => d.addPage().text("secret numbers"), { userPassword: "s3cret", ownerPassword: "owner" });

@@ -1,4 +1,5 @@
 import type { TableData } from "../../../domain/document";
+import { findTextGrids } from "./grids";
 import type { Line, Segment } from "./lines";
 
 // Tables drawn with aligned text (no ruling needed): consecutive lines with a label and numbers that line up
@@ -63,7 +64,7 @@ export function findTables(lines: Line[]): PdfTable[] {
     });
     i = Math.max(...body);
   }
-  return tables;
+  return [...tables, ...findTextGrids(lines, used)];
 }
 
 /** Rows from `start` down: numeric rows, and label-only rows (section labels, wrapped labels) between them. */
