@@ -51,7 +51,7 @@ async function recognise(body: Buffer, env: ParseEnv): Promise<OcrPage[]> {
     }
     // At most 4x: a small screenshot blown up to a full page reads worse, not better.
     const dpi = Math.min(env.limits.ocrDpi, Math.round((4 * size.width) / 8.5));
-    if (pdf) return ocrPdfPages(pdf, [1], dpi, env.deadline);
+    if (pdf) return ocrPdfPages(pdf, [{ page: 1, dpi }], env.deadline);
   }
   return ocrImage(body, EXT[env.type], env.deadline);
 }

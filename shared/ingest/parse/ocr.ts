@@ -34,17 +34,17 @@ export async function ocrImage(body: Buffer, ext: string, deadline: Deadline): P
   });
 }
 
-/** OCR of selected pages of a PDF: each page rendered to a grayscale PNG at `dpi`, then recognised. */
-export async function ocrPdfPages(body: Buffer, pages: number[], dpi: number, deadline: Deadline): Promise<OcrPage[]> {
+/** OCR of selected pages of a PDF: each page rendered to a grayscale PNG at its `dpi`, then recognised. */
+export async function ocrPdfPages(body: Buffer, pages: { page: number; dpi: number }[], deadline: Deadline): Promise<OcrPage[]> {
   if (!pages.length) return [];
   return withTempDir(async (dir) => {
     const pdf = join(dir, "input.pdf");
     await writeFile(pdf, body);
     // Tesseract's own threads help little; pages in parallel use the cores better.
-    return mapLimit(pages, Math.max(1, Math.min(4, availableParallelism())), async (page) => {
+    return mapLimit(pages, Math.max(1, Math.min(4, availableParallelism())), async ({ page, dpi }) => {
       deadline.check("OCR");
       const prefix = join(dir, `p${page}`);
-      await run("pdftoppm", ["-r", String(dpi), "-f", String(page), "-l", String(page), "-gray", "-png", "-singlefile", pdf, prefix], deadline.remaining());
+      await run("pdftoppm", ["-r", String(Math.round(dpi)), "-f", String(page), "-l", String(page), "-gray", "-png", "-singlefile", pdf, prefix], deadline.remaining());
       const [result] = fromTsv(await tesseract(`${prefix}.png`, deadline));
       await rm(`${prefix}.png`, { force: true });
       const r = result ?? { blocks: [], confidence: 0, words: 0 };
