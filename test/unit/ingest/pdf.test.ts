@@ -98,6 +98,7 @@ describe("PDF failures", () => {
 // Real SEC filings from ../shared/datasets (read in place, never copied into the repo).
 const amcor = join(DATASETS, "financebench", "docs", "AMCOR_2023_10K.pdf");
 const intel = join(DATASETS, "docugami_sec10q", "docs", "2023_Q1_INTC.pdf");
+const mmm = join(DATASETS, "financebench", "docs", "3M_2018_10K.pdf");
 
 describe.skipIf(!existsSync(amcor))("real 10-K: AMCOR 2023 (financebench)", () => {
   let doc: ParsedDocument;
@@ -143,4 +144,14 @@ describe.skipIf(!existsSync(intel))("real 10-Q: Intel 2023 Q1 (docugami)", () =>
     expect(toc.length).toBeLessThanOrEqual(1);
     expect(doc.blocks.some((b) => /^Financial Statements Consolidated Condensed Statements of Income \d+$/.test(b.text))).toBe(false);
   });
+});
+
+describe.skipIf(!existsSync(mmm))("real 10-K: 3M 2018 (financebench question 03029, FY2018 capital expenditure)", () => {
+  it("the cash-flow statement keeps its year header across a section label: PP&E purchases — 2018: (1,577)", async () => {
+    const doc = await parseDocument({ key: "3M_2018_10K.pdf", body: readFileSync(mmm) });
+    const chunks = chunkDocument(doc, { ...ref, documentKey: "3m" }, { maxWords: 180, overlapWords: 0 });
+    const c = chunks.find((x) => x.kind === "table" && x.page === 60 && x.text.includes("Purchases of property, plant and equipment"))!;
+    expect(c.text).toMatch(/^\| \(Millions\) \| 2018 \| 2017 \| 2016 \|$/m);
+    expect(c.text).toContain("Purchases of property, plant and equipment (PP&E) — 2018: (1,577)");
+  }, 60_000);
 });

@@ -50,7 +50,8 @@ export function findTables(lines: Line[]): PdfTable[] {
     if (body.filter((k) => isNumericRow(lines[k])).length < 2) continue;
     const columns = columnsOf(body.map((k) => lines[k]));
     if (!columns.length) continue;
-    const head = collectHeader(lines, i, columns, used);
+    const { head, labels } = collectHeader(lines, i, columns, used);
+    body.unshift(...labels);
     const table = build(lines, head, body, columns);
     for (const k of [...head, ...body]) used.add(k);
     const all = [...head, ...body].map((k) => lines[k]);
@@ -101,9 +102,14 @@ function columnsOf(rows: Line[]): Column[] {
   return cols;
 }
 
-/** Header lines just above the first row: their cells sit over the value columns (a label-side caption allowed). */
-function collectHeader(lines: Line[], first: number, cols: Column[], used: Set<number>): number[] {
+/**
+ * Header lines just above the first row: their cells sit over the value columns (a label-side caption
+ * allowed). Section labels between the header and the first row ("Cash flows from operating activities")
+ * are returned as `labels`: they belong to the body, but only when a header was found above them.
+ */
+function collectHeader(lines: Line[], first: number, cols: Column[], used: Set<number>): { head: number[]; labels: number[] } {
   const head: number[] = [];
+  const labels: number[] = [];
   const valuesX0 = cols[0].x0;
   let below = lines[first];
   for (let k = first - 1; k >= 0 && head.length < 4 && !used.has(k); k--) {
@@ -111,12 +117,17 @@ function collectHeader(lines: Line[], first: number, cols: Column[], used: Set<n
     if (below.y - l.y > 3.2 * Math.max(l.size, below.size)) break;
     const left = l.segments.filter((s) => s.x1 < valuesX0 - l.size * 0.5);
     const over = l.segments.filter((s) => !left.includes(s));
+    if (!head.length && labels.length < 2 && over.length === 0 && left.length === 1 && words(left[0].text) <= 12) {
+      labels.unshift(k);
+      below = l;
+      continue;
+    }
     const fits = over.length > 0 && left.length <= 1 && over.every((s) => words(s.text) <= 8 && s.x0 >= valuesX0 - 8 * l.size) && left.every((s) => words(s.text) <= 14);
     if (!fits || (isNumericRow(l) && !isYearRow(l))) break;
     head.unshift(k);
     below = l;
   }
-  return head;
+  return { head, labels: head.length ? labels : [] };
 }
 
 function build(lines: Line[], head: number[], body: number[], cols: Column[]): TableData {
