@@ -99,6 +99,7 @@ describe("PDF failures", () => {
 const amcor = join(DATASETS, "financebench", "docs", "AMCOR_2023_10K.pdf");
 const intel = join(DATASETS, "docugami_sec10q", "docs", "2023_Q1_INTC.pdf");
 const mmm = join(DATASETS, "financebench", "docs", "3M_2018_10K.pdf");
+const adobe = join(DATASETS, "financebench", "docs", "ADOBE_2022_10K.pdf");
 
 describe.skipIf(!existsSync(amcor))("real 10-K: AMCOR 2023 (financebench)", () => {
   let doc: ParsedDocument;
@@ -154,4 +155,24 @@ describe.skipIf(!existsSync(mmm))("real 10-K: 3M 2018 (financebench question 030
     expect(c.text).toMatch(/^\| \(Millions\) \| 2018 \| 2017 \| 2016 \|$/m);
     expect(c.text).toContain("Purchases of property, plant and equipment (PP&E) — 2018: (1,577)");
   }, 60_000);
+});
+
+describe.skipIf(!existsSync(adobe))("real 10-K: Adobe 2022 (financebench)", () => {
+  let doc: ParsedDocument;
+  beforeAll(async () => {
+    doc = await parseDocument({ key: "ADOBE_2022_10K.pdf", body: readFileSync(adobe) });
+  }, 60_000);
+
+  it("section running heads repeated on consecutive pages are dropped ('NOTES ... (Continued)' on 31 pages)", () => {
+    expect(doc.blocks.filter((b) => b.text.includes("NOTES TO CONSOLIDATED FINANCIAL STATEMENTS (Continued)")).length).toBe(0);
+    expect(doc.blocks.filter((b) => b.text === "ADOBE INC.").length).toBeLessThanOrEqual(2);
+  });
+
+  it("bold headings of body size nest: Item > ALL-CAPS heading > Title-case heading", () => {
+    const chunks = chunkDocument(doc, { ...ref, documentKey: "adobe" }, { maxWords: 180, overlapWords: 0 });
+    const revenue = chunks.find((c) => c.page === 40 && c.sectionPath.at(-1) === "Revenue")!;
+    expect(revenue.sectionPath.slice(-3)).toEqual([
+      "ITEM 7. MANAGEMENT’S DISCUSSION AND ANALYSIS OF FINANCIAL CONDITION AND RESULTS OF OPERATIONS", "RESULTS OF OPERATIONS", "Revenue",
+    ]);
+  });
 });

@@ -1,8 +1,8 @@
 import type { Block } from "../../../domain/document";
 
 // Headings are told apart by typography relative to the body text: a larger size, or bold at body size,
-// on a short paragraph of its own. Levels follow size (largest = 1); SEC-style "PART I" / "Item 7." sit
-// above the other bold headings of body size.
+// on a short paragraph of its own. Levels follow size (largest = 1); among bold headings of body size,
+// SEC-style "PART I" > "Item 7." > "NOTE 3." and ALL-CAPS headings > the other bold lines.
 
 export interface StyledBlock extends Block {
   size?: number;
@@ -23,10 +23,12 @@ export function assignHeadings(blocks: StyledBlock[]): Block[] {
   const levelOf = (b: StyledBlock): number => {
     const bySize = sizes.findIndex((s) => b.size! >= s);
     if (b.size! >= body * 1.15 && bySize >= 0) return bySize + 1;
+    // Bold at body size: PART > Item > NOTE n / ALL-CAPS headings > other bold lines.
     const base = Math.min(sizes.length, 3) + 1;
     if (/^part\s+[ivx]+\b/i.test(b.text)) return base;
     if (/^item\s+\d+[a-z]?\b/i.test(b.text)) return base + 1;
-    return base + 2;
+    if (/^note\s+\d+\b/i.test(b.text) || (b.text === b.text.toUpperCase() && /[A-Z]{4}/.test(b.text))) return base + 2;
+    return base + 3;
   };
   return blocks.map(({ size, bold, ...b }) => (candidate({ ...b, size, bold }) ? { ...b, kind: "heading", level: levelOf({ ...b, size, bold }) } : b));
 }

@@ -1,7 +1,7 @@
 import type { Line } from "./lines";
 
 // Running headers and footers: lines near the top or bottom edge whose text (digits aside) repeats on many
-// pages, bare page numbers, and edge lines that end (or start) with the page's printed number ("Financial
+// pages or on consecutive pages, bare page numbers, and edge lines that end (or start) with the page's printed number ("Financial
 // Statements  4", where the printed number runs in step with the page index). They are layout, not content,
 // and would repeat in every chunk.
 
@@ -34,21 +34,35 @@ export function dropRunningLines(pages: PageLines[]): PageLines[] {
   const shape = pages.length < 4 ? (t: string) => t.toLowerCase().replace(/\s+/g, " ").trim() : looseShape;
   const counts = new Map<string, number>();
   const offsets = new Map<number, number>();
+  // Section-level running heads ("NOTES TO FINANCIAL STATEMENTS (Continued)") repeat on consecutive pages.
+  const runs = new Map<string, { last: number; run: number; best: number }>();
   for (const p of pages) {
     const seen = new Set<string>();
     const offs = new Set<number>();
     for (const l of p.lines) {
       if (!atEdge(l, p)) continue;
-      seen.add(shape(lineText(l)));
+      const k = shape(lineText(l));
+      seen.add(k);
+      if (inBand(l, p)) {
+        const r = runs.get(k) ?? { last: -1, run: 0, best: 0 };
+        if (r.last !== p.page) r.run = r.last === p.page - 1 ? r.run + 1 : 1;
+        r.last = p.page;
+        r.best = Math.max(r.best, r.run);
+        runs.set(k, r);
+      }
       const n = printedNumber(lineText(l));
       if (n !== undefined) offs.add(p.page - n);
     }
     for (const k of seen) counts.set(k, (counts.get(k) ?? 0) + 1);
     for (const o of offs) offsets.set(o, (offsets.get(o) ?? 0) + 1);
   }
-  // Repeated on at least 40% of the pages (and on at least 3, or on both pages of a 2-3 page document).
+  // Repeated on at least 40% of the pages (and on at least 3, or on both pages of a 2-3 page document),
+  // or at the top/bottom of three pages in a row.
   const min = pages.length < 4 ? 2 : Math.max(3, Math.ceil(pages.length * 0.4));
-  const running = (l: Line) => (counts.get(shape(lineText(l))) ?? 0) >= min;
+  const running = (l: Line) => {
+    const k = shape(lineText(l));
+    return (counts.get(k) ?? 0) >= min || (pages.length >= 4 && (runs.get(k)?.best ?? 0) >= 3);
+  };
   // The printed page number runs at a fixed offset from the page index on many pages.
   const numbered = (l: Line, p: PageLines) => {
     const n = printedNumber(lineText(l));
