@@ -5,6 +5,7 @@ import type { Chunk } from "../../../shared/domain/chunk";
 import type { ParsedDocument } from "../../../shared/domain/document";
 import { chunkDocument } from "../../../shared/ingest/chunk";
 import { parseDocument } from "../../../shared/ingest/parse";
+import { joinLines } from "../../../shared/ingest/parse/pdf/paragraphs";
 import { DATASETS } from "../../helpers/datasets";
 import { pdfBuffer, reportPdf, sentences, TWO_COLUMN_TEXT } from "./pdf-fixtures";
 
@@ -69,6 +70,18 @@ describe("PDF text table (generated)", () => {
       header: [["Name", "Role", "Office"]],
       rows: [["Maria Lopez", "Head of logistics", "Rotterdam"], ["Kenji Sato", "Customs liaison for the Asian routes", "Osaka"], ["Ada Byrne", "Fleet planner", "Dublin"]],
     });
+  });
+});
+
+describe("line joins", () => {
+  it("removes break hyphens (hard, soft U+00AD, U+2010) but keeps known compounds and hyphens before capitals", () => {
+    const known = (w: string) => w === "well-known";
+    expect(joinLines("regional infra-", "structure", known)).toBe("regional infrastructure");
+    expect(joinLines("regional infra\u00AD", "structure", known)).toBe("regional infrastructure");
+    expect(joinLines("regional infra\u2010", "structure", known)).toBe("regional infrastructure");
+    expect(joinLines("the well-", "known programme", known)).toBe("the well-known programme");
+    expect(joinLines("certain non-", "GAAP measures", known)).toBe("certain non-GAAP measures");
+    expect(joinLines("end of a line", "and the next", known)).toBe("end of a line and the next");
   });
 });
 

@@ -75,7 +75,7 @@ function finish(lines: Line[], keepHyphen: (word: string) => boolean): Paragraph
   const chars = segs.reduce((n, s) => n + s.text.length, 0);
   const weighted = segs.reduce((n, s) => n + s.size * s.text.length, 0);
   return {
-    text: text.replace(/\s+/g, " ").trim(),
+    text: text.replace(/\u00AD/g, "").replace(/\s+/g, " ").trim(),
     size: Math.round((weighted / Math.max(1, chars)) * 2) / 2,
     bold: segs.every((s) => s.bold),
     list,
@@ -86,6 +86,9 @@ function finish(lines: Line[], keepHyphen: (word: string) => boolean): Paragraph
 
 /** "exam-" + "ple" → "example"; "non-" + "GAAP" and known hyphenated words keep their hyphen. */
 export function joinLines(a: string, b: string, keepHyphen: (word: string) => boolean): string {
+  // A soft hyphen (U+00AD) at a line end is always a typesetter's break.
+  if (/[A-Za-z]\u00AD$/.test(a)) return a.slice(0, -1) + b;
+  a = a.replace(/\u2010$/, "-");
   const m = /([A-Za-z]+)-$/.exec(a);
   if (m && /^[a-z]/.test(b)) {
     const next = /^[A-Za-z]+/.exec(b)?.[0] ?? "";
