@@ -78,3 +78,29 @@ export function reportPdf(): Promise<Buffer> {
     contacts.forEach((row, i) => row.forEach((cell, c) => { if (cell) doc.font(i === 0 ? "Helvetica-Bold" : "Helvetica").text(cell, 54 + c * 170, 220 + i * 14, { lineBreak: false }); }));
   });
 }
+
+/** A numeric table cut by a bulleted note, then carried over to a second page without its header. */
+export function continuedTablePdf(): Promise<Buffer> {
+  return pdfBuffer((doc) => {
+    const right = (t: string, x: number, y: number) => doc.text(t, x - doc.widthOfString(t), y, { lineBreak: false });
+    const row = (label: string, a: string, b: string, y: number) => {
+      doc.text(label, 54, y, { lineBreak: false });
+      right(a, 440, y);
+      right(b, 530, y);
+    };
+    doc.addPage().font("Helvetica").fontSize(10);
+    doc.text("Segment revenue", 54, 60, { lineBreak: false });
+    doc.text("(In millions)", 54, 90, { lineBreak: false });
+    right("2024", 440, 90);
+    right("2023", 530, 90);
+    row("Logistics", "4,210", "3,980", 104);
+    row("Retail", "2,115", "2,240", 118);
+    doc.text("• Retail declined as two flagship stores closed for renovation.", 54, 134, { lineBreak: false });
+    row("Services", "1,030", "870", 150);
+    row("Leasing", "640", "610", 164);
+    doc.addPage().font("Helvetica").fontSize(10);
+    row("Licensing", "320", "295", 60);
+    row("Other", "85", "90", 74);
+    row("Total revenue", "8,400", "8,085", 88);
+  });
+}

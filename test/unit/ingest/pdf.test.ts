@@ -7,7 +7,7 @@ import { chunkDocument } from "../../../shared/ingest/chunk";
 import { parseDocument } from "../../../shared/ingest/parse";
 import { joinLines } from "../../../shared/ingest/parse/pdf/paragraphs";
 import { DATASETS } from "../../helpers/datasets";
-import { pdfBuffer, reportPdf, sentences, TWO_COLUMN_TEXT } from "./pdf-fixtures";
+import { continuedTablePdf, pdfBuffer, reportPdf, sentences, TWO_COLUMN_TEXT } from "./pdf-fixtures";
 
 const ref = { documentKey: "report.pdf", version: "v1", metadata: {} };
 const norm = (s: string) => s.replace(/\s+/g, " ").trim();
@@ -70,6 +70,18 @@ describe("PDF text table (generated)", () => {
       header: [["Name", "Role", "Office"]],
       rows: [["Maria Lopez", "Head of logistics", "Rotterdam"], ["Kenji Sato", "Customs liaison for the Asian routes", "Osaka"], ["Ada Byrne", "Fleet planner", "Dublin"]],
     });
+  });
+});
+
+describe("PDF table continued after a note and on the next page (generated)", () => {
+  it("the parts without a header borrow it, so every value keeps its year", async () => {
+    const doc = await parseDocument({ key: "segments.pdf", body: await continuedTablePdf() });
+    const tables = doc.blocks.filter((b) => b.kind === "table");
+    expect(tables.map((t) => [t.page, t.table!.rows.length])).toEqual([[1, 2], [1, 2], [2, 3]]);
+    for (const t of tables) expect(t.table!.header).toEqual([["(In millions)", "2024", "2023"]]);
+    const chunks = chunkDocument(doc, ref, { maxWords: 120, overlapWords: 0 });
+    expect(chunks.map((c) => c.text).join("\n")).toContain("Total revenue — 2023: 8,085");
+    expect(doc.blocks.find((b) => b.kind === "list")?.text).toBe("Retail declined as two flagship stores closed for renovation.");
   });
 });
 

@@ -11,7 +11,7 @@ import { groupLines } from "./lines";
 import { paragraphs } from "./paragraphs";
 import { readingOrder } from "./layout";
 import { dropRunningLines, type PageLines } from "./running";
-import { findTables } from "./tables";
+import { findTables, inheritHeader, type PdfTable } from "./tables";
 
 // PDF: the text layer page by page, in reading order (columns, tables, headings), without running
 // headers and footers. Pages with no text layer but an image (scans) go to OCR, page by page, so
@@ -60,8 +60,12 @@ function layoutPages(pages: PageLines[]): StyledBlock[] {
   const keepHyphen = (w: string) => hyphenated.has(w);
 
   const out: StyledBlock[] = [];
+  let lastTable: PdfTable | undefined;
   for (const p of pages) {
     const tables = findTables(p.lines);
+    // A table carried over from the previous page without its header takes that table's header.
+    if (tables[0]) inheritHeader(lastTable, tables[0]);
+    lastTable = tables.filter((t) => t.columns).at(-1) ?? lastTable;
     const inTable = new Set(tables.flatMap((t) => t.lineIndices));
     const rest = p.lines.filter((_, i) => !inTable.has(i));
     for (const region of readingOrder(rest, tables)) {

@@ -14,9 +14,11 @@ export interface PdfTable {
   x1: number;
   y0: number;
   y1: number;
+  /** Value columns (numeric tables): a header-less continuation below or on the next page can borrow the header. */
+  columns?: Column[];
 }
 
-const YEAR = /^(19|20)\d{2}$/;
+const YEAR = /^(19|20)\d{2}([*†‡]|\([a-z0-9]\))?$/;
 
 /** A cell that holds a number: 1,234 | (1,234) | $5.6 | 12.5% | — | n/a. */
 export function isNumericCell(text: string): boolean {
@@ -55,33 +57,55 @@ export function findTables(lines: Line[]): PdfTable[] {
     const table = build(lines, head, body, columns);
     for (const k of [...head, ...body]) used.add(k);
     const all = [...head, ...body].map((k) => lines[k]);
-    tables.push({
+    const found: PdfTable = {
       lineIndices: [...head, ...body],
       table,
       x0: Math.min(...all.map((l) => l.x0)),
       x1: Math.max(...all.map((l) => l.x1)),
       y0: Math.min(...all.map((l) => l.y - l.size)),
       y1: Math.max(...all.map((l) => l.y + l.size * 0.25)),
-    });
+      columns,
+    };
+    inheritHeader(tables[tables.length - 1], found);
+    tables.push(found);
     i = Math.max(...body);
   }
   return [...tables, ...findTextGrids(lines, used)];
 }
 
-/** Rows from `start` down: numeric rows, and label-only rows (section labels, wrapped labels) between them. */
+/**
+ * A table without a header that continues an earlier one (same value columns, at the same x positions: the
+ * rest of a table cut by a note, or carried over to the next page) takes that table's header.
+ */
+export function inheritHeader(prev: PdfTable | undefined, t: PdfTable): void {
+  if (!prev?.columns || !t.columns || t.table.header.length || !prev.table.header.length) return;
+  if (prev.columns.length !== t.columns.length) return;
+  const aligned = t.columns.every((c, i) => Math.min(c.x1, prev.columns![i].x1) - Math.max(c.x0, prev.columns![i].x0) > 0);
+  if (aligned) t.table = { ...t.table, header: prev.table.header };
+}
+
+/**
+ * Rows from `start` down: numeric rows, and label-only lines between them: section labels, and labels that
+ * wrap over several lines inside the label column (left of the values), as long as a numeric row follows.
+ */
 function collectBody(lines: Line[], start: number, used: Set<number>): number[] {
   const body = [start];
   const labelX = lines[start].segments[0].x0;
+  const valuesX0 = Math.min(...lines[start].segments.slice(1).map((s) => s.x0));
+  const close = (a: Line, b: Line) => b.y - a.y <= 3.2 * Math.max(a.size, b.size);
+  // Bulleted notes under a row are commentary, not labels: they end the table (a continuation borrows the header).
+  const labelOnly = (l: Line) => l.segments.length === 1 && !isNumericRow(l) && !/^[•·▪◦●○■□➢►✓]/.test(l.segments[0].text) &&
+    ((l.segments[0].x0 < labelX + 6 * l.size && words(l.segments[0].text) <= 16) || l.segments[0].x1 < valuesX0 - 0.5 * l.size);
   for (let k = start + 1; k < lines.length && !used.has(k); k++) {
-    const prev = lines[body[body.length - 1]];
     const l = lines[k];
-    if (l.y - prev.y > 3.2 * Math.max(l.size, prev.size)) break;
+    if (!close(lines[body[body.length - 1]], l)) break;
     if (isNumericRow(l)) { body.push(k); continue; }
-    // A label-only line inside the table: starts near the label column, short, and a numeric row follows soon.
-    const labelOnly = l.segments.length === 1 && l.segments[0].x0 < labelX + 6 * l.size && words(l.segments[0].text) <= 16;
-    const rowFollows = [k + 1, k + 2].some((n) => n < lines.length && isNumericRow(lines[n]) && lines[n].y - l.y < 3.2 * l.size);
-    if (labelOnly && rowFollows) body.push(k);
-    else break;
+    // Label-only lines count only if they lead, line after close line, to another numeric row.
+    let n = k;
+    while (n < lines.length && n - k < 6 && !used.has(n) && labelOnly(lines[n]) && (n === k || close(lines[n - 1], lines[n]))) n++;
+    if (n === k || n >= lines.length || used.has(n) || !isNumericRow(lines[n]) || !close(lines[n - 1], lines[n])) break;
+    for (let m = k; m <= n; m++) body.push(m);
+    k = n;
   }
   return body;
 }
@@ -117,7 +141,8 @@ function collectHeader(lines: Line[], first: number, cols: Column[], used: Set<n
     if (below.y - l.y > 3.2 * Math.max(l.size, below.size)) break;
     const left = l.segments.filter((s) => s.x1 < valuesX0 - l.size * 0.5);
     const over = l.segments.filter((s) => !left.includes(s));
-    if (!head.length && labels.length < 2 && over.length === 0 && left.length === 1 && words(left[0].text) <= 12) {
+    // Left of the values only (the label column): a section label or a label wrapped over several lines.
+    if (!head.length && labels.length < 8 && over.length === 0 && left.length === 1) {
       labels.unshift(k);
       below = l;
       continue;
@@ -150,13 +175,19 @@ function build(lines: Line[], head: number[], body: number[], cols: Column[]): T
   };
   const header = head.map((k) => place(lines[k], true));
   const rows: string[][] = [];
+  // The label column's right edge: a label line reaching it was wrapped, a shorter one ended.
+  const labelRight = Math.max(...body.map((k) => lines[k].segments[0]).filter((s) => s.x1 < cols[0].x0).map((s) => s.x1), 0);
+  let prevLine: Line | undefined;
   for (const k of body) {
     const cells = place(lines[k], false);
     const prev = rows[rows.length - 1];
-    // A wrapped label: the previous row had a label and no values, this one continues it in lower case.
-    if (prev && prev.slice(1).every((c) => !c) && !/:$/.test(prev[0]) && /^[a-z]/.test(cells[0])) {
+    const prevLabel = prevLine?.segments[0];
+    const wrapped = prevLabel !== undefined && (/^[a-z]/.test(cells[0]) || prevLabel.x1 > labelRight - 3 * prevLine!.size);
+    // A wrapped label: the previous row had a label and no values, didn't end a phrase, and this line goes on.
+    if (prev && cells[0] && prev.slice(1).every((c) => !c) && !/[:.;]$/.test(prev[0]) && wrapped) {
       rows[rows.length - 1] = [`${prev[0]} ${cells[0]}`, ...cells.slice(1)];
     } else rows.push(cells);
+    prevLine = lines[k];
   }
   // Year rows inside the body's first lines (no label) are header rows too.
   while (rows.length && !rows[0][0] && rows[0].slice(1).filter(Boolean).every((c) => YEAR.test(c))) header.push(rows.shift()!);
