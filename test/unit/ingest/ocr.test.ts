@@ -89,3 +89,24 @@ describe.skipIf(!tools)("mixed PDF: a text page and a scanned page", () => {
     }
   }, 30_000);
 });
+
+describe.skipIf(!tools)("OCR of JPEG and TIFF scans", () => {
+  it("a low-resolution JPEG (upsampled through poppler) and a TIFF are read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ragline-ocr-test-"));
+    try {
+      const source = await pdfBuffer((d) => d.addPage().font("Times-Roman").fontSize(13).text("Invoice 4471: twelve crates of olive oil were delivered to the Lisbon depot on the third of March.", 72, 72, { width: 460 }));
+      writeFileSync(join(dir, "src.pdf"), source);
+      execFileSync("pdftoppm", ["-r", "100", "-gray", "-jpeg", "-singlefile", join(dir, "src.pdf"), join(dir, "scan")]);
+      execFileSync("pdftoppm", ["-r", "200", "-gray", "-tiff", "-singlefile", join(dir, "src.pdf"), join(dir, "scan")]);
+      const expected = "twelve crates of olive oil were delivered to the Lisbon depot";
+      const jpeg = await parseDocument({ key: "scan.jpg", body: readFileSync(join(dir, "scan.jpg")) });
+      expect(jpeg.contentType).toBe("image/jpeg");
+      expect(jpeg.blocks.map((b) => b.text).join(" ")).toContain(expected);
+      const tiff = await parseDocument({ key: "scan", body: readFileSync(join(dir, "scan.tif")) });
+      expect(tiff.contentType).toBe("image/tiff");
+      expect(tiff.blocks.map((b) => b.text).join(" ")).toContain(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
