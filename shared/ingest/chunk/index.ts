@@ -86,6 +86,13 @@ export function chunkDocument(
       for (const text of tableChunks(block.table, opts.maxWords)) emit(text, "table", [block.page]);
     } else {
       for (const s of sentencesOf(block)) addSentence({ text: s, page: block.page, words: wordCount(s) });
+      // A chunk at least half full ends with its paragraph: boundaries then follow the text's own, so an edit
+      // re-addresses only the chunks up to the next paragraph end instead of every chunk after it.
+      const fresh = pending.slice(carried).reduce((n, p) => n + p.words, 0);
+      if (fresh >= opts.maxWords * 0.5) {
+        flushText(true);
+        carried = pending.length;
+      }
     }
   }
   endSection();

@@ -65,6 +65,22 @@ describe("chunk id stability", () => {
     expect(unchanged).toBeGreaterThanOrEqual(after.length - new3.length);
   });
 
+  it("inside one long section, an edit early on re-addresses only the chunks up to the next paragraph end", () => {
+    const long = (edit?: number): ParsedDocument => ({
+      contentType: "text/plain",
+      blocks: [{ kind: "heading", level: 1, text: "Annual review" }, ...Array.from({ length: 30 }, (_, i): Block => ({
+        kind: "paragraph",
+        text: paragraph(1, i) + (i === edit ? " A clause added in review says the audit is now quarterly." : ""),
+      }))],
+    });
+    const before = chunkDocument(long(), ref("v1"), { maxWords: 180, overlapWords: 30 });
+    const after = chunkDocument(long(2), ref("v2"), { maxWords: 180, overlapWords: 30 });
+    const kept = after.filter((c) => before.some((o) => o.id === c.id)).length;
+    console.log(`one long section, paragraph 3 of 30 edited: ${kept}/${after.length} chunk ids kept`);
+    expect(after.length).toBeGreaterThan(8);
+    expect(kept).toBeGreaterThanOrEqual(after.length - 2);
+  });
+
   it("ids ignore page numbers and version: a paragraph inserted early does not re-address later sections", () => {
     const base = handbook();
     const shifted: ParsedDocument = {
