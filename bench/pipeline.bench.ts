@@ -5,6 +5,7 @@ import WebSocket from "ws";
 import { startHost } from "../host";
 import { parseArgs } from "../cli/args";
 import { loadConfig } from "../shared/runtime/config";
+import { measureParseThroughput } from "../shared/ingest/parse-throughput";
 import { createContext } from "../shared/runtime/context";
 import { DATASETS_DIR, percentile, tempDataDir } from "./support";
 
@@ -86,3 +87,6 @@ console.log(`backends:  ${ctx.index.name}, ${ctx.embedder.backend}:${ctx.embedde
 
 await host.close();
 data.cleanup();
+
+// Parsing real filings and scans: our PDF reader against pdftotext -layout, and OCR.
+console.log((await measureParseThroughput(DATASETS_DIR, { ocrPages: 5 })).lines.join("\n"));

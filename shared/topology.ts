@@ -55,7 +55,8 @@ export const topology: Topology = {
     "ingest-parse": {
       handler: "queue/ingest-parse",
       description: "Object created/removed → parse, chunk, send chunk batches to the embed queue",
-      trigger: { kind: "queue", queue: QUEUES.ingestEvents, batchSize: 5, visibilityTimeoutSeconds: 360, maxReceives: 3 },
+      // One document per invocation: a slow parse (OCR) cannot push a batch past the timeout.
+      trigger: { kind: "queue", queue: QUEUES.ingestEvents, batchSize: 1, visibilityTimeoutSeconds: 360, maxReceives: 3 },
       timeoutSeconds: 300, concurrency: 2, memoryMB: 2048,
     },
     "ingest-embed": {
