@@ -7,12 +7,12 @@ const root = join(import.meta.dirname, "..", "..");
 
 export interface HostProcess { url: string; wsUrl: string; proc: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<void> }
 
-/** Starts `ragline dev` as a child process on a free port and waits until it serves. */
-export async function startHostProcess(dataDir: string, env: Record<string, string> = {}): Promise<HostProcess> {
+/** Starts `ragline dev` (or another command, e.g. `["serve", "--role", "api"]`) as a child process on a free port and waits until it serves. */
+export async function startHostProcess(dataDir: string, env: Record<string, string> = {}, command: string[] = ["dev"]): Promise<HostProcess> {
   // One process (node --import tsx), not the tsx CLI, which would run the host in a grandchild
   // that a SIGKILL of the child leaves running.
-  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), "dev", "--data", dataDir, "--port", "0"], {
-    cwd: root, env: { ...process.env, LOG_LEVEL: process.env.HOST_LOG_LEVEL ?? "ERROR", ...env }, stdio: ["ignore", "pipe", "pipe"],
+  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), ...command, "--data", dataDir, "--port", "0"], {
+    cwd: root, env: { ...process.env, LOG_LEVEL: process.env.HOST_LOG_LEVEL ?? "ERROR", NODE_NO_WARNINGS: "1", ...env }, stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
@@ -20,7 +20,7 @@ export async function startHostProcess(dataDir: string, env: Record<string, stri
   const url = await waitFor(() => {
     if (proc.exitCode !== null) throw new Error(`host exited: ${out}`);
     return /API:\s+(http:\/\/\S+)/.exec(out)?.[1];
-  }, "the host to print its URL", 30_000);
+  }, `${command.join(" ")} to print its URL`, 30_000);
   return {
     url, wsUrl: url.replace(/^http/, "ws") + "/ws", proc, output: () => out,
     stop: (signal = "SIGTERM") => new Promise((resolve) => {

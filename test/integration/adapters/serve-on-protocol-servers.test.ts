@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeS3Key } from "../../../events/s3";
 import { corpusRows, DATASETS, hasDatasets } from "../../helpers/datasets";
-import { api, followJob } from "../../helpers/host-process";
+import { api, followJob, startHostProcess, type HostProcess } from "../../helpers/host-process";
 import { tempDir, waitFor } from "../../helpers/tmp";
 import { startDynamo, startS3Sqs } from "./servers";
 
@@ -14,28 +13,13 @@ import { startDynamo, startS3Sqs } from "./servers";
 // only polls the queues, so every job crosses processes through SQS and DynamoDB. Bucket
 // notifications arrive as MinIO sends them, by webhook, since no local server emits them.
 
-const root = join(import.meta.dirname, "..", "..", "..");
 const SCIFACT_IDS = ["13734012", "5152028", "11705328", "4709641", "18174210", "5956380", "4414547", "31715818", "4983"];
 const TOKEN = "webhook-secret-for-tests";
 
-interface Replica { url: string; proc: ChildProcess; output: () => string; stop(): Promise<void> }
+type Replica = HostProcess;
 
-async function serve(role: "api" | "workers", dataDir: string, env: Record<string, string>): Promise<Replica> {
-  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), "serve", "--role", role, "--data", dataDir, "--port", "0"], {
-    cwd: root, env: { ...process.env, LOG_LEVEL: process.env.HOST_LOG_LEVEL ?? "ERROR", NODE_NO_WARNINGS: "1", ...env }, stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  proc.stdout!.on("data", (d) => (out += d));
-  proc.stderr!.on("data", (d) => (out += d));
-  const url = await waitFor(() => {
-    if (proc.exitCode !== null) throw new Error(`host exited: ${out}`);
-    return /API:\s+(http:\/\/\S+)/.exec(out)?.[1];
-  }, `the ${role} replica to start`, 30_000);
-  return {
-    url, proc, output: () => out,
-    stop: () => new Promise((resolve) => { if (proc.exitCode !== null) return resolve(); proc.once("exit", () => resolve()); proc.kill("SIGTERM"); }),
-  };
-}
+const serve = (role: "api" | "workers", dataDir: string, env: Record<string, string>): Promise<Replica> =>
+  startHostProcess(dataDir, env, ["serve", "--role", role]);
 
 /** The body MinIO POSTs to a webhook target for one object event. */
 function minioEvent(kind: "created" | "removed", bucket: string, key: string, size = 0) {

@@ -2,15 +2,8 @@ import type { TextRun } from "./items";
 
 // Runs → lines (same baseline) → segments (runs separated by less than a column gap).
 
-export interface Segment {
-  text: string;
-  x0: number;
-  x1: number;
-  /** Baseline from the top of the page. */
-  y: number;
-  size: number;
-  bold: boolean;
-}
+/** Runs of one line closer than a column gap, joined: the same shape as a run. */
+export type Segment = TextRun;
 
 export interface Line {
   y: number;
