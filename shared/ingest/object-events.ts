@@ -18,8 +18,8 @@ import { parseDocument } from "./parse";
 /** Keep queue bodies well under SQS's 256 KiB once vectors are added by the embed stage. */
 const BATCH_TEXT_BYTES = 48 * 1024;
 const BATCH_MAX_CHUNKS = 16;
-/** Half the parse function's time: a document too slow to parse (long scans) fails with a reason, not a killed invocation. */
-const PARSE_LIMITS = { timeoutMs: topology.functions["ingest-parse"].timeoutSeconds * 500 };
+/** Half the parse function's timeout: a too-slow document fails with parse_timeout, not a killed invocation. */
+const PARSE_TIMEOUT_MS = topology.functions["ingest-parse"].timeoutSeconds * 500;
 const EMAIL = "message/rfc822";
 
 export type IngestOutcome = "queued" | "unchanged" | "duplicate" | "failed" | "removed" | "missing";
@@ -54,7 +54,9 @@ export async function onObjectCreated(ctx: Context, key: string): Promise<Ingest
   if (prev && prev.contentHash !== hash) await releaseDuplicatesOf(ctx, key);
   try {
     if (obj.body.length > ctx.config.RAGLINE_MAX_OBJECT_BYTES) throw new DocumentError("too_large", `the file is larger than ${ctx.config.RAGLINE_MAX_OBJECT_BYTES} bytes`);
-    const doc = await parseDocument({ key, body: obj.body, contentType: obj.info.contentType }, PARSE_LIMITS);
+    const doc = await parseDocument({ key, body: obj.body, contentType: obj.info.contentType }, {
+      timeoutMs: PARSE_TIMEOUT_MS, maxPages: ctx.config.RAGLINE_PARSE_MAX_PAGES, maxOcrPages: ctx.config.RAGLINE_OCR_MAX_PAGES, ocrDpi: ctx.config.RAGLINE_OCR_DPI,
+    });
     await syncAttachments(ctx, key, doc.attachments ?? [], obj.info.metadata, prev?.contentType === EMAIL);
     const chunks = chunkDocument(doc, { documentKey: key, version, metadata }, { maxWords: ctx.config.RAGLINE_CHUNK_WORDS, overlapWords: ctx.config.RAGLINE_CHUNK_OVERLAP_WORDS });
     if (!chunks.length) throw new DocumentError("no_text", "no text could be extracted");

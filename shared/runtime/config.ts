@@ -31,6 +31,10 @@ export const configSchema = z.object({
   RAGLINE_POLL_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(1),
   /** Largest accepted upload, in bytes. */
   RAGLINE_MAX_OBJECT_BYTES: int(100 * 1024 * 1024),
+  /** Parsing limits: PDF pages, pages sent to OCR (0 disables OCR), OCR render resolution. */
+  RAGLINE_PARSE_MAX_PAGES: int(2000),
+  RAGLINE_OCR_MAX_PAGES: z.coerce.number().int().min(0).default(200),
+  RAGLINE_OCR_DPI: z.coerce.number().int().min(72).max(600).default(300),
   /** HMAC key for completion webhooks; set it in production (the default is for local use only). */
   RAGLINE_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").default("ragline-local-webhook-secret"),
   /** Finished jobs and their event logs are deleted after this many hours. */
