@@ -1,3 +1,5 @@
+import { parseDelimited } from "../../shared/ingest/parse/csv";
+
 // RFC 4180 CSV: fields quoted when they hold a comma, quote or line break; quotes doubled.
 
 export function toCsv(rows: readonly (readonly string[])[]): string {
@@ -5,26 +7,7 @@ export function toCsv(rows: readonly (readonly string[])[]): string {
   return rows.map((r) => r.map(field).join(",")).join("\r\n") + "\r\n";
 }
 
+/** Reads a sheet back (as a person's spreadsheet saves it): the ingestion's RFC 4180 reader, blank rows dropped. */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  const src = text.replace(/^\uFEFF/, ""); // spreadsheets often add a BOM
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (quoted) {
-      if (c === '"' && src[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") { row.push(field); field = ""; }
-    else if (c === "\n" || c === "\r") {
-      if (c === "\r" && src[i + 1] === "\n") i++;
-      row.push(field); field = "";
-      rows.push(row); row = [];
-    } else field += c;
-  }
-  if (field || row.length) { row.push(field); rows.push(row); }
-  return rows.filter((r) => r.some((f) => f.trim()));
+  return parseDelimited(text.replace(/^\uFEFF/, ""), ",").filter((r) => r.some((f) => f.trim())); // spreadsheets often add a BOM
 }
