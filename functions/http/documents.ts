@@ -2,6 +2,7 @@ import { documentKeySchema, listDocumentsQuerySchema } from "../../events/api";
 import { authenticate, readerGroups, type Principal } from "../../shared/auth/principal";
 import type { DocumentRecord } from "../../shared/domain/document";
 import { NotFoundError, ValidationError } from "../../shared/domain/errors";
+import { allDocuments } from "../../shared/ingest/all-documents";
 import { staleDocuments } from "../../shared/ingest/freshness";
 import { httpHandler, json, parseInput } from "../lib/http";
 
@@ -32,7 +33,7 @@ export const handler = httpHandler({
     const principal = authenticate(event.headers, ctx.config);
     const { stale, ...q } = parseInput(listDocumentsQuerySchema, event.queryStringParameters ?? {}, "query");
     if (stale) {
-      const records = new Map((await ctx.catalog.list({ limit: 100_000 })).map((d) => [d.key, d]));
+      const records = new Map((await allDocuments(ctx)).map((d) => [d.key, d]));
       const visible = (await staleDocuments(ctx)).filter((s) => { const d = records.get(s.key); return !d || canRead(d, principal); });
       return json(200, { stale: visible, embeddingModel: ctx.embedder.model });
     }

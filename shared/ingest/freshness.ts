@@ -3,6 +3,7 @@ import type { DocumentMetadata, DocumentRecord } from "../domain/document";
 import { NotFoundError } from "../domain/errors";
 import type { Context } from "../runtime/context";
 import { QUEUES, topology } from "../topology";
+import { allDocuments } from "./all-documents";
 import { isDocumentKey } from "./keys";
 import { onObjectCreated, type IngestOutcome } from "./object-events";
 
@@ -27,7 +28,7 @@ export interface StaleDocument { key: string; status: DocumentRecord["status"] |
 export async function staleDocuments(ctx: Context): Promise<StaleDocument[]> {
   const out: StaleDocument[] = [];
   const seen = new Set<string>();
-  for (const rec of await allRecords(ctx)) {
+  for (const rec of await allDocuments(ctx)) {
     seen.add(rec.key);
     const reasons: string[] = [];
     const head = await ctx.objects.head(rec.key);
@@ -44,7 +45,7 @@ export async function staleDocuments(ctx: Context): Promise<StaleDocument[]> {
 
 /** Sends the bucket events that were missed: new or changed objects, and index entries whose object is gone. */
 export async function reconcile(ctx: Context): Promise<{ created: number; removed: number }> {
-  const records = await allRecords(ctx);
+  const records = await allDocuments(ctx);
   const byKey = new Map(records.map((r) => [r.key, r]));
   const events: string[] = [];
   let created = 0;
@@ -59,14 +60,4 @@ export async function reconcile(ctx: Context): Promise<{ created: number; remove
   for (const key of byKey.keys()) events.push(JSON.stringify({ Records: [s3Record("removed", topology.bucket.name, key)] }));
   if (events.length) await ctx.queue.sendBatch(QUEUES.ingestEvents, events);
   return { created, removed: byKey.size };
-}
-
-async function allRecords(ctx: Context): Promise<DocumentRecord[]> {
-  const out: DocumentRecord[] = [];
-  for (let after: string | undefined; ;) {
-    const page = await ctx.catalog.list({ after, limit: 1000 });
-    out.push(...page);
-    if (page.length < 1000) return out;
-    after = page[page.length - 1].key;
-  }
 }

@@ -9,6 +9,7 @@ import { s3Record } from "../../events/s3";
 import { QUEUES, topology } from "../topology";
 import { sha256 } from "../util/hash";
 import { chunkDocument } from "./chunk";
+import { allDocuments } from "./all-documents";
 import { isDocumentKey } from "./keys";
 import { documentMetadata } from "./metadata";
 import { parseDocument } from "./parse";
@@ -109,7 +110,7 @@ async function syncAttachments(ctx: Context, key: string, attachments: Attachmen
 
 /** Re-announces the keys recorded as duplicates of `key`, so one of them becomes the indexed copy. */
 async function releaseDuplicatesOf(ctx: Context, key: string): Promise<void> {
-  const twins = (await ctx.catalog.list({ status: "duplicate", limit: 100_000 })).filter((d) => d.duplicateOf === key);
+  const twins = (await allDocuments(ctx, "duplicate")).filter((d) => d.duplicateOf === key);
   for (const t of twins) await ctx.catalog.delete(t.key);
   if (twins.length) await ctx.queue.sendBatch(QUEUES.ingestEvents, twins.map((t) => JSON.stringify({ Records: [s3Record("created", topology.bucket.name, t.key)] })));
 }

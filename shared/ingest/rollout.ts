@@ -3,6 +3,7 @@ import type { Chunk } from "../domain/chunk";
 import { logger } from "../observability/logger";
 import type { Context } from "../runtime/context";
 import { QUEUES } from "../topology";
+import { allDocuments } from "./all-documents";
 
 // Embedding model rollout. When the configured model differs from the one the index is served with,
 // every live chunk is re-embedded with the new model in the background (vectors of unchanged text
@@ -37,14 +38,14 @@ export async function rolloutTick(ctx: Context, now = Date.now()): Promise<Rollo
   const target = status.target;
   if (status.covered >= status.chunks) {
     await ctx.index.switchServingModel(target);
-    for (const doc of await ctx.catalog.list({ status: "indexed", limit: 1_000_000 })) {
+    for (const doc of await allDocuments(ctx, "indexed")) {
       if (doc.version) await ctx.catalog.putIfVersion(doc.key, doc.version, { embeddingModel: target, rollout: undefined });
     }
     logger.info("embedding model switched", { from: status.serving, to: target, chunks: status.chunks });
     return { ...status, state: "switched", serving: target };
   }
   let queued = 0;
-  for (const doc of await ctx.catalog.list({ status: "indexed", limit: 1_000_000 })) {
+  for (const doc of await allDocuments(ctx, "indexed")) {
     if (!doc.version || (doc.rollout?.target === target && now - Date.parse(doc.rollout.requestedAt) < REQUEST_TTL_MS)) continue;
     const live = await ctx.index.chunksOf(doc.key);
     const have = await ctx.index.vectorsFor(live.map((c) => c.id), target);
