@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { logger } from "../shared/observability/logger";
 import type { Topology } from "../shared/topology";
+import { decodeRequestPath } from "../shared/util/request-path";
+import { serveConsole } from "./console";
 import { loadHandler } from "./handlers";
 import { lambdaContext, withTimeout } from "./lambda-context";
-import { compileRoute, matchRoute, type CompiledRoute } from "./routes";
+import { allowedMethods, compileRoute, matchRoute, type CompiledRoute } from "./routes";
 
 // HTTP requests → API Gateway HTTP API (payload v2) events → the topology's handlers.
 
@@ -17,12 +20,21 @@ export function httpRequestListener(topology: Topology, maxBodyBytes: number) {
 
   return async (req: IncomingMessage, res: ServerResponse) => {
     try {
-      const url = new URL(req.url ?? "/", "http://host");
-      const path = decodeURIComponent(url.pathname);
-      const hit = matchRoute(routes, req.method ?? "GET", url.pathname);
-      if (!hit) return send(res, { statusCode: 404, headers: { "content-type": "application/json" }, body: JSON.stringify({ error: { code: "not_found", message: `no route ${req.method} ${path}` } }) });
+      // The path only: a request target of "//x" must not become a URL whose host is "x".
+      const url = new URL(`http://host${req.url?.startsWith("/") ? req.url : `/${req.url ?? ""}`}`);
+      // A malformed path is the client's error: refused here, before any route or handler sees it.
+      const path = decodeRequestPath(url.pathname);
+      if (!path.ok) return send(res, errorResult(400, "bad_request", path.reason));
+      const method = req.method ?? "GET";
+      const hit = matchRoute(routes, method, url.pathname);
+      if (!hit && (await serveConsole(req, res, url.pathname))) return; // the web console: only where no API route matches
+      if (!hit) {
+        const allow = allowedMethods(routes, url.pathname);
+        if (allow.length) return send(res, errorResult(405, "method_not_allowed", `${method} is not allowed on ${path.decoded}; allowed: ${allow.join(", ")}`, { allow: allow.join(", ") }));
+        return send(res, errorResult(404, "not_found", `no route ${method} ${path.decoded}`));
+      }
       const body = await readBody(req, maxBodyBytes);
-      if (body === "too_large") return send(res, { statusCode: 413, headers: { "content-type": "application/json" }, body: JSON.stringify({ error: { code: "too_large", message: `body exceeds ${maxBodyBytes} bytes` } }) });
+      if (body === "too_large") return send(res, errorResult(413, "too_large", `body exceeds ${maxBodyBytes} bytes`));
       const def = topology.functions[hit.route.functionName];
       const event = toEvent(req, url, hit.route.routeKey, hit.pathParameters, body);
       const handler = await loadHandler(def.handler);
@@ -30,9 +42,21 @@ export function httpRequestListener(topology: Topology, maxBodyBytes: number) {
       send(res, result);
     } catch (err) {
       logger.error("http invocation failed", { error: err as Error });
-      send(res, { statusCode: 500, headers: { "content-type": "application/json" }, body: JSON.stringify({ error: { code: "internal", message: "internal error" } }) });
+      send(res, errorResult(500, "internal", "internal error"));
     }
   };
+}
+
+/** For the server's "clientError" event: a request Node's parser refuses (a raw NUL or space in the path, a bad header) gets a JSON error too. */
+export function httpClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === "ECONNRESET" || !socket.writable) { socket.destroy(); return; }
+  const [status, code] = err.code === "HPE_HEADER_OVERFLOW" ? ["431 Request Header Fields Too Large", "headers_too_large"] : ["400 Bad Request", "bad_request"];
+  const body = JSON.stringify({ error: { code, message: `malformed HTTP request (${err.code ?? "parse error"})` } });
+  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}
+
+function errorResult(statusCode: number, code: string, message: string, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ error: { code, message } }) };
 }
 
 function toEvent(req: IncomingMessage, url: URL, routeKey: string, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {

@@ -9,7 +9,7 @@ import { queueFunctions, topology as defaultTopology, type Topology } from "../s
 import { bucketWebhook } from "./bucket-webhook";
 import { FolderNotifications } from "./folder-notifications";
 import { loadHandler } from "./handlers";
-import { httpRequestListener } from "./http-server";
+import { httpClientError, httpRequestListener } from "./http-server";
 import { lambdaContext, withTimeout } from "./lambda-context";
 import { QueuePoller } from "./queue-poller";
 import { rateMs, scheduledEvent } from "./schedule";
@@ -86,6 +86,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const api = httpRequestListener(topology, ctx.config.RAGLINE_MAX_OBJECT_BYTES);
   const bucketHook = bucketWebhook(ctx, topology); // MinIO bucket notifications → ingest queue
   const server = createServer((req, res) => { if (!bucketHook(req, res)) void api(req, res); });
+  server.on("clientError", httpClientError); // requests Node's parser refuses get a JSON 400, like the rest of the API
   if (role !== "workers") {
     const hub = ctx.notifier as unknown as Partial<ConnectionHub>;
     if (typeof hub.attach !== "function" || typeof hub.detach !== "function") throw new Error(`notifier ${ctx.notifier.name} cannot hold WebSocket connections in the host`);

@@ -24,3 +24,8 @@ export function matchRoute(routes: CompiledRoute[], method: string, path: string
   });
   return hits.sort((a, b) => Number(a.route.routeKey.includes("+}")) - Number(b.route.routeKey.includes("+}")))[0];
 }
+
+/** The methods some route accepts on this path, sorted (the `Allow` header of a 405); empty for an unknown path. */
+export function allowedMethods(routes: CompiledRoute[], path: string): string[] {
+  return [...new Set(routes.filter((r) => r.regex.test(path)).map((r) => r.method))].sort();
+}

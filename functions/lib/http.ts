@@ -7,6 +7,7 @@ import { RaglineError, TooManyRequestsError, ValidationError } from "../../share
 import { logger } from "../../shared/observability/logger";
 import { flushMetrics } from "../../shared/observability/metrics";
 import { getContext, type Context } from "../../shared/runtime/context";
+import { decodeRequestPath } from "../../shared/util/request-path";
 
 export type Route = (ctx: Context, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -44,8 +45,17 @@ export function jsonBody(event: APIGatewayProxyEventV2): unknown {
   }
 }
 
+/** A raw path parameter (API Gateway and the host pass it still percent-encoded), decoded; malformed is a 400 naming `field`. */
+export function decodePathParameter(raw: string | undefined, field: string): string {
+  const path = decodeRequestPath(raw ?? "");
+  if (!path.ok) throw new ValidationError(`invalid ${field}: ${path.reason}`, [{ field, message: path.reason }]);
+  return path.decoded;
+}
+
 export function errorResponse(err: unknown): APIGatewayProxyStructuredResultV2 {
   if (err instanceof ZodError) return errorResponse(new ValidationError(err.message, err.issues));
+  // decodeURIComponent on a client's malformed escape: the client's error, never a 500.
+  if (err instanceof URIError) return json(400, { error: { code: "bad_request", message: `malformed percent escape: ${err.message}` } } satisfies ErrorBody);
   if (err instanceof RaglineError && err.status < 500) {
     const headers: Record<string, string> = err instanceof TooManyRequestsError ? { "retry-after": String(err.retryAfterSeconds) } : {};
     return json(err.status, { error: { code: err.code, message: err.message, details: err.details } } satisfies ErrorBody, headers);
