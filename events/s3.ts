@@ -21,6 +21,22 @@ export const s3RecordSchema = z.object({
 
 export const s3EventSchema = z.object({ Records: z.array(s3RecordSchema).min(1) });
 
+/**
+ * What S3 sends once to a destination when a bucket's notification configuration is saved (every
+ * deploy): no Records, nothing to ingest. It is acknowledged and ignored, not dead-lettered.
+ */
+export const s3TestEventSchema = z.object({
+  Service: z.literal("Amazon S3"),
+  Event: z.literal("s3:TestEvent"),
+  Time: z.string().optional(),
+  Bucket: z.string().optional(),
+  RequestId: z.string().optional(),
+  HostId: z.string().optional(),
+});
+
+export type S3TestEvent = z.infer<typeof s3TestEventSchema>;
+export const isS3TestEvent = (e: object): e is S3TestEvent => "Event" in e && e.Event === "s3:TestEvent";
+
 export type S3Record = z.infer<typeof s3RecordSchema>;
 export type S3Notification = z.infer<typeof s3EventSchema>;
 

@@ -1,15 +1,16 @@
 import { z } from "zod";
 import { sourceChangedSchema } from "../../events/messages";
-import { decodeS3Key, isRemoval, s3EventSchema } from "../../events/s3";
+import { decodeS3Key, isRemoval, isS3TestEvent, s3EventSchema, s3TestEventSchema } from "../../events/s3";
 import { onSourceChanged } from "../../shared/ingest/freshness";
 import { onObjectCreated, onObjectRemoved } from "../../shared/ingest/object-events";
 import { sqsHandler } from "../lib/sqs";
 
 // The ingest-events queue carries S3 event notifications (S3 → SQS, MinIO webhooks, the folder
 // bucket) and explicit `source.changed` messages; all source changes go through this one handler.
-const ingestEventSchema = z.union([s3EventSchema, sourceChangedSchema]);
+const ingestEventSchema = z.union([s3EventSchema, s3TestEventSchema, sourceChangedSchema]);
 
 export const handler = sqsHandler(ingestEventSchema, async (ctx, event) => {
+  if (isS3TestEvent(event)) return "test-event"; // S3's probe when a notification is configured: nothing to do
   if ("type" in event) return onSourceChanged(ctx, event.key, event.metadata);
   const outcomes = [];
   for (const r of event.Records) {
