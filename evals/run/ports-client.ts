@@ -22,7 +22,7 @@ export class PortsPipelineClient implements PipelineClient {
   }
 
   async putDocument(key: string, body: Buffer, contentType: string, metadata: Record<string, string> = {}): Promise<void> {
-    await this.ctx.objects.put(key, body, { contentType, metadata: { acl: EVAL_GROUP, ...metadata } });
+    await this.ctx.objects.put(key, body, { contentType, metadata: { acl: EVAL_GROUP, ...metadata, tenant: EVAL_PRINCIPAL.tenant } });
   }
 
   async listDocuments(prefix: string): Promise<DocumentState[]> {

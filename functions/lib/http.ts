@@ -3,13 +3,16 @@ import middy from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { ZodError, type z } from "zod";
 import type { ErrorBody } from "../../events/api";
+import { authenticate, credentialFrom, type Principal } from "../../shared/auth/principal";
+import { authorizeRoute, ROUTE_POLICY } from "../../shared/auth/policy";
 import { RaglineError, TooManyRequestsError, ValidationError } from "../../shared/domain/errors";
 import { logger } from "../../shared/observability/logger";
 import { flushMetrics } from "../../shared/observability/metrics";
 import { getContext, type Context } from "../../shared/runtime/context";
 import { decodeRequestPath } from "../../shared/util/request-path";
 
-export type Route = (ctx: Context, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+/** A route gets the authenticated principal; undefined only on public routes called without a valid key. */
+export type Route = (ctx: Context, event: APIGatewayProxyEventV2, principal: Principal | undefined) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** One HTTP handler for a group of routes, dispatched on API Gateway's routeKey ("METHOD /path"). */
 export function httpHandler(routes: Record<string, Route>) {
@@ -20,7 +23,13 @@ export function httpHandler(routes: Record<string, Route>) {
     .handler(async (event) => {
       const route = routes[event.routeKey];
       if (!route) return json(404, { error: { code: "not_found", message: `no route ${event.routeKey}` } });
-      return route(getContext(), event);
+      const ctx = getContext();
+      // Who is asking and whether they may call this route at all: ../../shared/auth/policy.ts. A public
+      // route called without a credential gets no principal where auth is required.
+      const keyless = ROUTE_POLICY[event.routeKey]?.requires === "public" && !credentialFrom(event.headers) && ctx.config.RAGLINE_AUTH === "required";
+      const principal = keyless ? undefined : authenticate(event.headers, ctx.config);
+      if (principal) authorizeRoute(event.routeKey, principal);
+      return route(ctx, event, principal);
     });
 }
 

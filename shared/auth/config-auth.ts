@@ -2,7 +2,7 @@ import { z } from "zod";
 
 // Who may ask. RAGLINE_AUTH=required: every request needs a known API key (x-api-key) or bearer
 // token; "off": requests without one are an anonymous principal that reads only documents
-// without an ACL. The key store is configuration: RAGLINE_API_KEYS (JSON) or RAGLINE_API_KEYS_FILE.
+// without an ACL (and, as the one trusted user of the machine, may write and administer). The key store is configuration: RAGLINE_API_KEYS (JSON) or RAGLINE_API_KEYS_FILE.
 
 export const keyEntrySchema = z.object({
   /** The key or token itself, or its sha256 (hex) so configuration need not hold secrets in clear. */
@@ -11,6 +11,8 @@ export const keyEntrySchema = z.object({
   tenant: z.string().min(1).default("default"),
   subject: z.string().min(1),
   groups: z.array(z.string().min(1)).default([]),
+  /** What the key may do in its tenant: read (and ask), write documents, administer. Read-only unless named. */
+  roles: z.array(z.enum(["reader", "writer", "admin"])).min(1).default(["reader"]),
 }).strict().refine((e) => Boolean(e.key) !== Boolean(e.sha256), "each entry needs exactly one of key or sha256");
 
 export const keyStoreSchema = z.array(keyEntrySchema);
@@ -25,7 +27,29 @@ const jsonKeys = z.string().optional().transform((raw, ctx) => {
   return r.data;
 });
 
+/**
+ * Access for files that arrive without tenant/ACL metadata (dropped in the bucket folder, or written
+ * to the bucket directly): the longest matching key prefix wins. `{"prefix": "", "acl": ["nobody"]}`
+ * keeps a dropped file unreadable until its sidecar says otherwise.
+ */
+export const defaultAccessRuleSchema = z.object({
+  prefix: z.string(),
+  tenant: z.string().min(1).optional(),
+  acl: z.array(z.string().min(1)).optional(),
+}).strict();
+export type DefaultAccessRule = z.infer<typeof defaultAccessRuleSchema>;
+
+const jsonRules = z.string().optional().transform((raw, ctx) => {
+  if (!raw?.trim()) return [] as DefaultAccessRule[];
+  let value: unknown;
+  try { value = JSON.parse(raw); } catch { ctx.addIssue({ code: "custom", message: "must be a JSON array of {prefix, tenant?, acl?}" }); return z.NEVER; }
+  const r = z.array(defaultAccessRuleSchema).safeParse(value);
+  if (!r.success) { ctx.addIssue({ code: "custom", message: r.error.issues.map((i) => `[${i.path.join(".")}] ${i.message}`).join("; ") }); return z.NEVER; }
+  return r.data;
+});
+
 export const authConfigSchema = z.object({
+  RAGLINE_DEFAULT_ACCESS: jsonRules,
   RAGLINE_AUTH: z.enum(["off", "required"]).default("off"),
   RAGLINE_API_KEYS: jsonKeys,
   RAGLINE_API_KEYS_FILE: z.string().min(1).optional(),

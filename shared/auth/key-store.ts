@@ -15,7 +15,7 @@ export class KeyStore {
   constructor(entries: KeyEntry[]) {
     for (const e of entries) {
       const digest = (e.sha256 ?? sha256(e.key!)).toLowerCase();
-      this.byDigest.set(digest, Object.freeze({ tenant: e.tenant, subject: e.subject, groups: [...e.groups] }));
+      this.byDigest.set(digest, Object.freeze({ tenant: e.tenant, subject: e.subject, groups: [...e.groups], roles: [...e.roles] }));
     }
   }
 

@@ -1,18 +1,33 @@
+import { DEFAULT_TENANT } from "../domain/access";
 import { RaglineError } from "../domain/errors";
-import type { Job } from "../domain/job";
 import type { Config } from "../runtime/config";
 import { keyStoreFor } from "./key-store";
 
 // Every request has a principal: from an API key (x-api-key) or a bearer token (authorization),
-// looked up in the configured key store. Never from the request body.
+// looked up in the configured key store. Never from the request body. What a principal may do is
+// decided in one place: ./policy.ts.
 
-export interface Principal { tenant: string; subject: string; groups: string[] }
+export type Role = "reader" | "writer" | "admin";
 
-export const ANONYMOUS: Principal = Object.freeze({ tenant: "default", subject: "anonymous", groups: [] as string[] }) as Principal;
+export interface Principal { tenant: string; subject: string; groups: string[]; roles: Role[] }
+
+/**
+ * Requests without a credential when RAGLINE_AUTH=off: the one trusted user of a single machine. It
+ * writes and administers the default tenant, but reads only documents without an ACL (it is in no group).
+ */
+export const ANONYMOUS: Principal = Object.freeze({
+  tenant: DEFAULT_TENANT, subject: "anonymous", groups: Object.freeze([]) as unknown as string[], roles: Object.freeze(["reader", "writer", "admin"]) as unknown as Role[],
+});
 
 export class UnauthorizedError extends RaglineError {
   constructor(message: string) {
     super("unauthorized", message, { status: 401 });
+  }
+}
+
+export class ForbiddenError extends RaglineError {
+  constructor(message: string) {
+    super("forbidden", message, { status: 403 });
   }
 }
 
@@ -45,10 +60,4 @@ export function authenticate(headers: Record<string, string | undefined> | undef
 export function readerGroups(principal: { subject?: string; groups: string[] } | undefined): string[] {
   if (!principal) return [];
   return [...new Set([...principal.groups, ...(principal.subject ? [principal.subject] : [])])];
-}
-
-/** A job (its question, answer and citations) is readable only by the principal that asked it. */
-export function canReadJob(job: Pick<Job, "request">, principal: Principal): boolean {
-  const owner = job.request.principal ?? ANONYMOUS;
-  return (owner.tenant ?? ANONYMOUS.tenant) === principal.tenant && (owner.subject ?? ANONYMOUS.subject) === principal.subject;
 }

@@ -53,6 +53,10 @@ export interface DocumentMetadata {
   tags?: string[];
   /** Groups/users allowed to read; absent or empty = readable by everyone in the tenant. */
   acl?: string[];
+  /** The tenant the document belongs to (absent: "default"); set by the server from the uploader, never by a client. */
+  tenant?: string;
+  /** The subject that first uploaded it: it (or an admin) may change the ACL. */
+  owner?: string;
   [key: string]: unknown;
 }
 

@@ -22,5 +22,7 @@ export function documentMetadata(raw: Record<string, string> = {}): DocumentMeta
   const acl = list(lower.acl);
   if (acl?.length) meta.acl = acl;
   if (lower.title) meta.title = lower.title;
+  if (lower.tenant) meta.tenant = lower.tenant;
+  if (lower.owner) meta.owner = lower.owner;
   return meta;
 }

@@ -12,6 +12,8 @@ import { chunkDocument } from "./chunk";
 import { allDocuments } from "./all-documents";
 import { isDocumentKey } from "./keys";
 import { documentMetadata } from "./metadata";
+import { withDefaultAccess } from "../auth/default-access";
+import { sameAccessScope } from "../domain/access";
 import { parseDocument } from "./parse";
 
 // Bucket events → documents. The content hash decides: the same bytes are never processed twice.
@@ -30,7 +32,7 @@ export async function onObjectCreated(ctx: Context, key: string): Promise<Ingest
   const obj = await ctx.objects.get(key);
   if (!obj) return onObjectRemoved(ctx, key).then(() => "missing" as const);
   const hash = sha256(obj.body);
-  const metadata = documentMetadata(obj.info.metadata);
+  const metadata = withDefaultAccess(key, documentMetadata(obj.info.metadata), ctx.config.RAGLINE_DEFAULT_ACCESS);
   const prev = await ctx.catalog.get(key);
   const sameMeta = JSON.stringify(prev?.metadata ?? {}) === JSON.stringify(metadata);
   if (prev?.contentHash === hash && sameMeta && isSettled(prev)) {
@@ -43,8 +45,9 @@ export async function onObjectCreated(ctx: Context, key: string): Promise<Ingest
   const version = sha256(hash + JSON.stringify(metadata)).slice(0, 16);
   const base = { contentHash: hash, version, size: obj.body.length, sourceEtag: obj.info.etag, metadata, error: undefined, warnings: undefined, duplicateOf: undefined };
 
+  // A twin only within the same tenant and ACL: a copy someone else cannot read is not a duplicate for them.
   const twin = await ctx.catalog.findByHash(hash);
-  if (twin && twin.key !== key) {
+  if (twin && twin.key !== key && sameAccessScope(twin.metadata, metadata)) {
     await ctx.catalog.put(key, { ...base, status: "duplicate", duplicateOf: twin.key, chunks: 0 });
     await ctx.index.removeDocument(key);
     return "duplicate";

@@ -1,4 +1,5 @@
 import type { EmbeddedChunk, ScoredChunk } from "../domain/chunk";
+import type { ReadAccess } from "../domain/access";
 import type { QueryFilters } from "../domain/job";
 
 export interface SearchRequest {
@@ -6,8 +7,12 @@ export interface SearchRequest {
   vector?: Float32Array;
   topK: number;
   filters?: QueryFilters;
-  /** Groups of the asking principal; chunks with an ACL are returned only if they share a group. */
-  groups?: string[];
+  /**
+   * Who asks: only chunks of this tenant whose ACL admits one of the readers are returned, and the
+   * condition is part of the index query (never a filter after retrieval). Absent only for internal,
+   * unrestricted callers (evals of a whole index, maintenance); every request path sets it.
+   */
+  access?: ReadAccess;
   /** Only vectors of this model are compared (the query vector's model). */
   embeddingModel?: string;
   /** Reciprocal rank fusion weights and constant. */

@@ -113,10 +113,12 @@ export class SqliteSearchIndex implements SearchIndex {
 
   async search(req: SearchRequest): Promise<ScoredChunk[]> {
     const depth = Math.max(req.topK * 5, 50);
-    const bm25 = this.bm25(req, depth);
-    const vec = req.vector ? this.cache.search(req.vector, req.embeddingModel, depth, (key, meta) => passesFilters(key, meta, req.filters, req.groups)) : [];
+    // A side with weight 0 is not searched: it would only add zero-score chunks.
+    const weights = { bm25: req.fusion?.bm25Weight ?? 1, vector: req.fusion?.vectorWeight ?? 1 };
+    const bm25 = weights.bm25 > 0 ? this.bm25(req, depth) : [];
+    const vec = req.vector && weights.vector > 0 ? this.cache.search(req.vector, req.embeddingModel, depth, (key, meta) => passesFilters(key, meta, req.filters, req.access)) : [];
     const fused = reciprocalRankFusion(
-      [{ items: bm25, weight: req.fusion?.bm25Weight ?? 1 }, { items: vec, weight: req.fusion?.vectorWeight ?? 1 }],
+      [{ items: bm25, weight: weights.bm25 }, { items: vec, weight: weights.vector }],
       (rowid) => String(rowid),
       req.fusion?.k ?? 60,
     ).slice(0, req.topK);
@@ -134,7 +136,7 @@ export class SqliteSearchIndex implements SearchIndex {
   private bm25(req: SearchRequest, limit: number): number[] {
     const match = ftsQuery(req.text);
     if (!match) return [];
-    const f = filtersSql(req.filters, req.groups);
+    const f = filtersSql(req.filters, req.access);
     // One row per chunk and model: BM25 reads the rows of the model the query is served with.
     const model = req.embeddingModel ? " AND c.embedding_model = ?" : "";
     const rows = this.db

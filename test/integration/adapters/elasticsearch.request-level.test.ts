@@ -1,15 +1,20 @@
 import { createRequire } from "node:module";
 import { Client } from "@elastic/elasticsearch";
 import Mock from "@elastic/elasticsearch-mock";
+import { createHash } from "node:crypto";
+import { checkEsVersion, createEsClient, UnsupportedEsVersionError } from "../../../shared/adapters/elasticsearch/es-client";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedChunk } from "../../../shared/domain/chunk";
-import { BulkIndexError, EsSearchIndex } from "../../../shared/adapters/elasticsearch/es-search-index";
+import { BulkIndexError, ByQueryError, EsSearchIndex } from "../../../shared/adapters/elasticsearch/es-search-index";
 
 // Elasticsearch cannot run on this machine. These tests are REQUEST-LEVEL: the real client sends
-// its HTTP requests to @elastic/elasticsearch-mock, and each request is checked against the
-// documented REST API (index template, put mapping, bulk NDJSON, update/delete by query, _msearch
-// with BM25 and kNN, mget, count); canned responses in the documented shapes exercise the
-// adapter's handling (per-item bulk errors, retries, RRF fusion, live-version filtering).
+// its HTTP requests to @elastic/elasticsearch-mock, which stands in for the Elasticsearch server,
+// and each request is checked against the documented REST API (index template, put mapping, bulk
+// NDJSON, delete by query, _msearch with BM25 and kNN, composite aggregation, mget, count). Every
+// body the adapter builds is also typed with the client's `estypes` (generated from Elastic's
+// request specification), so `tsc` refuses a body the specification does not allow. Canned
+// responses in the documented shapes exercise the adapter's handling (per-item bulk errors,
+// retries, by-query failures and conflicts, RRF fusion, live-version filtering, coverage paging).
 // They do not prove relevance or ES's behaviour; only a real cluster does.
 
 // The mock is CommonJS and checks `instanceof` against the CommonJS build's error classes.
@@ -23,6 +28,7 @@ let log: Req[];
 let routes: Route[];
 let index: EsSearchIndex;
 
+const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
 const on = (method: string, path: RegExp, respond: (r: Req) => unknown) => routes.unshift([method, path, respond]);
 const sent = (method: string, path: RegExp) => log.filter((r) => r.method === method && path.test(r.path));
 const hit = (source: object, id = "x") => ({ _index: "ragline-chunks", _id: id, _score: 1, _source: source });
@@ -39,6 +45,7 @@ function chunk(over: Partial<EmbeddedChunk> = {}): EmbeddedChunk {
 beforeEach(() => {
   log = [];
   routes = [
+    ["GET", /^\/$/, () => ({ name: "n1", cluster_name: "c", version: { number: "9.1.4", build_flavor: "default" }, tagline: "You Know, for Search" })],
     ["HEAD", /^\/ragline-chunks(-state)?$/, () => ""],
     ["PUT", /^\/_index_template\//, () => ({ acknowledged: true })],
     ["PUT", /\/_mapping$/, () => ({ acknowledged: true })],
@@ -56,7 +63,7 @@ beforeEach(() => {
   index = new EsSearchIndex({ client: new Client({ node: "http://localhost:9200", Connection: mock.getConnection() }) });
 });
 
-describe("Elasticsearch search index, request-level against the documented API (elasticsearch-mock; no ES server here)", () => {
+describe("Elasticsearch search index, request-level: elasticsearch-mock stands in for the ES server (none runs here)", () => {
   it("puts an index template (strict mapping: analysed text, keyword filters and ACL, binary vector copy) and creates missing indexes", async () => {
     on("HEAD", /^\/ragline-chunks$/, () => failure(404, ""));
     on("PUT", /^\/ragline-chunks$/, () => ({ acknowledged: true, index: "ragline-chunks" }));
@@ -70,6 +77,8 @@ describe("Elasticsearch search index, request-level against the documented API (
     for (const f of ["documentKey", "version", "department", "tags", "acl", "embeddingModel", "chunkId"]) expect(m.properties[f]).toEqual({ type: "keyword" });
     expect(m.properties.vectorB64).toEqual({ type: "binary" });
     expect(m.properties.metadata).toEqual({ type: "object", enabled: false });
+    expect(m.properties.live).toBeUndefined(); // versions are switched by a marker, never by rewriting chunks
+    expect(sent("GET", /^\/$/)).toHaveLength(1); // the server's version, checked first
     expect(sent("PUT", /^\/ragline-chunks$/)).toHaveLength(1);
     expect(sent("PUT", /^\/ragline-chunks-state$/)).toHaveLength(0); // it exists
     await index.ensureIndex();
@@ -89,10 +98,11 @@ describe("Elasticsearch search index, request-level against the documented API (
     const [action, doc, , plain, , other] = bulk.body;
     expect(action).toEqual({ create: { _index: "ragline-chunks", _id: expect.stringMatching(/^[0-9a-f]{40}$/) } });
     expect(doc).toMatchObject({
-      chunkId: "c1", documentKey: "hr/policy.pdf", version: "v2", live: false, department: "hr", date: "2024-05-01", tags: ["policy"], acl: ["hr-staff"],
+      chunkId: "c1", documentKey: "hr/policy.pdf", version: "v2", department: "hr", date: "2024-05-01", tags: ["policy"], acl: ["hr-staff"],
       embeddingModel: "m1", vector_4: [0.5, 0.5, 0.5, 0.5], vectorB64: Buffer.from(new Float32Array([0.5, 0.5, 0.5, 0.5]).buffer).toString("base64"),
     });
     expect(plain.acl).toBeUndefined(); // no ACL: the field is absent, which the ACL filter reads as "everyone"
+    expect("live" in doc).toBe(false);
     expect(other.vector_8).toHaveLength(8);
     expect(bulk.body[4].create._id).not.toBe(action.create._id); // same chunk, another model: its own document
     await index.stage([chunk({ id: "c3" })]);
@@ -114,24 +124,92 @@ describe("Elasticsearch search index, request-level against the documented API (
     await expect(index.stage([chunk()])).rejects.toThrow(/400 document_parsing_exception: .*different number of dimensions/);
   });
 
-  it("activate: flips the version live, writes the marker (the atomic switch), then deletes other versions", async () => {
-    on("POST", /_update_by_query$/, () => ({ updated: 3, failures: [] }));
+  it("activate (mock ES): writes the marker (the atomic switch), then deletes other versions; no update-by-query, no refresh", async () => {
     on("PUT", /^\/ragline-chunks-state\/_doc\//, () => ({ result: "created" }));
-    on("POST", /_delete_by_query$/, () => ({ deleted: 3, failures: [] }));
+    on("POST", /_delete_by_query$/, () => ({ deleted: 3, version_conflicts: 0, failures: [] }));
     await index.activate("hr/policy.pdf", "v2");
-    const order = log.filter((r) => r.method !== "HEAD" && !r.path.startsWith("/_index_template")).map((r) => `${r.method} ${r.path.replace(/live:[0-9a-f]+/, "live:<sha1>")}`);
-    expect(order).toEqual(["POST /ragline-chunks/_update_by_query", "PUT /ragline-chunks-state/_doc/live:<sha1>", "POST /ragline-chunks/_delete_by_query"]);
-    const [upd] = sent("POST", /_update_by_query$/);
-    expect(upd.querystring).toEqual({ refresh: "true" });
-    expect(upd.body).toEqual({
-      conflicts: "proceed",
-      query: { bool: { filter: [{ term: { documentKey: "hr/policy.pdf" } }, { term: { version: "v2" } }, { term: { live: false } }] } },
-      script: { source: "ctx._source.live = true", lang: "painless" },
-    });
-    expect(sent("PUT", /^\/ragline-chunks-state\/_doc\//)[0].body).toMatchObject({ kind: "live", documentKey: "hr/policy.pdf", version: "v2" });
-    // conflicts=proceed travels in the body for update_by_query and in the query string for delete_by_query (client 9.x).
-    expect(sent("POST", /_delete_by_query$/)[0].querystring).toEqual({ refresh: "true", conflicts: "proceed" });
+    const order = log.filter((r) => !["HEAD", "GET"].includes(r.method) && !r.path.startsWith("/_index_template")).map((r) => `${r.method} ${r.path.replace(/live:[0-9a-f]+/, "live:<sha1>")}`);
+    expect(order).toEqual(["PUT /ragline-chunks-state/_doc/live:<sha1>", "POST /ragline-chunks/_delete_by_query"]);
+    expect(sent("POST", /_update_by_query$/)).toHaveLength(0); // the chunks (and their vectors) are not re-indexed
+    const [marker] = sent("PUT", /^\/ragline-chunks-state\/_doc\//);
+    expect(marker.body).toMatchObject({ kind: "live", documentKey: "hr/policy.pdf", version: "v2" });
+    expect(marker.querystring).toEqual({}); // no refresh: the realtime mget of every search sees the marker
+    // conflicts=proceed travels in the query string for delete_by_query (client 9.x); no refresh per activation.
+    expect(sent("POST", /_delete_by_query$/)[0].querystring).toEqual({ conflicts: "proceed" });
     expect(sent("POST", /_delete_by_query$/)[0].body).toEqual({ query: { bool: { filter: [{ term: { documentKey: "hr/policy.pdf" } }], must_not: [{ term: { version: "v2" } }] } } });
+  });
+
+  it("activate (mock ES): version conflicts are retried; failures, or conflicts that persist, throw so the message is retried", async () => {
+    on("PUT", /^\/ragline-chunks-state\/_doc\//, () => ({ result: "updated" }));
+    let calls = 0;
+    on("POST", /_delete_by_query$/, () => (++calls === 1 ? { deleted: 2, version_conflicts: 1, failures: [] } : { deleted: 1, version_conflicts: 0, failures: [] }));
+    await index.activate("k", "v2");
+    expect(calls).toBe(2);
+
+    on("POST", /_delete_by_query$/, () => ({ deleted: 0, version_conflicts: 0, failures: [{ index: "ragline-chunks", id: "x", status: 429, cause: { type: "es_rejected_execution_exception", reason: "rejected execution" } }] }));
+    await expect(index.activate("k", "v2")).rejects.toThrow(ByQueryError);
+    await expect(index.activate("k", "v2")).rejects.toThrow(/1 failure\(s\).*429 es_rejected_execution_exception: rejected execution/);
+
+    on("POST", /_delete_by_query$/, () => ({ deleted: 0, version_conflicts: 4, failures: [] }));
+    const before = sent("POST", /_delete_by_query$/).length;
+    await expect(index.activate("k", "v2")).rejects.toThrow(/4 version conflict\(s\)/);
+    expect(sent("POST", /_delete_by_query$/).length - before).toBe(3);
+  });
+
+  it("modelCoverage (mock ES): a composite aggregation over document x version, no script; only marker versions count; paged by after_key", async () => {
+    on("GET", /^\/ragline-chunks-state\/_doc\/serving-model$/, () => ({ _id: "serving-model", found: true, _source: { model: "old" } }));
+    const keys = Object.fromEntries(["a", "b", "c"].map((k) => [`live:${sha1(k)}`, k]));
+    on("POST", /^\/ragline-chunks-state\/_mget$/, (r) => ({
+      docs: r.body.ids.map((id: string) => (keys[id] ? { _id: id, found: true, _source: { documentKey: keys[id], version: "v2" } } : { _id: id, found: false })),
+    }));
+    const bucket = (documentKey: string, version: string, serving: number, target: number) => ({ key: { documentKey, version }, doc_count: serving + target, serving: { doc_count: serving }, target: { doc_count: target } });
+    let page = 0;
+    on("POST", /^\/ragline-chunks\/_search$/, () => {
+      page++;
+      // Page 1 is full (1000 buckets: "a"@v2 and 999 versions never activated); page 2 is the last.
+      if (page === 1) return { ...hits([]), aggregations: { versions: { after_key: { documentKey: "z", version: "998" }, buckets: [bucket("a", "v2", 10, 10), ...Array.from({ length: 999 }, (_, i) => bucket("z", String(i), 5, 5))] } } };
+      return { ...hits([]), aggregations: { versions: { buckets: [bucket("b", "v1", 4, 4), bucket("b", "v2", 6, 2), bucket("c", "v2", 3, 0)] } } };
+    });
+    expect(await index.modelCoverage("new")).toEqual({ chunks: 10 + 6 + 3, covered: 10 + 2 });
+    const [first, second] = sent("POST", /^\/ragline-chunks\/_search$/);
+    expect(first.body).toEqual({
+      size: 0,
+      query: { bool: { filter: [{ terms: { embeddingModel: ["old", "new"] } }] } },
+      aggs: {
+        versions: {
+          composite: { size: 1000, sources: [{ documentKey: { terms: { field: "documentKey" } } }, { version: { terms: { field: "version" } } }] },
+          aggs: { serving: { filter: { term: { embeddingModel: "old" } } }, target: { filter: { term: { embeddingModel: "new" } } } },
+        },
+      },
+    });
+    expect(second.body.aggs.versions.composite.after).toEqual({ documentKey: "z", version: "998" });
+    expect(JSON.stringify(log.map((r) => r.body))).not.toMatch(/script|painless/);
+  });
+
+  it("client set-up (mock ES): plain JSON media types, which ES 8.x and 9.x both accept (the 9.x client's default compatible-with=9 is refused by 8.x)", async () => {
+    const headers: Record<string, string>[] = [];
+    const mock = new Mock();
+    mock.add({ method: "GET", path: "/" }, () => ({ version: { number: "8.19.3" } }));
+    mock.add({ method: "POST", path: "/_msearch" }, () => ({ responses: [hits([])] }));
+    const MockConnection = mock.getConnection();
+    class Recording extends MockConnection {
+      override request(params: any, options: any): any { headers.push({ ...params.headers }); return super.request(params, options); }
+    }
+    const client = createEsClient({ node: "http://localhost:9200", Connection: Recording as never });
+    await client.info();
+    await client.msearch({ searches: [{ index: "i" }, { query: { match_all: {} } }] });
+    expect(headers[0].accept).toBe("application/json, text/plain");
+    expect(headers[1]["content-type"]).toBe("application/x-ndjson");
+    expect(headers[1].accept).toBe("application/json");
+    expect(JSON.stringify(headers)).not.toMatch(/compatible-with/);
+  });
+
+  it("start-up (mock ES): the server's version is checked; outside 8.4 - 9.x ensureIndex refuses, naming the range", async () => {
+    for (const ok of ["8.4.0", "8.19.3", "9.0.0", "9.2.1"]) expect(() => checkEsVersion(ok)).not.toThrow();
+    for (const bad of ["7.17.22", "8.3.3", "10.0.0"]) expect(() => checkEsVersion(bad)).toThrow(UnsupportedEsVersionError);
+    on("GET", /^\/$/, () => ({ version: { number: "7.17.22" } }));
+    await expect(index.ensureIndex()).rejects.toThrow(/Elasticsearch 7\.17\.22 is not supported: this adapter needs >= 8\.4 and < 10/);
+    expect(sent("PUT", /_index_template/)).toHaveLength(0);
   });
 
   it("search: one _msearch with BM25 and kNN under the same filters (ACL, prefix, department, tags, dates), fused by RRF; stale-version hits dropped", async () => {
@@ -143,7 +221,7 @@ describe("Elasticsearch search index, request-level against the documented API (
       docs: r.body.ids.map((id: string, i: number) => ({ _id: id, found: true, _source: [{ documentKey: "hr/a.pdf", version: "v2" }, { documentKey: "hr/b.pdf", version: "v1" }][i] })),
     }));
     const out = await index.search({
-      text: "parental leave", vector: new Float32Array([1, 0, 0, 0]), topK: 5, embeddingModel: "m1", groups: ["hr-staff"],
+      text: "parental leave", vector: new Float32Array([1, 0, 0, 0]), topK: 5, embeddingModel: "m1", access: { tenant: "default", readers: ["hr-staff"] },
       filters: { keyPrefix: "hr/", department: "hr", tags: ["policy"], dateFrom: "2024-01-01", dateTo: "2024-12-31" },
     });
     const [ms] = sent("POST", /^\/_msearch$/);
@@ -152,8 +230,9 @@ describe("Elasticsearch search index, request-level against the documented API (
     expect(h1).toEqual({ index: "ragline-chunks" });
     expect(h2).toEqual({ index: "ragline-chunks" });
     const filter = [
-      { term: { live: true } }, { prefix: { documentKey: "hr/" } }, { term: { department: "hr" } }, { term: { tags: "policy" } },
+      { prefix: { documentKey: "hr/" } }, { term: { department: "hr" } }, { term: { tags: "policy" } },
       { range: { date: { gte: "2024-01-01", lte: "2024-12-31" } } },
+      { bool: { should: [{ term: { tenant: "default" } }, { bool: { must_not: [{ exists: { field: "tenant" } }] } }], minimum_should_match: 1 } },
       { bool: { should: [{ bool: { must_not: [{ exists: { field: "acl" } }] } }, { terms: { acl: ["hr-staff"] } }], minimum_should_match: 1 } },
     ];
     expect(bm25).toEqual({

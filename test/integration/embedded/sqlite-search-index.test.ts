@@ -57,8 +57,8 @@ describe("SqliteSearchIndex (FTS5 BM25 + vectors, RRF)", () => {
   });
 
   it("returns a chunk with an ACL only to principals in one of its groups", async () => {
-    expect((await search("vaccines immune antigens", { groups: ["staff"] })).map((c) => c.documentKey)).not.toContain("other/doc9.txt");
-    expect((await search("vaccines immune antigens", { groups: ["medical"] }))[0].documentKey).toBe("other/doc9.txt");
+    expect((await search("vaccines immune antigens", { access: { tenant: "default", readers: ["staff"] } })).map((c) => c.documentKey)).not.toContain("other/doc9.txt");
+    expect((await search("vaccines immune antigens", { access: { tenant: "default", readers: ["medical"] } }))[0].documentKey).toBe("other/doc9.txt");
   });
 
   it("keeps a staged version invisible until activation, then swaps atomically", async () => {

@@ -45,7 +45,7 @@ describe("permissions: two principals, documents with different ACLs", () => {
     t = tempDir();
     ctx = embeddedContext(t.dir, { RAGLINE_AUTH: "required", RAGLINE_API_KEYS: JSON.stringify(KEYS), RAGLINE_MAX_QUEUED_JOBS: "10000" });
     setContext(ctx);
-    await indexCorpus(ctx);
+    await indexCorpus(ctx, CORPUS.map((d) => ({ ...d, meta: { ...d.meta, tenant: "acme" } }))); // the keys' tenant
   });
   afterAll(async () => { setContext(undefined); await ctx.close(); t.cleanup(); });
 
@@ -87,10 +87,10 @@ describe("permissions: two principals, documents with different ACLs", () => {
   it("the permission filter is inside the index query on both the BM25 and the vector side (top 1 is the best allowed chunk, not nothing)", async () => {
     const text = "Project Falcon salary bonuses for engineers";
     const [vector] = await ctx.embedder.embed([text], "query");
-    const groups = ["hr", "alice"];
-    const bm25Only = await ctx.index.search({ text, topK: 1, groups });
-    const vectorOnly = await ctx.index.search({ text: "", vector, embeddingModel: ctx.embedder.model, topK: 1, groups });
-    const unrestricted = await ctx.index.search({ text, vector, embeddingModel: ctx.embedder.model, topK: 1, groups: ["eng"] });
+    const access = { tenant: "acme", readers: ["hr", "alice"] };
+    const bm25Only = await ctx.index.search({ text, topK: 1, access });
+    const vectorOnly = await ctx.index.search({ text: "", vector, embeddingModel: ctx.embedder.model, topK: 1, access });
+    const unrestricted = await ctx.index.search({ text, vector, embeddingModel: ctx.embedder.model, topK: 1, access: { tenant: "acme", readers: ["eng"] } });
     expect(unrestricted[0].documentKey).toBe("eng/falcon.md"); // the overall best match is bob's
     expect(bm25Only.map((c) => c.documentKey)).toEqual(["hr/salaries.md"]);
     expect(vectorOnly).toHaveLength(1);

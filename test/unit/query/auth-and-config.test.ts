@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { loadKeyStore } from "../../../shared/auth/key-store";
-import { ANONYMOUS, authenticate, canReadJob, credentialFrom, readerGroups } from "../../../shared/auth/principal";
+import { canReadJob } from "../../../shared/auth/policy";
+import { ANONYMOUS, authenticate, credentialFrom, readerGroups } from "../../../shared/auth/principal";
 import { ConfigError, loadConfig } from "../../../shared/runtime/config";
 import { createModelPorts } from "../../../shared/runtime/models";
 
@@ -20,7 +21,7 @@ describe("principals from the configured key store", () => {
   });
 
   it("maps keys and hashed tokens to tenant, subject and groups; unknown credentials are refused", () => {
-    expect(authenticate({ "x-api-key": "alice-key-0123456789abcdef" }, config)).toEqual({ tenant: "acme", subject: "alice", groups: ["hr"] });
+    expect(authenticate({ "x-api-key": "alice-key-0123456789abcdef" }, config)).toEqual({ tenant: "acme", subject: "alice", groups: ["hr"], roles: ["reader"] });
     expect(authenticate({ authorization: "Bearer bob-token-0123456789abcdef" }, config)).toMatchObject({ subject: "bob", groups: ["eng"] });
     expect(() => authenticate({ "x-api-key": "wrong-key-0123456789abcdef" }, config)).toThrow(/unknown API key/);
     expect(authenticate({}, config)).toBe(ANONYMOUS);
@@ -31,9 +32,9 @@ describe("principals from the configured key store", () => {
     expect(readerGroups({ subject: "alice", groups: ["hr"] })).toEqual(["hr", "alice"]);
     expect(readerGroups(undefined)).toEqual([]);
     const job = { request: { question: "q", principal: { tenant: "acme", subject: "alice", groups: ["hr"] } } };
-    expect(canReadJob(job, { tenant: "acme", subject: "alice", groups: [] })).toBe(true);
-    expect(canReadJob(job, { tenant: "acme", subject: "bob", groups: ["hr"] })).toBe(false);
-    expect(canReadJob(job, { tenant: "other", subject: "alice", groups: ["hr"] })).toBe(false);
+    expect(canReadJob(job, { tenant: "acme", subject: "alice", groups: [], roles: ["reader"] })).toBe(true);
+    expect(canReadJob(job, { tenant: "acme", subject: "bob", groups: ["hr"], roles: ["reader"] })).toBe(false);
+    expect(canReadJob(job, { tenant: "other", subject: "alice", groups: ["hr"], roles: ["reader"] })).toBe(false);
   });
 
   it("refuses a bad key store at start-up, naming the variable", () => {

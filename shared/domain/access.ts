@@ -1,0 +1,27 @@
+// Who may read what. A document belongs to one tenant (its metadata's `tenant`, "default" when absent)
+// and, inside it, to the readers its ACL names (no ACL: everyone in the tenant). Every index adapter
+// puts both conditions into the search itself, so nothing outside them is ever retrieved.
+
+export const DEFAULT_TENANT = "default";
+
+/** What a search may return: chunks of `tenant` whose ACL is empty or names one of `readers` (groups or the subject). */
+export interface ReadAccess { tenant: string; readers: string[] }
+
+export interface AccessMetadata { tenant?: unknown; acl?: string[] }
+
+export function tenantOf(meta: AccessMetadata | undefined): string {
+  return typeof meta?.tenant === "string" && meta.tenant ? meta.tenant : DEFAULT_TENANT;
+}
+
+/** The same rule the index queries express in SQL and Elasticsearch clauses. */
+export function admits(access: ReadAccess, meta: AccessMetadata | undefined): boolean {
+  if (tenantOf(meta) !== access.tenant) return false;
+  const acl = meta?.acl;
+  return !acl?.length || acl.some((g) => access.readers.includes(g));
+}
+
+/** Same tenant and same ACL: two copies readable by exactly the same principals. */
+export function sameAccessScope(a: AccessMetadata | undefined, b: AccessMetadata | undefined): boolean {
+  const acl = (m: AccessMetadata | undefined) => [...new Set(m?.acl ?? [])].sort().join("\n");
+  return tenantOf(a) === tenantOf(b) && acl(a) === acl(b);
+}

@@ -1,0 +1,106 @@
+import { authorizeDocumentWrite, canReadDocument, hasRole } from "../auth/policy";
+import { withDefaultAccess } from "../auth/default-access";
+import type { Principal } from "../auth/principal";
+import { tenantOf } from "../domain/access";
+import type { DocumentRecord } from "../domain/document";
+import { NotFoundError, ValidationError } from "../domain/errors";
+import type { Context } from "../runtime/context";
+import { allDocuments } from "./all-documents";
+import { staleDocuments, type StaleDocument } from "./freshness";
+import { isDocumentKey } from "./keys";
+import { documentMetadata } from "./metadata";
+
+// The documents API's core: every read, write and listing through ../auth/policy.ts, so the HTTP
+// handler stays a translation of requests and the rules hold on every runtime.
+
+/** Metadata a client may never set: the server writes them from the authenticated uploader. */
+const SERVER_SET = ["tenant", "owner"];
+
+/** A key the API serves: not a sidecar, not hidden (the same rule as the bucket's notifications). */
+export function requireDocumentKey(key: string): void {
+  if (!isDocumentKey(key)) throw new ValidationError(`${key} is not a document key (sidecar '.meta.json' keys and hidden segments are not writable through the API)`, [{ field: "path.key", message: "not a document key" }]);
+}
+
+/** The document as the catalog knows it, or as the bucket holds it when it was never ingested. */
+async function existing(ctx: Context, key: string): Promise<Pick<DocumentRecord, "metadata"> | undefined> {
+  const rec = await ctx.catalog.get(key);
+  if (rec) return rec;
+  const head = await ctx.objects.head(key);
+  return head ? { metadata: withDefaultAccess(key, documentMetadata(head.metadata), ctx.config.RAGLINE_DEFAULT_ACCESS) } : undefined;
+}
+
+export async function uploadDocument(ctx: Context, p: Principal, key: string, body: Buffer, opts: { contentType?: string; userMetadata: Record<string, string> }) {
+  requireDocumentKey(key);
+  const forbidden = Object.keys(opts.userMetadata).filter((k) => SERVER_SET.includes(k.toLowerCase()));
+  if (forbidden.length) throw new ValidationError(`x-amz-meta-${forbidden[0]} is set by the server from the API key`, forbidden.map((k) => ({ field: `headers.x-amz-meta-${k}`, message: "not settable" })));
+  const prev = await existing(ctx, key);
+  const hasAcl = Object.keys(opts.userMetadata).some((k) => k.toLowerCase() === "acl");
+  const asked = documentMetadata(opts.userMetadata);
+  authorizeDocumentWrite(p, key, prev, hasAcl ? asked.acl ?? [] : undefined);
+  // An overwrite without an ACL header keeps the ACL; the first uploader stays the owner.
+  const raw: Record<string, string> = { ...opts.userMetadata, tenant: p.tenant, owner: String(prev?.metadata?.owner ?? p.subject) };
+  if (!hasAcl && prev?.metadata?.acl?.length) raw.acl = JSON.stringify(prev.metadata.acl);
+  const info = await ctx.objects.put(key, body, { contentType: opts.contentType, metadata: raw });
+  const metadata = withDefaultAccess(key, documentMetadata(raw), ctx.config.RAGLINE_DEFAULT_ACCESS);
+  // The bucket notification does the rest; until the parser picks it up the document is pending.
+  const rec = await ctx.catalog.get(key);
+  if (!rec || rec.status !== "processing") await ctx.catalog.put(key, { status: "pending", size: info.size, error: undefined, metadata });
+  return { key, status: "pending" as const, size: info.size };
+}
+
+export async function deleteDocument(ctx: Context, p: Principal, key: string): Promise<void> {
+  requireDocumentKey(key);
+  const prev = await existing(ctx, key);
+  if (!prev) throw new NotFoundError(`document ${key}`);
+  authorizeDocumentWrite(p, key, prev);
+  await ctx.objects.delete(key);
+}
+
+/** A document the caller may read; 404 otherwise (whether or not it exists). */
+export async function readableDocument(ctx: Context, p: Principal, key: string): Promise<DocumentRecord> {
+  const doc = await ctx.catalog.get(key);
+  if (!doc || !canReadDocument(p, doc)) throw new NotFoundError(`document ${key}`);
+  return redactDuplicate(ctx, p, doc);
+}
+
+/** `duplicateOf` names a key only when the caller may read it. */
+async function redactDuplicate(ctx: Context, p: Principal, doc: DocumentRecord): Promise<DocumentRecord> {
+  if (!doc.duplicateOf) return doc;
+  const twin = await ctx.catalog.get(doc.duplicateOf);
+  return twin && canReadDocument(p, twin) ? doc : { ...doc, duplicateOf: undefined };
+}
+
+export async function listDocuments(ctx: Context, p: Principal, q: { prefix?: string; status?: DocumentRecord["status"]; limit: number; after?: string }) {
+  const page = await ctx.catalog.list(q);
+  const documents = await Promise.all(page.filter((d) => canReadDocument(p, d)).map((d) => redactDuplicate(ctx, p, d)));
+  // Counts of what this caller may see, not of the whole catalog (which would say that hidden documents exist).
+  const counts: Record<string, number> = {};
+  for (const d of await allDocuments(ctx)) if (canReadDocument(p, d)) counts[d.status] = (counts[d.status] ?? 0) + 1;
+  return { documents, counts, next: page.length === q.limit ? page.at(-1)?.key : undefined };
+}
+
+/** The staleness report, of documents the caller may read; objects never ingested only for admins of their tenant. */
+export async function staleReport(ctx: Context, p: Principal): Promise<StaleDocument[]> {
+  const records = new Map((await allDocuments(ctx)).map((d) => [d.key, d]));
+  const out: StaleDocument[] = [];
+  for (const s of await staleDocuments(ctx)) {
+    const d = records.get(s.key) ?? (hasRole(p, "admin") ? await existing(ctx, s.key) : undefined);
+    if (!d) continue;
+    if (records.has(s.key) ? canReadDocument(p, d) : tenantOf(d.metadata) === p.tenant) out.push(s);
+  }
+  return out;
+}
+
+/**
+ * `source.changed` from outside is a write to the document: the caller must be allowed to write it,
+ * may not set tenant or owner, and changes its ACL only as its owner or an admin.
+ */
+export async function authorizeSourceChange(ctx: Context, p: Principal, key: string, metadata?: Record<string, unknown>): Promise<void> {
+  requireDocumentKey(key);
+  const forbidden = Object.keys(metadata ?? {}).filter((k) => SERVER_SET.includes(k.toLowerCase()));
+  if (forbidden.length) throw new ValidationError(`metadata.${forbidden[0]} is set by the server`, forbidden.map((k) => ({ field: `body.metadata.${k}`, message: "not settable" })));
+  const prev = await existing(ctx, key);
+  if (!prev) throw new NotFoundError(`document ${key}`);
+  const acl = metadata && "acl" in metadata ? documentMetadata({ acl: typeof metadata.acl === "string" ? metadata.acl : JSON.stringify(metadata.acl ?? []) }).acl ?? [] : undefined;
+  authorizeDocumentWrite(p, key, prev, acl);
+}
