@@ -25,11 +25,22 @@ export interface QueueTrigger {
 }
 
 export interface HttpTrigger { kind: "http"; routes: string[] }
-export interface WebSocketTrigger { kind: "websocket"; route: "$connect" | "$disconnect" | "$default" | string }
+export interface WebSocketTrigger {
+  kind: "websocket";
+  route: "$connect" | "$disconnect" | "$default" | string;
+  /** $connect only: the topology function that authorizes the connection (an API Gateway Lambda REQUEST authorizer). */
+  authorizer?: string;
+}
+/**
+ * A Lambda REQUEST authorizer (API Gateway's contract; the host emulates it). Identity sources, when
+ * listed, must all be present or the connection is refused (401) without invoking it; empty: it
+ * decides on every connect (a key may come as a header or as ?token=, so neither can be required).
+ */
+export interface AuthorizerTrigger { kind: "authorizer"; identitySources: string[] }
 export interface ScheduleTrigger { kind: "schedule"; /** AWS form: rate(1 day), rate(30 minutes) */ expression: string }
 export interface BucketTrigger { kind: "bucket"; events: ("created" | "removed")[]; /** notifications are delivered through this queue */ queue: string }
 
-export type Trigger = QueueTrigger | HttpTrigger | WebSocketTrigger | ScheduleTrigger;
+export type Trigger = QueueTrigger | HttpTrigger | WebSocketTrigger | ScheduleTrigger | AuthorizerTrigger;
 
 export interface FunctionDef {
   /** Module under functions/, without extension; it exports `handler`. */
@@ -143,7 +154,8 @@ export const topology: Topology = {
       trigger: { kind: "http", routes: ["GET /health"] },
       timeoutSeconds: 5, concurrency: 4,
     },
-    "ws-connect": { handler: "ws/connect", description: "WebSocket connect", trigger: { kind: "websocket", route: "$connect" }, timeoutSeconds: 5, concurrency: 16 },
+    "ws-authorize": { handler: "ws/authorize", description: "WebSocket $connect authorizer: API key (header or ?token=) → principal", trigger: { kind: "authorizer", identitySources: [] }, timeoutSeconds: 5, concurrency: 16 },
+    "ws-connect": { handler: "ws/connect", description: "WebSocket connect", trigger: { kind: "websocket", route: "$connect", authorizer: "ws-authorize" }, timeoutSeconds: 5, concurrency: 16 },
     "ws-disconnect": { handler: "ws/disconnect", description: "WebSocket disconnect: drop subscriptions", trigger: { kind: "websocket", route: "$disconnect" }, timeoutSeconds: 5, concurrency: 16 },
     "ws-subscribe": { handler: "ws/subscribe", description: "Follow a job from a sequence number", trigger: { kind: "websocket", route: "subscribe" }, timeoutSeconds: 10, concurrency: 16 },
   },
