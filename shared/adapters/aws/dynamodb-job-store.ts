@@ -5,7 +5,10 @@ import {
 import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult } from "../../domain/job";
 import { JOB_TRANSITIONS, TERMINAL_STATUSES } from "../../domain/job";
 import type { JobStore } from "../../ports/job-store";
+import { keptAfterEnd } from "../../jobs/checkpoint-retention";
+import { logger } from "../../observability/logger";
 import { nowIso } from "../../util/time";
+import { CHECKPOINT_PREFIX, checkpointItems, readCheckpoints } from "./dynamodb-checkpoints";
 import { documentClient, JOBS_TABLE } from "./dynamodb-tables";
 
 // JobStore on DynamoDB (AWS, or a DynamoDB-compatible store on-prem). One table:
@@ -13,6 +16,8 @@ import { documentClient, JOBS_TABLE } from "./dynamodb-tables";
 //   JOB#<id> / EVT#<seq>    the event log under the job key, seq zero-padded so it sorts;
 //                           put-if-absent makes the sequence gap-free and unique across writers
 //   JOB#<id> / SUB#<conn>   and CONN#<conn> / SUB#<id>: subscriptions, found from either side
+//   JOB#<id> / CP#<stage>#n checkpoints, gzipped, in parts (dynamodb-checkpoints.ts); a finished job
+//                           keeps only the small ones (shared/jobs/checkpoint-retention.ts)
 // Every item carries `expiresAt` (epoch seconds) for DynamoDB TTL, pushed forward on each write.
 // Request, result, checkpoints and event data are JSON strings: any value the core hands over
 // survives, whatever DynamoDB's type rules.
@@ -66,8 +71,11 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async get(id: string): Promise<Job | undefined> {
-    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: jobKey(id), ConsistentRead: true }));
-    return r.Item ? toJob(r.Item as JobItem) : undefined;
+    const [r, checkpoints] = await Promise.all([
+      this.db.send(new GetCommand({ TableName: this.table, Key: jobKey(id), ConsistentRead: true })),
+      this.checkpoints(id),
+    ]);
+    return r.Item ? toJob(r.Item as JobItem, checkpoints) : undefined;
   }
 
   async transition(id: string, from: readonly JobStatus[], to: JobStatus, patch: { result?: QueryResult; error?: string } = {}): Promise<Job | undefined> {
@@ -93,7 +101,9 @@ export class DynamoDbJobStore implements JobStore {
         ExpressionAttributeValues: values,
         ReturnValues: "ALL_NEW",
       }));
-      return toJob(r.Attributes as JobItem);
+      // Best effort: the job has ended either way, and TTL removes what is left.
+      if (TERMINAL_STATUSES.includes(to)) await this.dropCheckpoints(id).catch((err) => logger.warn("checkpoint cleanup failed", { jobId: id, err: String(err) }));
+      return toJob(r.Attributes as JobItem, await this.checkpoints(id));
     } catch (e) {
       if (isConditionFailure(e)) return undefined;
       throw e;
@@ -102,15 +112,36 @@ export class DynamoDbJobStore implements JobStore {
 
   async saveCheckpoint(id: string, stage: string, value: unknown): Promise<void> {
     try {
+      // Touch the job first: no job, no checkpoint (as in every store).
       await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: jobKey(id),
-        UpdateExpression: "SET checkpoints.#stage = :v, updatedAt = :now, expiresAt = :exp",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeNames: { "#stage": stage },
-        ExpressionAttributeValues: { ":v": JSON.stringify(value ?? null), ":now": nowIso(), ":exp": this.expiresAt() },
+        TableName: this.table, Key: jobKey(id), UpdateExpression: "SET updatedAt = :now, expiresAt = :exp", ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: { ":now": nowIso(), ":exp": this.expiresAt() },
       }));
     } catch (e) {
-      if (!isConditionFailure(e)) throw e; // no such job: nothing to save, as in every store
+      if (isConditionFailure(e)) return;
+      throw e;
+    }
+    for (const item of checkpointItems(`JOB#${id}`, stage, value, this.expiresAt())) {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: item }));
+    }
+  }
+
+  private async checkpoints(id: string): Promise<Record<string, unknown>> {
+    return readCheckpoints(await this.queryAll({
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :cp)", ExpressionAttributeValues: { ":pk": `JOB#${id}`, ":cp": CHECKPOINT_PREFIX },
+    }));
+  }
+
+  /** A finished job resumes nothing: its stage outputs go, the small records read later stay. */
+  private async dropCheckpoints(id: string): Promise<void> {
+    const items = await this.queryAll({
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :cp)", ExpressionAttributeValues: { ":pk": `JOB#${id}`, ":cp": CHECKPOINT_PREFIX },
+      ProjectionExpression: "pk, sk",
+    });
+    const stageOf = (sk: string) => sk.slice(CHECKPOINT_PREFIX.length, sk.lastIndexOf("#"));
+    const keys = items.filter((i) => !keptAfterEnd(stageOf(String(i.sk)))).map((i) => ({ pk: i.pk, sk: i.sk }));
+    for (let k = 0; k < keys.length; k += 25) {
+      await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: keys.slice(k, k + 25).map((Key) => ({ DeleteRequest: { Key } })) } }));
     }
   }
 
@@ -221,7 +252,7 @@ export class DynamoDbJobStore implements JobStore {
     return n;
   }
 
-  private async queryAll(q: { KeyConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> }) {
+  private async queryAll(q: { KeyConditionExpression: string; ExpressionAttributeValues: Record<string, unknown>; ProjectionExpression?: string }) {
     const out: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -267,10 +298,11 @@ function callerKey(req: QueryRequest): string | undefined {
   return `${p.tenant ?? "-"}/${p.subject}`;
 }
 
-function toJob(i: JobItem): Job {
+/** `checkpoints`: the items of dynamodb-checkpoints.ts, over any an older version kept in the job item. */
+function toJob(i: JobItem, checkpoints: Record<string, unknown> = {}): Job {
   return {
     id: i.id, status: i.status, request: JSON.parse(i.request), result: i.result ? JSON.parse(i.result) : undefined, error: i.error ?? undefined,
-    checkpoints: Object.fromEntries(Object.entries(i.checkpoints ?? {}).map(([k, v]) => [k, JSON.parse(v)])),
+    checkpoints: { ...Object.fromEntries(Object.entries(i.checkpoints ?? {}).map(([k, v]) => [k, JSON.parse(v)])), ...checkpoints },
     attempts: Number(i.attempts ?? 0), createdAt: i.createdAt, updatedAt: i.updatedAt,
   };
 }

@@ -1,5 +1,6 @@
 import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult } from "../../domain/job";
-import { JOB_TRANSITIONS } from "../../domain/job";
+import { JOB_TRANSITIONS, TERMINAL_STATUSES } from "../../domain/job";
+import { keptAfterEnd } from "../../jobs/checkpoint-retention";
 import type { JobStore } from "../../ports/job-store";
 import { nowIso } from "../../util/time";
 import { openSqlite, type Db } from "./sqlite";
@@ -45,12 +46,21 @@ export class SqliteJobStore implements JobStore {
       .prepare(`UPDATE jobs SET status = ?, result = COALESCE(?, result), error = COALESCE(?, error), updated_at = ?
                 WHERE id = ? AND status IN (${allowed.map(() => "?").join(",")})`)
       .run(to, patch.result ? JSON.stringify(patch.result) : null, patch.error ?? null, nowIso(), id, ...allowed);
+    if (res.changes && TERMINAL_STATUSES.includes(to)) this.dropCheckpoints(id);
     return res.changes ? this.get(id) : undefined;
   }
 
   async saveCheckpoint(id: string, stage: string, value: unknown): Promise<void> {
     this.db.prepare("UPDATE jobs SET checkpoints = json_set(checkpoints, '$.' || ?, json(?)), updated_at = ? WHERE id = ?")
       .run(stage, JSON.stringify(value ?? null), nowIso(), id);
+  }
+
+  /** A finished job resumes nothing: its stage outputs go, the small records read later stay. */
+  private dropCheckpoints(id: string): void {
+    const row = this.db.prepare("SELECT checkpoints FROM jobs WHERE id = ?").get(id) as { checkpoints: string } | undefined;
+    if (!row) return;
+    const kept = Object.fromEntries(Object.entries(JSON.parse(row.checkpoints) as Record<string, unknown>).filter(([stage]) => keptAfterEnd(stage)));
+    this.db.prepare("UPDATE jobs SET checkpoints = ? WHERE id = ?").run(JSON.stringify(kept), id);
   }
 
   async recordAttempt(id: string): Promise<number> {

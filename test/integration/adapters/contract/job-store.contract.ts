@@ -95,6 +95,35 @@ export function jobStoreContract(label: string, fixture: () => JobStoreFixture) 
       await jobs.saveCheckpoint(id(), "retrieve", {}); // no such job: no error
     });
 
+    it("keeps a checkpoint larger than one DynamoDB item (400 KB): 1.2 MB of chunk texts round-trip", async () => {
+      const { jobs, twin } = fixture();
+      const j = id();
+      await jobs.create(j, { question: "q" });
+      // Random words barely compress: the stored form spans several items where items are limited.
+      const words = () => Array.from({ length: 200 }, () => randomUUID().slice(0, 8)).join(" ");
+      const big = { chunks: Array.from({ length: 800 }, (_, i) => ({ id: `c${i}`, text: words(), score: i / 800 })) };
+      expect(JSON.stringify(big).length).toBeGreaterThan(1_200_000);
+      await jobs.saveCheckpoint(j, "retrieve", big);
+      await jobs.saveCheckpoint(j, "retrieve", big); // saved again (a retried stage): still one value
+      expect((await twin().get(j))?.checkpoints.retrieve).toEqual(big);
+    });
+
+    it("drops a finished job's stage checkpoints, keeping timings and the webhook record", async () => {
+      const { jobs } = fixture();
+      const j = id();
+      await jobs.create(j, { question: "q" });
+      await jobs.transition(j, ["pending"], "working");
+      for (const stage of ["retrieve", "rerank", "assemble", "generate"]) await jobs.saveCheckpoint(j, stage, { chunks: [{ text: "x".repeat(1000) }] });
+      await jobs.saveCheckpoint(j, "timings", { retrieve: 3 });
+      await jobs.saveCheckpoint(j, "webhook", { attempts: [] });
+      expect(Object.keys((await jobs.get(j))!.checkpoints).sort()).toEqual(["assemble", "generate", "rerank", "retrieve", "timings", "webhook"]);
+      const done = await jobs.transition(j, ["working"], "completed", { result });
+      expect(done?.checkpoints).toEqual({ timings: { retrieve: 3 }, webhook: { attempts: [] } });
+      expect((await jobs.get(j))?.checkpoints).toEqual({ timings: { retrieve: 3 }, webhook: { attempts: [] } });
+      await jobs.saveCheckpoint(j, "webhook", { attempts: [{ status: 200 }], delivered: true }); // delivery is recorded after the end
+      expect((await jobs.get(j))?.checkpoints.webhook).toEqual({ attempts: [{ status: 200 }], delivered: true });
+    });
+
     it("records subscriptions per job and drops a connection's on unsubscribe", async () => {
       const { jobs } = fixture();
       const [j1, j2] = [id(), id()];
