@@ -1,18 +1,20 @@
 import { createHash } from "node:crypto";
-import { Client } from "@elastic/elasticsearch";
+import type { Client, estypes } from "@elastic/elasticsearch";
 import type { EmbeddedChunk, ScoredChunk } from "../../domain/chunk";
 import type { DocumentMetadata } from "../../domain/document";
 import type { SearchIndex, SearchRequest } from "../../ports/search-index";
 import { reciprocalRankFusion } from "../../query/fusion";
 import { chunkIndexTemplate, stateIndexBody, vectorField, vectorMapping } from "./es-mapping";
+import { checkEsVersion, createEsClient } from "./es-client";
 import { bm25Body, filterClauses, knnBody } from "./es-query";
 
-// SearchIndex on Elasticsearch (8.x/9.x, free license). Hybrid search is two searches in one
+// SearchIndex on Elasticsearch (8.4+ and 9.x, free license). Hybrid search is two searches in one
 // _msearch (BM25, and kNN with the same filters), fused here by reciprocal rank fusion: ES's own
-// RRF retriever needs a paid licence. Versions: chunks are bulk-created with live=false, and
-// `activate` flips them, writes the document's live-version marker, then deletes other versions.
-// ES has no multi-document transactions, so the marker is the atomic switch: search drops any hit
-// whose version is not the marker's (one realtime mget), and never shows half of a version.
+// RRF retriever needs a paid licence. Versions: chunks are bulk-created once and never rewritten;
+// `activate` writes the document's live-version marker, then deletes other versions. ES has no
+// multi-document transactions, so the marker is the atomic switch: search drops any hit whose
+// version is not the marker's (one realtime mget), and never shows half of a version. Flipping a
+// field on the chunks instead would re-index every one of them, vectors included.
 // The serving embedding model is a marker too; switching it deletes other models' copies.
 
 export interface EsSearchIndexOptions {
@@ -26,8 +28,8 @@ export interface EsSearchIndexOptions {
 }
 
 interface ChunkDoc {
-  chunkId: string; documentKey: string; version: string; live: boolean; ordinal: number; text: string; sectionPath: string[];
-  page?: number; pageEnd?: number; kind: "text" | "table"; department?: string; date?: string; tags?: string[]; acl?: string[];
+  chunkId: string; documentKey: string; version: string; ordinal: number; text: string; sectionPath: string[];
+  page?: number; pageEnd?: number; kind: "text" | "table"; department?: string; date?: string; tags?: string[]; tenant?: string; acl?: string[];
   metadata: DocumentMetadata; embeddingModel: string; vectorB64?: string; [vectorField: `vector_${number}`]: number[];
 }
 
@@ -36,11 +38,22 @@ const docId = (c: EmbeddedChunk) => sha1(`${c.documentKey}\n${c.version}\n${c.id
 const markerId = (documentKey: string) => `live:${sha1(documentKey)}`;
 const SERVING_ID = "serving-model";
 const RETRYABLE = new Set([429, 502, 503, 504]);
+/** Composite-aggregation page of the coverage count (document × version buckets). */
+const COVERAGE_PAGE = 1000;
 
 export class BulkIndexError extends Error {
   constructor(readonly failures: { id: string; status: number; type?: string; reason?: string }[]) {
     super(`Elasticsearch refused ${failures.length} chunk(s): ${failures.slice(0, 3).map((f) => `${f.status} ${f.type}: ${f.reason}`).join("; ")}`);
     this.name = "BulkIndexError";
+  }
+}
+
+/** A by-query request that did not do all it was asked (failures, or conflicts left behind). */
+export class ByQueryError extends Error {
+  constructor(what: string, r: estypes.DeleteByQueryResponse) {
+    const causes = (r.failures ?? []).slice(0, 3).map((f) => `${f.status} ${f.cause?.type}: ${f.cause?.reason}`);
+    super(`Elasticsearch ${what}: ${r.failures?.length ?? 0} failure(s), ${r.version_conflicts ?? 0} version conflict(s)${r.timed_out ? ", timed out" : ""}${causes.length ? `: ${causes.join("; ")}` : ""}`);
+    this.name = "ByQueryError";
   }
 }
 
@@ -55,19 +68,23 @@ export class EsSearchIndex implements SearchIndex {
   private readonly mapped = new Map<number, boolean | number>();
 
   constructor(private readonly opts: EsSearchIndexOptions = {}) {
-    this.client = opts.client ?? new Client({ node: opts.node ?? "http://localhost:9200", auth: opts.auth });
+    this.client = opts.client ?? createEsClient({ node: opts.node ?? "http://localhost:9200", auth: opts.auth });
     this.index = opts.index ?? "ragline-chunks";
     this.stateIndex = `${this.index}-state`;
   }
 
-  /** Index template, chunk index and state index; once per process, safe when several start at once. */
+  /**
+   * The server's version (refused outside the supported range), index template, chunk index and
+   * state index; once per process, safe when several start at once.
+   */
   ensureIndex(): Promise<void> {
     this.ready ??= (async () => {
-      await this.client.indices.putIndexTemplate(chunkIndexTemplate(this.index, this.opts) as never);
-      for (const [index, body] of [[this.index, {}], [this.stateIndex, stateIndexBody(this.opts)]] as const) {
-        if (await this.client.indices.exists({ index })) continue;
+      checkEsVersion((await this.client.info()).version.number);
+      await this.client.indices.putIndexTemplate(chunkIndexTemplate(this.index, this.opts));
+      for (const body of [{ index: this.index }, stateIndexBody(this.stateIndex, this.opts)]) {
+        if (await this.client.indices.exists({ index: body.index })) continue;
         try {
-          await this.client.indices.create({ index, ...body } as never);
+          await this.client.indices.create(body);
         } catch (e) {
           if (!/resource_already_exists_exception/.test(String((e as { message?: string }).message))) throw e;
         }
@@ -80,7 +97,7 @@ export class EsSearchIndex implements SearchIndex {
   private ensureVectorField(dims: number): Promise<void> {
     let p = this.vectorFields.get(dims);
     if (!p) {
-      p = this.client.indices.putMapping({ index: this.index, ...vectorMapping(dims) } as never).then(() => { this.mapped.set(dims, true); });
+      p = this.client.indices.putMapping(vectorMapping(this.index, dims)).then(() => { this.mapped.set(dims, true); });
       p.catch(() => this.vectorFields.delete(dims));
       this.vectorFields.set(dims, p);
     }
@@ -102,13 +119,12 @@ export class EsSearchIndex implements SearchIndex {
     if (!chunks.length) return;
     await this.ensureIndex();
     for (const dims of new Set(chunks.map((c) => c.vector.length))) await this.ensureVectorField(dims);
-    const live = await this.liveVersions([...new Set(chunks.map((c) => c.documentKey))]);
     let pending = chunks;
     for (let attempt = 0; pending.length; attempt++) {
       // op_type create: a redelivered batch finds its chunks there (409) and that is success.
-      const res = await this.client.bulk({
+      const res = await this.client.bulk<ChunkDoc>({
         refresh: "wait_for",
-        operations: pending.flatMap((c) => [{ create: { _index: this.index, _id: docId(c) } }, toDoc(c, live.get(c.documentKey) === c.version)]),
+        operations: pending.flatMap((c) => [{ create: { _index: this.index, _id: docId(c) } }, toDoc(c)]),
       });
       if (!res.errors) return;
       const retry: EmbeddedChunk[] = [];
@@ -125,18 +141,31 @@ export class EsSearchIndex implements SearchIndex {
     }
   }
 
+  /**
+   * The marker write is the switch (seen at once by the realtime mget of every search); nothing is
+   * refreshed: the other versions' chunks are hidden by the marker until the next periodic refresh
+   * drops them. A delete that failed or left conflicts behind throws, so the message is retried
+   * (activation is idempotent).
+   */
   async activate(documentKey: string, version: string): Promise<void> {
     await this.ensureIndex();
-    await this.client.updateByQuery({
-      index: this.index, refresh: true, conflicts: "proceed",
-      query: { bool: { filter: [{ term: { documentKey } }, { term: { version } }, { term: { live: false } }] } },
-      script: { source: "ctx._source.live = true", lang: "painless" },
-    });
     await this.client.index({ index: this.stateIndex, id: markerId(documentKey), document: { kind: "live", documentKey, version, at: new Date().toISOString() } });
-    await this.client.deleteByQuery({
-      index: this.index, refresh: true, conflicts: "proceed",
-      query: { bool: { filter: [{ term: { documentKey } }], must_not: [{ term: { version } }] } },
-    });
+    await this.deleteChunks(`activate ${documentKey}@${version}: deleting other versions`, { bool: { filter: [{ term: { documentKey } }], must_not: [{ term: { version } }] } });
+  }
+
+  /**
+   * Delete-by-query that checks what it did. Conflicts (a chunk written while the delete ran) are
+   * retried, since `conflicts: proceed` would otherwise leave such chunks behind silently.
+   */
+  private async deleteChunks(what: string, query: estypes.QueryDslQueryContainer, refresh = false): Promise<number> {
+    let deleted = 0;
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.client.deleteByQuery({ index: this.index, conflicts: "proceed", query, ...(refresh ? { refresh } : {}) });
+      deleted += r.deleted ?? 0;
+      if (r.failures?.length || r.timed_out) throw new ByQueryError(what, r);
+      if (!r.version_conflicts) return deleted;
+      if (attempt >= 2) throw new ByQueryError(what, r);
+    }
   }
 
   /** Exact: `stage` bulk-writes with refresh=wait_for, so what was staged is counted. */
@@ -156,27 +185,35 @@ export class EsSearchIndex implements SearchIndex {
   async switchServingModel(model: string): Promise<void> {
     await this.ensureIndex();
     await this.client.index({ index: this.stateIndex, id: SERVING_ID, document: { kind: "serving", model, at: new Date().toISOString() } });
-    await this.client.deleteByQuery({
-      index: this.index, refresh: true, conflicts: "proceed",
-      query: { bool: { must_not: [{ term: { embeddingModel: model } }] } },
-    });
+    // Once per rollout, so a refresh is affordable: the index then holds the new model only.
+    await this.deleteChunks(`switch to ${model}: deleting other models' vectors`, { bool: { must_not: [{ term: { embeddingModel: model } }] } }, true);
   }
 
   /**
-   * Live chunks (distinct document key + chunk id, a cardinality aggregation: exact up to 40,000,
-   * approximate within a few percent above) and how many have a `model` copy (an exact count).
+   * Live chunks, and how many have a `model` copy, exact and without scripts: one composite
+   * aggregation over (document, version) buckets counts each bucket's serving-model and `model`
+   * copies; a bucket counts when its version is the document's marker. A live version holds every
+   * chunk in the serving model (activation waits for them), so serving copies = live chunks.
    */
   async modelCoverage(model: string): Promise<{ chunks: number; covered: number }> {
     await this.ensureIndex();
-    const [all, covered] = await Promise.all([
-      this.client.search({
-        index: this.index, size: 0, query: { bool: { filter: [{ term: { live: true } }] } },
-        aggs: { chunks: { cardinality: { script: { source: "doc['documentKey'].value + '\\u0000' + doc['chunkId'].value", lang: "painless" }, precision_threshold: 40_000 } } },
-      }),
-      this.client.count({ index: this.index, query: { bool: { filter: [{ term: { live: true } }, { term: { embeddingModel: model } }] } } }),
-    ]);
-    const chunks = (all.aggregations?.chunks as { value?: number } | undefined)?.value ?? 0;
-    return { chunks, covered: Math.min(chunks, covered.count) };
+    const serving = (await this.servingModel()) ?? model;
+    let chunks = 0;
+    let covered = 0;
+    let after: estypes.AggregationsCompositeAggregateKey | undefined;
+    for (;;) {
+      const r = await this.client.search<unknown, { versions: estypes.AggregationsCompositeAggregate }>(coverageRequest(this.index, serving, model, after));
+      const page = r.aggregations?.versions;
+      const buckets = Array.isArray(page?.buckets) ? page.buckets.map(coverageBucket) : [];
+      const live = await this.liveVersions([...new Set(buckets.map((b) => String(b.key.documentKey)))]);
+      for (const b of buckets) {
+        if (live.get(String(b.key.documentKey)) !== String(b.key.version)) continue;
+        chunks += b.serving.doc_count;
+        covered += b.target.doc_count;
+      }
+      if (buckets.length < COVERAGE_PAGE || !page?.after_key) return { chunks, covered: Math.min(chunks, covered) };
+      after = page.after_key;
+    }
   }
 
   /** The marker goes first: from then on no chunk of the document is shown, whatever the delete's progress. */
@@ -188,10 +225,7 @@ export class EsSearchIndex implements SearchIndex {
 
   /** Deletes one version's chunks, or all of the document's when no version is given. */
   async removeVersion(documentKey: string, version?: string): Promise<void> {
-    await this.client.deleteByQuery({
-      index: this.index, refresh: true, conflicts: "proceed",
-      query: { bool: { filter: [{ term: { documentKey } }, ...(version ? [{ term: { version } }] : [])] } },
-    });
+    await this.deleteChunks(`remove ${documentKey}${version ? `@${version}` : ""}`, { bool: { filter: [{ term: { documentKey } }, ...(version ? [{ term: { version } }] : [])] } });
   }
 
   async vectorsFor(chunkIds: string[], embeddingModel: string): Promise<Map<string, Float32Array>> {
@@ -228,14 +262,14 @@ export class EsSearchIndex implements SearchIndex {
   async search(req: SearchRequest): Promise<ScoredChunk[]> {
     await this.ensureIndex();
     const depth = Math.max(req.topK * 5, 50);
-    const filter = filterClauses(req.filters, req.groups);
-    const searches: object[] = [];
+    const filter = filterClauses(req.filters, req.access);
+    const searches: estypes.MsearchRequestItem[] = [];
     const hasText = /[\p{L}\p{N}]/u.test(req.text);
     if (hasText) searches.push({ index: this.index }, bm25Body(req.text, filter, depth, req.embeddingModel));
     const knn = !!req.vector && (await this.hasVectorField(req.vector.length));
     if (knn) searches.push({ index: this.index }, knnBody(req.vector!, filter, depth, req.embeddingModel));
     if (!searches.length) return [];
-    const res = await this.client.msearch<ChunkDoc>({ searches: searches as never });
+    const res = await this.client.msearch<ChunkDoc>({ searches });
     const lists = res.responses.map((r) => {
       if ("error" in r) throw new Error(`Elasticsearch search failed: ${r.error.type}: ${r.error.reason}`);
       return r.hits.hits.filter((h) => h._source).map((h) => h._source!);
@@ -266,12 +300,32 @@ export class EsSearchIndex implements SearchIndex {
   }
 }
 
-function toDoc(c: EmbeddedChunk, live: boolean): ChunkDoc {
+const coverageBucket = (b: estypes.AggregationsCompositeBucket) => ({
+  key: b.key,
+  serving: b.serving as estypes.AggregationsFilterAggregate,
+  target: b.target as estypes.AggregationsFilterAggregate,
+});
+
+/** One page of (document, version) buckets with their serving-model and target-model copy counts. */
+export function coverageRequest(index: string, serving: string, target: string, after?: estypes.AggregationsCompositeAggregateKey): estypes.SearchRequest {
+  return {
+    index, size: 0,
+    query: { bool: { filter: [{ terms: { embeddingModel: [...new Set([serving, target])] } }] } },
+    aggs: {
+      versions: {
+        composite: { size: COVERAGE_PAGE, sources: [{ documentKey: { terms: { field: "documentKey" } } }, { version: { terms: { field: "version" } } }], ...(after ? { after } : {}) },
+        aggs: { serving: { filter: { term: { embeddingModel: serving } } }, target: { filter: { term: { embeddingModel: target } } } },
+      },
+    },
+  };
+}
+
+function toDoc(c: EmbeddedChunk): ChunkDoc {
   const m = c.metadata ?? {};
   const doc: ChunkDoc = {
-    chunkId: c.id, documentKey: c.documentKey, version: c.version, live, ordinal: c.ordinal, text: c.text, sectionPath: c.sectionPath,
+    chunkId: c.id, documentKey: c.documentKey, version: c.version, ordinal: c.ordinal, text: c.text, sectionPath: c.sectionPath,
     page: c.page, pageEnd: c.pageEnd, kind: c.kind,
-    department: m.department, date: m.date, tags: m.tags?.length ? m.tags : undefined, acl: m.acl?.length ? m.acl : undefined,
+    department: m.department, date: m.date, tags: m.tags?.length ? m.tags : undefined, tenant: m.tenant || undefined, acl: m.acl?.length ? m.acl : undefined,
     metadata: m, embeddingModel: c.embeddingModel, vectorB64: encodeVector(c.vector),
   };
   doc[vectorField(c.vector.length) as `vector_${number}`] = Array.from(c.vector);
