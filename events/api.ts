@@ -14,8 +14,8 @@ export const submitQuerySchema = z.object({
   question: z.string().trim().min(1, "question must not be empty").max(4000),
   filters: queryFiltersSchema.optional(),
   topK: z.number().int().min(1).max(50).optional(),
-  /** Receives the signed outcome when the job finishes. */
-  callbackUrl: z.string().url().refine((u) => /^https?:/.test(u), "must be an http(s) URL").optional(),
+  /** Receives the signed outcome when the job finishes. Where it may point (https, no private or loopback address) is checked at submit: shared/jobs/callback-url.ts. */
+  callbackUrl: z.string().max(2048).url().refine((u) => /^https?:/i.test(u), "must be an http(s) URL").optional(),
   /** Scheduling class; classed automatically when absent. */
   jobClass: z.enum(["interactive", "long"]).optional(),
 }).strict();

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { FolderObjectStore } from "../shared/adapters/embedded/folder-object-store";
 import { SqliteQueue } from "../shared/adapters/embedded/sqlite-queue";
+import { checkWebhookSettings } from "../shared/jobs/callback-url";
 import { logger } from "../shared/observability/logger";
 import { setContext, type Context } from "../shared/runtime/context";
 import { queueFunctions, topology as defaultTopology, type Topology } from "../shared/topology";
@@ -45,6 +46,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const topology = opts.topology ?? defaultTopology;
   const role = opts.role ?? "all";
   setContext(ctx); // handlers in this process use the host's ports
+  checkWebhookSettings(ctx.config); // a bad allowlist stops start-up; a missing secret is said out loud
   const stops: (() => Promise<void> | void)[] = [];
 
   // A host that died mid-batch left leases behind; on one machine they can be released at once.

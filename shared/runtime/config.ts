@@ -35,8 +35,12 @@ export const configSchema = z.object({
   RAGLINE_PARSE_MAX_PAGES: int(2000),
   RAGLINE_OCR_MAX_PAGES: z.coerce.number().int().min(0).default(200),
   RAGLINE_OCR_DPI: z.coerce.number().int().min(72).max(600).default(300),
-  /** HMAC key for completion webhooks; set it in production (the default is for local use only). */
-  RAGLINE_WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").default("ragline-local-webhook-secret"),
+  /** HMAC key for completion webhooks. No default: unset, a query with a callbackUrl is refused (webhooks_disabled). */
+  RAGLINE_WEBHOOK_SECRET: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16, "must be at least 16 characters").optional()),
+  /** callbackUrl may be plain http (default: https only). */
+  RAGLINE_WEBHOOK_ALLOW_HTTP: z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1").default(false),
+  /** Hosts, IPs and CIDRs a callbackUrl may reach although loopback, private or link-local (comma-separated). */
+  RAGLINE_WEBHOOK_ALLOWLIST: z.string().default(""),
   /** Finished jobs and their event logs are deleted after this many hours. */
   RAGLINE_JOB_TTL_HOURS: int(168),
 }).extend(backendConfigSchema.shape).extend(modelConfigSchema.shape);

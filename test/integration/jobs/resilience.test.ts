@@ -24,7 +24,8 @@ describe("jobs that survive (in-process, real SQLite queue and job store)", () =
 
   beforeEach(async () => {
     t = tempDir();
-    ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_WEBHOOK_SECRET: SECRET }));
+    // The webhook receiver below listens on 127.0.0.1 over http: both must be allowed explicitly.
+    ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_WEBHOOK_SECRET: SECRET, RAGLINE_WEBHOOK_ALLOW_HTTP: "true", RAGLINE_WEBHOOK_ALLOWLIST: "127.0.0.1" }));
     setContext(ctx);
     searches = 0;
     // A small index, so the generator is reached (with no relevant source the job abstains without it).
