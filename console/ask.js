@@ -1,0 +1,120 @@
+import { api } from "./lib/api.js";
+import { $, fill, h, list, showError } from "./lib/dom.js";
+import { applyToAnswer, followJob } from "./lib/job-stream.js";
+import { session } from "./lib/session.js";
+
+// Ask: POST /queries, then the job's events over the WebSocket: stages as they happen, the answer
+// token by token, and on `done` the answer with its [n] citations, abstention and unsupported sentences.
+
+let current;
+
+export function initAsk() {
+  $("#ask-form").addEventListener("submit", (e) => { e.preventDefault(); ask(new FormData(e.target)); });
+}
+
+function request(f) {
+  const filters = {};
+  for (const name of ["keyPrefix", "department", "dateFrom", "dateTo"]) if (String(f.get(name) ?? "").trim()) filters[name] = String(f.get(name)).trim();
+  const tags = list(f.get("tags"));
+  if (tags.length) filters.tags = tags;
+  const topK = Number(f.get("topK"));
+  return { question: String(f.get("question") ?? ""), ...(Object.keys(filters).length ? { filters } : {}), ...(topK ? { topK } : {}) };
+}
+
+async function ask(f) {
+  const error = $("#ask-error");
+  showError(error, null);
+  $("#answer").dataset.state = "submitting"; // the previous answer's "done" no longer stands
+  const body = request(f);
+  let job;
+  try {
+    job = await api("POST", "/queries", { body });
+  } catch (err) {
+    $("#answer").dataset.state = "refused";
+    showError(error, err);
+    return;
+  }
+  session.addJob({ jobId: job.jobId, question: body.question, submittedAt: new Date().toISOString() });
+  follow(job.jobId);
+}
+
+export function follow(jobId) {
+  current?.stop();
+  const panel = $("#answer-panel");
+  panel.hidden = false;
+  $("#answer-job").textContent = `job ${jobId}`;
+  fill($("#stages"));
+  fill($("#citations"));
+  $("#abstained").hidden = true;
+  $("#unsupported-note").hidden = true;
+  const answerEl = $("#answer");
+  answerEl.textContent = "";
+  answerEl.dataset.state = "streaming";
+  let text = "";
+  current = followJob(jobId, {
+    onState: (s) => { $("#stream-state").textContent = s; },
+    onError: (e) => showError($("#ask-error"), { message: `${e.code}: ${e.message}` }),
+    onFrame: (frame) => {
+      if (frame.type === "stage") stage(frame.data);
+      if (frame.type === "retrieved") stage({ stage: "retrieved", status: `${frame.data?.chunks?.length ?? 0} chunks` });
+      if (frame.type === "delta" || frame.type === "stage") {
+        const next = applyToAnswer(text, frame);
+        if (next !== text) { text = next; answerEl.textContent = text; }
+      }
+      if (frame.type === "done") finish(frame.data);
+      if (frame.type === "failed") { answerEl.dataset.state = "failed"; showError($("#ask-error"), { message: `failed: ${reason(frame.data)}` }); }
+      if (frame.type === "cancelled") { answerEl.dataset.state = "cancelled"; showError($("#ask-error"), { message: "the job was cancelled" }); }
+    },
+  });
+}
+
+const reason = (d) => (typeof d?.error === "string" ? d.error : d?.error?.message ?? d?.reason ?? JSON.stringify(d ?? {}));
+
+function stage({ stage, status, ms }) {
+  const list = $("#stages");
+  let item = [...list.children].find((li) => li.dataset.stage === stage);
+  if (!item) { item = h("li", { "data-stage": stage }); list.append(item); }
+  item.className = status;
+  item.textContent = `${stage}: ${status}${ms !== undefined ? ` ${ms} ms` : ""}`;
+}
+
+function finish(result) {
+  const answerEl = $("#answer");
+  const citations = result.citations ?? [];
+  fill(answerEl, answerNodes(result.answer ?? "", result.unsupportedSentences ?? [], new Set(citations.map((c) => c.n))));
+  answerEl.dataset.state = "done";
+  $("#abstained").hidden = !result.abstained;
+  $("#unsupported-note").hidden = !(result.unsupportedSentences ?? []).length;
+  fill($("#citations"), citations.map((c) => h("li", { id: `cite-${c.n}`, value: c.n, tabindex: "-1", "data-key": c.documentKey },
+    h("strong", null, c.documentKey),
+    c.page !== undefined ? ` · page ${c.page}` : "",
+    c.sectionPath?.length ? ` · ${c.sectionPath.join(" › ")}` : "",
+    h("blockquote", null, c.text.length > 400 ? `${c.text.slice(0, 400)}…` : c.text))));
+}
+
+/** The answer as text nodes, with unsupported sentences in <mark> and [n] as buttons to the citation. */
+function answerNodes(answer, unsupported, known) {
+  const ranges = [];
+  for (const s of unsupported) {
+    const at = answer.indexOf(s);
+    if (at >= 0 && !ranges.some(([a, b]) => at < b && at + s.length > a)) ranges.push([at, at + s.length]);
+  }
+  ranges.sort((x, y) => x[0] - y[0]);
+  const out = [];
+  let pos = 0;
+  for (const [a, b] of ranges) {
+    out.push(...withCitations(answer.slice(pos, a), known));
+    out.push(h("mark", { class: "unsupported", title: "not supported by the sources it cites" }, withCitations(answer.slice(a, b), known)));
+    pos = b;
+  }
+  out.push(...withCitations(answer.slice(pos), known));
+  return out;
+}
+
+function withCitations(text, known) {
+  return text.split(/(\[\d+\])/).filter(Boolean).map((part) => {
+    const n = Number(/^\[(\d+)\]$/.exec(part)?.[1]);
+    if (!known.has(n)) return part;
+    return h("button", { type: "button", class: "cite", "aria-label": `citation ${n}`, onclick: () => { const li = document.getElementById(`cite-${n}`); li?.scrollIntoView({ block: "nearest" }); li?.focus(); } }, part);
+  });
+}

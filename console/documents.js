@@ -1,0 +1,148 @@
+import { api, documentPath, query } from "./lib/api.js";
+import { $, fill, h, list, showError, time } from "./lib/dom.js";
+
+// Documents: upload (file input or drop) with metadata and ACL as x-amz-meta-* headers, the list with
+// live status (polled while the tab is shown), filters, counts, a document's chunks, delete.
+
+const POLL_MS = 1500;
+const PAGE = 50;
+let timer;
+let filters = { prefix: "", status: "" };
+let loaded = PAGE;
+const rows = new Map(); // key → <tr>, updated in place so polling keeps focus and selection
+
+export function initDocuments() {
+  const form = $("#upload-form");
+  const input = $("#upload-files");
+  const zone = $("#drop-zone");
+  form.addEventListener("submit", (e) => { e.preventDefault(); upload([...input.files]).then(() => { input.value = ""; }); });
+  zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("over");
+    upload([...(e.dataTransfer?.files ?? [])]);
+  });
+  zone.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); input.click(); } });
+  $("#doc-filters").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    filters = { prefix: String(f.get("prefix") ?? ""), status: String(f.get("status") ?? "") };
+    loaded = PAGE;
+    refresh();
+  });
+  $("#doc-more").addEventListener("click", () => { loaded += PAGE; refresh(); });
+}
+
+export function showDocuments() {
+  refresh();
+  clearInterval(timer);
+  timer = setInterval(refresh, POLL_MS);
+}
+
+export function hideDocuments() { clearInterval(timer); }
+
+/** The metadata fields as the API's x-amz-meta-* headers (lists comma-separated, as the API reads them). */
+function metadataHeaders(f) {
+  const headers = {};
+  for (const name of ["department", "date"]) if (String(f.get(name) ?? "").trim()) headers[`x-amz-meta-${name}`] = String(f.get(name)).trim();
+  for (const name of ["tags", "acl"]) { const v = list(f.get(name)); if (v.length) headers[`x-amz-meta-${name}`] = v.join(","); }
+  return headers;
+}
+
+async function upload(files) {
+  const log = $("#upload-log");
+  if (!files.length) { log.prepend(h("li", { class: "error" }, "Choose or drop at least one file.")); return; }
+  const f = new FormData($("#upload-form"));
+  const prefix = String(f.get("prefix") ?? "").trim();
+  const headers = metadataHeaders(f);
+  for (const file of files) {
+    const key = prefix + file.name;
+    const item = h("li", null, `${key}: uploading…`);
+    log.prepend(item);
+    try {
+      const out = await api("PUT", documentPath(key), { body: file, headers: { "content-type": file.type || "application/octet-stream", ...headers } });
+      item.textContent = `${key}: accepted (${out?.status ?? "pending"})`;
+    } catch (err) {
+      item.className = "error";
+      item.textContent = `${key}: ${err.message}`;
+    }
+  }
+  refresh();
+}
+
+async function refresh() {
+  const error = $("#doc-error");
+  try {
+    const page = await api("GET", `/documents${query({ ...filters, limit: loaded })}`);
+    showError(error, null);
+    render(page);
+  } catch (err) {
+    showError(error, err);
+  }
+}
+
+function render({ documents = [], counts = {}, next }) {
+  fill($("#doc-counts"), Object.entries(counts).map(([status, n]) => h("span", { "data-status": status }, `${status}: ${n}`)));
+  const tbody = $("#doc-table tbody");
+  const seen = new Set();
+  documents.forEach((doc, i) => {
+    seen.add(doc.key);
+    let row = rows.get(doc.key);
+    if (!row) { row = newRow(doc.key); rows.set(doc.key, row); }
+    updateRow(row, doc);
+    if (tbody.children[i] !== row) tbody.insertBefore(row, tbody.children[i] ?? null);
+  });
+  for (const [key, row] of rows) if (!seen.has(key)) { row.remove(); rows.delete(key); }
+  $("#doc-more").hidden = !next;
+}
+
+function newRow(key) {
+  return h("tr", { "data-key": key },
+    h("td", { class: "key" }, key),
+    h("td", { class: "status" }),
+    h("td", { class: "chunks" }),
+    h("td", { class: "updated" }),
+    h("td", null,
+      h("button", { type: "button", onclick: () => showChunks(key) }, "Chunks"),
+      " ",
+      h("button", { type: "button", onclick: () => remove(key) }, "Delete")));
+}
+
+function updateRow(row, doc) {
+  const [, status, chunks, updated] = row.children;
+  const reason = doc.error ? (typeof doc.error === "string" ? doc.error : doc.error.message ?? JSON.stringify(doc.error)) : doc.duplicateOf ? `duplicate of ${doc.duplicateOf}` : "";
+  status.className = `status status-${doc.status}`;
+  if (status.dataset.text !== doc.status + reason) {
+    status.dataset.text = doc.status + reason;
+    fill(status, doc.status, reason && h("span", { class: "reason" }, reason));
+  }
+  chunks.textContent = doc.chunks ?? "";
+  updated.textContent = time(doc.updatedAt);
+}
+
+async function showChunks(key) {
+  const panel = $("#chunks");
+  panel.hidden = false;
+  $("#chunks-title").textContent = `Chunks of ${key}`;
+  const out = $("#chunk-list");
+  fill(out, h("li", null, "loading…"));
+  try {
+    const { chunks = [] } = await api("GET", `${documentPath(key)}/chunks`);
+    fill(out, chunks.length ? chunks.map((c) => h("li", { "data-chunk": c.id },
+      h("div", { class: "where" }, [c.page !== undefined ? `page ${c.page}` : "no page", (c.sectionPath ?? []).join(" › ")].filter(Boolean).join(" · ")),
+      h("div", { class: "text" }, c.text))) : h("li", null, "no chunks (yet)"));
+  } catch (err) {
+    fill(out, h("li", { class: "error" }, err.message));
+  }
+}
+
+async function remove(key) {
+  if (!confirm(`Delete ${key}? Its chunks leave the index.`)) return;
+  try {
+    await api("DELETE", documentPath(key));
+  } catch (err) {
+    showError($("#doc-error"), err);
+  }
+  refresh();
+}

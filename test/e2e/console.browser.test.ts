@@ -1,0 +1,267 @@
+import { existsSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, startHostProcess, type HostProcess } from "../helpers/host-process";
+import { StandInInferenceHost } from "../helpers/inference-server";
+import { tempDir } from "../helpers/tmp";
+import { pdfBuffer } from "../unit/ingest/pdf-fixtures";
+
+// The web console in Debian's Chromium (driven by playwright-core), against a real host started as a
+// child process on the embedded default, with auth required. Generation is the STAND-IN chat model
+// (test/helpers/inference-server.ts, OpenAI-compatible SSE over loopback) so that the answer streams
+// in several deltas, as a real LLM's does; everything else is the host's own.
+// No Chromium is a failure, not a skip: install it with `apt-get install chromium` (.ci/apt-packages.txt).
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+// Flags per /work/.library/env/machines/node.md: the machine's closed network refuses Chromium's background calls.
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const KEY = "console-test-key-alice-0001";
+const XSS_NAME = `<img src=x onerror="window.__xss='key'">.txt`;
+const XSS_TEXT = `Badge rules. <img src=x onerror="window.__xss='chunk'"> Visitors wear a red badge <script>window.__xss='script'</script> at all times.`;
+
+/** Records every WebSocket the page opens: what it sent and the seq of each frame it got (installed before the page's own code runs). */
+function recordSockets() {
+  const w = window as unknown as { __sockets: { sent: string[]; seqs: number[]; socket: WebSocket }[]; WebSocket: typeof WebSocket };
+  w.__sockets = [];
+  const Native = window.WebSocket;
+  w.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      const rec = { sent: [] as string[], seqs: [] as number[], socket: this as WebSocket };
+      w.__sockets.push(rec);
+      this.addEventListener("message", (m) => { try { const f = JSON.parse(String(m.data)); if (typeof f.seq === "number") rec.seqs.push(f.seq); } catch { /* not a job frame */ } });
+      const send = this.send.bind(this);
+      this.send = (d) => { rec.sent.push(String(d)); send(d); };
+    }
+  };
+}
+
+function rawGet(url: string, path: string): Promise<{ status: number; type?: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    httpRequest({ host: hostname, port, path }, (res) => { res.resume(); res.on("end", () => resolve({ status: res.statusCode ?? 0, type: res.headers["content-type"] })); }).on("error", reject).end();
+  });
+}
+
+describe("web console in Chromium against a real host (stand-in LLM for streamed generation)", () => {
+  let t: ReturnType<typeof tempDir>;
+  let llm: StandInInferenceHost;
+  let host: HostProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const auth = { "x-api-key": KEY };
+
+  beforeAll(async () => {
+    // Fails (not skips) where Chromium is missing: the console has no other test of its own.
+    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (see .ci/apt-packages.txt)`);
+    t = tempDir();
+    llm = await StandInInferenceHost.start();
+    llm.streamEventDelayMs = 60; // > the job's 40 ms delta batching: several deltas per answer
+    const browserReady = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    host = await startHostProcess(t.dir, {
+      RAGLINE_AUTH: "required",
+      RAGLINE_API_KEYS: JSON.stringify([{ key: KEY, tenant: "default", subject: "alice", groups: ["hr"], roles: ["reader", "writer", "admin"] }]),
+      RAGLINE_GENERATOR: "openai", RAGLINE_LLM_URL: llm.url, RAGLINE_LLM_MODEL: "standin/llm", RAGLINE_QUERY_TRANSFORM: "off",
+    });
+    browser = await browserReady;
+    context = await browser.newContext();
+    await context.addInitScript(recordSockets);
+    page = await context.newPage();
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("dialog", (d) => void d.accept());
+    page.setDefaultTimeout(15_000);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+    await llm?.stop();
+    t?.cleanup();
+  });
+
+  it("the host serves the console at / with its content types, beside the API, and nothing outside console/", async () => {
+    expect(await rawGet(host.url, "/")).toEqual({ status: 200, type: "text/html; charset=utf-8" });
+    expect((await rawGet(host.url, "/console/app.js")).type).toBe("text/javascript; charset=utf-8");
+    expect((await rawGet(host.url, "/console/..%2fpackage.json")).status).toBe(404);
+    expect((await rawGet(host.url, "/console/%2e%2e/host/console.ts")).status).toBe(404);
+    expect((await rawGet(host.url, "/documents")).status).toBe(401); // the API still answers its own routes
+  });
+
+  it("a wrong key is refused with the API's 401 and nothing is kept", async () => {
+    await page.goto(host.url);
+    await page.fill("#api-key", "not-a-real-key-000000");
+    await page.click("#signin-form button[type=submit]");
+    await expect.poll(() => page.textContent("#signin-error")).toMatch(/401 unauthorized: unknown API key/);
+    expect(await page.isHidden("#nav")).toBe(true);
+    expect(await page.evaluate(() => sessionStorage.getItem("ragline.apiKey"))).toBeNull();
+  });
+
+  it("the right key signs in: accepted, admin shown, kept in sessionStorage only", async () => {
+    await page.fill("#api-key", KEY);
+    await page.click("#signin-form button[type=submit]");
+    await page.waitForSelector("#nav:not([hidden])");
+    expect(await page.textContent("#who")).toBe("Signed in: API key …0001 accepted · admin");
+    expect(await page.evaluate(() => [sessionStorage.getItem("ragline.apiKey"), localStorage.length, document.cookie])).toEqual([KEY, 0, ""]);
+  });
+
+  it("uploads through the file input with metadata and ACL headers; the list shows it reach indexed; chunks show their section path", async () => {
+    await page.goto(`${host.url}/#documents`);
+    await page.fill("#upload-form input[name=prefix]", "hr/");
+    await page.fill("#upload-form input[name=department]", "hr");
+    await page.fill("#upload-form input[name=tags]", "policy, leave");
+    await page.fill("#upload-form input[name=acl]", "hr");
+    await page.setInputFiles("#upload-files", { name: "vacation.md", mimeType: "text/markdown", buffer: Buffer.from("# Vacation policy\n\nEmployees get 25 days of paid vacation per year. Requests go to the manager two weeks ahead.\n\n## Sick leave\n\nSick leave is unlimited with a doctor note after three days.\n") });
+    await page.click("#upload-form button[type=submit]");
+    await expect.poll(() => page.textContent('#doc-table tr[data-key="hr/vacation.md"] td.status'), { timeout: 20_000 }).toBe("indexed");
+    const doc = await api(host.url, "GET", "/documents/hr/vacation.md", undefined, auth);
+    expect(doc.body.metadata).toMatchObject({ department: "hr", tags: ["policy", "leave"], acl: ["hr"] });
+    expect(await page.textContent("#doc-counts")).toContain("indexed: 1");
+    await page.click('#doc-table tr[data-key="hr/vacation.md"] button:has-text("Chunks")');
+    await page.waitForSelector("#chunk-list li[data-chunk]");
+    expect(await page.locator("#chunk-list li .where").allTextContents()).toEqual(["no page · Vacation policy", "no page · Vacation policy › Sick leave"]);
+  });
+
+  it("uploads a dropped PDF (drag and drop), and filters the list by prefix and status", async () => {
+    const pdf = await pdfBuffer((doc) => {
+      doc.addPage().font("Helvetica-Bold").fontSize(18).text("Travel policy", 54, 70);
+      doc.font("Helvetica").fontSize(11).text("Trains are booked in second class for trips under four hours.", 54, 110);
+      doc.addPage().font("Helvetica-Bold").fontSize(18).text("Parking", 54, 70);
+      doc.font("Helvetica").fontSize(11).text("Employees park in the north garage on level three with their badge.", 54, 110);
+    });
+    await page.fill("#upload-form input[name=prefix]", "travel/");
+    await page.fill("#upload-form input[name=acl]", "");
+    await page.evaluate((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], "policy.pdf", { type: "application/pdf" }));
+      document.querySelector("#drop-zone")!.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, pdf.toString("base64"));
+    await expect.poll(() => page.textContent('#doc-table tr[data-key="travel/policy.pdf"] td.status'), { timeout: 20_000 }).toBe("indexed");
+
+    await page.fill("#doc-filters input[name=prefix]", "travel/");
+    await page.click("#doc-filters button[type=submit]");
+    await expect.poll(() => page.locator("#doc-table tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-key")))).toEqual(["travel/policy.pdf"]);
+    await page.fill("#doc-filters input[name=prefix]", "");
+    await page.selectOption("#doc-filters select[name=status]", "failed");
+    await page.click("#doc-filters button[type=submit]");
+    await expect.poll(() => page.locator("#doc-table tbody tr").count()).toBe(0);
+    await page.selectOption("#doc-filters select[name=status]", "");
+    await page.click("#doc-filters button[type=submit]");
+    await expect.poll(() => page.locator("#doc-table tbody tr").count()).toBe(2);
+  });
+
+  it("shows a key and chunk text holding markup as text: no element is made from data, no script runs", async () => {
+    await page.fill("#upload-form input[name=prefix]", "");
+    await page.setInputFiles("#upload-files", { name: XSS_NAME, mimeType: "text/plain", buffer: Buffer.from(XSS_TEXT) });
+    await page.click("#upload-form button[type=submit]");
+    const row = page.locator("#doc-table tbody tr", { hasText: "onerror" });
+    await expect.poll(() => row.locator("td.status").textContent(), { timeout: 20_000 }).toBe("indexed");
+    expect(await row.locator("td.key").textContent()).toBe(XSS_NAME);
+    await row.locator('button:has-text("Chunks")').click();
+    await expect.poll(() => page.textContent("#chunk-list")).toContain("<img src=x onerror=");
+    expect(await page.textContent("#chunks-title")).toBe(`Chunks of ${XSS_NAME}`);
+    expect(await page.textContent("#upload-log")).toContain(XSS_NAME);
+    // Had any of it gone through innerHTML, an <img>/<script> element would exist (the CSP would only stop it running).
+    expect(await page.locator("main img, main script").count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss)).toBeUndefined();
+  });
+
+  it("asks: stages as they happen, the answer streamed in several deltas before done, citations with document key and page", async () => {
+    await page.goto(`${host.url}/#ask`);
+    await page.evaluate(() => {
+      const el = document.querySelector("#answer") as HTMLElement;
+      const seen: string[] = ((window as unknown as { __streamed: string[] }).__streamed = []);
+      new MutationObserver(() => { if (el.dataset.state === "streaming" && el.textContent) seen.push(el.textContent); }).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+    await page.fill("#question", "Where do employees park?");
+    await page.click("#ask-form button[type=submit]");
+    await page.waitForSelector("#answer[data-state=done]");
+    const streamed = await page.evaluate(() => (window as unknown as { __streamed: string[] }).__streamed);
+    const final = (await page.textContent("#answer"))!;
+    expect(final).toMatch(/^Employees park in the north garage on level three with their badge\. \[1\]/);
+    expect(new Set(streamed).size).toBeGreaterThanOrEqual(3); // token by token, not one block at the end
+    for (let i = 1; i < streamed.length; i++) expect(streamed[i].startsWith(streamed[i - 1])).toBe(true);
+    expect(final.startsWith(streamed.at(-1)!)).toBe(true);
+    expect(await page.locator("#stages li").allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^retrieve: finished \d+ ms$/), expect.stringMatching(/^generate: finished \d+ ms$/), expect.stringMatching(/^ground: finished/)]));
+    const cite = page.locator("#citations li#cite-1");
+    expect(await cite.getAttribute("data-key")).toBe("travel/policy.pdf");
+    expect(await cite.textContent()).toMatch(/^travel\/policy\.pdf · page 2 · Parking/);
+    await page.click("#answer button.cite");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("cite-1");
+    expect(await page.isHidden("#abstained")).toBe(true);
+    const jobs = await page.evaluate(() => JSON.parse(sessionStorage.getItem("ragline.jobs") ?? "[]"));
+    expect(jobs[0].question).toBe("Where do employees park?");
+  });
+
+  it("a dropped WebSocket reconnects and resumes after the last seq: no gap, no repeat, the same answer as the API's", async () => {
+    llm.streamEventDelayMs = 150;
+    await page.fill("#question", "How many vacation days do employees get?");
+    const before = await page.evaluate(() => (window as unknown as { __sockets: unknown[] }).__sockets.length);
+    await page.click("#ask-form button[type=submit]");
+    await page.waitForFunction(() => (document.querySelector("#answer") as HTMLElement).dataset.state === "streaming" && document.querySelector("#answer")!.textContent!.length > 0);
+    await page.evaluate(() => (window as unknown as { __sockets: { socket: WebSocket }[] }).__sockets.at(-1)!.socket.close()); // the network drops
+    await page.waitForSelector("#answer[data-state=done]", { timeout: 20_000 });
+    llm.streamEventDelayMs = 60;
+    const sockets = await page.evaluate((from) => (window as unknown as { __sockets: { sent: string[]; seqs: number[] }[] }).__sockets.slice(from).map((s) => ({ sent: s.sent.map((x) => JSON.parse(x)), seqs: s.seqs })), before);
+    expect(sockets).toHaveLength(2);
+    const [first, second] = sockets;
+    const jobId = first.sent[0].jobId;
+    expect(first.sent[0]).toEqual({ action: "subscribe", jobId, afterSeq: 0 });
+    const lastSeen = Math.max(...first.seqs);
+    expect(second.sent[0]).toEqual({ action: "subscribe", jobId, afterSeq: lastSeen });
+    expect(second.seqs[0]).toBe(lastSeen + 1);
+    const all = [...first.seqs, ...second.seqs];
+    expect(all).toEqual(Array.from({ length: all.length }, (_, i) => i + 1));
+    const job = await api(host.url, "GET", `/queries/${jobId}`, undefined, auth);
+    expect(job.body.status).toBe("completed");
+    expect(await page.textContent("#answer")).toBe(job.body.answer);
+    expect(await page.textContent("#stream-state")).toMatch(/^done at seq \d+$/);
+  });
+
+  it("marks unsupported sentences and shows an abstention as such", async () => {
+    llm.reply = () => "Employees get 25 days of paid vacation per year. [1] The moon is made of green cheese. [1]";
+    await page.fill("#question", "How many vacation days do employees get?");
+    await page.click("#ask-form button[type=submit]");
+    await page.waitForSelector("#answer[data-state=done]");
+    expect(await page.locator("#answer mark.unsupported").allTextContents()).toEqual([expect.stringContaining("The moon is made of green cheese.")]);
+    expect(await page.isVisible("#unsupported-note")).toBe(true);
+    expect(await page.isHidden("#abstained")).toBe(true);
+    llm.reply = (await import("../helpers/inference-server")).standInAnswer;
+
+    await page.fill("#question", "What is the airspeed velocity of an unladen swallow?");
+    await page.click("#ask-form button[type=submit]");
+    await page.waitForSelector("#answer[data-state=done]");
+    expect(await page.textContent("#answer")).toBe("The sources do not contain an answer to this question.");
+    expect(await page.isVisible("#abstained")).toBe(true);
+    expect(await page.locator("#citations li").count()).toBe(0);
+  });
+
+  it("jobs of this session: status and timings per stage; a running job is cancelled from the page", async () => {
+    llm.delayMs["/v1/chat/completions"] = 5_000;
+    await page.fill("#question", "Where do employees park their cars?");
+    await page.click("#ask-form button[type=submit]");
+    await page.waitForSelector("#stages li[data-stage=generate]");
+    await page.goto(`${host.url}/#jobs`);
+    const rows = page.locator("#jobs-table tbody tr");
+    await expect.poll(() => rows.count()).toBe(5);
+    const running = rows.first();
+    expect(await running.locator("td").first().textContent()).toContain("Where do employees park their cars?");
+    await running.locator('button:has-text("Cancel")').click();
+    await expect.poll(() => rows.first().locator("td.status").textContent()).toMatch(/^cancelled/);
+    llm.delayMs["/v1/chat/completions"] = 0;
+    const done = rows.nth(4);
+    expect(await done.locator("td.status").textContent()).toBe("completed");
+    expect(await done.locator("td").nth(2).textContent()).toMatch(/retrieve \d+ · rerank \d+ · assemble \d+ · generate \d+ · ground \d+total \d+/);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("deletes a document from the list", async () => {
+    await page.goto(`${host.url}/#documents`);
+    await page.click('#doc-table tr[data-key="travel/policy.pdf"] button:has-text("Delete")');
+    await expect.poll(() => page.locator('#doc-table tr[data-key="travel/policy.pdf"]').count(), { timeout: 10_000 }).toBe(0);
+    expect((await api(host.url, "GET", "/documents/travel/policy.pdf", undefined, auth)).status).toBe(404);
+  });
+});
