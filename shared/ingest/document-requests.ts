@@ -26,7 +26,7 @@ async function existing(ctx: Context, key: string): Promise<Pick<DocumentRecord,
   const rec = await ctx.catalog.get(key);
   if (rec) return rec;
   const head = await ctx.objects.head(key);
-  return head ? { metadata: withDefaultAccess(key, documentMetadata(head.metadata), ctx.config.RAGLINE_DEFAULT_ACCESS) } : undefined;
+  return head ? { metadata: documentMetadata(withDefaultAccess(key, head.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS)) } : undefined;
 }
 
 export async function uploadDocument(ctx: Context, p: Principal, key: string, body: Buffer, opts: { contentType?: string; userMetadata: Record<string, string> }) {
@@ -41,7 +41,7 @@ export async function uploadDocument(ctx: Context, p: Principal, key: string, bo
   const raw: Record<string, string> = { ...opts.userMetadata, tenant: p.tenant, owner: String(prev?.metadata?.owner ?? p.subject) };
   if (!hasAcl && prev?.metadata?.acl?.length) raw.acl = JSON.stringify(prev.metadata.acl);
   const info = await ctx.objects.put(key, body, { contentType: opts.contentType, metadata: raw });
-  const metadata = withDefaultAccess(key, documentMetadata(raw), ctx.config.RAGLINE_DEFAULT_ACCESS);
+  const metadata = documentMetadata(withDefaultAccess(key, raw, ctx.config.RAGLINE_DEFAULT_ACCESS));
   // The bucket notification does the rest; until the parser picks it up the document is pending.
   const rec = await ctx.catalog.get(key);
   if (!rec || rec.status !== "processing") await ctx.catalog.put(key, { status: "pending", size: info.size, error: undefined, metadata });

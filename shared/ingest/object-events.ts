@@ -32,7 +32,7 @@ export async function onObjectCreated(ctx: Context, key: string): Promise<Ingest
   const obj = await ctx.objects.get(key);
   if (!obj) return onObjectRemoved(ctx, key).then(() => "missing" as const);
   const hash = sha256(obj.body);
-  const metadata = withDefaultAccess(key, documentMetadata(obj.info.metadata), ctx.config.RAGLINE_DEFAULT_ACCESS);
+  const metadata = documentMetadata(withDefaultAccess(key, obj.info.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS));
   const prev = await ctx.catalog.get(key);
   const sameMeta = JSON.stringify(prev?.metadata ?? {}) === JSON.stringify(metadata);
   if (prev?.contentHash === hash && sameMeta && isSettled(prev)) {
