@@ -24,22 +24,27 @@ export async function onSourceChanged(ctx: Context, key: string, metadata?: Docu
 
 export interface StaleDocument { key: string; status: DocumentRecord["status"] | "missing"; reasons: string[] }
 
-/** Documents whose index entry does not match the source, uses another embedding model, or failed. */
+/**
+ * Documents whose index entry does not match the source, uses another embedding model, or failed.
+ * One listing of the bucket (1,000 objects a page, each with its etag) is compared with the
+ * catalog: no request per document. A HEAD per object, one after another, took minutes at 5,000
+ * documents, past API Gateway's 30 s.
+ */
 export async function staleDocuments(ctx: Context): Promise<StaleDocument[]> {
+  const objects = new Map<string, string | undefined>();
+  for await (const obj of ctx.objects.list()) objects.set(obj.key, obj.etag);
   const out: StaleDocument[] = [];
-  const seen = new Set<string>();
   for (const rec of await allDocuments(ctx)) {
-    seen.add(rec.key);
     const reasons: string[] = [];
-    const head = await ctx.objects.head(rec.key);
-    if (!head) reasons.push("the source object no longer exists");
-    else if (rec.sourceEtag && head.etag !== rec.sourceEtag) reasons.push("the source changed since it was indexed");
+    if (!objects.has(rec.key)) reasons.push("the source object no longer exists");
+    else if (rec.sourceEtag && objects.get(rec.key) !== rec.sourceEtag) reasons.push("the source changed since it was indexed");
+    objects.delete(rec.key);
     if (rec.status === "failed") reasons.push(`ingestion failed: ${rec.error ?? "unknown reason"}`);
     if (rec.status === "indexed" && rec.embeddingModel && rec.embeddingModel !== ctx.embedder.model) reasons.push(`embedded with ${rec.embeddingModel}, current model is ${ctx.embedder.model}`);
     if ((rec.status === "processing" || rec.status === "pending") && rec.indexedVersion !== rec.version) reasons.push("a newer version is not indexed yet");
     if (reasons.length) out.push({ key: rec.key, status: rec.status, reasons });
   }
-  for await (const obj of ctx.objects.list()) if (!seen.has(obj.key) && isDocumentKey(obj.key)) out.push({ key: obj.key, status: "missing", reasons: ["in the bucket but never indexed"] });
+  for (const key of objects.keys()) if (isDocumentKey(key)) out.push({ key, status: "missing", reasons: ["in the bucket but never indexed"] });
   return out.sort((a, b) => a.key.localeCompare(b.key));
 }
 
