@@ -1,11 +1,18 @@
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname } from "node:path";
+
+// better-sqlite3 is a native module, loaded on the first open rather than on import: a Lambda bundle
+// (all ports remote) then neither contains nor needs it (test/unit/deploy/lambda-bundle.test.ts).
+let driver: typeof Database | undefined;
+const loadDriver = () => (driver ??= createRequire(import.meta.url)("better-sqlite3") as typeof Database);
 
 /** Opens a SQLite file tuned for several processes on one machine (WAL, busy timeout). */
 export function openSqlite(path: string): Database.Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const Driver = loadDriver();
+  const db = new Driver(path);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 10000");
