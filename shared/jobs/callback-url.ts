@@ -14,8 +14,18 @@ export interface ResolvedAddress { address: string; family: 4 | 6 }
 /** Name resolution: the system resolver by default; tests inject one that changes its answer. */
 export type Resolve = (hostname: string) => Promise<ResolvedAddress[]>;
 
-export const systemResolve: Resolve = async (hostname) =>
-  (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+const RESOLVE_TIMEOUT_MS = 5000;
+
+export const systemResolve: Resolve = async (hostname) => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`DNS lookup of ${hostname} timed out`), { code: "ETIMEOUT" })), RESOLVE_TIMEOUT_MS);
+  });
+  try {
+    const answers = await Promise.race([dnsLookup(hostname, { all: true, verbatim: true }), timeout]);
+    return answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+  } finally { clearTimeout(timer); }
+};
 
 /** Ranges no callback may reach unless allowlisted, by what they are (the label is the refusal's reason). */
 const BLOCKED: [label: string, family: "ipv4" | "ipv6", network: string, prefix: number][] = [
@@ -98,8 +108,9 @@ export function callbackPolicy(config: Pick<Config, "RAGLINE_WEBHOOK_ALLOW_HTTP"
   return { allowHttp: config.RAGLINE_WEBHOOK_ALLOW_HTTP, allowedHosts, allowedAddresses };
 }
 
+/** Why a callback may not be sent; `transient` when only name resolution failed (delivery retries that). */
 export class CallbackRefused extends Error {
-  constructor(readonly reason: string) { super(reason); this.name = "CallbackRefused"; }
+  constructor(readonly reason: string, readonly transient = false) { super(reason); this.name = "CallbackRefused"; }
 }
 
 export interface CheckedCallback { url: URL; hostname: string; address: string; family: 4 | 6 }
@@ -117,9 +128,9 @@ export async function checkCallbackUrl(raw: string, policy: CallbackPolicy, reso
   if (isIP(hostname)) addresses = [{ address: hostname, family: isIP(hostname) as 4 | 6 }];
   else {
     try { addresses = await resolve(hostname); } catch (err) {
-      throw new CallbackRefused(`host ${hostname} does not resolve (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      throw new CallbackRefused(`host ${hostname} does not resolve (${(err as NodeJS.ErrnoException).code ?? String(err)})`, true);
     }
-    if (!addresses.length) throw new CallbackRefused(`host ${hostname} does not resolve`);
+    if (!addresses.length) throw new CallbackRefused(`host ${hostname} does not resolve`, true);
   }
   if (!policy.allowedHosts.has(hostname)) {
     for (const { address, family } of addresses) {

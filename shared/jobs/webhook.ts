@@ -60,6 +60,10 @@ export async function deliverWebhook(ctx: Context, jobId: string, opts: { timeou
     target = await checkCallbackUrl(job.request.callbackUrl, callbackPolicy(ctx.config), opts.resolve);
   } catch (err) {
     if (!(err instanceof CallbackRefused)) throw err;
+    if (err.transient) { // the name did not resolve this time: retried like a failed connection
+      await record({ at: nowIso(), error: err.reason, ms: Date.now() - started }, false);
+      throw new TransientError(`webhook delivery to ${job.request.callbackUrl} failed: ${err.reason}`);
+    }
     logger.warn("webhook refused", { jobId, reason: err.reason });
     await record({ at: nowIso(), error: `refused: ${err.reason}`, ms: Date.now() - started, refused: true }, false);
     return "refused";

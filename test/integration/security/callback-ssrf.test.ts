@@ -167,6 +167,16 @@ describe("callbackUrl at delivery (real SQLite job store, a real receiver on thi
     } finally { await target.close(); }
   });
 
+  it("a name that does not resolve at delivery is retried, not refused (failingResolve: a fake DNS that times out)", async () => {
+    useConfig({ RAGLINE_WEBHOOK_ALLOW_HTTP: "true" });
+    const failingResolve: Resolve = async () => { throw Object.assign(new Error("timed out"), { code: "ETIMEOUT" }); };
+    const id = await finishedJob(`http://hooks.example.test:${hook.port}/hook`);
+    await expect(deliverWebhook(ctx, id, { resolve: failingResolve })).rejects.toThrow(TransientError);
+    const state = await webhookState(id);
+    expect(state.refused).toBeUndefined();
+    expect(state.attempts[0].error).toMatch(/does not resolve \(ETIMEOUT\)/);
+  });
+
   it("with no secret configured, delivery is refused (a job accepted before the secret was removed)", async () => {
     ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_WEBHOOK_ALLOW_HTTP: "true", RAGLINE_WEBHOOK_ALLOWLIST: "127.0.0.1" }));
     setContext(ctx);
