@@ -2,16 +2,12 @@ import { documentKeySchema, listDocumentsQuerySchema } from "../../events/api";
 import type { Principal } from "../../shared/auth/principal";
 import { ValidationError } from "../../shared/domain/errors";
 import { deleteDocument, listDocuments, readableDocument, staleReport, uploadDocument } from "../../shared/ingest/document-requests";
-import { httpHandler, json, parseInput } from "../lib/http";
+import { decodePathParameter, httpHandler, json, parseInput } from "../lib/http";
 
 // Documents API. Who may do what is decided in shared/auth/policy.ts, through shared/ingest/document-requests.ts.
 
-/** A path parameter decoded; a malformed escape is the caller's error (400), not ours. */
-function decodeKey(raw: string | undefined): string {
-  let key: string;
-  try { key = decodeURIComponent(raw ?? ""); } catch { throw new ValidationError("path.key: malformed percent-escape", [{ field: "path.key", message: "malformed percent-escape" }]); }
-  return parseInput(documentKeySchema, key, "path.key");
-}
+/** The document key of the path: malformed escapes, NUL and over-long segments are a 400 naming the field. */
+const decodeKey = (raw: string | undefined) => parseInput(documentKeySchema, decodePathParameter(raw, "path.key"), "path.key");
 
 export const handler = httpHandler({
   "PUT /documents/{key+}": async (ctx, event, principal) => {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ConfigError, type Config } from "../runtime/config";
 import { keyStoreSchema, type KeyEntry } from "./config-auth";
-import type { Principal } from "./principal";
+import type { Principal } from "../domain/access";
 
 // API keys and bearer tokens → principals. Keys are held (and may be configured) only as sha256
 // digests; a lookup hashes the presented secret first, so timing says nothing about stored keys.

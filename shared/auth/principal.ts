@@ -1,4 +1,4 @@
-import { DEFAULT_TENANT } from "../domain/access";
+import { DEFAULT_TENANT, type Principal, type Role } from "../domain/access";
 import { RaglineError } from "../domain/errors";
 import type { Config } from "../runtime/config";
 import { keyStoreFor } from "./key-store";
@@ -7,9 +7,7 @@ import { keyStoreFor } from "./key-store";
 // looked up in the configured key store. Never from the request body. What a principal may do is
 // decided in one place: ./policy.ts.
 
-export type Role = "reader" | "writer" | "admin";
-
-export interface Principal { tenant: string; subject: string; groups: string[]; roles: Role[] }
+export type { Principal, Role };
 
 /**
  * Requests without a credential when RAGLINE_AUTH=off: the one trusted user of a single machine. It
