@@ -2,18 +2,19 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { FolderObjectStore } from "../shared/adapters/embedded/folder-object-store";
-import { SqliteQueue } from "../shared/adapters/embedded/sqlite-queue";
 import { checkWebhookSettings } from "../shared/jobs/callback-url";
+import { recordLostWork } from "../shared/jobs/worker-lost";
 import { logger } from "../shared/observability/logger";
+import { hasLeaseRecovery } from "../shared/ports/queue";
 import { setContext, type Context } from "../shared/runtime/context";
 import { queueFunctions, topology as defaultTopology, type Topology } from "../shared/topology";
 import { bucketWebhook } from "./bucket-webhook";
 import { FolderNotifications } from "./folder-notifications";
 import { loadHandler } from "./handlers";
 import { httpClientError, httpRequestListener } from "./http-server";
-import { lambdaContext, withTimeout } from "./lambda-context";
+import { lambdaContext } from "./lambda-context";
 import { QueuePoller } from "./queue-poller";
-import { rateMs, scheduledEvent } from "./schedule";
+import { rateMs, scheduledEvent, ScheduleRunner, type NamedLease } from "./schedule";
 import { webSocketUpgrade, type ConnectionHub } from "./websocket";
 
 // The function host: turns the topology into HTTP and WebSocket routes, queue pollers with Lambda's
@@ -49,10 +50,31 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   checkWebhookSettings(ctx.config); // a bad allowlist stops start-up; a missing secret is said out loud
   const stops: (() => Promise<void> | void)[] = [];
 
-  // A host that died mid-batch left leases behind; on one machine they can be released at once.
-  if (ctx.queue instanceof SqliteQueue) {
-    const released = ctx.queue.recoverAbandoned();
-    if (released) logger.warn("released messages held by a dead process", { released });
+  // A host that died mid-batch left leases behind. Where the host owns the leases (the embedded
+  // queue), this instance heartbeats, and leases of instances that are gone are released at once:
+  // now, before the pollers start, and every heartbeat period (replicas on one data dir).
+  if (hasLeaseRecovery(ctx.queue)) {
+    const queue = ctx.queue;
+    const period = ctx.config.RAGLINE_HEARTBEAT_MS;
+    queue.startHeartbeat(period);
+    let sweeping = false;
+    const sweep = async () => {
+      if (sweeping) return;
+      sweeping = true;
+      try {
+        const lost = queue.claimLost();
+        if (!lost.length) return;
+        logger.warn("releasing messages whose worker was lost", { released: lost.length, queues: [...new Set(lost.map((l) => l.queue))] });
+        await recordLostWork(ctx, lost, new Date(Date.now() + (ctx.config.RAGLINE_POLL_WAIT_SECONDS + 1) * 1000));
+        queue.release(lost);
+      } catch (err) {
+        logger.error("releasing lost leases failed; the next sweep tries again", { error: err as Error });
+      } finally { sweeping = false; }
+    };
+    await sweep();
+    const timer = setInterval(() => void sweep(), period);
+    timer.unref();
+    stops.push(() => { clearInterval(timer); queue.stopHeartbeat(); });
   }
 
   const pollers = new Map<string, QueuePoller>();
@@ -71,16 +93,16 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       stops.push(() => notifications.stop());
     }
     if (opts.schedules) {
+      // Never beside itself: skipped while its last run goes on, here or (embedded queue) on a replica.
+      const lease = typeof (ctx.queue as Partial<NamedLease>).tryLease === "function" ? (ctx.queue as unknown as NamedLease) : undefined;
       for (const [name, def] of Object.entries(topology.functions)) {
         if (def.trigger.kind !== "schedule") continue;
-        const timer = setInterval(async () => {
-          try {
-            const handler = await loadHandler(def.handler);
-            await withTimeout(handler(scheduledEvent(name), lambdaContext(name, def.timeoutSeconds)), def.timeoutSeconds, name);
-          } catch (err) { logger.error("scheduled function failed", { function: name, error: err as Error }); }
-        }, rateMs(def.trigger.expression));
-        timer.unref();
-        stops.push(() => clearInterval(timer));
+        const runner = new ScheduleRunner({
+          name, everyMs: rateMs(def.trigger.expression), timeoutSeconds: def.timeoutSeconds, lease,
+          run: async (signal) => (await loadHandler(def.handler))(scheduledEvent(name), lambdaContext(name, def.timeoutSeconds, signal)),
+        });
+        runner.start();
+        stops.push(() => runner.stop());
       }
     }
   }

@@ -4,12 +4,14 @@ import type { Queue, QueueMessage } from "../shared/ports/queue";
 import type { QueueTrigger } from "../shared/topology";
 import { sleep } from "../shared/util/time";
 import type { LambdaHandler } from "./handlers";
-import { lambdaContext, withTimeout } from "./lambda-context";
+import { InvocationTimeout, lambdaContext, runWithTimeout } from "./lambda-context";
 
 // Lambda's SQS event-source mapping, for the host: long-poll a batch, invoke the handler with an
 // SQSEvent, delete the records that succeeded, leave the failed ones (batchItemFailures, or all of
 // them if the handler threw) to reappear after a backoff; the queue moves a message to its DLQ
-// once it has been received maxReceives times.
+// once it has been received maxReceives times. A failed queue call is retried and logged, never
+// fatal: the worst case is a redelivery, which handlers tolerate. A handler past its timeout is
+// aborted (context.abortSignal) and fenced: its messages stay leased until it has really stopped.
 
 export interface PollerOptions {
   name: string;
@@ -28,7 +30,7 @@ export class QueuePoller {
   private running = false;
   private workers: Promise<void>[] = [];
   /** Batches handled (for tests and health). */
-  stats = { batches: 0, succeeded: 0, failed: 0 };
+  stats = { batches: 0, succeeded: 0, failed: 0, timedOut: 0, queueErrors: 0, running: 0, maxRunning: 0 };
 
   constructor(private readonly opts: PollerOptions) {}
 
@@ -45,18 +47,42 @@ export class QueuePoller {
 
   private async loop() {
     const { queue, trigger } = this.opts;
+    let receiveFailures = 0;
     while (this.running) {
       let messages: QueueMessage[] = [];
       try {
         messages = await queue.receive(trigger.queue, {
           maxMessages: trigger.batchSize, visibilityTimeoutSeconds: trigger.visibilityTimeoutSeconds, waitSeconds: this.opts.waitSeconds ?? 1, maxReceives: trigger.maxReceives,
         });
+        receiveFailures = 0;
       } catch (err) {
-        logger.error("receive failed", { queue: trigger.queue, error: err as Error });
-        await sleep(1000);
+        this.stats.queueErrors++;
+        receiveFailures++;
+        const delay = Math.min(30_000, 250 * 2 ** Math.min(receiveFailures, 7));
+        logger.error("receive failed; polling again after a backoff", { queue: trigger.queue, failures: receiveFailures, retryInMs: delay, error: err as Error });
+        await sleep(delay);
         continue;
       }
-      if (messages.length) await this.invoke(messages);
+      // Nothing a batch does may end the worker (or the process): log and go on polling.
+      if (messages.length) await this.invoke(messages).catch((err) => logger.error("batch handling failed", { queue: trigger.queue, error: err as Error }));
+    }
+  }
+
+  /** A queue call retried with backoff; after the last try it is logged and given up (the message is redelivered later). */
+  private async queueCall(what: string, call: () => Promise<void>, tries = 4): Promise<boolean> {
+    for (let i = 1; ; i++) {
+      try {
+        await call();
+        return true;
+      } catch (err) {
+        this.stats.queueErrors++;
+        if (i >= tries) {
+          logger.error(`${what} failed ${tries} times; the message will be redelivered after its visibility timeout`, { queue: this.opts.trigger.queue, error: err as Error });
+          return false;
+        }
+        logger.warn(`${what} failed; retrying`, { queue: this.opts.trigger.queue, try: i, error: err as Error });
+        await sleep(100 * 2 ** i);
+      }
     }
   }
 
@@ -66,27 +92,44 @@ export class QueuePoller {
     let failed: Set<string>;
     // While the handler runs, keep the batch invisible so no other worker picks it up.
     const heartbeat = setInterval(() => {
-      for (const m of messages) void queue.changeVisibility(trigger.queue, m.receiptHandle, trigger.visibilityTimeoutSeconds).catch(() => undefined);
+      for (const m of messages) {
+        void queue.changeVisibility(trigger.queue, m.receiptHandle, trigger.visibilityTimeoutSeconds)
+          .catch((err) => { this.stats.queueErrors++; logger.warn("extending a lease failed; the next beat tries again", { queue: trigger.queue, error: err as Error }); });
+      }
     }, Math.max(50, (trigger.visibilityTimeoutSeconds * 1000) / 2));
+    this.stats.running++;
+    this.stats.maxRunning = Math.max(this.stats.maxRunning, this.stats.running);
     try {
       const handler = await this.opts.handler();
-      const res = (await withTimeout(handler(event, lambdaContext(name, timeoutSeconds)), timeoutSeconds, name)) as SQSBatchResponse | undefined;
-      failed = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      const run = runWithTimeout((signal) => handler(event, lambdaContext(name, timeoutSeconds, signal)) as Promise<unknown>, timeoutSeconds, name);
+      try {
+        const res = (await run.result) as SQSBatchResponse | undefined;
+        failed = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      } catch (err) {
+        failed = new Set(messages.map((m) => m.id));
+        if (!(err instanceof InvocationTimeout)) throw err;
+        // Fence: the handler was told to stop; until it has, its messages stay leased (the
+        // heartbeat goes on), so a redelivery cannot run beside it.
+        this.stats.timedOut++;
+        logger.error("handler past its timeout: aborted; its messages stay leased until it stops", { function: name, timeoutSeconds });
+        await run.settled;
+      }
     } catch (err) {
       logger.error("batch failed", { function: name, error: err as Error });
       failed = new Set(messages.map((m) => m.id));
     } finally {
       clearInterval(heartbeat);
+      this.stats.running--;
     }
     this.stats.batches++;
     for (const m of messages) {
       if (failed.has(m.id)) {
         this.stats.failed++;
         const delay = Math.min(trigger.visibilityTimeoutSeconds, (this.opts.retryDelaySeconds ?? defaultRetryDelay)(m.receiveCount));
-        await queue.changeVisibility(trigger.queue, m.receiptHandle, delay).catch(() => undefined);
+        await this.queueCall("returning a failed message", () => queue.changeVisibility(trigger.queue, m.receiptHandle, delay));
       } else {
         this.stats.succeeded++;
-        await queue.delete(trigger.queue, m.receiptHandle);
+        await this.queueCall("deleting a handled message", () => queue.delete(trigger.queue, m.receiptHandle));
       }
     }
   }

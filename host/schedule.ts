@@ -1,3 +1,6 @@
+import { logger } from "../shared/observability/logger";
+import { runWithTimeout } from "./lambda-context";
+
 // Schedules in AWS `rate(...)` form, run by the host on timers.
 
 const UNIT_MS: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
@@ -13,4 +16,64 @@ export function scheduledEvent(name: string) {
     version: "0", id: crypto.randomUUID(), "detail-type": "Scheduled Event", source: "aws.events", account: "local",
     time: new Date().toISOString(), region: "local", resources: [`arn:ragline:events:local:rule/${name}`], detail: {},
   };
+}
+
+/** A lease by name shared by replicas (the embedded queue offers one); absent: only this process is guarded. */
+export interface NamedLease {
+  tryLease(name: string, ttlMs: number): boolean;
+  releaseLease(name: string): void;
+}
+
+/**
+ * Runs a scheduled function every `everyMs`, never beside itself: a tick while the previous run is
+ * still going (in this process, or in another replica holding the lease) is skipped and logged.
+ * `run` gets a signal aborted at the function's timeout; the lease is held until the run has ended.
+ */
+export class ScheduleRunner {
+  private timer?: NodeJS.Timeout;
+  private current?: Promise<void>;
+  stats = { runs: 0, skipped: 0, failed: 0 };
+
+  constructor(private readonly o: {
+    name: string; everyMs: number; timeoutSeconds: number; lease?: NamedLease;
+    run: (signal: AbortSignal) => Promise<unknown>;
+  }) {}
+
+  start() {
+    this.timer = setInterval(() => void this.tick(), this.o.everyMs);
+    this.timer.unref();
+  }
+
+  /** One tick: runs unless a run is under way here or elsewhere. Resolves when this tick's run has ended. */
+  async tick(): Promise<"ran" | "skipped"> {
+    const { name, lease } = this.o;
+    // Held a little past the timeout: an aborted run still stopping keeps it (renewed below if longer).
+    const ttlMs = this.o.timeoutSeconds * 1000 + 60_000;
+    if (this.current || (lease && !lease.tryLease(`schedule:${name}`, ttlMs))) {
+      this.stats.skipped++;
+      logger.warn("scheduled function still running; this tick is skipped", { function: name });
+      return "skipped";
+    }
+    const run = runWithTimeout((signal) => this.o.run(signal), this.o.timeoutSeconds, name);
+    const renew = lease ? setInterval(() => lease.tryLease(`schedule:${name}`, ttlMs), ttlMs / 3) : undefined;
+    this.current = run.settled;
+    this.stats.runs++;
+    try {
+      await run.result;
+    } catch (err) {
+      this.stats.failed++;
+      logger.error("scheduled function failed", { function: name, error: err as Error });
+    } finally {
+      await run.settled; // an aborted run keeps its lease until it has stopped
+      if (renew) clearInterval(renew);
+      lease?.releaseLease(`schedule:${name}`);
+      this.current = undefined;
+    }
+    return "ran";
+  }
+
+  async stop() {
+    if (this.timer) clearInterval(this.timer);
+    await this.current;
+  }
 }

@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Context as LambdaContext, SQSEvent } from "aws-lambda";
 import { queryRunMessageSchema } from "../../events/messages";
 import { runQueryJob } from "../../shared/query/run-job";
 import { topology } from "../../shared/topology";
@@ -8,4 +10,12 @@ import { sqsHandler } from "../lib/sqs";
 const trigger = topology.functions["query-run"].trigger;
 const maxAttempts = trigger.kind === "queue" ? trigger.maxReceives - 1 : 3;
 
-export const handler = sqsHandler(queryRunMessageSchema, (ctx, msg) => runQueryJob(ctx, msg.jobId, { maxAttempts }));
+// The function host's context carries an AbortSignal (its timeout); Lambda's has none (it stops the sandbox).
+type InvocationContext = LambdaContext & { abortSignal?: AbortSignal };
+const invocation = new AsyncLocalStorage<InvocationContext>();
+
+const records = sqsHandler(queryRunMessageSchema, (ctx, msg, record) => runQueryJob(ctx, msg.jobId, {
+  maxAttempts, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1), signal: invocation.getStore()?.abortSignal,
+}));
+
+export const handler = (event: SQSEvent, context: InvocationContext) => invocation.run(context, () => records(event, context));

@@ -31,3 +31,32 @@ export interface Queue {
 
 /** The dead-letter queue's name for a queue; the same convention on every backend. */
 export const dlqName = (queue: string) => `${queue}-dlq`;
+
+/** A message whose lease was held by a worker that is gone, claimed back by a live instance. */
+export interface LostLease {
+  queue: string;
+  messageId: string;
+  /** The claimer's receipt (the lost worker's receipt no longer works). */
+  receiptHandle: string;
+  body: string;
+  /** Receives so far: the lost attempt was this one. */
+  receiveCount: number;
+  /** When the lost worker was last seen alive (its last heartbeat, or the lease time). */
+  lostAt: string;
+}
+
+/**
+ * Queues whose leases the host owns (embedded SQLite): leases of lost workers are released at once.
+ * On SQS the service owns leases; a lost invocation's message returns after its visibility timeout.
+ */
+export interface LeaseRecovery {
+  startHeartbeat(periodMs: number): void;
+  stopHeartbeat(): void;
+  /** Claims (and fences) the leases of lost instances, keeping them invisible for holdSeconds. */
+  claimLost(holdSeconds?: number): LostLease[];
+  /** Makes claimed leases visible now. */
+  release(leases: LostLease[]): void;
+}
+
+export const hasLeaseRecovery = (q: Queue): q is Queue & LeaseRecovery =>
+  typeof (q as Partial<LeaseRecovery>).claimLost === "function" && typeof (q as Partial<LeaseRecovery>).release === "function";

@@ -8,6 +8,8 @@ import type { GenerateRequest } from "../ports/models";
 import { logger } from "../observability/logger";
 import { metrics, MetricUnit } from "../observability/metrics";
 import type { Context } from "../runtime/context";
+import type { WaitingNote } from "../jobs/worker-lost";
+import { nowIso } from "../util/time";
 import type { AssembleOutput } from "./assemble";
 import type { UsageHook } from "./chat-model";
 import { citationsFor } from "./citations";
@@ -27,6 +29,14 @@ const CANCEL_CHECK_MS = 250;
 
 class Cancelled extends Error {}
 
+/** The host cut the invocation off (its timeout): stop at the next stage boundary, retry later. */
+export class AttemptAborted extends Error {
+  constructor(reason: unknown) {
+    super(`attempt aborted: ${reason instanceof Error ? reason.message : String(reason ?? "aborted")}`);
+    this.name = "AttemptAborted";
+  }
+}
+
 /** Thrown after the last attempt marked the job failed, so the queue dead-letters its message. */
 export class JobAttemptsExhausted extends Error {
   constructor(readonly jobId: string, cause: unknown) {
@@ -43,10 +53,23 @@ interface Checkpoints {
   generate?: { answer: string; usage?: TokenUsage; abstained?: boolean };
   ground?: GroundingOutput;
   timings?: Record<string, number>;
+  /** Set while the job waits for its next attempt (see shared/jobs/worker-lost.ts); cleared when it starts. */
+  waiting?: WaitingNote | null;
+  /** How the last attempt that ended by itself ended; an attempt that left none was lost. */
+  attemptEnded?: { attempt: number; at: string; error: string };
 }
 
-export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttempts?: number } = {}): Promise<"completed" | "failed" | "skipped" | "deferred"> {
+export interface RunJobOptions {
+  maxAttempts?: number;
+  /** The queue's receive count of this delivery (SQS ApproximateReceiveCount), for the record. */
+  receiveCount?: number;
+  /** Aborted when the invocation is cut off (the host's timeout): the job stops at the next stage boundary. */
+  signal?: AbortSignal;
+}
+
+export async function runQueryJob(ctx: Context, jobId: string, opts: RunJobOptions = {}): Promise<"completed" | "failed" | "skipped" | "deferred"> {
   const maxAttempts = opts.maxAttempts ?? 3;
+  const signal = opts.signal;
   let job = await ctx.jobs.get(jobId);
   // A job that failed on its last attempt keeps failing its message, so the queue dead-letters it.
   if (job?.status === "failed" && job.attempts >= maxAttempts) throw new JobAttemptsExhausted(jobId, job.error);
@@ -69,6 +92,7 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
     }
     throw new JobAttemptsExhausted(jobId, error);
   }
+  const lastSeen = job.updatedAt; // before this attempt writes: the previous attempt's last sign of life
   job = (await ctx.jobs.transition(jobId, ["pending", "working"], "working")) ?? job;
   const req = job.request;
   const cp = job.checkpoints as Checkpoints;
@@ -78,9 +102,17 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
     const event = await ctx.jobs.appendEvent(jobId, type, data);
     await ctx.notifier.publish(event).catch((err) => logger.warn("notify failed", { jobId, err: String(err) }));
   };
+  if (cp.waiting) await ctx.jobs.saveCheckpoint(jobId, "waiting", null); // announced while it waited; over now
+  else if (attempt > 1 && cp.attemptEnded?.attempt !== attempt - 1) {
+    // The previous attempt left no end: its worker was lost, and nobody said so while the message
+    // waited out its visibility timeout (SQS owns the lease on AWS). Say it now.
+    const reason = `resumed: worker lost (last seen at ${lastSeen}), attempt ${attempt - 1} of ${maxAttempts} ended without a result; this is attempt ${attempt}`;
+    await emit("stage", { stage: "waiting", status: "resumed", cause: "worker-lost", reason, lostAt: lastSeen, attempt, maxAttempts, receiveCount: opts.receiveCount });
+  }
   const cancelled = async () => (await ctx.jobs.get(jobId))?.status === "cancelled";
   async function stage<T>(name: string, done: T | undefined, run: () => Promise<T>, info?: (out: T) => Record<string, unknown>): Promise<T> {
     if (done !== undefined) return done;
+    if (signal?.aborted) throw new AttemptAborted(signal.reason);
     if (await cancelled()) throw new Cancelled();
     await emit("stage", { stage: name, status: "started", attempt });
     const t0 = performance.now();
@@ -115,6 +147,7 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
       let lastFlush = Date.now();
       let lastCancelCheck = Date.now();
       const abort = new AbortController();
+      signal?.addEventListener("abort", () => abort.abort(signal.reason), { once: true });
       const flush = async () => {
         if (pending) await emit("delta", { ...pending, attempt });
         pending = undefined;
@@ -178,8 +211,17 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: { maxAttemp
   } catch (err) {
     if (err instanceof Cancelled) return "skipped"; // cancelled by request: the cancel already logged its event
     const permanent = err instanceof RaglineError && !err.retryable;
-    if (!permanent && attempt < maxAttempts) throw err; // the queue redelivers; checkpoints keep finished stages
     const message = err instanceof Error ? err.message : String(err);
+    if (!permanent && attempt < maxAttempts) {
+      // The queue redelivers; checkpoints keep finished stages. Followers learn why nothing comes.
+      const note: WaitingNote = { cause: "attempt-failed", attempt, maxAttempts, reason: `waiting to retry: attempt ${attempt} of ${maxAttempts} failed (${message})` };
+      await ctx.jobs.saveCheckpoint(jobId, "attemptEnded", { attempt, at: nowIso(), error: message });
+      if ((await ctx.jobs.get(jobId))?.status === "working") {
+        await ctx.jobs.saveCheckpoint(jobId, "waiting", note);
+        await emit("stage", { stage: "waiting", status: "waiting", ...note });
+      }
+      throw err;
+    }
     logger.error("query job failed", { jobId, attempt, error: message });
     const failed = await ctx.jobs.transition(jobId, ["pending", "working"], "failed", { error: message });
     if (failed) {

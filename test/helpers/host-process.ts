@@ -24,7 +24,7 @@ export async function startHostProcess(dataDir: string, env: Record<string, stri
   return {
     url, wsUrl: url.replace(/^http/, "ws") + "/ws", proc, output: () => out,
     stop: (signal = "SIGTERM") => new Promise((resolve) => {
-      if (proc.exitCode !== null) return resolve();
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve(); // already exited, or killed by a signal
       proc.once("exit", () => resolve());
       proc.kill(signal);
     }),

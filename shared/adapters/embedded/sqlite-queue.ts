@@ -1,17 +1,26 @@
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import type { Queue, QueueMessage, ReceiveOptions } from "../../ports/queue";
+import { readFileSync, readlinkSync } from "node:fs";
+import { hostname } from "node:os";
+import type { LeaseRecovery, LostLease, Queue, QueueMessage, ReceiveOptions } from "../../ports/queue";
 import { dlqName } from "../../ports/queue";
+import { logger } from "../../observability/logger";
 import { openSqlite, type Db } from "./sqlite";
 
 // A durable queue in SQLite with SQS semantics: visibility timeout, receive count, redrive to
 // `<queue>-dlq` after maxReceives, delete by receipt handle (a stale receipt deletes nothing).
+// Every queue object is an instance with a row in `instances` (pid, machine, last heartbeat); a
+// lease names its instance, so leases of an instance that is gone are released at once instead of
+// waiting out the visibility timeout (see releaseLost).
 
 interface Row { id: string; body: string; attributes: string | null; sent_at: number; receive_count: number }
 
-export class SqliteQueue implements Queue {
+export class SqliteQueue implements Queue, LeaseRecovery {
   readonly name = "sqlite-queue";
+  /** This queue object's instance id: its leases carry it. */
+  readonly instanceId = randomUUID();
   private readonly db: Db;
+  private heartbeat?: NodeJS.Timeout;
   private readonly wake = new EventEmitter();
 
   constructor(path: string) {
@@ -23,8 +32,49 @@ export class SqliteQueue implements Queue {
         sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL, receive_count INTEGER NOT NULL DEFAULT 0,
         receipt TEXT, owner_pid INTEGER);
       CREATE INDEX IF NOT EXISTS messages_ready ON messages(queue, visible_at);
-      CREATE INDEX IF NOT EXISTS messages_receipt ON messages(receipt);`);
+      CREATE INDEX IF NOT EXISTS messages_receipt ON messages(receipt);
+      CREATE TABLE IF NOT EXISTS instances (
+        id TEXT PRIMARY KEY, pid INTEGER NOT NULL, machine TEXT NOT NULL, started_at INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL, heartbeat_ms INTEGER, pid_start TEXT);
+      CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL);`);
+    // Queue files from before instances: add the lease owner and lease time.
+    const cols = new Set((this.db.prepare("PRAGMA table_info(messages)").all() as { name: string }[]).map((c) => c.name));
+    if (!cols.has("owner")) this.db.exec("ALTER TABLE messages ADD COLUMN owner TEXT");
+    if (!cols.has("leased_at")) this.db.exec("ALTER TABLE messages ADD COLUMN leased_at INTEGER");
+    this.db.exec("CREATE INDEX IF NOT EXISTS messages_owner ON messages(owner)");
+    LIVE_HERE.add(this.instanceId);
+    this.register();
     this.wake.setMaxListeners(0);
+  }
+
+
+  /**
+   * Declares this instance alive every `periodMs`. On this machine a lost instance is found by its
+   * process (gone, or its pid now another process's); on another machine (another pid namespace)
+   * only by its heartbeat: silent for 5 periods + 2 s, its leases go back to the queue.
+   */
+  startHeartbeat(periodMs: number) {
+    this.stopHeartbeat();
+    const beat = () => {
+      const seen = this.db.prepare("UPDATE instances SET last_seen = ?, heartbeat_ms = ? WHERE id = ?").run(Date.now(), periodMs, this.instanceId).changes;
+      // Judged lost (a stall past the heartbeat margin): its leases went back to the queue and its
+      // old receipts are dead. Register again so its new leases are not taken too.
+      if (!seen) { this.register(periodMs); logger.warn("this host instance had been judged lost; its earlier leases were released", { instance: this.instanceId }); }
+    };
+    beat();
+    this.heartbeat = setInterval(() => { try { beat(); } catch { /* closed or busy: the next beat */ } }, periodMs);
+    this.heartbeat.unref();
+  }
+
+  private register(heartbeatMs?: number) {
+    const now = Date.now();
+    this.db.prepare("INSERT OR REPLACE INTO instances (id, pid, machine, started_at, last_seen, heartbeat_ms, pid_start) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(this.instanceId, process.pid, MACHINE, now, now, heartbeatMs ?? null, processStart(process.pid) ?? null);
+  }
+
+  stopHeartbeat() {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 
   async send(queue: string, body: string, opts: { delaySeconds?: number; attributes?: Record<string, string> } = {}): Promise<string> {
@@ -61,8 +111,8 @@ export class SqliteQueue implements Queue {
 
   private receiveNow(queue: string, opts: ReceiveOptions): QueueMessage[] {
     const pick = this.db.prepare("SELECT id, body, attributes, sent_at, receive_count FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?");
-    const toDlq = this.db.prepare("UPDATE messages SET queue = ?, receive_count = 0, visible_at = ?, receipt = NULL, owner_pid = NULL WHERE id = ?");
-    const lease = this.db.prepare("UPDATE messages SET receive_count = receive_count + 1, visible_at = ?, receipt = ?, owner_pid = ? WHERE id = ?");
+    const toDlq = this.db.prepare("UPDATE messages SET queue = ?, receive_count = 0, visible_at = ?, receipt = NULL, owner = NULL WHERE id = ?");
+    const lease = this.db.prepare("UPDATE messages SET receive_count = receive_count + 1, visible_at = ?, receipt = ?, owner = ?, leased_at = ? WHERE id = ?");
     return this.db.transaction(() => {
       const now = Date.now();
       const out: QueueMessage[] = [];
@@ -75,7 +125,7 @@ export class SqliteQueue implements Queue {
             continue;
           }
           const receipt = `${r.id}:${randomUUID()}`;
-          lease.run(now + opts.visibilityTimeoutSeconds * 1000, receipt, process.pid, r.id);
+          lease.run(now + opts.visibilityTimeoutSeconds * 1000, receipt, this.instanceId, now, r.id);
           out.push({
             id: r.id, receiptHandle: receipt, body: r.body, receiveCount: r.receive_count + 1,
             sentAt: new Date(r.sent_at).toISOString(), attributes: r.attributes ? JSON.parse(r.attributes) : undefined,
@@ -102,16 +152,69 @@ export class SqliteQueue implements Queue {
     return { visible: r.visible ?? 0, inFlight: r.inFlight ?? 0 };
   }
 
-  /** Messages still leased by a process that no longer exists become visible again at once. */
+  /**
+   * Leases held by instances that are gone: a process on this machine that no longer exists (or
+   * whose pid is now another process's, e.g. this one's in a restarted container), an instance on
+   * another machine whose heartbeat stopped, or one that closed. They are claimed by this instance, fenced (their receipts stop working, so
+   * a late delete or visibility change from the lost worker does nothing) and kept invisible for
+   * `holdSeconds`, so the caller can record why before `release` makes them visible. A pid is
+   * never trusted alone: it is compared with the process's start time, so a reused pid is seen.
+   */
+  claimLost(holdSeconds = 60): LostLease[] {
+    return this.db.transaction(() => {
+      const now = Date.now();
+      const instances = this.db.prepare("SELECT id, pid, machine, last_seen, heartbeat_ms, pid_start FROM instances WHERE id != ?").all(this.instanceId) as InstanceRow[];
+      const gone = instances.filter((i) => isGone(i, now));
+      const lostAt = new Map(gone.map((i) => [i.id, i.last_seen]));
+      // Owners without a row closed (or were swept); legacy leases without an owner wait for their timeout.
+      const rows = this.db.prepare(`SELECT m.id, m.queue, m.body, m.receive_count, m.owner, m.leased_at, i.id AS live FROM messages m
+        LEFT JOIN instances i ON i.id = m.owner WHERE m.owner IS NOT NULL AND m.owner != ? AND m.visible_at > ? AND m.queue NOT LIKE '%-dlq'`)
+        .all(this.instanceId, now) as { id: string; queue: string; body: string; receive_count: number; owner: string; leased_at: number | null; live: string | null }[];
+      const claim = this.db.prepare("UPDATE messages SET owner = ?, receipt = ?, visible_at = ? WHERE id = ?");
+      const out: LostLease[] = [];
+      for (const r of rows) {
+        if (r.live && !lostAt.has(r.owner)) continue;
+        const receipt = `${r.id}:${randomUUID()}`;
+        claim.run(this.instanceId, receipt, now + holdSeconds * 1000, r.id);
+        out.push({
+          queue: r.queue, messageId: r.id, receiptHandle: receipt, body: r.body, receiveCount: r.receive_count,
+          lostAt: new Date(lostAt.get(r.owner) ?? r.leased_at ?? now).toISOString(),
+        });
+      }
+      const del = this.db.prepare("DELETE FROM instances WHERE id = ?");
+      for (const i of gone) del.run(i.id);
+      return out;
+    }).immediate();
+  }
+
+  /** Makes claimed lost leases visible again now (their next receive is the next attempt). */
+  release(leases: LostLease[]) {
+    const visible = this.db.prepare("UPDATE messages SET visible_at = ?, receipt = NULL, owner = NULL WHERE receipt = ?");
+    this.db.transaction(() => { for (const l of leases) visible.run(Date.now(), l.receiptHandle); })();
+    for (const q of new Set(leases.map((l) => l.queue))) this.wake.emit(q);
+  }
+
+  /** claimLost + release in one step, for callers with nothing to record. */
   recoverAbandoned(): number {
+    const lost = this.claimLost();
+    this.release(lost);
+    return lost.length;
+  }
+
+  /**
+   * A lease by name (a schedule that must not run beside itself on several replicas): taken when
+   * free, expired, held by this instance (renewal) or by an instance that is gone.
+   */
+  tryLease(name: string, ttlMs: number): boolean {
     const now = Date.now();
-    const owners = this.db.prepare("SELECT DISTINCT owner_pid AS pid FROM messages WHERE visible_at > ? AND owner_pid IS NOT NULL").all(now) as { pid: number }[];
-    let released = 0;
-    for (const { pid } of owners) {
-      if (pid === process.pid || isAlive(pid)) continue;
-      released += this.db.prepare("UPDATE messages SET visible_at = ?, owner_pid = NULL WHERE owner_pid = ? AND visible_at > ?").run(now, pid, now).changes;
-    }
-    return released;
+    return this.db.prepare(`INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+      ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+      WHERE leases.expires_at < ? OR leases.holder = excluded.holder OR leases.holder NOT IN (SELECT id FROM instances)`)
+      .run(name, this.instanceId, now + ttlMs, now).changes > 0;
+  }
+
+  releaseLease(name: string) {
+    this.db.prepare("DELETE FROM leases WHERE name = ? AND holder = ?").run(name, this.instanceId);
   }
 
   /** Reads without leasing (operators and tests look into dead-letter queues with it). */
@@ -120,7 +223,44 @@ export class SqliteQueue implements Queue {
       .map((r) => ({ id: r.id, body: r.body, sentAt: new Date(r.sent_at).toISOString() }));
   }
 
-  close() { this.db.close(); }
+  close() {
+    this.stopHeartbeat();
+    LIVE_HERE.delete(this.instanceId);
+    // A clean stop: this instance's remaining leases (none after pollers stopped) go to others at once.
+    try { this.db.prepare("DELETE FROM instances WHERE id = ?").run(this.instanceId); } catch { /* already closed */ }
+    this.db.close();
+  }
+}
+
+interface InstanceRow { id: string; pid: number; machine: string; last_seen: number; heartbeat_ms: number | null; pid_start: string | null }
+
+/** This machine (and pid namespace): pids compare only within it. */
+const MACHINE = (() => {
+  let ns = "";
+  try { ns = readlinkSync("/proc/self/ns/pid"); } catch { /* not Linux */ }
+  return `${hostname()}${ns ? `/${ns}` : ""}`;
+})();
+
+/** Instances of this process (several queue objects may share one file, e.g. in tests). */
+const LIVE_HERE = new Set<string>();
+
+function isGone(i: InstanceRow, now: number): boolean {
+  if (LIVE_HERE.has(i.id)) return false;
+  if (i.machine !== MACHINE) return Boolean(i.heartbeat_ms) && now - i.last_seen > 5 * i.heartbeat_ms! + 2000;
+  // On this machine the process itself tells, whatever its event loop is doing: this process holds
+  // the pid now (a restarted container gets the same pid), the pid does not exist, or it belongs
+  // to a process started at another time (reused).
+  if (i.pid === process.pid || !isAlive(i.pid)) return true;
+  const start = processStart(i.pid);
+  return Boolean(i.pid_start && start && start !== i.pid_start);
+}
+
+/** A process's start time (clock ticks since boot, /proc/<pid>/stat field 22); undefined off Linux. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch { return undefined; }
 }
 
 function isAlive(pid: number): boolean {
