@@ -6,6 +6,7 @@ import { checkEsVersion, createEsClient, UnsupportedEsVersionError } from "../..
 import { beforeEach, describe, expect, it } from "vitest";
 import type { EmbeddedChunk } from "../../../shared/domain/chunk";
 import { BulkIndexError, ByQueryError, EsSearchIndex } from "../../../shared/adapters/elasticsearch/es-search-index";
+import { rolloutStatus, rolloutTick } from "../../../shared/ingest/rollout";
 
 // Elasticsearch cannot run on this machine. These tests are REQUEST-LEVEL: the real client sends
 // its HTTP requests to @elastic/elasticsearch-mock, which stands in for the Elasticsearch server,
@@ -184,6 +185,25 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
     });
     expect(second.body.aggs.versions.composite.after).toEqual({ documentKey: "z", version: "998" });
     expect(JSON.stringify(log.map((r) => r.body))).not.toMatch(/script|painless/);
+  });
+
+  it("rollout (mock ES): GET /index/rollout's status and the scheduled tick run on the coverage aggregation, then switch the serving model", async () => {
+    let serving = "old";
+    on("GET", /^\/ragline-chunks-state\/_doc\/serving-model$/, () => ({ _id: "serving-model", found: true, _source: { model: serving } }));
+    on("PUT", /^\/ragline-chunks-state\/_doc\/serving-model$/, (r) => { serving = r.body.model; return { result: "updated" }; });
+    on("POST", /^\/ragline-chunks-state\/_mget$/, (r) => ({ docs: r.body.ids.map((id: string) => ({ _id: id, found: true, _source: { documentKey: "a", version: "v1" } })) }));
+    let target = 3;
+    on("POST", /^\/ragline-chunks\/_search$/, () => ({ ...hits([]), aggregations: { versions: { buckets: [{ key: { documentKey: "a", version: "v1" }, doc_count: 8, serving: { doc_count: 4 }, target: { doc_count: target } }] } } }));
+    on("POST", /_delete_by_query$/, () => ({ deleted: 4, version_conflicts: 0, failures: [] }));
+    // Only what the rollout reads of the context: the index, the configured model, and an empty catalog
+    // (the retrieval tuning that follows a switch needs the object store: absent here, it logs a warning).
+    const ctx = { index, embedder: { model: "new" }, catalog: { list: async () => [] } } as unknown as Parameters<typeof rolloutStatus>[0];
+    expect(await rolloutStatus(ctx)).toMatchObject({ state: "rolling", serving: "old", target: "new", chunks: 4, covered: 3 });
+    target = 4;
+    expect(await rolloutTick(ctx)).toMatchObject({ state: "switched", serving: "new", chunks: 4, covered: 4 });
+    const [del] = sent("POST", /_delete_by_query$/);
+    expect(del.body).toEqual({ query: { bool: { must_not: [{ term: { embeddingModel: "new" } }] } } });
+    expect(del.querystring).toEqual({ conflicts: "proceed", refresh: "true" }); // once per rollout, not per document
   });
 
   it("client set-up (mock ES): plain JSON media types, which ES 8.x and 9.x both accept (the 9.x client's default compatible-with=9 is refused by 8.x)", async () => {
