@@ -88,7 +88,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     if (ctx.objects instanceof FolderObjectStore && opts.bucketNotifications !== false) {
       const notifications = new FolderNotifications(ctx.objects, join(ctx.config.dataDir, "state", "bucket-notifications.db"), topology.bucket.name,
         async (records) => { await ctx.queue.sendBatch(topology.bucket.notifications.queue, records.map((r) => JSON.stringify({ Records: [r] }))); },
-        ctx.config.RAGLINE_SCAN_INTERVAL_MS);
+        ctx.config.RAGLINE_SCAN_INTERVAL_MS, ctx.config.RAGLINE_BUCKET_RESCAN_MS);
       notifications.start();
       stops.push(() => notifications.stop());
     }

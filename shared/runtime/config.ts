@@ -25,8 +25,10 @@ export const configSchema = z.object({
   RAGLINE_CHUNK_WORDS: int(180),
   RAGLINE_CHUNK_OVERLAP_WORDS: z.coerce.number().int().min(0).default(30),
   RAGLINE_TOP_K: int(6),
-  /** How often the folder bucket is scanned for dropped files, in ms. */
+  /** Folder bucket: how long a changed file must stay unchanged before it is announced, in ms. */
   RAGLINE_SCAN_INTERVAL_MS: int(500),
+  /** Folder bucket: the full rescan that catches what file-system events missed, in ms (changes arrive by fs.watch). */
+  RAGLINE_BUCKET_RESCAN_MS: int(60_000),
   /** Long-poll wait of the host's queue pollers, seconds (SQS bills per request: 10-20 is cheaper there; shutdown waits up to this long). */
   RAGLINE_POLL_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(1),
   /** Host instances declare themselves alive this often; on another machine, one silent for 5 periods + 2 s has its leases released. */

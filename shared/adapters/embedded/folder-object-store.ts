@@ -14,8 +14,8 @@ const TMP_PREFIX = ".ragline-tmp-";
 export class FolderObjectStore implements ObjectStore {
   readonly name = "folder";
   private readonly tmpDir: string;
-  /** Called after put/delete through this API, so the watcher need not wait for its next scan. */
-  onChange?: () => void;
+  /** Called with the key after put/delete through this API, so the watcher need not wait for the file system. */
+  onChange?: (key?: string) => void;
 
   constructor(readonly root: string, tmpDir?: string) {
     mkdirSync(root, { recursive: true });
@@ -65,7 +65,7 @@ export class FolderObjectStore implements ObjectStore {
     await mkdir(dirname(target), { recursive: true });
     if (opts.metadata && Object.keys(opts.metadata).length) await this.atomicWrite(target + SIDECAR_SUFFIX, Buffer.from(JSON.stringify(opts.metadata)));
     await this.atomicWrite(target, body);
-    this.onChange?.();
+    this.onChange?.(key);
     return (await this.head(key))!;
   }
 
@@ -78,7 +78,7 @@ export class FolderObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
     await rm(this.pathOf(key) + SIDECAR_SUFFIX, { force: true });
-    this.onChange?.();
+    this.onChange?.(key);
   }
 
   async *list(prefix = ""): AsyncIterable<ObjectInfo> {
@@ -89,8 +89,8 @@ export class FolderObjectStore implements ObjectStore {
     }
   }
 
-  /** Every object key in the bucket, sorted; hidden files and sidecars are not objects. */
-  async keys(): Promise<string[]> {
+  /** Every object key in the bucket (or under a "dir/" prefix), sorted; hidden files and sidecars are not objects. */
+  async keys(under = ""): Promise<string[]> {
     const out: string[] = [];
     const walk = async (dir: string) => {
       let entries;
@@ -102,7 +102,9 @@ export class FolderObjectStore implements ObjectStore {
         else if (e.isFile() && !e.name.endsWith(SIDECAR_SUFFIX)) out.push(relative(this.root, p).split(sep).join("/"));
       }
     };
-    await walk(this.root);
+    const segments = under.split("/").filter(Boolean);
+    if (segments.some((s) => s === ".." || s === ".")) return [];
+    await walk(join(this.root, ...segments));
     return out.sort();
   }
 
