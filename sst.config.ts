@@ -35,4 +35,7 @@ export type SstTypeChecks = [
   Check<ConstructorParameters<Sst["aws"]["Cron"]>[1], import("./stacks/sst-api").CronArgs>,
   Check<NonNullable<Parameters<InstanceType<Sst["aws"]["Queue"]>["subscribe"]>[1]>, import("./stacks/sst-api").QueueSubscriberArgs>,
   Check<Parameters<InstanceType<Sst["aws"]["Bucket"]>["notify"]>[0], { notifications: import("./stacks/sst-api").BucketNotification[] }>,
+  Check<NonNullable<Parameters<InstanceType<Sst["aws"]["ApiGatewayWebSocket"]>["route"]>[2]>, import("./stacks/sst-api").WsRouteArgs>,
+  Check<Parameters<InstanceType<Sst["aws"]["ApiGatewayWebSocket"]>["addAuthorizer"]>[1], import("./stacks/sst-api").WsAuthorizerArgs>,
+  Check<Parameters<Sst["aws"]["permission"]>[0], import("./stacks/sst-api").PermissionArgs>,
 ];

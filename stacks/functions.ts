@@ -1,9 +1,11 @@
 import { LINKS } from "../shared/adapters/aws/sst-links";
 import type { FunctionDef, Topology } from "../shared/topology";
+import { linksFor, portsSetting, type Linkables } from "./links";
 import type { FunctionArgs, FunctionLike, Input, SstApi } from "./sst-api";
 
 // One Lambda function per topology function, on nodejs22.x, with the topology's timeout, memory and
-// concurrency. Triggers are wired by ARN (queues.ts, api.ts, schedules.ts), so a function with
+// concurrency, linked only to what it uses (stacks/links.ts) and building only those ports
+// (RAGLINE_PORTS). Triggers are wired by ARN (queues.ts, api.ts, schedules.ts), so a function with
 // several routes is still one function, as in the host.
 
 export interface FunctionEnv { link: unknown[]; environment: Record<string, Input<string>> }
@@ -25,6 +27,10 @@ export function functionArgs(def: FunctionDef, env: FunctionEnv): FunctionArgs {
   };
 }
 
-export function functions(sst: SstApi, topology: Topology, env: FunctionEnv): Record<string, FunctionLike> {
-  return Object.fromEntries(Object.entries(topology.functions).map(([name, def]) => [name, new sst.aws.Function(LINKS.fn(name), functionArgs(def, env))]));
+export function functions(sst: SstApi, topology: Topology, resources: Linkables, environment: Record<string, Input<string>>): Record<string, FunctionLike> {
+  return Object.fromEntries(Object.entries(topology.functions).map(([name, def]) => {
+    const uses = def.uses ?? [];
+    const env = { link: linksFor(uses, resources), environment: { ...environment, RAGLINE_PORTS: portsSetting(uses) } };
+    return [name, new sst.aws.Function(LINKS.fn(name), functionArgs(def, env))];
+  }));
 }

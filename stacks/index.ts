@@ -1,6 +1,7 @@
 import { topology as defaultTopology, type Topology } from "../shared/topology";
 import { apis, routes } from "./api";
 import { functions } from "./functions";
+import { narrowLinks } from "./links";
 import { queues, subscribe } from "./queues";
 import { schedules } from "./schedules";
 import { secrets } from "./secrets";
@@ -10,16 +11,16 @@ import { storage } from "./storage";
 
 // The AWS deployment, built from the one topology: the bucket notifying the ingest queue, every
 // queue with its DLQ and subscriber, the tables, the HTTP and WebSocket APIs, the schedules, the
-// secrets, and one Lambda function per topology function, linked to all of them.
+// secrets, and one Lambda function per topology function, linked only to what it uses.
 
 export function deploy(sst: SstApi, settings: DeploySettings, topology: Topology = defaultTopology) {
   const s = { environment: {}, secretKeys: [], ...settings };
+  narrowLinks(sst);
   const store = storage(sst);
   const qs = queues(sst, topology);
   const sec = secrets(sst, s);
   const api = apis(sst);
-  const link = [store.bucket, store.jobs, store.documents, api.ws, sec.linked.esUrl, sec.linked.esApiKey, ...Object.values(qs).flatMap((q) => [q.queue, q.dlq])];
-  const fns = functions(sst, topology, { link, environment: { ...s.environment, ...sec.environment } });
+  const fns = functions(sst, topology, { ...store, realtime: api.ws, queues: qs, es: sec.es, secrets: sec.linked }, s.environment);
   routes(topology, api, fns);
   subscribe(topology, qs, fns);
   store.bucket.notify({

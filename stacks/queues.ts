@@ -7,12 +7,15 @@ import type { FunctionLike, QueueLike, SstApi } from "./sst-api";
 // topology's batch size and window, partial batch responses, and its concurrency as the event
 // source mapping's maximum (Lambda's floor is 2).
 
+/** SQS's default is 4 days; a dead letter needs time to be looked at. */
+export const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
+
 export function queues(sst: SstApi, topology: Topology) {
   const triggers = new Map(queueFunctions(topology).map(([, f]) => [f.trigger.queue, f.trigger]));
   const out: Record<string, { queue: QueueLike; dlq: QueueLike }> = {};
   for (const name of topology.queues) {
     const t = triggers.get(name);
-    const dlq = new sst.aws.Queue(LINKS.dlq(name));
+    const dlq = new sst.aws.Queue(LINKS.dlq(name), { transform: { queue: { messageRetentionSeconds: DLQ_RETENTION_SECONDS } } });
     const queue = new sst.aws.Queue(LINKS.queue(name), {
       ...(t ? { visibilityTimeout: `${t.visibilityTimeoutSeconds} seconds` as const } : {}),
       dlq: { queue: dlq.arn, retry: t?.maxReceives ?? 5 },

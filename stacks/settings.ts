@@ -1,5 +1,6 @@
 // Deploy-time settings (read from the deploying machine's environment by sst.config.ts): which model
-// backends the functions use, passed to Lambda as the same RAGLINE_* variables the host reads.
+// backends the functions use, passed to Lambda as the same RAGLINE_* variables the host reads; auth
+// (required by default here).
 // Keys and URLs that are secret live in sst.Secret instead (stacks/secrets.ts).
 
 /** Non-secret RAGLINE_* settings forwarded verbatim to every function. */
@@ -28,6 +29,8 @@ export function deploySettingsFrom(stage: string, env: Record<string, string | u
   if (env.RAGLINE_EMBEDDER && env.RAGLINE_EMBEDDER !== "local" && env.RAGLINE_EMBED_API_KEY_SECRET !== "false") secretKeys.push("RAGLINE_EMBED_API_KEY");
   if (env.RAGLINE_RERANKER && env.RAGLINE_RERANKER !== "none" && env.RAGLINE_RERANK_API_KEY_SECRET !== "false") secretKeys.push("RAGLINE_RERANK_API_KEY");
   if (env.RAGLINE_GENERATOR === "openai" && env.RAGLINE_LLM_API_KEY_SECRET !== "false") secretKeys.push("RAGLINE_LLM_API_KEY");
-  if (env.RAGLINE_AUTH === "required") secretKeys.push("RAGLINE_API_KEYS");
+  // On AWS, auth is required unless a deployment turns it off explicitly (RAGLINE_AUTH=off).
+  environment.RAGLINE_AUTH = env.RAGLINE_AUTH ?? "required";
+  if (environment.RAGLINE_AUTH === "required") secretKeys.push("RAGLINE_API_KEYS");
   return { stage, environment, secretKeys };
 }

@@ -26,7 +26,11 @@ export interface FunctionArgs {
 
 export interface FunctionLike { arn: Out<string>; name: Out<string> }
 
-export interface QueueArgs { visibilityTimeout?: Seconds; dlq?: { queue: Input<string>; retry: number } }
+export interface QueueArgs {
+  visibilityTimeout?: Seconds;
+  dlq?: { queue: Input<string>; retry: number };
+  transform?: { queue?: { messageRetentionSeconds?: number } };
+}
 export interface QueueSubscriberArgs {
   batch?: { size?: number; window?: Seconds; partialResponses?: boolean };
   /** Merged into the event source mapping's arguments. */
@@ -46,9 +50,20 @@ export interface DynamoArgs {
 export interface DynamoLike { name: Out<string>; arn: Out<string> }
 
 export interface HttpApiLike { url: Out<string>; route(route: string, handler: Input<string>): unknown }
-export interface WebSocketApiLike { url: Out<string>; managementEndpoint: Out<string>; route(route: string, handler: Input<string>): unknown }
+/** A Lambda REQUEST authorizer on the WebSocket API (used by its $connect route). */
+export interface WsAuthorizerArgs { lambda: { function: Input<string>; identitySources?: string[] } }
+export interface WsRouteArgs { auth?: { lambda?: Input<string> } }
+export interface WebSocketApiLike {
+  url: Out<string>;
+  managementEndpoint: Out<string>;
+  route(route: string, handler: Input<string>, args?: WsRouteArgs): unknown;
+  addAuthorizer(name: string, args: WsAuthorizerArgs): { id: Out<string> };
+}
 export interface CronArgs { schedule: `rate(${string})` | `cron(${string})`; function: Input<string> }
 export interface SecretLike { value: Out<string> }
+/** What linking a resource gives a function: properties readable through `Resource`, and IAM permissions. */
+export interface LinkDefinition { properties: Record<string, unknown>; include?: unknown[] }
+export interface PermissionArgs { actions: string[]; resources: Input<string>[] }
 
 export interface SstApi {
   aws: {
@@ -59,6 +74,9 @@ export interface SstApi {
     ApiGatewayV2: new (name: string) => HttpApiLike;
     ApiGatewayWebSocket: new (name: string) => WebSocketApiLike;
     Cron: new (name: string, args: CronArgs) => unknown;
+    permission: (args: PermissionArgs) => unknown;
   };
   Secret: new (name: string, placeholder?: string) => SecretLike;
+  /** Replaces how every instance of a component class links (used to narrow SST's `dynamodb:*`, `sqs:*`, `s3:*`). */
+  Linkable: { wrap<R>(cls: new (...args: any[]) => R, cb: (resource: R) => LinkDefinition): void };
 }

@@ -59,6 +59,11 @@ export const backendConfigSchema = z.object({
 
   /** API Gateway WebSocket management endpoint: https://{api-id}.execute-api.{region}.amazonaws.com/{stage} */
   RAGLINE_WS_ENDPOINT: url,
+  /**
+   * The ports this process builds, comma-separated (objects,queue,jobs,catalog,index,notifier); unset:
+   * all. A Lambda function is linked only to what it uses (topology `uses`), and builds only that.
+   */
+  RAGLINE_PORTS: text,
 });
 
 export type BackendSettings = z.infer<typeof backendConfigSchema>;
@@ -90,7 +95,12 @@ export interface ResolvedBackends {
   dynamodb: { endpoint?: string; jobsTable: string; documentsTable: string };
   es: { url?: string; apiKey?: string; username?: string; password?: string; index: string; shards: number; replicas: number };
   ws: { endpoint?: string };
+  /** RAGLINE_PORTS: the ports built here; undefined: all. */
+  ports?: string[];
 }
+
+/** Whether this process builds a port (RAGLINE_PORTS); a port not built fails on use, naming itself. */
+export const buildsPort = (b: Pick<ResolvedBackends, "ports">, port: "objects" | "queue" | "jobs" | "catalog" | "index" | "notifier") => !b.ports || b.ports.includes(port);
 
 /** Anything but the all-embedded default needs the remote context (it also builds the local adapters). */
 export const usesRemotePorts = (c: BackendSettings) =>
@@ -147,13 +157,15 @@ export function resolveBackends(c: BackendSettings, links: Links = sstLinks(), q
       username: c.RAGLINE_ES_USERNAME, password: c.RAGLINE_ES_PASSWORD, index: c.RAGLINE_ES_INDEX, shards: c.RAGLINE_ES_SHARDS, replicas: c.RAGLINE_ES_REPLICAS,
     },
     ws: { endpoint: c.RAGLINE_WS_ENDPOINT ?? link(LINKS.realtime, "managementEndpoint") },
+    ports: c.RAGLINE_PORTS?.split(",").map((p) => p.trim()).filter(Boolean),
   };
+  const builds = (port: Parameters<typeof buildsPort>[1]) => buildsPort(r, port);
 
   const missing: string[] = [];
   const need = (ok: unknown, variable: string, because: string) => { if (!ok) missing.push(`${variable}: required when ${because}`); };
-  if (r.objects === "s3") need(r.s3.bucket, "RAGLINE_S3_BUCKET", "the object store is s3");
-  if (r.index === "elasticsearch") need(r.es.url, "RAGLINE_ES_URL", "the search index is elasticsearch");
-  if (r.notifier === "apigateway") need(r.ws.endpoint, "RAGLINE_WS_ENDPOINT", "the notifier is apigateway");
+  if (r.objects === "s3" && builds("objects")) need(r.s3.bucket, "RAGLINE_S3_BUCKET", "the object store is s3");
+  if (r.index === "elasticsearch" && builds("index")) need(r.es.url, "RAGLINE_ES_URL", "the search index is elasticsearch");
+  if (r.notifier === "apigateway" && builds("notifier")) need(r.ws.endpoint, "RAGLINE_WS_ENDPOINT", "the notifier is apigateway");
   if (!!c.RAGLINE_AWS_ACCESS_KEY_ID !== !!c.RAGLINE_AWS_SECRET_ACCESS_KEY) {
     missing.push(`${c.RAGLINE_AWS_ACCESS_KEY_ID ? "RAGLINE_AWS_SECRET_ACCESS_KEY" : "RAGLINE_AWS_ACCESS_KEY_ID"}: required when the other half of the key pair is set`);
   }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { resolve } from "node:path";
-import { backendConfigSchema } from "./config-backends";
+import { linkedSecretSettings } from "../adapters/aws/sst-links";
+import { backendConfigSchema, sstLinks } from "./config-backends";
 import { modelConfigSchema } from "./config-models";
 
 // The one place that reads process.env. Every setting is RAGLINE_* (plus PORT and LOG_LEVEL);
@@ -58,7 +59,10 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/** The process's settings: its environment, plus the secrets SST linked to it (on Lambda; an explicit variable wins). */
+export const processSettings = (): Record<string, string | undefined> => ({ ...linkedSecretSettings(sstLinks()), ...process.env });
+
+export function loadConfig(env: Record<string, string | undefined> = processSettings()): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);

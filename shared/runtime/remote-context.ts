@@ -13,7 +13,7 @@ import { logger } from "../observability/logger";
 import type { DocumentCatalog, JobStore, Notifier, ObjectStore, Queue, SearchIndex } from "../ports";
 import { queueFunctions, topology } from "../topology";
 import type { Config } from "./config";
-import { resolveBackends, type ResolvedBackends } from "./config-backends";
+import { buildsPort, resolveBackends, type ResolvedBackends } from "./config-backends";
 import type { Context } from "./context";
 import { createModelPorts } from "./models";
 
@@ -77,29 +77,30 @@ async function loadAdapters(b: ResolvedBackends, config: Config, out: Loaded, lo
   const region = b.aws.region ? { region: b.aws.region } : {};
   // Off AWS (an endpoint is set) the region is a formality; on AWS the SDK's chain supplies it.
   const base = (endpoint?: string) => (endpoint ? { region: b.aws.region ?? "us-east-1", credentials: b.aws.credentials, endpoint } : { ...region, credentials: b.aws.credentials });
-  if (b.objects === "s3") {
+  if (b.objects === "s3" && buildsPort(b, "objects")) {
     const { S3ObjectStore } = await import("../adapters/aws/s3-object-store");
     out.objects = new S3ObjectStore({ bucket: b.s3.bucket!, clientConfig: { ...base(b.s3.endpoint), forcePathStyle: b.s3.forcePathStyle } });
   }
-  if (b.queue === "sqs") {
+  if (b.queue === "sqs" && buildsPort(b, "queue")) {
     const [{ SqsQueue }, { SQSClient }] = await Promise.all([import("../adapters/aws/sqs-queue"), import("@aws-sdk/client-sqs")]);
     out.queue = new SqsQueue({ client: new SQSClient(base(b.sqs.endpoint)), prefix: b.sqs.prefix, urls: b.sqs.urls });
   }
-  if (b.jobs === "dynamodb" || b.catalog === "dynamodb") {
+  const jobs = b.jobs === "dynamodb" && buildsPort(b, "jobs"), catalog = b.catalog === "dynamodb" && buildsPort(b, "catalog");
+  if (jobs || catalog) {
     const [{ DynamoDBClient }, { DynamoDbJobStore }, { DynamoDbDocumentCatalog }] = await Promise.all([
       import("@aws-sdk/client-dynamodb"), import("../adapters/aws/dynamodb-job-store"), import("../adapters/aws/dynamodb-document-catalog"),
     ]);
     out.dynamo = new DynamoDBClient(base(b.dynamodb.endpoint));
     // A DynamoDB-compatible server on-prem (an endpoint) may lack TTL: offer the scheduled purge there.
-    if (b.jobs === "dynamodb") out.jobs = new DynamoDbJobStore({ table: b.dynamodb.jobsTable, client: out.dynamo, ttlHours: config.RAGLINE_JOB_TTL_HOURS, scanPurge: !!b.dynamodb.endpoint });
-    if (b.catalog === "dynamodb") out.catalog = new DynamoDbDocumentCatalog({ table: b.dynamodb.documentsTable, client: out.dynamo });
+    if (jobs) out.jobs = new DynamoDbJobStore({ table: b.dynamodb.jobsTable, client: out.dynamo, ttlHours: config.RAGLINE_JOB_TTL_HOURS, scanPurge: !!b.dynamodb.endpoint });
+    if (catalog) out.catalog = new DynamoDbDocumentCatalog({ table: b.dynamodb.documentsTable, client: out.dynamo });
   }
-  if (b.index === "elasticsearch") {
+  if (b.index === "elasticsearch" && buildsPort(b, "index")) {
     const { EsSearchIndex } = await import("../adapters/elasticsearch/es-search-index");
     const auth = b.es.apiKey ? { apiKey: b.es.apiKey } : b.es.username && b.es.password ? { username: b.es.username, password: b.es.password } : undefined;
     out.index = new EsSearchIndex({ node: b.es.url, auth, index: b.es.index, shards: b.es.shards, replicas: b.es.replicas });
   }
-  if (b.notifier === "apigateway") {
+  if (b.notifier === "apigateway" && buildsPort(b, "notifier")) {
     const { ApiGatewayNotifier } = await import("../adapters/aws/apigateway-notifier");
     out.notifier = new ApiGatewayNotifier({ jobs: (out.jobs ?? localJobs)!, endpoint: b.ws.endpoint, clientConfig: region });
   }

@@ -58,7 +58,7 @@ async function load() {
         case "aws:index/getRegion:getRegion": return { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" };
         case "aws:index/getPartition:getPartition": return { partition: "aws", dnsSuffix: "amazonaws.com" };
         case "aws:index/getCallerIdentity:getCallerIdentity": return { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/ci", userId: "ci" };
-        case "aws:iam/getPolicyDocument:getPolicyDocument": return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }) };
+        case "aws:iam/getPolicyDocument:getPolicyDocument": return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }), statements: args.inputs.statements };
         default: return {};
       }
     },
@@ -87,10 +87,14 @@ export async function evaluate(run: (sst: SstApi) => Record<string, unknown>): P
   const outputsRaw = run(env.sst);
   const outputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(outputsRaw)) outputs[k] = await new Promise((r) => env.pulumi.output(v).apply(r));
-  // Components register children asynchronously; wait until nothing new arrives.
+  // Components register children asynchronously (functions only after SST's bootstrap call); wait
+  // until nothing new has arrived for 3 s: on a loaded machine a single quiet 300 ms is not the end.
   let count = -1;
-  while (count !== env.resources.length + env.builds.length) {
-    count = env.resources.length + env.builds.length;
+  let quiet = 0;
+  while (quiet < 10) {
+    const now = env.resources.length + env.builds.length;
+    quiet = now === count ? quiet + 1 : 0;
+    count = now;
     await new Promise((r) => setTimeout(r, 300));
   }
   return { resources: env.resources, builds: env.builds, outputs, close: env.close };

@@ -1,14 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LINKS } from "../../../shared/adapters/aws/sst-links";
-import { queueFunctions, topology, type FunctionDef } from "../../../shared/topology";
+import { queueFunctions, topology, type FunctionDef, type Use } from "../../../shared/topology";
 import { deploy } from "../../../stacks";
+import { DLQ_RETENTION_SECONDS } from "../../../stacks/queues";
 import { deploySettingsFrom } from "../../../stacks/settings";
 import { evaluate, hasSstPlatform, type Evaluated, type MockResource } from "./sst-mocks";
 
 // The stacks evaluated with SST's real components under Pulumi's unit-test mocks (no AWS, nothing
 // deployed; see sst-mocks.ts): every topology function is a Lambda on nodejs22.x wired to its
-// trigger, every queue has a DLQ, and nothing exists that the topology (or the ports' fixed
-// infrastructure) does not name. Needs `sst install` to have generated .sst/platform.
+// trigger, every queue has a DLQ, nothing exists that the topology (or the ports' fixed
+// infrastructure) does not name, each function is linked to exactly what it declares it uses and
+// may not delete or reconfigure anything, secrets are links (never environment variables), and
+// WebSocket $connect has its Lambda REQUEST authorizer. Needs `sst install` to have generated .sst/platform.
 
 const SECRET = "1b47061264138c4ac30d75fd1eb44270"; // Pulumi's marker for a secret value
 const unwrap = (v: any): any => (v && typeof v === "object" && Object.values(v).includes(SECRET) ? unwrap(v.value) : v);
@@ -21,7 +24,7 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
   const lambda = (fn: string) => named("aws:lambda/function:Function", `${LINKS.fn(fn)}Function`)!;
 
   beforeAll(async () => {
-    for (const s of ["ElasticsearchUrl", "ElasticsearchApiKey", "WebhookSecret", "LlmApiKey"]) process.env[`SST_SECRET_${s}`] = `secret-${s}`;
+    for (const s of ["ElasticsearchUrl", "ElasticsearchApiKey", "WebhookSecret", "LlmApiKey", "ApiKeys"]) process.env[`SST_SECRET_${s}`] = `secret-${s}`;
     const settings = deploySettingsFrom("test", { RAGLINE_GENERATOR: "openai", RAGLINE_LLM_URL: "https://llm.internal/v1", RAGLINE_LLM_MODEL: "qwen", PATH: "/usr/bin" });
     ev = await evaluate((sst) => deploy(sst, settings));
   }, 120_000);
@@ -36,13 +39,71 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
     }
   });
 
-  it("functions run with RAGLINE_BACKEND=aws, the forwarded model settings and the secret keys, and link every resource", () => {
-    const vars = unwrap(lambda("query-run").inputs.environment).variables;
-    expect(vars).toMatchObject({ RAGLINE_BACKEND: "aws", RAGLINE_GENERATOR: "openai", RAGLINE_LLM_URL: "https://llm.internal/v1", RAGLINE_LLM_API_KEY: "secret-LlmApiKey", RAGLINE_WEBHOOK_SECRET: "secret-WebhookSecret" });
-    expect(vars.PATH).toBeUndefined(); // only RAGLINE_* settings are forwarded
-    const links = Object.keys((ev.builds.find((b) => b.functionID === LINKS.fn("query-run")) as unknown as { links: object }).links);
-    expect(links).toEqual(expect.arrayContaining([LINKS.bucket, LINKS.jobsTable, LINKS.documentsTable, LINKS.realtime, LINKS.esUrl, LINKS.esApiKey,
-      ...topology.queues.flatMap((q) => [LINKS.queue(q), LINKS.dlq(q)])]));
+  it("functions run with RAGLINE_BACKEND=aws, the forwarded model settings, auth required by default, and no secret in their environment", () => {
+    for (const name of Object.keys(topology.functions)) {
+      const vars = unwrap(lambda(name).inputs.environment).variables;
+      expect(vars).toMatchObject({ RAGLINE_BACKEND: "aws", RAGLINE_GENERATOR: "openai", RAGLINE_LLM_URL: "https://llm.internal/v1", RAGLINE_AUTH: "required" });
+      expect(vars.PATH).toBeUndefined(); // only RAGLINE_* settings are forwarded
+      for (const secret of ["RAGLINE_LLM_API_KEY", "RAGLINE_WEBHOOK_SECRET", "RAGLINE_API_KEYS", "RAGLINE_ES_API_KEY"]) expect(vars[secret], `${name} ${secret}`).toBeUndefined();
+      expect(JSON.stringify(vars)).not.toMatch(/secret-/);
+    }
+  });
+
+  // What each declared use must be linked to; the declaration in the topology is the only input.
+  const expectedLinks = (uses: Use[]) => uses.flatMap((u) => ({
+    objects: [LINKS.bucket], queue: topology.queues.flatMap((q) => [LINKS.queue(q), LINKS.dlq(q)]), jobs: [LINKS.jobsTable], catalog: [LINKS.documentsTable],
+    index: [LINKS.esUrl, LINKS.esApiKey], notifier: [LINKS.realtime], embedder: [], reranker: [], generator: ["LlmApiKey"], apiKeys: ["ApiKeys"], webhookSecret: ["WebhookSecret"],
+  })[u]).sort();
+
+  it("each function is linked to exactly the resources and secrets its topology entry declares (least privilege), and builds only those ports", () => {
+    for (const [name, def] of Object.entries(topology.functions)) {
+      expect(def.uses, `${name} declares what it uses`).toBeDefined();
+      // The API Gateway notifier finds a job's subscribers in the job store.
+      if (def.uses!.includes("notifier")) expect(def.uses, name).toContain("jobs");
+      const links = Object.keys((ev.builds.find((b) => b.functionID === LINKS.fn(name)) as unknown as { links: object }).links).sort();
+      expect(links, name).toEqual(expectedLinks(def.uses!));
+      const ports = def.uses!.filter((u) => ["objects", "queue", "jobs", "catalog", "index", "notifier"].includes(u));
+      expect(unwrap(lambda(name).inputs.environment).variables.RAGLINE_PORTS, name).toBe(ports.length ? ports.join(",") : "none");
+    }
+    // Spot checks that the declarations mean something: the signing key and the LLM key stay where they are used.
+    const holders = (link: string) => Object.keys(topology.functions).filter((n) => expectedLinks(topology.functions[n].uses!).includes(link)).sort();
+    expect(holders("WebhookSecret")).toEqual(["http-queries", "webhook-deliver"]);
+    expect(holders("LlmApiKey")).toEqual(["query-run", "query-run-long"]);
+    expect(holders(LINKS.bucket)).not.toContain("ws-subscribe");
+  });
+
+  it("no function may delete, create or reconfigure a table, queue or bucket: links grant item-level actions only", () => {
+    const roles = of("aws:iam/role:Role").filter((r) => /^Fn.*Role$/.test(r.name));
+    expect(roles.length).toBe(Object.keys(topology.functions).length);
+    const actions = new Set<string>();
+    for (const role of roles) {
+      for (const p of unwrap(role.inputs.inlinePolicies) ?? []) {
+        for (const st of JSON.parse(unwrap(p.policy)).Statement) for (const a of [st.actions ?? st.Action].flat()) actions.add(a);
+      }
+    }
+    expect([...actions].filter((a) => /\*|Delete(Table|Queue|Bucket)|Create|UpdateTable|SetQueueAttributes|PurgeQueue|PutBucket|DeleteBucket/.test(a))).toEqual([]);
+    expect([...actions]).toEqual(expect.arrayContaining(["dynamodb:Query", "sqs:ReceiveMessage", "s3:GetObject", "execute-api:ManageConnections"]));
+  });
+
+  it("WebSocket $connect has the topology's Lambda REQUEST authorizer; no other route has one", () => {
+    const connect = topology.functions["ws-connect"].trigger as { authorizer: string };
+    const [authorizer] = of("aws:apigatewayv2/authorizer:Authorizer");
+    expect(of("aws:apigatewayv2/authorizer:Authorizer")).toHaveLength(1);
+    expect({ ...authorizer.inputs, identitySources: unwrap(authorizer.inputs.identitySources) }).toMatchObject({ authorizerType: "REQUEST", identitySources: (topology.functions[connect.authorizer].trigger as { identitySources: string[] }).identitySources });
+    expect(unwrap(authorizer.inputs.authorizerUri)).toContain(arnOf(lambda(connect.authorizer)));
+    const wsRoutes = of("aws:apigatewayv2/route:Route").filter((r) => r.inputs.routeKey.startsWith("$") || r.inputs.routeKey === "subscribe");
+    for (const r of wsRoutes) {
+      if (r.inputs.routeKey === "$connect") expect(r.inputs).toMatchObject({ authorizationType: "CUSTOM", authorizerId: authorizer.id });
+      else expect(r.inputs.authorizationType ?? "NONE").toBe("NONE");
+    }
+    // API Gateway may invoke the authorizer function.
+    const permissions = of("aws:lambda/permission:Permission").filter((p) => unwrap(p.inputs.sourceArn)?.includes("/authorizers/"));
+    expect(permissions.map((p) => unwrap(p.inputs.function))).toEqual([arnOf(lambda(connect.authorizer))]);
+  });
+
+  it("dead-letter queues keep messages 14 days (SQS's default is 4)", () => {
+    for (const q of topology.queues) expect(named("aws:sqs/queue:Queue", `${LINKS.dlq(q)}Queue`)!.inputs.messageRetentionSeconds).toBe(DLQ_RETENTION_SECONDS);
+    expect(DLQ_RETENTION_SECONDS).toBe(1_209_600);
   });
 
   it("every topology queue has a DLQ it redrives to after the consumer's maxReceives, and a visibility timeout above the function's", () => {
@@ -116,7 +177,7 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
       ...Object.keys(topology.functions).map(LINKS.fn), ...topology.queues.flatMap((q) => [LINKS.queue(q), LINKS.dlq(q)]),
       ...Object.entries(topology.functions).filter(([, d]) => d.trigger.kind === "schedule").map(([n]) => LINKS.cron(n)),
     ];
-    const fixed = [LINKS.bucket, LINKS.jobsTable, LINKS.documentsTable, "Api", LINKS.realtime, LINKS.esUrl, LINKS.esApiKey, "WebhookSecret", "LlmApiKey"];
+    const fixed = [LINKS.bucket, LINKS.jobsTable, LINKS.documentsTable, "Api", LINKS.realtime, LINKS.esUrl, LINKS.esApiKey, "WebhookSecret", "LlmApiKey", "ApiKeys"];
     expect(top.map((r) => r.name).sort()).toEqual([...fromTopology, ...fixed].sort());
     // Every Lambda function is one of the topology's: no route or schedule made its own.
     expect(of("aws:lambda/function:Function")).toHaveLength(Object.keys(topology.functions).length);
@@ -128,5 +189,14 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
       if (def.trigger.kind === "queue") expect(reserved).toBeUndefined();
       else expect(reserved).toBe(def.concurrency);
     }
+  });
+});
+
+describe("deploy settings", () => {
+  it("auth is required on AWS unless a deployment turns it off explicitly; the key store is then a secret", () => {
+    expect(deploySettingsFrom("prod", {})).toMatchObject({ environment: { RAGLINE_AUTH: "required" }, secretKeys: ["RAGLINE_API_KEYS"] });
+    const off = deploySettingsFrom("dev", { RAGLINE_AUTH: "off" });
+    expect(off.environment!.RAGLINE_AUTH).toBe("off");
+    expect(off.secretKeys).not.toContain("RAGLINE_API_KEYS");
   });
 });
