@@ -3,6 +3,7 @@ import type { Client, estypes } from "@elastic/elasticsearch";
 import type { EmbeddedChunk, ScoredChunk } from "../../domain/chunk";
 import type { DocumentMetadata } from "../../domain/document";
 import type { SearchIndex, SearchRequest } from "../../ports/search-index";
+import { logger } from "../../observability/logger";
 import { reciprocalRankFusion } from "../../query/fusion";
 import { chunkIndexTemplate, stateIndexBody, vectorField, vectorMapping } from "./es-mapping";
 import { checkEsVersion, createEsClient } from "./es-client";
@@ -79,7 +80,7 @@ export class EsSearchIndex implements SearchIndex {
    */
   ensureIndex(): Promise<void> {
     this.ready ??= (async () => {
-      checkEsVersion((await this.client.info()).version.number);
+      await this.checkVersion();
       await this.client.indices.putIndexTemplate(chunkIndexTemplate(this.index, this.opts));
       for (const body of [{ index: this.index }, stateIndexBody(this.stateIndex, this.opts)]) {
         if (await this.client.indices.exists({ index: body.index })) continue;
@@ -91,6 +92,16 @@ export class EsSearchIndex implements SearchIndex {
       }
     })().catch((e) => { this.ready = undefined; throw e; });
     return this.ready;
+  }
+
+  /** GET / needs the `monitor` cluster privilege: a key without it is let through, with a warning. */
+  private async checkVersion(): Promise<void> {
+    const info = await this.client.info().catch((e: { statusCode?: number }) => {
+      if (e?.statusCode !== 401 && e?.statusCode !== 403) throw e;
+      logger.warn("Elasticsearch version not checked: the credentials lack the monitor privilege", { status: e.statusCode });
+      return undefined;
+    });
+    if (info) checkEsVersion(info.version.number);
   }
 
   /** Maps `vector_<dims>` the first time vectors of that size arrive (adding a field is allowed on a live index). */

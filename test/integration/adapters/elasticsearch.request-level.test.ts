@@ -232,6 +232,12 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
     expect(sent("PUT", /_index_template/)).toHaveLength(0);
   });
 
+  it("start-up (mock ES): credentials without the monitor privilege (GET / is a 403) skip the version check instead of failing", async () => {
+    on("GET", /^\/$/, () => failure(403, { error: { type: "security_exception", reason: "action [cluster:monitor/main] is unauthorized" }, status: 403 }));
+    await index.ensureIndex();
+    expect(sent("PUT", /_index_template/)).toHaveLength(1);
+  });
+
   it("search: one _msearch with BM25 and kNN under the same filters (ACL, prefix, department, tags, dates), fused by RRF; stale-version hits dropped", async () => {
     const a = { chunkId: "a1", documentKey: "hr/a.pdf", version: "v2", ordinal: 0, text: "A", sectionPath: [], kind: "text", metadata: {}, embeddingModel: "m1" };
     const b = { ...a, chunkId: "b1", documentKey: "hr/b.pdf", version: "v1", text: "B" };
