@@ -27,11 +27,25 @@ export async function embedBatch(ctx: Context, msg: EmbedMessage): Promise<{ emb
       type: "chunks.index", documentKey: msg.documentKey, version: msg.version, total: msg.total, embeddingModel: model,
       chunks: msg.chunks.map((c) => ({ ...c, vector: encodeVector(known.get(c.id)!) })),
     };
-    await ctx.queue.send(QUEUES.index, JSON.stringify(out));
+    await ctx.queue.sendBatch(QUEUES.index, sizedBodies(out));
   }
   metrics.addMetric("ChunksEmbedded", MetricUnit.Count, embedded);
   metrics.addMetric("ChunksReused", MetricUnit.Count, reused);
   return { embedded, reused, stale: false };
+}
+
+/**
+ * SQS (and ElasticMQ) refuse a message over 256 KiB. Vectors make an index message grow with the
+ * embedder's dimension (16 chunks of 3072 floats ≈ 300 KB), so a message over the budget is split in
+ * halves until every part fits; the index stage counts chunks, not messages.
+ */
+export const MAX_MESSAGE_BYTES = 200 * 1024;
+
+export function sizedBodies(msg: IndexMessage, maxBytes = MAX_MESSAGE_BYTES): string[] {
+  const body = JSON.stringify(msg);
+  if (Buffer.byteLength(body) <= maxBytes || msg.chunks.length <= 1) return [body];
+  const half = Math.ceil(msg.chunks.length / 2);
+  return [...sizedBodies({ ...msg, chunks: msg.chunks.slice(0, half) }, maxBytes), ...sizedBodies({ ...msg, chunks: msg.chunks.slice(half) }, maxBytes)];
 }
 
 export async function indexBatch(ctx: Context, msg: IndexMessage): Promise<{ activated: boolean; stale: boolean }> {
