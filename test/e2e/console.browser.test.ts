@@ -20,19 +20,23 @@ const KEY = "console-test-key-alice-0001";
 const XSS_NAME = `<img src=x onerror="window.__xss='key'">.txt`;
 const XSS_TEXT = `Badge rules. <img src=x onerror="window.__xss='chunk'"> Visitors wear a red badge <script>window.__xss='script'</script> at all times.`;
 
+// Callbacks passed to page.evaluate / addInitScript run in Chromium, not in Node: their DOM globals are the page's.
+// Typed loosely here, in this file only (the project compiles without the DOM library).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const window: any, document: any, sessionStorage: any, localStorage: any, DataTransfer: any, DragEvent: any, MutationObserver: any;
+
 /** Records every WebSocket the page opens: what it sent and the seq of each frame it got (installed before the page's own code runs). */
 function recordSockets() {
-  const w = window as unknown as { __sockets: { sent: string[]; seqs: number[]; socket: WebSocket }[]; WebSocket: typeof WebSocket };
-  w.__sockets = [];
+  window.__sockets = [];
   const Native = window.WebSocket;
-  w.WebSocket = class extends Native {
-    constructor(url: string | URL, protocols?: string | string[]) {
+  window.WebSocket = class extends Native {
+    constructor(url: string, protocols?: string | string[]) {
       super(url, protocols);
-      const rec = { sent: [] as string[], seqs: [] as number[], socket: this as WebSocket };
-      w.__sockets.push(rec);
-      this.addEventListener("message", (m) => { try { const f = JSON.parse(String(m.data)); if (typeof f.seq === "number") rec.seqs.push(f.seq); } catch { /* not a job frame */ } });
+      const rec = { sent: [] as string[], seqs: [] as number[], socket: this };
+      window.__sockets.push(rec);
+      this.addEventListener("message", (m: { data: unknown }) => { try { const f = JSON.parse(String(m.data)); if (typeof f.seq === "number") rec.seqs.push(f.seq); } catch { /* not a job frame */ } });
       const send = this.send.bind(this);
-      this.send = (d) => { rec.sent.push(String(d)); send(d); };
+      this.send = (d: unknown) => { rec.sent.push(String(d)); send(d); };
     }
   };
 }
@@ -77,6 +81,18 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     page.on("dialog", (d) => void d.accept());
     page.setDefaultTimeout(15_000);
   }, 60_000);
+
+  /** Waits for the page to show a finished answer; on timeout, says what the page and the API saw. */
+  async function answerDone(timeout = 15_000) {
+    try {
+      await page.waitForSelector("#answer[data-state=done]", { timeout });
+    } catch (err) {
+      const seen = await page.evaluate(() => ["#answer-job", "#stages", "#stream-state", "#ask-error", "#answer"].map((q) => `${q}: ${document.querySelector(q)?.textContent}`).join("\n"));
+      const jobId = /job (\S+)/.exec(seen)?.[1];
+      const job = jobId ? (await api(host.url, "GET", `/queries/${jobId}/events?after=0`, undefined, auth)).body : undefined;
+      throw new Error(`${(err as Error).message}\n${seen}\njob events: ${JSON.stringify(job)?.slice(0, 3000)}\nhost: ${host.output().slice(-2000)}`);
+    }
+  }
 
   afterAll(async () => {
     await browser?.close();
@@ -140,7 +156,7 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
       const dt = new DataTransfer();
       dt.items.add(new File([bytes], "policy.pdf", { type: "application/pdf" }));
-      document.querySelector("#drop-zone")!.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+      document.querySelector("#drop-zone").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, pdf.toString("base64"));
     await poll(() => page.textContent('#doc-table tr[data-key="travel/policy.pdf"] td.status'), 20_000).toBe("indexed");
     await page.click('#doc-table tr[data-key="travel/policy.pdf"] button:has-text("Chunks")');
@@ -171,20 +187,20 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     expect(await page.textContent("#upload-log")).toContain(XSS_NAME);
     // Had any of it gone through innerHTML, an <img>/<script> element would exist (the CSP would only stop it running).
     expect(await page.locator("main img, main script").count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: string }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => window.__xss)).toBeUndefined();
   });
 
   it("asks: stages as they happen, the answer streamed in several deltas before done, citations with document key and page", async () => {
     await page.goto(`${host.url}/#ask`);
     await page.evaluate(() => {
-      const el = document.querySelector("#answer") as HTMLElement;
-      const seen: string[] = ((window as unknown as { __streamed: string[] }).__streamed = []);
+      const el = document.querySelector("#answer");
+      const seen: string[] = (window.__streamed = []);
       new MutationObserver(() => { if (el.dataset.state === "streaming" && el.textContent) seen.push(el.textContent); }).observe(el, { childList: true, characterData: true, subtree: true });
     });
     await page.fill("#question", "Which garage do employees park in?");
     await page.click("#ask-form button[type=submit]");
-    await page.waitForSelector("#answer[data-state=done]");
-    const streamed = await page.evaluate(() => (window as unknown as { __streamed: string[] }).__streamed);
+    await answerDone();
+    const streamed = await page.evaluate(() => window.__streamed);
     const final = (await page.textContent("#answer"))!;
     expect(final).toMatch(/^Employees park in the north garage on level three with their badge\. \[1\]/);
     expect(new Set(streamed).size).toBeGreaterThanOrEqual(3); // token by token, not one block at the end
@@ -208,13 +224,13 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
   it("a dropped WebSocket reconnects and resumes after the last seq: no gap, no repeat, the same answer as the API's", async () => {
     llm.streamEventDelayMs = 150;
     await page.fill("#question", "How many vacation days do employees get?");
-    const before = await page.evaluate(() => (window as unknown as { __sockets: unknown[] }).__sockets.length);
+    const before = await page.evaluate(() => window.__sockets.length);
     await page.click("#ask-form button[type=submit]");
-    await page.waitForFunction(() => (document.querySelector("#answer") as HTMLElement).dataset.state === "streaming" && document.querySelector("#answer")!.textContent!.length > 0);
-    await page.evaluate(() => (window as unknown as { __sockets: { socket: WebSocket }[] }).__sockets.at(-1)!.socket.close()); // the network drops
-    await page.waitForSelector("#answer[data-state=done]", { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelector("#answer").dataset.state === "streaming" && document.querySelector("#answer").textContent.length > 0);
+    await page.evaluate(() => window.__sockets.at(-1).socket.close()); // the network drops
+    await answerDone(20_000);
     llm.streamEventDelayMs = 60;
-    const sockets = await page.evaluate((from) => (window as unknown as { __sockets: { sent: string[]; seqs: number[] }[] }).__sockets.slice(from).map((s) => ({ sent: s.sent.map((x) => JSON.parse(x)), seqs: s.seqs })), before);
+    const sockets = await page.evaluate((from) => window.__sockets.slice(from).map((s: { sent: string[]; seqs: number[] }) => ({ sent: s.sent.map((x) => JSON.parse(x)), seqs: s.seqs as number[] })), before);
     expect(sockets).toHaveLength(2);
     const [first, second] = sockets;
     const jobId = first.sent[0].jobId;
@@ -234,7 +250,7 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     llm.reply = () => "Employees get 25 days of paid vacation per year. [1] The moon is made of green cheese. [1]";
     await page.fill("#question", "How many vacation days do employees get?");
     await page.click("#ask-form button[type=submit]");
-    await page.waitForSelector("#answer[data-state=done]");
+    await answerDone();
     expect(await page.locator("#answer mark.unsupported").allTextContents()).toEqual([expect.stringContaining("The moon is made of green cheese.")]);
     expect(await page.isVisible("#unsupported-note")).toBe(true);
     expect(await page.isHidden("#abstained")).toBe(true);
@@ -242,7 +258,7 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
 
     await page.fill("#question", "What is the airspeed velocity of an unladen swallow?");
     await page.click("#ask-form button[type=submit]");
-    await page.waitForSelector("#answer[data-state=done]");
+    await answerDone();
     expect(await page.textContent("#answer")).toBe("The sources do not contain an answer to this question.");
     expect(await page.isVisible("#abstained")).toBe(true);
     expect(await page.locator("#citations li").count()).toBe(0);
