@@ -1,10 +1,12 @@
 import type { QueryRequest } from "../domain/job";
 import { TooManyRequestsError } from "../domain/errors";
+import type { AdmissionRefused, AdmissionSlot } from "../ports/job-store";
 import type { Context } from "../runtime/context";
 import { QUEUES } from "../topology";
 
-// Admission of query jobs: which class a job runs in, and backpressure (429 + Retry-After) before
-// anything is written, so an accepted job is never dropped.
+// Admission of query jobs: which class a job runs in, and backpressure (429 + Retry-After) decided
+// by the job store's counters in the same write that creates the job, so limits hold under bursts
+// and an accepted job is never dropped.
 
 export type JobClass = "interactive" | "long";
 
@@ -17,22 +19,25 @@ export function classify(req: QueryRequest, topKLong: number): JobClass {
 
 export const queueFor = (cls: JobClass) => (cls === "long" ? QUEUES.queryJobsLong : QUEUES.queryJobs);
 
-export async function admit(ctx: Context, req: QueryRequest): Promise<JobClass> {
-  const cls = classify(req, ctx.config.RAGLINE_LONG_JOB_TOP_K);
-  const retryAfter = ctx.config.RAGLINE_RETRY_AFTER_SECONDS;
-  const depth = await ctx.queue.depth(queueFor(cls));
-  const queued = depth.visible + depth.inFlight;
-  if (queued >= ctx.config.RAGLINE_MAX_QUEUED_JOBS) {
-    throw new TooManyRequestsError(`the system is saturated (${queued} ${cls} jobs queued); retry later`, retryAfter);
-  }
+/**
+ * The counters a new job must find room in: its class's queue (RAGLINE_MAX_QUEUED_JOBS) and, for an
+ * authenticated caller, the caller's jobs in flight (RAGLINE_MAX_JOBS_PER_CALLER). The job store
+ * takes them atomically with writing the job (see JobStore.create), so a burst cannot overshoot.
+ */
+export function admissionSlots(ctx: Context, req: QueryRequest, cls: JobClass): AdmissionSlot[] {
+  const slots: AdmissionSlot[] = [{ key: `queue:${queueFor(cls)}`, limit: ctx.config.RAGLINE_MAX_QUEUED_JOBS }];
   const caller = callerOf(req);
-  if (caller && ctx.jobs.countActive) {
-    const active = await ctx.jobs.countActive(caller);
-    if (active >= ctx.config.RAGLINE_MAX_JOBS_PER_CALLER) {
-      throw new TooManyRequestsError(`you have ${active} jobs in flight (limit ${ctx.config.RAGLINE_MAX_JOBS_PER_CALLER}); retry later`, retryAfter);
-    }
-  }
-  return cls;
+  if (caller) slots.push({ key: `caller:${caller}`, limit: ctx.config.RAGLINE_MAX_JOBS_PER_CALLER });
+  return slots;
+}
+
+/** What a caller is told when a slot is full: 429 with Retry-After. */
+export function refusal(ctx: Context, refused: AdmissionRefused): TooManyRequestsError {
+  const retryAfter = ctx.config.RAGLINE_RETRY_AFTER_SECONDS;
+  const { key, limit } = refused.slot;
+  return key.startsWith("caller:")
+    ? new TooManyRequestsError(`you have ${refused.held} jobs in flight (limit ${limit}); retry later`, retryAfter)
+    : new TooManyRequestsError(`the system is saturated (${refused.held} ${key.slice("queue:".length)} jobs queued or running, limit ${limit}); retry later`, retryAfter);
 }
 
 /** The caller a job counts against: tenant/subject of an authenticated principal (anonymous callers share no quota). */

@@ -1,12 +1,29 @@
 import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult } from "../domain/job";
 
+/**
+ * A counter a job holds while it is pending or working (per caller, per queue): admission takes one
+ * of each atomically with creating the job, or refuses it; the job's move to a terminal status
+ * (completed, failed, cancelled) gives them back. Counters are kept, never counted by a scan.
+ */
+export interface AdmissionSlot { key: string; limit: number }
+
+/** Thrown by `create` when a slot is full: nothing was written. */
+export class AdmissionRefused extends Error {
+  constructor(readonly slot: AdmissionSlot, readonly held: number) {
+    super(`admission refused: ${slot.key} holds ${held} of ${slot.limit}`);
+    this.name = "AdmissionRefused";
+  }
+}
+
 export interface JobStore {
   readonly name: string;
-  create(id: string, request: QueryRequest): Promise<Job>;
+  /** Creates a pending job; with `slots`, only if every slot has room (else AdmissionRefused), taking one of each. */
+  create(id: string, request: QueryRequest, opts?: { slots?: AdmissionSlot[] }): Promise<Job>;
   get(id: string): Promise<Job | undefined>;
   /**
    * Guarded transition: succeeds only if the current status is in `from` and the move is allowed by
-   * JOB_TRANSITIONS; returns the updated job, or undefined when the guard refused.
+   * JOB_TRANSITIONS; returns the updated job, or undefined when the guard refused. A move to a
+   * terminal status releases the job's admission slots (exactly once: terminal is final).
    */
   transition(id: string, from: readonly JobStatus[], to: JobStatus, patch?: { result?: QueryResult; error?: string }): Promise<Job | undefined>;
   /** Persist one stage's output; a retried job reads it back and skips the stage. */
@@ -26,7 +43,9 @@ export interface JobStore {
    * Optional: stores with native expiry (DynamoDB TTL) leave it out.
    */
   purgeFinished?(before: string): Promise<number>;
-  /** Jobs pending or working for a caller (`tenant/subject`), for per-caller backpressure. Optional. */
+  /** Admission slots held now under `key` (0 when none). */
+  slotsHeld?(key: string): Promise<number>;
+  /** Jobs pending or working for a caller (`tenant/subject`). Optional; admission uses slots. */
   countActive?(caller: string): Promise<number>;
   /** Jobs working for a tenant, for per-tenant concurrency caps. Optional. */
   countWorking?(tenant: string): Promise<number>;

@@ -4,7 +4,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult } from "../../domain/job";
 import { JOB_TRANSITIONS, TERMINAL_STATUSES } from "../../domain/job";
-import type { JobStore } from "../../ports/job-store";
+import { AdmissionRefused, type AdmissionSlot, type JobStore } from "../../ports/job-store";
 import { keptAfterEnd } from "../../jobs/checkpoint-retention";
 import { logger } from "../../observability/logger";
 import { nowIso } from "../../util/time";
@@ -35,6 +35,8 @@ interface JobItem {
   pk: string; sk: string; id: string; status: JobStatus; request: string; result?: string; error?: string;
   checkpoints: Record<string, string>; attempts: number; createdAt: string; updatedAt: string; expiresAt: number;
   tenant?: string; activeCaller?: string; workingTenant?: string;
+  /** Admission slot keys the job holds until it ends. */
+  slots?: string[];
 }
 
 const jobKey = (id: string) => ({ pk: `JOB#${id}`, sk: "JOB" });
@@ -60,14 +62,73 @@ export class DynamoDbJobStore implements JobStore {
 
   private expiresAt() { return Math.floor(Date.now() / 1000) + this.ttlSeconds; }
 
-  async create(id: string, request: QueryRequest): Promise<Job> {
+  async create(id: string, request: QueryRequest, opts: { slots?: AdmissionSlot[] } = {}): Promise<Job> {
     const now = nowIso();
+    const slots = opts.slots ?? [];
     const item: JobItem = {
       ...jobKey(id), id, status: "pending", request: JSON.stringify(request), checkpoints: {}, attempts: 0,
       createdAt: now, updatedAt: now, expiresAt: this.expiresAt(), tenant: request.principal?.tenant, activeCaller: callerKey(request),
+      ...(slots.length ? { slots: slots.map((s) => s.key) } : {}),
     };
-    await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+    await this.takeSlots(slots);
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+    } catch (e) {
+      await this.giveSlots(slots.map((s) => s.key));
+      throw e;
+    }
     return toJob(item);
+  }
+
+  // Admission slots: one counter item per key (SLOT#<key>), taken by a conditional increment that
+  // fails when full, so concurrent submitters can never overshoot; given back when the job ends.
+  // Without transactions (dynalite has none) a process dying between the counter and the job
+  // write leaves a slot taken until the counter is repaired; the window is one request.
+
+  private slotKey = (key: string) => ({ pk: `SLOT#${key}`, sk: "SLOT" });
+
+  private async takeSlots(slots: AdmissionSlot[]) {
+    const taken: string[] = [];
+    for (const slot of slots) {
+      try {
+        await this.db.send(new UpdateCommand({
+          TableName: this.table, Key: this.slotKey(slot.key), UpdateExpression: "ADD held :one",
+          ConditionExpression: "attribute_not_exists(held) OR held < :limit", ExpressionAttributeValues: { ":one": 1, ":limit": slot.limit },
+        }));
+        taken.push(slot.key);
+      } catch (e) {
+        await this.giveSlots(taken);
+        if (isConditionFailure(e)) throw new AdmissionRefused(slot, await this.slotsHeld(slot.key));
+        throw e;
+      }
+    }
+  }
+
+  private async giveSlots(keys: string[]) {
+    for (const key of keys) {
+      await this.db.send(new UpdateCommand({
+        TableName: this.table, Key: this.slotKey(key), UpdateExpression: "ADD held :minus", ConditionExpression: "held > :zero",
+        ExpressionAttributeValues: { ":minus": -1, ":zero": 0 },
+      })).catch((e) => { if (!isConditionFailure(e)) throw e; });
+    }
+  }
+
+  /** A job that ended gives its slots back, once: removing its list is conditional on the list being there. */
+  private async releaseSlots(id: string) {
+    try {
+      const r = await this.db.send(new UpdateCommand({
+        TableName: this.table, Key: jobKey(id), UpdateExpression: "REMOVE #slots", ConditionExpression: "attribute_exists(#slots)", ReturnValues: "UPDATED_OLD",
+        ExpressionAttributeNames: { "#slots": "slots" },
+      }));
+      await this.giveSlots((r.Attributes?.slots as string[] | undefined) ?? []);
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e; // none held, or already given back
+    }
+  }
+
+  async slotsHeld(key: string): Promise<number> {
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: this.slotKey(key), ConsistentRead: true }));
+    return Number(r.Item?.held ?? 0);
   }
 
   async get(id: string): Promise<Job | undefined> {
@@ -103,6 +164,7 @@ export class DynamoDbJobStore implements JobStore {
       }));
       // Best effort: the job has ended either way, and TTL removes what is left.
       if (TERMINAL_STATUSES.includes(to)) await this.dropCheckpoints(id).catch((err) => logger.warn("checkpoint cleanup failed", { jobId: id, err: String(err) }));
+      if (TERMINAL_STATUSES.includes(to)) await this.releaseSlots(id).catch((err) => logger.error("admission slots not given back", { jobId: id, err: String(err) }));
       return toJob(r.Attributes as JobItem, await this.checkpoints(id));
     } catch (e) {
       if (isConditionFailure(e)) return undefined;

@@ -1,7 +1,7 @@
 import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult } from "../../domain/job";
 import { JOB_TRANSITIONS, TERMINAL_STATUSES } from "../../domain/job";
 import { keptAfterEnd } from "../../jobs/checkpoint-retention";
-import type { JobStore } from "../../ports/job-store";
+import { AdmissionRefused, type AdmissionSlot, type JobStore } from "../../ports/job-store";
 import { nowIso } from "../../util/time";
 import { openSqlite, type Db } from "./sqlite";
 
@@ -25,13 +25,54 @@ export class SqliteJobStore implements JobStore {
         PRIMARY KEY (job_id, seq)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS subscriptions (
         connection_id TEXT NOT NULL, job_id TEXT NOT NULL, PRIMARY KEY (connection_id, job_id)) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS subscriptions_job ON subscriptions(job_id);`);
+      CREATE INDEX IF NOT EXISTS subscriptions_job ON subscriptions(job_id);
+      CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);`);
+    this.openAdmission();
   }
 
-  async create(id: string, request: QueryRequest): Promise<Job> {
+  async create(id: string, request: QueryRequest, opts: { slots?: AdmissionSlot[] } = {}): Promise<Job> {
     const now = nowIso();
-    this.db.prepare("INSERT INTO jobs (id, status, request, created_at, updated_at) VALUES (?, 'pending', ?, ?, ?)").run(id, JSON.stringify(request), now, now);
+    const slots = opts.slots ?? [];
+    // One write transaction (BEGIN IMMEDIATE: processes sharing the file queue up): check every
+    // slot, insert the job, take the slots. Two submitters can never both see the last free slot.
+    this.db.transaction(() => {
+      const held = this.db.prepare("SELECT held FROM admission_slots WHERE key = ?");
+      for (const slot of slots) {
+        const n = (held.get(slot.key) as { held: number } | undefined)?.held ?? 0;
+        if (n >= slot.limit) throw new AdmissionRefused(slot, n);
+      }
+      this.db.prepare("INSERT INTO jobs (id, status, request, slots, created_at, updated_at) VALUES (?, 'pending', ?, ?, ?, ?)")
+        .run(id, JSON.stringify(request), slots.length ? JSON.stringify(slots.map((s) => s.key)) : null, now, now);
+      const take = this.db.prepare("INSERT INTO admission_slots (key, held) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET held = held + 1");
+      for (const slot of slots) take.run(slot.key);
+    }).immediate();
     return (await this.get(id))!;
+  }
+
+  /** Admission counters: a row per slot key; a job lists the keys it holds until it ends. */
+  private openAdmission() {
+    this.db.exec("CREATE TABLE IF NOT EXISTS admission_slots (key TEXT PRIMARY KEY, held INTEGER NOT NULL) WITHOUT ROWID");
+    const cols = new Set((this.db.prepare("PRAGMA table_info(jobs)").all() as { name: string }[]).map((c) => c.name));
+    if (!cols.has("slots")) this.db.exec("ALTER TABLE jobs ADD COLUMN slots TEXT"); // older files: their jobs hold none
+    this.db.exec("CREATE INDEX IF NOT EXISTS jobs_holding_slots ON jobs(status) WHERE slots IS NOT NULL");
+    // A process killed between a job's end and the release of its slots: release them now.
+    const ended = this.db.prepare("SELECT id FROM jobs WHERE slots IS NOT NULL AND status IN ('completed', 'failed', 'cancelled')").all() as { id: string }[];
+    for (const { id } of ended) this.releaseSlots(id);
+  }
+
+  /** Gives back the slots of a job that ended (once: the job's list is cleared in the same transaction). */
+  private releaseSlots(id: string) {
+    this.db.transaction(() => {
+      const row = this.db.prepare("SELECT slots FROM jobs WHERE id = ? AND slots IS NOT NULL").get(id) as { slots: string } | undefined;
+      if (!row) return;
+      this.db.prepare("UPDATE jobs SET slots = NULL WHERE id = ?").run(id);
+      const give = this.db.prepare("UPDATE admission_slots SET held = MAX(0, held - 1) WHERE key = ?");
+      for (const key of JSON.parse(row.slots) as string[]) give.run(key);
+    }).immediate();
+  }
+
+  async slotsHeld(key: string): Promise<number> {
+    return (this.db.prepare("SELECT held FROM admission_slots WHERE key = ?").get(key) as { held: number } | undefined)?.held ?? 0;
   }
 
   async get(id: string): Promise<Job | undefined> {
@@ -47,6 +88,7 @@ export class SqliteJobStore implements JobStore {
                 WHERE id = ? AND status IN (${allowed.map(() => "?").join(",")})`)
       .run(to, patch.result ? JSON.stringify(patch.result) : null, patch.error ?? null, nowIso(), id, ...allowed);
     if (res.changes && TERMINAL_STATUSES.includes(to)) this.dropCheckpoints(id);
+    if (res.changes && TERMINAL_STATUSES.includes(to)) this.releaseSlots(id);
     return res.changes ? this.get(id) : undefined;
   }
 
