@@ -1,6 +1,8 @@
 import { startHost } from "../host";
 import { loadConfig } from "../shared/runtime/config";
 import { createContext } from "../shared/runtime/context";
+import { topology } from "../shared/topology";
+import { selectFunctions } from "./functions";
 
 // `ragline dev`: the whole system on one machine, no services. Prints where to drop files and
 // where the API is, then the ingestion progress as documents are indexed.
@@ -14,7 +16,8 @@ export async function dev(flags: Record<string, string | true>) {
   const config = loadConfig(env);
   const ctx = createContext(config);
   const role = flags.role === "api" || flags.role === "workers" ? flags.role : "all";
-  const host = await startHost({ ctx, role, schedules: role !== "api" });
+  const functions = typeof flags.functions === "string" ? selectFunctions(topology, flags.functions) : undefined;
+  const host = await startHost({ ctx, role, schedules: role !== "api", topology: functions });
   process.stdout.write(`ragline is running (role ${role}; objects ${ctx.objects.name}, queue ${ctx.queue.name}, jobs ${ctx.jobs.name}, index ${ctx.index.name}; ${ctx.embedder.backend} embedder ${ctx.embedder.model}, ${ctx.generator.backend} generator ${ctx.generator.model})
   API:       ${host.url}
   WebSocket: ${host.wsUrl}

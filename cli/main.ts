@@ -1,12 +1,15 @@
 import { ask } from "./ask";
 import { parseArgs } from "./args";
 import { dev } from "./dev";
+import { runOnce } from "./run";
 import { stale } from "./stale";
 
 const USAGE = `usage:
   ragline dev [--data DIR] [--port N]     run everything on this machine (embedded backends unless RAGLINE_BACKEND says otherwise)
-  ragline serve [--role all|api|workers] [--port N]
-                                          the function host for on-prem and scale-out: replicas share the backends
+  ragline serve [--role all|api|workers] [--functions a,b] [--port N]
+                                          the function host for on-prem and scale-out: replicas share the backends;
+                                          --functions: only these topology functions (one Kubernetes Deployment each)
+  ragline run FUNCTION                    one run of a scheduled function, then exit (a Kubernetes CronJob's command)
   ragline ask "question" [--url URL] [--prefix KEY_PREFIX] [--top-k N]
   ragline stale [--url URL]               documents whose index does not match the source (exit code 2 if any)
 `;
@@ -21,6 +24,11 @@ async function main() {
       return stale(flags);
     case "serve":
       return dev({ ...flags, quiet: true });
+    case "run":
+      await runOnce(positionals[0]);
+      // Exit even if a client library keeps a socket open: a CronJob's pod must end.
+      setTimeout(() => process.exit(0), 5000).unref();
+      return;
     case "ask":
       if (!positionals.length) throw new Error('ask needs a question: ragline ask "..."');
       return ask(positionals.join(" "), flags);
