@@ -17,6 +17,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 // Flags per /work/.library/env/machines/node.md: the machine's closed network refuses Chromium's background calls.
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const KEY = "console-test-key-alice-0001";
+const BOB = "console-test-key-bob-00002"; // same tenant, not in the "hr" group
 const XSS_NAME = `<img src=x onerror="window.__xss='key'">.txt`;
 const XSS_TEXT = `Badge rules. <img src=x onerror="window.__xss='chunk'"> Visitors wear a red badge <script>window.__xss='script'</script> at all times.`;
 
@@ -70,7 +71,7 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     const browserReady = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     host = await startHostProcess(t.dir, {
       RAGLINE_AUTH: "required",
-      RAGLINE_API_KEYS: JSON.stringify([{ key: KEY, tenant: "default", subject: "alice", groups: ["hr"], roles: ["reader", "writer", "admin"] }]),
+      RAGLINE_API_KEYS: JSON.stringify([{ key: KEY, tenant: "default", subject: "alice", groups: ["hr"], roles: ["reader", "writer", "admin"] }, { key: BOB, tenant: "default", subject: "bob", groups: [], roles: ["reader"] }]),
       RAGLINE_GENERATOR: "openai", RAGLINE_LLM_URL: llm.url, RAGLINE_LLM_MODEL: "standin/llm", RAGLINE_QUERY_TRANSFORM: "off",
     });
     browser = await browserReady;
@@ -288,5 +289,23 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await page.click('#doc-table tr[data-key="travel/policy.pdf"] button:has-text("Delete")');
     await poll(() => page.locator('#doc-table tr[data-key="travel/policy.pdf"]').count()).toBe(0);
     expect((await api(host.url, "GET", "/documents/travel/policy.pdf", undefined, auth)).status).toBe(404);
+  });
+
+  it("a second principal signs in after sign-out and sees the hr-only document nowhere: not listed, not counted, not cited", async () => {
+    await page.click("#sign-out");
+    expect(await page.evaluate(() => [sessionStorage.getItem("ragline.apiKey"), sessionStorage.getItem("ragline.jobs")])).toEqual([null, null]);
+    await page.fill("#api-key", BOB);
+    await page.click("#signin-form button[type=submit]");
+    await poll(() => page.textContent("#who")).toBe("Signed in: API key …0002 accepted");
+    await page.goto(`${host.url}/#documents`);
+    await poll(() => page.locator("#doc-table tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-key")))).toEqual([XSS_NAME]);
+    expect(await page.textContent("#doc-counts")).toBe("indexed: 1");
+    await page.goto(`${host.url}/#ask`);
+    await page.fill("#question", "How many vacation days do employees get?");
+    await page.click("#ask-form button[type=submit]");
+    await answerDone();
+    expect(await page.textContent("#answer-panel")).not.toMatch(/vacation\.md|25 days/);
+    await page.goto(`${host.url}/#jobs`);
+    await poll(() => page.locator("#jobs-table tbody tr").count()).toBe(1); // alice's jobs left with her session
   });
 });
