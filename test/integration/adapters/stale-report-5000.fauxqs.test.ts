@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3ObjectStore } from "../../../shared/adapters/aws/s3-object-store";
 import { staleDocuments } from "../../../shared/ingest/freshness";
 import { loadConfig } from "../../../shared/runtime/config";
-import { createEmbeddedContext } from "../../../shared/runtime/context";
+import { createEmbeddedContext, type Context } from "../../../shared/runtime/context";
 import { tempDir } from "../../helpers/tmp";
 import { startS3Sqs } from "./servers";
 
@@ -15,7 +15,7 @@ import { startS3Sqs } from "./servers";
 const N = 5000;
 let env: Awaited<ReturnType<typeof startS3Sqs>>;
 const t = tempDir();
-const ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir }));
+const ctx: Context = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir }));
 const calls: Record<string, number> = {};
 
 beforeAll(async () => {

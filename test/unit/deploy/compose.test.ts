@@ -27,8 +27,9 @@ const mount = (s: Service, target: string) => s.volumes?.map((v) => v.split(":")
 
 describe.skipIf(!hasCompose)("on-prem compose file (docker-compose config; apt package docker-compose)", () => {
   const out = config(secrets);
-  let parsed: { services: Record<string, Service>; secrets: Record<string, { file: string }>; volumes: Record<string, unknown> } | undefined;
-  const compose = () => (parsed ??= JSON.parse(execFileSync("python3", ["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"], { input: out.stdout, encoding: "utf8" })));
+  type Config = { services: Record<string, Service>; secrets: Record<string, { file: string }>; volumes: Record<string, unknown> };
+  let parsed: Config | undefined;
+  const compose = (): Config => (parsed ??= JSON.parse(execFileSync("python3", ["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"], { input: out.stdout, encoding: "utf8" })));
 
   it("is valid when started from the repository root with its secrets set", () => {
     expect(out.stderr).not.toMatch(/invalid|error/i);
