@@ -2,14 +2,14 @@ import { api } from "./lib/api.js";
 import { $, showError } from "./lib/dom.js";
 import { session } from "./lib/session.js";
 import { hideDocuments, initDocuments, showDocuments } from "./documents.js";
-import { initAsk } from "./ask.js";
+import { initAsk, showAsk } from "./ask.js";
 import { hideJobs, initJobs, showJobs } from "./jobs.js";
 
 // The console's shell: sign-in, then three tabs chosen by the URL's hash. No endpoint returns the
 // caller's principal, so sign-in shows what the API says about the key: accepted or refused (a
 // probe of GET /documents), and whether it administers (GET /health shows backends only to admins).
 
-const TABS = { documents: [showDocuments, hideDocuments], ask: [() => $("#question").focus(), () => {}], jobs: [showJobs, hideJobs] };
+const TABS = { documents: [showDocuments, hideDocuments], ask: [showAsk, () => {}], jobs: [showJobs, hideJobs] };
 
 async function probe(key) {
   await api("GET", "/documents?limit=1", { key });
@@ -63,7 +63,8 @@ initDocuments();
 initAsk();
 initJobs();
 $("#signin-form").addEventListener("submit", (e) => { e.preventDefault(); signIn($("#api-key").value.trim()); });
-$("#sign-out").addEventListener("click", () => { session.signOut(); signedOut(); });
+// Signing out forgets the key and the session's jobs, and reloads so that nothing the last principal saw stays on the page.
+$("#sign-out").addEventListener("click", () => { session.signOut(); location.replace(location.pathname); });
 window.addEventListener("hashchange", route);
 const stored = session.key();
 if (stored === null) signedOut();

@@ -38,6 +38,13 @@ async function ask(f) {
   follow(job.jobId);
 }
 
+/** On showing the tab: the question box focused, and after a reload the session's latest job followed again (its log replays from seq 0). */
+export function showAsk() {
+  const latest = session.jobs()[0];
+  if (!current && latest) follow(latest.jobId);
+  $("#question").focus();
+}
+
 export function follow(jobId) {
   current?.stop();
   const panel = $("#answer-panel");

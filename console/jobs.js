@@ -27,6 +27,8 @@ async function refresh() {
   showError(error, null);
   const states = await Promise.all(jobs.map((j) => api("GET", `/queries/${encodeURIComponent(j.jobId)}`).catch((err) => ({ jobId: j.jobId, status: "unavailable", error: err.message }))));
   fill($("#jobs-table tbody"), jobs.length ? jobs.map((j, i) => row(j, states[i])) : h("tr", null, h("td", { colspan: "5" }, "No jobs in this session yet: ask a question.")));
+  // Polling re-renders the table (and its buttons); it stops once no job can change any more.
+  if (!states.some((s) => ACTIVE.has(s.status))) clearInterval(timer);
 }
 
 function row(job, state) {

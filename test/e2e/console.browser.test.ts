@@ -292,7 +292,8 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
   });
 
   it("a second principal signs in after sign-out and sees the hr-only document nowhere: not listed, not counted, not cited", async () => {
-    await page.click("#sign-out");
+    await Promise.all([page.waitForEvent("load"), page.click("#sign-out")]);
+    expect(await page.isHidden("#answer-panel")).toBe(true);
     expect(await page.evaluate(() => [sessionStorage.getItem("ragline.apiKey"), sessionStorage.getItem("ragline.jobs")])).toEqual([null, null]);
     await page.fill("#api-key", BOB);
     await page.click("#signin-form button[type=submit]");
