@@ -1,6 +1,6 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import type { APIGatewayAuthorizerResult, APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from "aws-lambda";
 import { ANONYMOUS, UnauthorizedError, type Principal } from "../../shared/auth/principal";
 import { RaglineError } from "../../shared/domain/errors";
 import { logger } from "../../shared/observability/logger";
@@ -23,39 +23,6 @@ export function wsHandler(fn: (ctx: Context, event: APIGatewayProxyWebsocketEven
         return { statusCode: err instanceof RaglineError && err.status < 500 ? err.status : 400, body: message };
       }
     });
-}
-
-/**
- * A Lambda REQUEST authorizer for the WebSocket `$connect` route, in API Gateway's contract: the
- * result is an IAM policy for the route (methodArn) with a principalId, and a `context` whose values
- * API Gateway passes as `requestContext.authorizer` to every later event of the connection (values
- * must be strings, numbers or booleans, so the principal travels as JSON). Refusals:
- * throwing `Error("Unauthorized")` makes API Gateway answer 401; a Deny policy makes it answer 403.
- */
-export function authorizerHandler(fn: (ctx: Context, event: APIGatewayRequestAuthorizerEvent) => Promise<Principal>) {
-  return middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>()
-    .use(injectLambdaContext(logger))
-    .handler(async (event) => {
-      try {
-        const principal = await fn(getContext(), event);
-        return policy(principal, "Allow", event.methodArn);
-      } catch (err) {
-        if (err instanceof UnauthorizedError) {
-          logger.info("websocket connect refused", { reason: err.message });
-          throw new Error("Unauthorized"); // API Gateway's literal for 401
-        }
-        if (err instanceof RaglineError && err.status === 403) return policy(ANONYMOUS, "Deny", event.methodArn);
-        throw err; // anything else: API Gateway answers 500
-      }
-    });
-}
-
-function policy(principal: Principal, effect: "Allow" | "Deny", methodArn: string): APIGatewayAuthorizerResult {
-  return {
-    principalId: `${principal.tenant}/${principal.subject}`,
-    policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: effect, Resource: methodArn }] },
-    ...(effect === "Allow" ? { context: { principal: JSON.stringify(principal) } } : {}),
-  };
 }
 
 /**

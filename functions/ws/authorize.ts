@@ -1,5 +1,5 @@
 import { authenticate } from "../../shared/auth/principal";
-import { authorizerHandler } from "../lib/ws";
+import { authorizerHandler } from "../lib/ws-authorizer";
 
 // The Lambda REQUEST authorizer of the WebSocket $connect route: an API key in a header
 // (x-api-key / Authorization: Bearer) or, for browsers, which cannot set headers on a WebSocket,

@@ -124,4 +124,19 @@ describe("WebSocket $connect on AWS: REQUEST authorizer → requestContext.autho
     await subscribeHandler(routeEvent("subscribe", "c-none", {}, JSON.stringify({ action: "subscribe", jobId: aliceJob })), lambda);
     expect(frames.get("c-none")!.map((f) => [f.type, f.error?.code])).toEqual([["error", "unauthorized"]]);
   });
+
+  it("the host judges an authorizer's answer as API Gateway does: Deny 403, malformed 500, missing identity source 401 without a call", async () => {
+    const input = authorizerInput("c-x", { "x-api-key": KEYS[0].key });
+    const answer = (effect: string, resource = METHOD_ARN, context: Record<string, unknown> = {}) => async () =>
+      ({ principalId: "p", policyDocument: { Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: effect, Resource: resource }] }, context });
+    expect(await authorize([], input, answer("Deny"))).toMatchObject({ status: 403 });
+    expect(await authorize([], input, answer("Allow", "arn:aws:execute-api:us-east-1:123456789012:other/*"))).toMatchObject({ status: 403 });
+    expect(await authorize([], input, answer("Allow", `arn:aws:execute-api:us-east-1:123456789012:${API}/*`, { n: 1, ok: true }))).toMatchObject({ status: 200, authorizer: { principalId: "p", n: 1, ok: true } });
+    expect(await authorize([], input, answer("Allow", METHOD_ARN, { nested: { no: 1 } }))).toMatchObject({ status: 500 });
+    expect(await authorize([], input, async () => { throw new Error("boom"); })).toMatchObject({ status: 500 });
+    let called = false;
+    expect(await authorize(["route.request.querystring.token"], input, async () => { called = true; return answer("Allow")(); })).toMatchObject({ status: 401 });
+    expect(called).toBe(false);
+    expect(await authorize(["route.request.header.X-Api-Key"], input, answer("Allow"))).toMatchObject({ status: 200 });
+  });
 });
