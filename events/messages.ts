@@ -65,6 +65,8 @@ export const sourceChangedSchema = z.object({
     tags: z.array(z.string()).optional(),
     acl: z.array(z.string()).optional(),
   }).catchall(z.unknown()).optional(),
+  /** Ingest again even if nothing seems to have changed (POST /documents/{key}/retry). */
+  force: z.boolean().optional(),
 });
 
 export type SourceChanged = z.infer<typeof sourceChangedSchema>;

@@ -126,7 +126,7 @@ export const topology: Topology = {
       uses: ["objects", "queue", "catalog", "index", "embedder", "apiKeys"],
       handler: "http/documents",
       description: "Document upload, listing, state, chunks, removal",
-      trigger: { kind: "http", routes: ["PUT /documents/{key+}", "GET /documents", "GET /documents/{key+}", "DELETE /documents/{key+}"] },
+      trigger: { kind: "http", routes: ["PUT /documents/{key+}", "GET /documents", "GET /documents/{key+}", "DELETE /documents/{key+}", "POST /documents/{key+}"] },
       timeoutSeconds: 30, concurrency: 16,
     },
     "http-queries": {

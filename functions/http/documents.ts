@@ -1,7 +1,7 @@
 import { documentKeySchema, listDocumentsQuerySchema } from "../../events/api";
 import type { Principal } from "../../shared/auth/principal";
-import { ValidationError } from "../../shared/domain/errors";
-import { deleteDocument, listDocuments, readableDocument, staleReport, uploadDocument } from "../../shared/ingest/document-requests";
+import { NotFoundError, ValidationError } from "../../shared/domain/errors";
+import { deleteDocument, listDocuments, readableDocument, retryDocument, staleReport, uploadDocument } from "../../shared/ingest/document-requests";
 import { decodePathParameter, httpHandler, json, parseInput } from "../lib/http";
 
 // Documents API. Who may do what is decided in shared/auth/policy.ts, through shared/ingest/document-requests.ts.
@@ -31,6 +31,14 @@ export const handler = httpHandler({
     if (!wantsChunks) return json(200, doc);
     const chunks = await ctx.index.chunksOf(key);
     return json(200, { key, version: doc.indexedVersion, chunks: chunks.map(({ vector: _v, ...c }) => c) });
+  },
+  "POST /documents/{key+}": async (ctx, event, principal) => {
+    // The only POST on a document: `<key>/retry` ingests it again from its object.
+    const raw = decodePathParameter(event.pathParameters?.key, "path.key");
+    if (!raw.endsWith("/retry")) throw new NotFoundError(`route POST /documents/${raw}`);
+    const key = parseInput(documentKeySchema, raw.slice(0, -"/retry".length), "path.key");
+    await retryDocument(ctx, principal as Principal, key);
+    return json(202, { key, status: "queued", links: { self: `/documents/${key}` } });
   },
   "DELETE /documents/{key+}": async (ctx, event, principal) => {
     const key = decodeKey(event.pathParameters?.key);

@@ -11,7 +11,7 @@ const ingestEventSchema = z.union([s3EventSchema, s3TestEventSchema, sourceChang
 
 export const handler = sqsHandler(ingestEventSchema, async (ctx, event) => {
   if (isS3TestEvent(event)) return "test-event"; // S3's probe when a notification is configured: nothing to do
-  if ("type" in event) return onSourceChanged(ctx, event.key, event.metadata);
+  if ("type" in event) return onSourceChanged(ctx, event.key, event.metadata, event.force);
   const outcomes = [];
   for (const r of event.Records) {
     const key = decodeS3Key(r.s3.object.key);

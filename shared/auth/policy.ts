@@ -72,6 +72,7 @@ export const ROUTE_POLICY: Record<string, { requires: Requirement; why: string }
   "GET /documents": { requires: "reader", why: "lists only documents of the caller's tenant that its ACL admits; counts likewise" },
   "GET /documents/{key+}": { requires: "reader", why: "404 for a document the caller may not read" },
   "DELETE /documents/{key+}": { requires: "writer", why: "and the right to read the document" },
+  "POST /documents/{key+}": { requires: "writer", why: "`<key>/retry`: a write to the document (ingests it again)" },
   "POST /queries": { requires: "reader", why: "the search is restricted to the caller's tenant and ACLs inside the index query" },
   "GET /queries/{id}": { requires: "reader", why: "only the asker's own jobs" },
   "DELETE /queries/{id}": { requires: "reader", why: "only the asker may cancel" },

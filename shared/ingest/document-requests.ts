@@ -5,6 +5,7 @@ import { tenantOf } from "../domain/access";
 import type { DocumentRecord } from "../domain/document";
 import { NotFoundError, ValidationError } from "../domain/errors";
 import type { Context } from "../runtime/context";
+import { QUEUES } from "../topology";
 import { allDocuments } from "./all-documents";
 import { staleDocuments, type StaleDocument } from "./freshness";
 import { isDocumentKey } from "./keys";
@@ -103,4 +104,16 @@ export async function authorizeSourceChange(ctx: Context, p: Principal, key: str
   if (!prev) throw new NotFoundError(`document ${key}`);
   const acl = metadata && "acl" in metadata ? documentMetadata({ acl: typeof metadata.acl === "string" ? metadata.acl : JSON.stringify(metadata.acl ?? []) }).acl ?? [] : undefined;
   authorizeDocumentWrite(p, key, prev, acl);
+}
+
+/**
+ * Ingest a document again from its object (after a failure, or when it is stuck because its messages
+ * dead-lettered): a write, so the same rules; the work goes through the ingest queue like any change.
+ */
+export async function retryDocument(ctx: Context, p: Principal, key: string): Promise<void> {
+  requireDocumentKey(key);
+  const prev = await existing(ctx, key);
+  if (!prev || !(await ctx.objects.head(key))) throw new NotFoundError(`document ${key}`);
+  authorizeDocumentWrite(p, key, prev);
+  await ctx.queue.send(QUEUES.ingestEvents, JSON.stringify({ type: "source.changed", key, force: true }));
 }

@@ -5,13 +5,13 @@ import type { Context } from "../runtime/context";
 import { QUEUES, topology } from "../topology";
 import { allDocuments } from "./all-documents";
 import { isDocumentKey } from "./keys";
-import { onObjectCreated, type IngestOutcome } from "./object-events";
+import { isStuck, onObjectCreated, type IngestOutcome } from "./object-events";
 
 // Keeping the index equal to its sources: explicit change events, a staleness report, and a
 // reconciliation that repairs whatever notifications missed.
 
 /** `source.changed` (CMS webhook, queue message): new metadata is written to the object, then the object is re-read. */
-export async function onSourceChanged(ctx: Context, key: string, metadata?: DocumentMetadata): Promise<IngestOutcome> {
+export async function onSourceChanged(ctx: Context, key: string, metadata?: DocumentMetadata, force = false): Promise<IngestOutcome> {
   if (metadata) {
     const obj = await ctx.objects.get(key);
     if (!obj) throw new NotFoundError(`object ${key}`);
@@ -19,7 +19,7 @@ export async function onSourceChanged(ctx: Context, key: string, metadata?: Docu
     await ctx.objects.put(key, obj.body, { contentType: obj.info.contentType, metadata: { ...obj.info.metadata, ...flat } });
   }
   // Same bytes with new metadata → a new version whose chunks keep their ids, so no embedding call.
-  return onObjectCreated(ctx, key);
+  return onObjectCreated(ctx, key, { force });
 }
 
 export interface StaleDocument { key: string; status: DocumentRecord["status"] | "missing"; reasons: string[] }
@@ -41,7 +41,8 @@ export async function staleDocuments(ctx: Context): Promise<StaleDocument[]> {
     objects.delete(rec.key);
     if (rec.status === "failed") reasons.push(`ingestion failed: ${rec.error ?? "unknown reason"}`);
     if (rec.status === "indexed" && rec.embeddingModel && rec.embeddingModel !== ctx.embedder.model) reasons.push(`embedded with ${rec.embeddingModel}, current model is ${ctx.embedder.model}`);
-    if ((rec.status === "processing" || rec.status === "pending") && rec.indexedVersion !== rec.version) reasons.push("a newer version is not indexed yet");
+    if (isStuck(rec)) reasons.push("stuck in processing (its messages dead-lettered); reconciliation or POST /documents/{key}/retry ingests it again");
+    else if ((rec.status === "processing" || rec.status === "pending") && rec.indexedVersion !== rec.version) reasons.push("a newer version is not indexed yet");
     if (reasons.length) out.push({ key: rec.key, status: rec.status, reasons });
   }
   for (const key of objects.keys()) if (isDocumentKey(key)) out.push({ key, status: "missing", reasons: ["in the bucket but never indexed"] });
@@ -58,7 +59,7 @@ export async function reconcile(ctx: Context): Promise<{ created: number; remove
     if (!isDocumentKey(obj.key)) continue;
     const rec = byKey.get(obj.key);
     byKey.delete(obj.key);
-    if (rec && rec.sourceEtag === obj.etag && rec.status !== "pending") continue;
+    if (rec && rec.sourceEtag === obj.etag && rec.status !== "pending" && !isStuck(rec)) continue;
     events.push(JSON.stringify({ Records: [s3Record("created", topology.bucket.name, obj.key, { size: obj.size, etag: obj.etag })] }));
     created++;
   }

@@ -27,7 +27,22 @@ const EMAIL = "message/rfc822";
 
 export type IngestOutcome = "queued" | "unchanged" | "duplicate" | "failed" | "removed" | "missing";
 
-export async function onObjectCreated(ctx: Context, key: string): Promise<IngestOutcome> {
+/**
+ * The longest a healthy document can spend in `processing`: every ingest queue's visibility timeout
+ * times its receives. Past that its messages have dead-lettered, and the document is stuck: a
+ * re-upload, a retry or reconciliation ingests it again instead of taking it for work in progress.
+ */
+export const STUCK_AFTER_MS = (["ingest-parse", "ingest-embed", "ingest-index"] as const).reduce((ms, name) => {
+  const t = topology.functions[name].trigger;
+  return ms + (t.kind === "queue" ? t.visibilityTimeoutSeconds * t.maxReceives * 1000 : 0);
+}, 0);
+
+export function isStuck(rec: { status: string; updatedAt?: string }, now = Date.now()): boolean {
+  return rec.status === "processing" && Boolean(rec.updatedAt) && now - Date.parse(rec.updatedAt!) > STUCK_AFTER_MS;
+}
+
+/** `force`: ingest again even when the content, metadata and state say nothing changed (a retry). */
+export async function onObjectCreated(ctx: Context, key: string, opts: { force?: boolean } = {}): Promise<IngestOutcome> {
   if (!isDocumentKey(key)) return "unchanged";
   const obj = await ctx.objects.get(key);
   if (!obj) return onObjectRemoved(ctx, key).then(() => "missing" as const);
@@ -35,7 +50,7 @@ export async function onObjectCreated(ctx: Context, key: string): Promise<Ingest
   const metadata = documentMetadata(withDefaultAccess(key, obj.info.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS));
   const prev = await ctx.catalog.get(key);
   const sameMeta = JSON.stringify(prev?.metadata ?? {}) === JSON.stringify(metadata);
-  if (prev?.contentHash === hash && sameMeta && isSettled(prev)) {
+  if (!opts.force && prev?.contentHash === hash && sameMeta && isSettled(prev)) {
     // Same content (a touch, a re-upload): only remember the new change marker.
     if (prev.sourceEtag !== obj.info.etag) await ctx.catalog.put(key, { ...prev, sourceEtag: obj.info.etag });
     return "unchanged";
@@ -78,9 +93,9 @@ export async function onObjectCreated(ctx: Context, key: string): Promise<Ingest
   }
 }
 
-/** A record whose work is done or already queued for this content. */
-function isSettled(rec: { status: string; chunks?: number }): boolean {
-  return rec.status === "indexed" || rec.status === "duplicate" || rec.status === "failed" || (rec.status === "processing" && rec.chunks !== undefined);
+/** A record whose work is done or already queued for this content (and not stuck). */
+function isSettled(rec: { status: string; chunks?: number; updatedAt?: string }): boolean {
+  return rec.status === "indexed" || rec.status === "duplicate" || rec.status === "failed" || (rec.status === "processing" && rec.chunks !== undefined && !isStuck(rec));
 }
 
 export async function onObjectRemoved(ctx: Context, key: string): Promise<IngestOutcome> {

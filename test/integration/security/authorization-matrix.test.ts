@@ -59,6 +59,11 @@ describe("authorization matrix: every route × every caller (in-process host, au
         return api(host.url, "DELETE", `/documents/${target}`, undefined, as(who));
       },
     },
+    "POST /documents/{key+}": {
+      // <key>/retry: ingest it again.
+      expect: { anonymous: 401, eve: 403, bob: 404, carol: 403, dave: 202, alice: 202, root: 202 },
+      call: (who) => api(host.url, "POST", `/documents/${HR_DOC}/retry`, undefined, as(who)),
+    },
     "POST /queries": {
       expect: { anonymous: 401, eve: 202, bob: 202, carol: 202, dave: 202, alice: 202, root: 202 },
       call: (who) => api(host.url, "POST", "/queries", { question: "How long is parental leave?" }, as(who)),

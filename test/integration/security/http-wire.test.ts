@@ -62,8 +62,8 @@ describe("HTTP wire of the host (child process)", () => {
   });
 
   it.each([
-    ["POST", "/documents/report.pdf", "DELETE, GET, PUT"],
-    ["PATCH", "/documents/folder/report.pdf", "DELETE, GET, PUT"],
+    ["PATCH", "/documents/report.pdf", "DELETE, GET, POST, PUT"],
+    ["PATCH", "/documents/folder/report.pdf", "DELETE, GET, POST, PUT"],
     ["DELETE", "/documents", "GET"],
     ["GET", "/queries", "POST"],
     ["PUT", "/queries/abc", "DELETE, GET"],
