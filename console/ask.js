@@ -24,7 +24,9 @@ function request(f) {
 async function ask(f) {
   const error = $("#ask-error");
   showError(error, null);
-  $("#answer").dataset.state = "submitting"; // the previous answer's "done" no longer stands
+  current?.stop();
+  current = undefined;
+  resetPanel("submitting"); // the previous answer (its stages, its "done") no longer stands
   const body = request(f);
   let job;
   try {
@@ -47,16 +49,10 @@ export function showAsk() {
 
 export function follow(jobId) {
   current?.stop();
-  const panel = $("#answer-panel");
-  panel.hidden = false;
+  resetPanel("streaming");
+  $("#answer-panel").hidden = false;
   $("#answer-job").textContent = `job ${jobId}`;
-  fill($("#stages"));
-  fill($("#citations"));
-  $("#abstained").hidden = true;
-  $("#unsupported-note").hidden = true;
   const answerEl = $("#answer");
-  answerEl.textContent = "";
-  answerEl.dataset.state = "streaming";
   let text = "";
   current = followJob(jobId, {
     onState: (s) => { $("#stream-state").textContent = s; },
@@ -73,6 +69,17 @@ export function follow(jobId) {
       if (frame.type === "cancelled") { answerEl.dataset.state = "cancelled"; showError($("#ask-error"), { message: "the job was cancelled" }); }
     },
   });
+}
+
+function resetPanel(state) {
+  $("#answer-job").textContent = "";
+  fill($("#stages"));
+  fill($("#citations"));
+  $("#abstained").hidden = true;
+  $("#unsupported-note").hidden = true;
+  $("#stream-state").textContent = "";
+  $("#answer").textContent = "";
+  $("#answer").dataset.state = state;
 }
 
 const reason = (d) => (typeof d?.error === "string" ? d.error : d?.error?.message ?? d?.reason ?? JSON.stringify(d ?? {}));

@@ -284,6 +284,20 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     expect(pageErrors).toEqual([]);
   });
 
+  it("a document that fails shows its reason in the list; the Index tab shows it stale and the rollout state", async () => {
+    await page.goto(`${host.url}/#documents`);
+    await page.fill("#upload-form input[name=prefix]", "");
+    await page.setInputFiles("#upload-files", { name: "broken.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 this is not a PDF") });
+    await page.click("#upload-form button[type=submit]");
+    const status = page.locator('#doc-table tr[data-key="broken.pdf"] td.status');
+    await poll(() => status.textContent(), 20_000).toMatch(/^failed.+/);
+    const reason = (await api(host.url, "GET", "/documents/broken.pdf", undefined, auth)).body.error;
+    expect(await status.locator(".reason").textContent()).toBe(reason);
+    await page.goto(`${host.url}/#index`);
+    await poll(() => page.textContent("#rollout")).toMatch(/^current: serving local\/hashed-ngrams\S+, target local\/hashed-ngrams\S+; \d+ of \d+ chunks embedded with the target \(100%\)/);
+    await poll(() => page.locator('#stale-table tr[data-key="broken.pdf"] td').allTextContents()).toEqual(["broken.pdf", "failed", expect.stringContaining(reason)]);
+  });
+
   it("deletes a document from the list", async () => {
     await page.goto(`${host.url}/#documents`);
     await page.click('#doc-table tr[data-key="travel/policy.pdf"] button:has-text("Delete")');
@@ -299,8 +313,10 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await page.click("#signin-form button[type=submit]");
     await poll(() => page.textContent("#who")).toBe("Signed in: API key …0002 accepted");
     await page.goto(`${host.url}/#documents`);
-    await poll(() => page.locator("#doc-table tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-key")))).toEqual([XSS_NAME]);
-    expect(await page.textContent("#doc-counts")).toBe("indexed: 1");
+    await poll(() => page.locator("#doc-table tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-key")).sort())).toEqual([XSS_NAME, "broken.pdf"].sort());
+    expect(await page.locator("#doc-counts span").allTextContents()).toEqual(expect.arrayContaining(["indexed: 1", "failed: 1"]));
+    await page.goto(`${host.url}/#index`);
+    await poll(() => page.textContent("#rollout")).toBe("Only an admin key may see the rollout.");
     await page.goto(`${host.url}/#ask`);
     await page.fill("#question", "How many vacation days do employees get?");
     await page.click("#ask-form button[type=submit]");
