@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { request as httpRequest, createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -94,6 +94,14 @@ describe("console static files (host/console.ts)", () => {
     expect((await get(port, "/console/notes.txt")).status).toBe(404);
     expect((await get(port, "/console/lib")).status).toBe(404);
     expect((await get(port, "/console/missing.js")).status).toBe(404);
+  });
+
+  it("the real console stays within its page weight budget (README: 100 KB, no framework, nothing fetched from elsewhere)", () => {
+    const files = readdirSync(CONSOLE_ROOT, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
+    expect(bytes).toBeLessThan(100 * 1024);
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) expect(readFileSync(f, "utf8"), f).not.toMatch(/(https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}\//i); // no CDN
   });
 
   it("maps paths to files inside the console folder only", () => {
