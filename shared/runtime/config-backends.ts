@@ -1,7 +1,7 @@
 import { Resource } from "sst/resource";
 import { z } from "zod";
 import { LINKS } from "../adapters/aws/sst-links";
-import { ConfigError } from "./config";
+import { ConfigError } from "./config-error";
 
 export { LINKS };
 

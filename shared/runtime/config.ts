@@ -2,6 +2,7 @@ import { z } from "zod";
 import { resolve } from "node:path";
 import { linkedSecretSettings } from "../adapters/aws/sst-links";
 import { backendConfigSchema, sstLinks } from "./config-backends";
+import { ConfigError } from "./config-error";
 import { modelConfigSchema } from "./config-models";
 
 // The one place that reads process.env. Every setting is RAGLINE_* (plus PORT and LOG_LEVEL);
@@ -52,12 +53,7 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; bucketDir: string };
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError };
 
 /** The process's settings: its environment, plus the secrets SST linked to it (on Lambda; an explicit variable wins). */
 export const processSettings = (): Record<string, string | undefined> => ({ ...linkedSecretSettings(sstLinks()), ...process.env });

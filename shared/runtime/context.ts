@@ -5,33 +5,13 @@ import { SqliteDocumentCatalog } from "../adapters/embedded/sqlite-document-cata
 import { SqliteJobStore } from "../adapters/embedded/sqlite-job-store";
 import { SqliteQueue } from "../adapters/embedded/sqlite-queue";
 import { SqliteSearchIndex } from "../adapters/embedded/sqlite-search-index";
-import type { DocumentCatalog, Embedder, Generator, JobStore, Notifier, ObjectStore, Queue, Reranker, SearchIndex } from "../ports";
 import { topology } from "../topology";
 import { loadConfig, type Config } from "./config";
 import { createModelPorts } from "./models";
+import type { Context } from "./context-types";
 import { createRemoteContext, usesRemotePorts } from "./remote-context";
 
-export interface Ports {
-  /** The configured embedder: new documents, and the target of a model rollout. */
-  embedder: Embedder;
-  /** The previous model's embedder while a rollout is under way (queries still use it). */
-  previousEmbedder?: Embedder;
-  objects: ObjectStore;
-  queue: Queue;
-  jobs: JobStore;
-  index: SearchIndex;
-  catalog: DocumentCatalog;
-  reranker: Reranker;
-  generator: Generator;
-  notifier: Notifier;
-}
-
-export interface Context extends Ports {
-  config: Config;
-  bucket: string;
-  /** Releases files, timers and connections. */
-  close(): Promise<void>;
-}
+export type { Context, Ports } from "./context-types";
 
 /** Everything on one machine, no services: SQLite files and a folder under the data dir. */
 export function createEmbeddedContext(config: Config): Context & { objects: FolderObjectStore; queue: SqliteQueue; notifier: LocalNotifier } {

@@ -14,7 +14,7 @@ import type { DocumentCatalog, JobStore, Notifier, ObjectStore, Queue, SearchInd
 import { queueFunctions, topology } from "../topology";
 import type { Config } from "./config";
 import { buildsPort, resolveBackends, type ResolvedBackends } from "./config-backends";
-import type { Context } from "./context";
+import type { Context } from "./context-types";
 import { createModelPorts } from "./models";
 
 export { usesRemotePorts } from "./config-backends";

@@ -1,5 +1,5 @@
 import type { Line, Segment } from "./lines";
-import type { PdfTable } from "./tables";
+import type { PdfTable } from "./table-types";
 
 // Text tables without numbers ("Name | Role | Office"): three or more lines whose short cells start at the
 // same x positions. A line with nothing in the first column continues the cells of the row above (wrapped

@@ -1,22 +1,14 @@
 import type { TableData } from "../../../domain/document";
 import { findTextGrids } from "./grids";
 import type { Line, Segment } from "./lines";
+import type { Column, PdfTable } from "./table-types";
+
+export type { PdfTable };
 
 // Tables drawn with aligned text (no ruling needed): consecutive lines with a label and numbers that line up
 // in columns, plus the header lines above them. Financial statements are the case that matters: read across
 // the page they become "Net revenue $11,715 $18,353" with no idea which number belongs to which period.
 
-export interface PdfTable {
-  /** Indices (into the page's lines) consumed by the table. */
-  lineIndices: number[];
-  table: TableData;
-  x0: number;
-  x1: number;
-  y0: number;
-  y1: number;
-  /** Value columns (numeric tables): a header-less continuation below or on the next page can borrow the header. */
-  columns?: Column[];
-}
 
 const YEAR = /^(19|20)\d{2}([*†‡]|\([a-z0-9]\))?$/;
 
@@ -110,7 +102,6 @@ function collectBody(lines: Line[], start: number, used: Set<number>): number[] 
   return body;
 }
 
-interface Column { x0: number; x1: number }
 
 /** Value columns: the x-extents of numeric cells, merged where they overlap (numbers are right-aligned). */
 function columnsOf(rows: Line[]): Column[] {
