@@ -7,7 +7,7 @@ import { K8S, SETTINGS, secretsFor } from "./settings";
 // queue's depth; the API (HTTP + WebSocket routes) as one Deployment + Service + HPA; each schedule
 // as a CronJob that never runs beside itself; one ConfigMap of settings; secrets only referenced.
 
-export type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string } };
+export type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> } };
 export interface ManifestFile { file: string; docs: Manifest[] }
 
 const PORTS = ["objects", "queue", "jobs", "catalog", "index", "notifier"];
