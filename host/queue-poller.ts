@@ -50,6 +50,7 @@ export class QueuePoller {
     let receiveFailures = 0;
     while (this.running) {
       let messages: QueueMessage[] = [];
+      const asked = Date.now();
       try {
         messages = await queue.receive(trigger.queue, {
           maxMessages: trigger.batchSize, visibilityTimeoutSeconds: trigger.visibilityTimeoutSeconds, waitSeconds: this.opts.waitSeconds ?? 1, maxReceives: trigger.maxReceives,
@@ -65,6 +66,7 @@ export class QueuePoller {
       }
       // Nothing a batch does may end the worker (or the process): log and go on polling.
       if (messages.length) await this.invoke(messages).catch((err) => logger.error("batch handling failed", { queue: trigger.queue, error: err as Error }));
+      else if (Date.now() - asked < 50) await sleep(50); // a receive that does not wait (waitSeconds 0) must not spin
     }
   }
 

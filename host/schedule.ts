@@ -31,7 +31,7 @@ export interface NamedLease {
  */
 export class ScheduleRunner {
   private timer?: NodeJS.Timeout;
-  private current?: Promise<void>;
+  private current?: Promise<"ran" | "skipped">;
   stats = { runs: 0, skipped: 0, failed: 0 };
 
   constructor(private readonly o: {
@@ -45,18 +45,28 @@ export class ScheduleRunner {
   }
 
   /** One tick: runs unless a run is under way here or elsewhere. Resolves when this tick's run has ended. */
-  async tick(): Promise<"ran" | "skipped"> {
+  tick(): Promise<"ran" | "skipped"> {
+    if (this.current) return this.skip();
+    const p = this.runOnce();
+    this.current = p;
+    return p.finally(() => { if (this.current === p) this.current = undefined; });
+  }
+
+  private skip(): Promise<"skipped"> {
+    this.stats.skipped++;
+    logger.warn("scheduled function still running; this tick is skipped", { function: this.o.name });
+    return Promise.resolve("skipped");
+  }
+
+  private async runOnce(): Promise<"ran" | "skipped"> {
     const { name, lease } = this.o;
-    // Held a little past the timeout: an aborted run still stopping keeps it (renewed below if longer).
+    const leaseName = `schedule:${name}`;
+    // Held a little past the timeout (renewed while the run lasts): an aborted run still stopping keeps it.
     const ttlMs = this.o.timeoutSeconds * 1000 + 60_000;
-    if (this.current || (lease && !lease.tryLease(`schedule:${name}`, ttlMs))) {
-      this.stats.skipped++;
-      logger.warn("scheduled function still running; this tick is skipped", { function: name });
-      return "skipped";
-    }
+    const take = () => { try { return !lease || lease.tryLease(leaseName, ttlMs); } catch (err) { logger.warn("schedule lease unavailable", { function: name, error: err as Error }); return false; } };
+    if (!take()) return this.skip();
     const run = runWithTimeout((signal) => this.o.run(signal), this.o.timeoutSeconds, name);
-    const renew = lease ? setInterval(() => lease.tryLease(`schedule:${name}`, ttlMs), ttlMs / 3) : undefined;
-    this.current = run.settled;
+    const renew = lease ? setInterval(take, ttlMs / 3) : undefined;
     this.stats.runs++;
     try {
       await run.result;
@@ -66,8 +76,7 @@ export class ScheduleRunner {
     } finally {
       await run.settled; // an aborted run keeps its lease until it has stopped
       if (renew) clearInterval(renew);
-      lease?.releaseLease(`schedule:${name}`);
-      this.current = undefined;
+      try { lease?.releaseLease(leaseName); } catch { /* expires by itself */ }
     }
     return "ran";
   }

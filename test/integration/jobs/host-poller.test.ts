@@ -1,0 +1,155 @@
+import type { SQSEvent } from "aws-lambda";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { HostLambdaContext } from "../../../host/lambda-context";
+import { QueuePoller } from "../../../host/queue-poller";
+import { ScheduleRunner } from "../../../host/schedule";
+import { SqliteQueue } from "../../../shared/adapters/embedded/sqlite-queue";
+import type { Queue } from "../../../shared/ports/queue";
+import { AttemptAborted, runQueryJob } from "../../../shared/query/run-job";
+import { submitQuery } from "../../../shared/query/submit";
+import { loadConfig } from "../../../shared/runtime/config";
+import { createEmbeddedContext, setContext } from "../../../shared/runtime/context";
+import { tempDir, waitFor } from "../../helpers/tmp";
+
+// The host's event-source mapping and schedules on a real SQLite queue. Queue faults are injected
+// by a wrapper that FAILS chosen calls of the real queue (a stand-in for a flaky SQS endpoint).
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const trigger = (visibilityTimeoutSeconds = 30) => ({ kind: "queue" as const, queue: "work", batchSize: 1, visibilityTimeoutSeconds, maxReceives: 10 });
+
+/** The real queue, with the first `n` calls of each named method failing. */
+function flaky(q: SqliteQueue, failures: Partial<Record<"receive" | "delete" | "changeVisibility", number>>): Queue & { calls: Record<string, number> } {
+  const left = { ...failures };
+  const calls: Record<string, number> = {};
+  const wrap = <A extends unknown[], R>(name: keyof typeof failures, fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+    calls[name] = (calls[name] ?? 0) + 1;
+    if ((left[name] ?? 0) > 0) { left[name]!--; throw Object.assign(new Error(`${name}: connection reset`), { name: "NetworkingError" }); }
+    return fn(...a);
+  };
+  return {
+    name: "flaky-sqlite", calls,
+    send: q.send.bind(q), sendBatch: q.sendBatch.bind(q), depth: q.depth.bind(q),
+    receive: wrap("receive", q.receive.bind(q)), delete: wrap("delete", q.delete.bind(q)), changeVisibility: wrap("changeVisibility", q.changeVisibility.bind(q)),
+  };
+}
+
+describe("the host's queue poller and schedules (real SQLite queue)", () => {
+  let t: ReturnType<typeof tempDir>;
+  let q: SqliteQueue;
+  let poller: QueuePoller | undefined;
+  beforeEach(() => { t = tempDir(); q = new SqliteQueue(`${t.dir}/queue.db`); });
+  afterEach(async () => { await poller?.stop(); poller = undefined; q.close(); t.cleanup(); });
+
+  it("failed receive, delete and visibility calls are retried and logged, never fatal; every message is handled and deleted once", async () => {
+    const queue = flaky(q, { receive: 2, delete: 2, changeVisibility: 1 });
+    const handled: string[] = [];
+    for (const body of ["a", "b", "c"]) await q.send("work", body);
+    poller = new QueuePoller({
+      name: "flaky", queue, trigger: trigger(), timeoutSeconds: 10, concurrency: 1, waitSeconds: 0, retryDelaySeconds: () => 0,
+      handler: async () => async (event: SQSEvent) => {
+        const body = event.Records[0].body;
+        handled.push(body);
+        if (body === "b" && handled.filter((h) => h === "b").length === 1) throw new Error("b fails once"); // its return goes through a failing changeVisibility
+        return { batchItemFailures: [] };
+      },
+    });
+    poller.start();
+    await waitFor(async () => (await q.depth("work")).visible + (await q.depth("work")).inFlight === 0, "all messages deleted", 20_000, 50);
+    expect(handled.sort()).toEqual(["a", "b", "b", "c"]);
+    expect(poller.stats.queueErrors).toBe(5);
+    expect(queue.calls.delete).toBe(3 + 2);
+  });
+
+  it("a handler past its timeout is aborted, and its message is fenced: no redelivery runs beside it", async () => {
+    await q.send("work", "slow");
+    const running = new Set<string>();
+    let overlap = 0;
+    let runs = 0;
+    let sawAbort = false;
+    poller = new QueuePoller({
+      name: "slow", queue: q, trigger: trigger(1), timeoutSeconds: 1, concurrency: 2, waitSeconds: 0, retryDelaySeconds: () => 0,
+      handler: async () => async (event: SQSEvent, context: HostLambdaContext) => {
+        const id = event.Records[0].messageId;
+        if (running.has(id)) overlap++;
+        running.add(id);
+        runs++;
+        try {
+          if (runs === 1) { // the first run ignores the abort for a while (a stage that does not look), then stops
+            await sleep(3_000);
+            sawAbort = Boolean(context.abortSignal?.aborted);
+            throw new Error("stopped at the stage boundary");
+          }
+          return { batchItemFailures: [] };
+        } finally { running.delete(id); }
+      },
+    });
+    poller.start();
+    await waitFor(async () => (await q.depth("work")).visible + (await q.depth("work")).inFlight === 0, "the message handled by its second run", 20_000, 50);
+    expect(sawAbort).toBe(true);
+    expect(overlap).toBe(0);
+    expect(runs).toBe(2);
+    expect(poller.stats.timedOut).toBe(1);
+  });
+
+  it("a schedule never runs beside itself: in one process, nor on two replicas sharing the lease", async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const run = async () => { running++; maxRunning = Math.max(maxRunning, running); await sleep(300); running--; };
+    const other = new SqliteQueue(`${t.dir}/queue.db`);
+    const a = new ScheduleRunner({ name: "purge", everyMs: 40, timeoutSeconds: 5, lease: q, run });
+    const b = new ScheduleRunner({ name: "purge", everyMs: 40, timeoutSeconds: 5, lease: other, run });
+    a.start();
+    b.start();
+    await sleep(1_500);
+    await a.stop();
+    await b.stop();
+    other.close();
+    expect(maxRunning).toBe(1);
+    expect(a.stats.runs + b.stats.runs).toBeGreaterThanOrEqual(3);
+    expect(a.stats.skipped + b.stats.skipped).toBeGreaterThan(0);
+  });
+
+  it("a scheduled run past its timeout is aborted, and the next tick waits until it has stopped", async () => {
+    let signal: AbortSignal | undefined;
+    let stopped = false;
+    const runner = new ScheduleRunner({ name: "slow", everyMs: 1_000_000, timeoutSeconds: 1, lease: q, run: async (s) => { signal = s; await sleep(1_500); stopped = true; } });
+    const first = runner.tick();
+    await sleep(1_200);
+    expect(signal?.aborted).toBe(true);
+    expect(await runner.tick()).toBe("skipped"); // timed out, but still stopping
+    await first;
+    expect(stopped).toBe(true);
+    expect(await new ScheduleRunner({ name: "slow", everyMs: 1_000_000, timeoutSeconds: 1, lease: q, run: async () => undefined }).tick()).toBe("ran");
+  });
+});
+
+describe("query jobs and their attempts (embedded context)", () => {
+  let t: ReturnType<typeof tempDir>;
+  let ctx: ReturnType<typeof createEmbeddedContext>;
+  beforeEach(() => { t = tempDir(); ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir })); setContext(ctx); });
+  afterEach(async () => { setContext(undefined); await ctx.close(); t.cleanup(); });
+
+  it("an aborted attempt stops at the next stage boundary and says it waits to retry", async () => {
+    const job = await submitQuery(ctx, { question: "How do glaciers carve valleys?" });
+    const abort = new AbortController();
+    abort.abort(new Error("query-run timed out after 300s"));
+    await expect(runQueryJob(ctx, job.id, { maxAttempts: 3, signal: abort.signal })).rejects.toBeInstanceOf(AttemptAborted);
+    const events = await ctx.jobs.events(job.id, 0);
+    expect(events.filter((e) => e.data.status === "started")).toEqual([]); // no stage began
+    expect(events.at(-1)?.data).toMatchObject({ stage: "waiting", cause: "attempt-failed", attempt: 1, maxAttempts: 3 });
+    expect((await ctx.jobs.get(job.id))?.checkpoints.waiting).toMatchObject({ reason: expect.stringMatching(/attempt 1 of 3 failed \(attempt aborted: query-run timed out/) });
+    expect(await runQueryJob(ctx, job.id, { maxAttempts: 3 })).toBe("completed");
+    expect((await ctx.jobs.get(job.id))?.checkpoints.waiting ?? undefined).toBeUndefined();
+  });
+
+  it("a retry after a worker lost without notice (AWS: back after the visibility timeout) records the loss when it starts", async () => {
+    const job = await submitQuery(ctx, { question: "How do glaciers carve valleys?" });
+    await ctx.jobs.recordAttempt(job.id); // attempt 1 began, and its Lambda died: nothing else was written
+    await ctx.jobs.transition(job.id, ["pending"], "working");
+    const lastSeen = (await ctx.jobs.get(job.id))!.updatedAt;
+    expect(await runQueryJob(ctx, job.id, { maxAttempts: 3, receiveCount: 2 })).toBe("completed");
+    const [resumed] = (await ctx.jobs.events(job.id, 0)).filter((e) => e.data.stage === "waiting");
+    expect(resumed.data).toMatchObject({ status: "resumed", cause: "worker-lost", attempt: 2, maxAttempts: 3, receiveCount: 2, lostAt: lastSeen });
+    expect(resumed.data.reason).toBe(`resumed: worker lost (last seen at ${lastSeen}), attempt 1 of 3 ended without a result; this is attempt 2`);
+  });
+});
