@@ -81,6 +81,8 @@ export interface DocumentRecord {
   /** Set when status is "duplicate": the key holding the same bytes. */
   duplicateOf?: string;
   metadata?: DocumentMetadata;
+  /** Why a `processing` document makes no progress (its worker was lost); gone with the record's next write. */
+  waiting?: { reason: string; cause: "worker-lost"; stage: string; attempt: number; maxAttempts: number; lostAt: string; nextAttemptBy?: string };
   /** Set while this document's chunks are being re-embedded for a model rollout. */
   rollout?: { target: string; requestedAt: string };
   updatedAt: string;

@@ -1,12 +1,14 @@
-import { queryRunMessageSchema } from "../../events/messages";
+import { embedMessageSchema, indexMessageSchema, queryRunMessageSchema, sourceChangedSchema } from "../../events/messages";
+import { decodeS3Key, s3EventSchema } from "../../events/s3";
 import { logger } from "../observability/logger";
 import type { LostLease } from "../ports/queue";
 import type { Context } from "../runtime/context";
 import { QUEUES, topology, type Topology } from "../topology";
 
-// What a job says while it waits for its next attempt after its worker was lost. Followers see a
-// `stage` event {stage: "waiting"}; GET /queries/{id} shows the same note (the `waiting` checkpoint),
-// which the next attempt clears.
+// What a job or document says while it waits for its next attempt after its worker was lost. A
+// job's followers see a `stage` event {stage: "waiting"}; GET /queries/{id} shows the same note (the
+// `waiting` checkpoint), which the next attempt clears. A `processing` document carries it as
+// `waiting` until its record's next write.
 
 export interface WaitingNote {
   reason: string;
@@ -20,6 +22,13 @@ export interface WaitingNote {
 }
 
 const QUERY_QUEUES = new Set<string>([QUEUES.queryJobs, QUEUES.queryJobsLong]);
+const INGEST_STAGE: Record<string, string> = { [QUEUES.ingestEvents]: "parse", [QUEUES.embed]: "embed", [QUEUES.index]: "index" };
+
+/** Receives a queue allows (its function's trigger); a lost delivery's attempt N is its receive count. */
+function maxReceives(queue: string, topo: Topology = topology): number {
+  for (const def of Object.values(topo.functions)) if (def.trigger.kind === "queue" && def.trigger.queue === queue) return def.trigger.maxReceives;
+  return 1;
+}
 
 /** Attempts a query job gets: one receive fewer than its queue allows (the last receive fails it with a reason). */
 export function queryMaxAttempts(queue: string = QUEUES.queryJobs, topo: Topology = topology): number {
@@ -40,7 +49,8 @@ export function workerLostReason(n: { lostAt: string; attempt: number; maxAttemp
  */
 export async function recordLostWork(ctx: Context, lost: LostLease[], nextAttemptBy: Date): Promise<void> {
   for (const l of lost) {
-    if (!QUERY_QUEUES.has(l.queue)) continue; // ingestion messages: released without a note
+    if (INGEST_STAGE[l.queue]) { await recordLostIngest(ctx, l, nextAttemptBy); continue; }
+    if (!QUERY_QUEUES.has(l.queue)) continue; // webhooks: released without a note
     try {
       const parsed = queryRunMessageSchema.safeParse(JSON.parse(l.body));
       if (!parsed.success) continue;
@@ -58,5 +68,36 @@ export async function recordLostWork(ctx: Context, lost: LostLease[], nextAttemp
     } catch (err) {
       logger.warn("could not record a lost worker on its job", { queue: l.queue, messageId: l.messageId, error: err as Error });
     }
+  }
+}
+
+/** The documents an ingest message works on (with the version, when the message names one). */
+function documentsOf(queue: string, body: string): { key: string; version?: string }[] {
+  const json = JSON.parse(body);
+  if (queue === QUEUES.ingestEvents) {
+    const changed = sourceChangedSchema.safeParse(json);
+    if (changed.success) return [{ key: changed.data.key }];
+    const s3 = s3EventSchema.safeParse(json);
+    return s3.success ? s3.data.Records.map((r) => ({ key: decodeS3Key(r.s3.object.key) })) : [];
+  }
+  const chunks = (queue === QUEUES.embed ? embedMessageSchema : indexMessageSchema).safeParse(json);
+  return chunks.success ? [{ key: chunks.data.documentKey, version: chunks.data.version }] : [];
+}
+
+async function recordLostIngest(ctx: Context, l: LostLease, nextAttemptBy: Date): Promise<void> {
+  try {
+    const stage = INGEST_STAGE[l.queue];
+    const max = maxReceives(l.queue);
+    for (const { key, version } of documentsOf(l.queue, l.body)) {
+      const rec = await ctx.catalog.get(key);
+      if (!rec || (rec.status !== "processing" && rec.status !== "pending") || (version && rec.version !== version)) continue;
+      const n = { lostAt: l.lostAt, attempt: l.receiveCount, maxAttempts: max, nextAttemptBy: nextAttemptBy.toISOString() };
+      const waiting = { ...n, cause: "worker-lost" as const, stage, reason: `${workerLostReason(n)} (${stage})` };
+      // Only onto the version it was about: a newer upload since then is left alone.
+      if (rec.version) await ctx.catalog.putIfVersion(key, rec.version, { status: rec.status, waiting });
+      else await ctx.catalog.put(key, { status: rec.status, waiting });
+    }
+  } catch (err) {
+    logger.warn("could not record a lost worker on its document", { queue: l.queue, messageId: l.messageId, error: err as Error });
   }
 }

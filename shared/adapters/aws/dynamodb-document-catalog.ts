@@ -54,6 +54,7 @@ export class DynamoDbDocumentCatalog implements DocumentCatalog {
       if (value === undefined || (field === "contentHash" && value === "")) remove.push(`#f${i}`);
       else { set.push(`#f${i} = :v${i}`); values[`:v${i}`] = value; }
     });
+    if (!("waiting" in patch)) { names["#waiting"] = "waiting"; remove.push("#waiting"); } // a waiting note lasts until the next write
     if (ifVersion !== undefined) { names["#version"] = "version"; values[":ifVersion"] = ifVersion; }
     try {
       const r = await this.db.send(new UpdateCommand({

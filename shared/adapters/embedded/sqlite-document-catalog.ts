@@ -41,6 +41,7 @@ export class SqliteDocumentCatalog implements DocumentCatalog {
     const row = this.db.prepare("SELECT record FROM documents WHERE key = ?").get(key) as { record: string } | undefined;
     const prev: Partial<DocumentRecord> = row ? JSON.parse(row.record) : {};
     const rec = { ...prev, ...patch, key, updatedAt: nowIso() } as DocumentRecord;
+    if (!("waiting" in patch)) delete rec.waiting; // a waiting note lasts until the document's next write
     for (const k of Object.keys(rec) as (keyof DocumentRecord)[]) if (rec[k] === undefined) delete rec[k];
     this.db
       .prepare(`INSERT INTO documents (key, status, content_hash, version, record, updated_at) VALUES (?, ?, ?, ?, ?, ?)

@@ -3,6 +3,10 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SqliteQueue } from "../../../shared/adapters/embedded/sqlite-queue";
+import { recordLostWork } from "../../../shared/jobs/worker-lost";
+import { loadConfig } from "../../../shared/runtime/config";
+import { createEmbeddedContext } from "../../../shared/runtime/context";
+import { QUEUES } from "../../../shared/topology";
 import { tempDir, waitFor } from "../../helpers/tmp";
 
 // Leases of lost workers on the embedded queue, across real processes on one SQLite file: a worker
@@ -159,5 +163,54 @@ describe("lost leases on the embedded queue (real processes, one SQLite file)", 
     expect(other.tryLease("schedule:x", 60_000)).toBe(true);
     other.close(); // its holder gone: free for others
     expect(q.tryLease("schedule:x", 60_000)).toBe(true);
+  });
+});
+
+describe("what a lost worker leaves on its job and its document (embedded context, real SQLite stores)", () => {
+  let t: ReturnType<typeof tempDir>;
+  let ctx: ReturnType<typeof createEmbeddedContext>;
+  beforeEach(() => { t = tempDir(); ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir })); });
+  afterEach(async () => { await ctx.close(); t.cleanup(); });
+
+  /** A message of `queue` leased by another instance that then died (closed without finishing). */
+  async function lostOn(queue: string, body: unknown) {
+    await ctx.queue.send(queue, JSON.stringify(body));
+    const dead = new SqliteQueue(join(t.dir, "state", "queue.db"));
+    await dead.receive(queue, { maxMessages: 1, visibilityTimeoutSeconds: VISIBILITY });
+    dead.close();
+    return ctx.queue.claimLost();
+  }
+
+  it("a processing document being embedded says which stage lost its worker, at which attempt; its next write clears it", async () => {
+    await ctx.catalog.put("report.pdf", { status: "processing", version: "v2" });
+    const lost = await lostOn(QUEUES.embed, { type: "chunks.embed", documentKey: "report.pdf", version: "v2", total: 1, chunks: [{ id: "c1", documentKey: "report.pdf", version: "v2", ordinal: 0, text: "x", sectionPath: [], kind: "text", metadata: {} }] });
+    await recordLostWork(ctx, lost, new Date("2030-01-01T00:00:00.000Z"));
+    const doc = await ctx.catalog.get("report.pdf");
+    expect(doc?.status).toBe("processing");
+    expect(doc?.waiting).toMatchObject({ cause: "worker-lost", stage: "embed", attempt: 1, maxAttempts: 5, lostAt: lost[0].lostAt });
+    expect(doc?.waiting?.reason).toBe(`waiting to resume: worker lost at ${lost[0].lostAt}, attempt 1 of 5, next attempt by 2030-01-01T00:00:00.000Z (embed)`);
+    await ctx.catalog.putIfVersion("report.pdf", "v2", { status: "indexed", indexedVersion: "v2" });
+    expect((await ctx.catalog.get("report.pdf"))?.waiting).toBeUndefined();
+  });
+
+  it("a note is not put on a newer version, nor on a document that is no longer processing", async () => {
+    await ctx.catalog.put("a.txt", { status: "processing", version: "v3" });
+    await ctx.catalog.put("b.txt", { status: "indexed", version: "v1" });
+    const lostA = await lostOn(QUEUES.index, { type: "chunks.index", documentKey: "a.txt", version: "v2", total: 1, embeddingModel: "m", chunks: [{ id: "c", documentKey: "a.txt", version: "v2", ordinal: 0, text: "x", sectionPath: [], kind: "text", metadata: {}, vector: "AAAA" }] });
+    const lostB = await lostOn(QUEUES.ingestEvents, { type: "source.changed", key: "b.txt" });
+    await recordLostWork(ctx, [...lostA, ...lostB], new Date());
+    expect((await ctx.catalog.get("a.txt"))?.waiting).toBeUndefined();
+    expect((await ctx.catalog.get("b.txt"))?.waiting).toBeUndefined();
+  });
+
+  it("a working query job gets a waiting event and note naming the attempt; the next attempt clears the note", async () => {
+    const job = await ctx.jobs.create("5d7e8a0c-1b2c-4d3e-8f90-a1b2c3d4e5f6", { question: "q" });
+    await ctx.jobs.recordAttempt(job.id);
+    await ctx.jobs.transition(job.id, ["pending"], "working");
+    const lost = await lostOn(QUEUES.queryJobs, { type: "query.run", jobId: job.id });
+    await recordLostWork(ctx, lost, new Date("2030-01-01T00:00:00.000Z"));
+    const [event] = await ctx.jobs.events(job.id, 0);
+    expect(event).toMatchObject({ type: "stage", data: { stage: "waiting", status: "waiting", cause: "worker-lost", attempt: 1, maxAttempts: 3 } });
+    expect((await ctx.jobs.get(job.id))?.checkpoints.waiting).toMatchObject({ reason: event.data.reason });
   });
 });
