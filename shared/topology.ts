@@ -187,3 +187,10 @@ export const topology: Topology = {
 
 export const queueFunctions = (t: Topology = topology) =>
   Object.entries(t.functions).filter((e): e is [string, FunctionDef & { trigger: QueueTrigger }] => e[1].trigger.kind === "queue");
+
+/** The queue trigger of a queue function (its receives, visibility), for the handlers that need them. */
+export function queueTrigger(name: string, t: Topology = topology): QueueTrigger {
+  const trigger = t.functions[name]?.trigger;
+  if (trigger?.kind !== "queue") throw new Error(`${name} is not a queue function of the topology`);
+  return trigger;
+}

@@ -1,5 +1,10 @@
 import { embedMessageSchema } from "../../events/messages";
+import { markDeadLettered } from "../../shared/ingest/dead-letters";
 import { embedBatch } from "../../shared/ingest/embed-and-index";
+import { queueTrigger } from "../../shared/topology";
 import { sqsHandler } from "../lib/sqs";
 
-export const handler = sqsHandler(embedMessageSchema, (ctx, msg) => embedBatch(ctx, msg));
+export const handler = sqsHandler(embedMessageSchema, (ctx, msg) => embedBatch(ctx, msg), {
+  maxReceives: queueTrigger("ingest-embed").maxReceives,
+  onFailure: (ctx, msg, err, receives) => markDeadLettered(ctx, "embed", msg, err, receives),
+});

@@ -3,6 +3,8 @@ import { sourceChangedSchema } from "../../events/messages";
 import { decodeS3Key, isRemoval, isS3TestEvent, s3EventSchema, s3TestEventSchema } from "../../events/s3";
 import { onSourceChanged } from "../../shared/ingest/freshness";
 import { onObjectCreated, onObjectRemoved } from "../../shared/ingest/object-events";
+import { markDeadLettered } from "../../shared/ingest/dead-letters";
+import { queueTrigger } from "../../shared/topology";
 import { sqsHandler } from "../lib/sqs";
 
 // The ingest-events queue carries S3 event notifications (S3 → SQS, MinIO webhooks, the folder
@@ -18,4 +20,7 @@ export const handler = sqsHandler(ingestEventSchema, async (ctx, event) => {
     outcomes.push(await (isRemoval(r) ? onObjectRemoved(ctx, key) : onObjectCreated(ctx, key)));
   }
   return outcomes;
+}, {
+  maxReceives: queueTrigger("ingest-parse").maxReceives,
+  onFailure: (ctx, event, err, receives) => markDeadLettered(ctx, "parse", event, err, receives),
 });
