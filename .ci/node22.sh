@@ -34,8 +34,8 @@ fi
 export PATH="$(dirname "$node22"):$PATH" RAGLINE_SQLITE_ADDON="$addon" NODE_OPTIONS="--require $PWD/.ci/node22-sqlite.cjs"
 node -e 'if (!process.version.startsWith("v22.")) process.exit(1); new (require("better-sqlite3"))(":memory:").close()'
 echo "Node $(node -v): running the unit, adapter and embedded end-to-end tests"
-# (docker-compose config and esbuild bundling do not depend on Node's version: left to the main run.)
+# (docker-compose config, esbuild bundling and tesseract's OCR do not depend on Node's version: left to the main run.)
 npx vitest run test/unit test/integration/adapters test/integration/embedded test/e2e/pipeline.e2e.test.ts \
-  --exclude test/unit/deploy/compose.test.ts --exclude test/unit/deploy/lambda-bundle.test.ts \
+  --exclude test/unit/deploy/compose.test.ts --exclude test/unit/deploy/lambda-bundle.test.ts --exclude test/unit/ingest/ocr.test.ts \
   --reporter=default --reporter=json --outputFile.json=.ci/out/vitest-node22.json
 node .ci/check-skips.mjs .ci/out/vitest-node22.json .ci/allowed-skips.txt
