@@ -6,7 +6,6 @@ import { describe, expect, it } from "vitest";
 import { MANIFESTS_DIR } from "../../../deploy/k8s/generate";
 import { renderManifests, rateToCron, type Manifest } from "../../../deploy/k8s/manifests";
 import { K8S, SECRET_SETTINGS, SETTINGS } from "../../../deploy/k8s/settings";
-// config before config-backends: they import each other, and config is the entry point.
 import { configSchema, loadConfig } from "../../../shared/runtime/config";
 import { resolveBackends } from "../../../shared/runtime/config-backends";
 import { queueFunctions, topology } from "../../../shared/topology";
