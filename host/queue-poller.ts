@@ -41,7 +41,12 @@ export class QueuePoller {
 
   async stop() {
     this.running = false;
-    await Promise.all(this.workers);
+    // A handler that ignores its abort must not hold shutdown forever: wait out its timeout, then go
+    // (its messages come back after their visibility timeout, or at once to a live instance's sweep).
+    const bound = (this.opts.timeoutSeconds + 5) * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.workers), new Promise((r) => { timer = setTimeout(r, bound); timer.unref(); })]);
+    clearTimeout(timer);
     this.workers = [];
   }
 
