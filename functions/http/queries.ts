@@ -27,7 +27,6 @@ export const handler = httpHandler({
       backends: job.result?.backends, unsupportedSentences: job.result?.unsupportedSentences, timings: job.result?.timings ?? (job.checkpoints.timings as object | undefined),
       error: job.error, webhook: job.checkpoints.webhook, createdAt: job.createdAt, updatedAt: job.updatedAt,
       waiting: job.checkpoints.waiting ?? undefined, // why a working job makes no progress (worker lost, retry)
-      waiting: job.checkpoints.waiting ?? undefined, // why a working job makes no progress (worker lost, retry)
     });
   },
   "DELETE /queries/{id}": async (ctx, event, p) => {
