@@ -2,15 +2,17 @@ import { randomUUID } from "node:crypto";
 import type { QueryRunMessage } from "../../events/messages";
 import type { Job, QueryRequest } from "../domain/job";
 import { admissionSlots, classify, queueFor, refusal } from "../jobs/admission";
+import { assertCallbackAllowed } from "../jobs/callback-url";
 import { logger } from "../observability/logger";
 import { AdmissionRefused } from "../ports/job-store";
 import type { Context } from "../runtime/context";
 
 /**
- * Accepts a query as a job: the job row is written only if its admission slots have room (else 429),
+ * Accepts a query as a job: its callbackUrl is checked first (SSRF), then the job row is written only if its admission slots have room (else 429),
  * then its queue message is sent. A send that fails ends the job `failed` (its slots go back).
  */
 export async function submitQuery(ctx: Context, request: QueryRequest): Promise<Job> {
+  await assertCallbackAllowed(ctx.config, request.callbackUrl); // SSRF: where the outcome may be POSTed
   const jobClass = classify(request, ctx.config.RAGLINE_LONG_JOB_TOP_K);
   const req = { ...request, jobClass };
   let job: Job;
