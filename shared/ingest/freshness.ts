@@ -1,11 +1,10 @@
-import { s3Record } from "../../events/s3";
 import type { DocumentMetadata, DocumentRecord } from "../domain/document";
 import { NotFoundError } from "../domain/errors";
 import type { Context } from "../runtime/context";
-import { QUEUES, topology } from "../topology";
+import { QUEUES } from "../topology";
 import { allDocuments } from "./all-documents";
 import { isDocumentKey } from "./keys";
-import { isStuck, onObjectCreated, type IngestOutcome } from "./object-events";
+import { isStuck, onObjectCreated, sourceChanged, type IngestOutcome } from "./object-events";
 
 // Keeping the index equal to its sources: explicit change events, a staleness report, and a
 // reconciliation that repairs whatever notifications missed.
@@ -60,10 +59,10 @@ export async function reconcile(ctx: Context): Promise<{ created: number; remove
     const rec = byKey.get(obj.key);
     byKey.delete(obj.key);
     if (rec && rec.sourceEtag === obj.etag && rec.status !== "pending" && !isStuck(rec)) continue;
-    events.push(JSON.stringify({ Records: [s3Record("created", topology.bucket.name, obj.key, { size: obj.size, etag: obj.etag })] }));
+    events.push(sourceChanged(obj.key));
     created++;
   }
-  for (const key of byKey.keys()) events.push(JSON.stringify({ Records: [s3Record("removed", topology.bucket.name, key)] }));
+  for (const key of byKey.keys()) events.push(sourceChanged(key)); // its object is gone: the handler removes it
   if (events.length) await ctx.queue.sendBatch(QUEUES.ingestEvents, events);
   return { created, removed: byKey.size };
 }

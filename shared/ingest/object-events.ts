@@ -1,11 +1,10 @@
-import type { EmbedMessage } from "../../events/messages";
+import type { EmbedMessage, SourceChanged } from "../../events/messages";
 import type { Chunk } from "../domain/chunk";
 import type { Attachment } from "../domain/document";
 import { DocumentError } from "../domain/errors";
 import { logger } from "../observability/logger";
 import { metrics, MetricUnit } from "../observability/metrics";
 import type { Context } from "../runtime/context";
-import { s3Record } from "../../events/s3";
 import { QUEUES, topology } from "../topology";
 import { sha256 } from "../util/hash";
 import { chunkDocument } from "./chunk";
@@ -44,7 +43,14 @@ export function isStuck(rec: { status: string; updatedAt?: string }, now = Date.
 /** `force`: ingest again even when the content, metadata and state say nothing changed (a retry). */
 export async function onObjectCreated(ctx: Context, key: string, opts: { force?: boolean } = {}): Promise<IngestOutcome> {
   if (!isDocumentKey(key)) return "unchanged";
-  const obj = await ctx.objects.get(key);
+  // The size is checked before the bytes are read: a too-large object must not cost its size in memory.
+  const head = await ctx.objects.head(key);
+  if (head && head.size > ctx.config.RAGLINE_MAX_OBJECT_BYTES) {
+    const metadata = documentMetadata(withDefaultAccess(key, head.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS));
+    await ctx.catalog.put(key, { status: "failed", size: head.size, sourceEtag: head.etag, metadata, error: `too_large: the file is larger than ${ctx.config.RAGLINE_MAX_OBJECT_BYTES} bytes` });
+    return "failed";
+  }
+  const obj = head && (await ctx.objects.get(key));
   if (!obj) return onObjectRemoved(ctx, key).then(() => "missing" as const);
   const hash = sha256(obj.body);
   const metadata = documentMetadata(withDefaultAccess(key, obj.info.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS));
@@ -65,6 +71,8 @@ export async function onObjectCreated(ctx: Context, key: string, opts: { force?:
   if (twin && twin.key !== key && sameAccessScope(twin.metadata, metadata)) {
     await ctx.catalog.put(key, { ...base, status: "duplicate", duplicateOf: twin.key, chunks: 0 });
     await ctx.index.removeDocument(key);
+    // Keys that were duplicates of this key's old content have lost their twin here too.
+    if (prev && prev.contentHash !== hash) await releaseDuplicatesOf(ctx, key);
     return "duplicate";
   }
 
@@ -126,12 +134,15 @@ async function syncAttachments(ctx: Context, key: string, attachments: Attachmen
   for await (const o of ctx.objects.list(prefix)) if (!written.has(o.key)) await ctx.objects.delete(o.key);
 }
 
-/** Re-announces the keys recorded as duplicates of `key`, so one of them becomes the indexed copy. */
+/** Re-announces the keys recorded as duplicates of `key` (a typed source.changed each), so one of them becomes the indexed copy. */
 async function releaseDuplicatesOf(ctx: Context, key: string): Promise<void> {
   const twins = (await allDocuments(ctx, "duplicate")).filter((d) => d.duplicateOf === key);
   for (const t of twins) await ctx.catalog.delete(t.key);
-  if (twins.length) await ctx.queue.sendBatch(QUEUES.ingestEvents, twins.map((t) => JSON.stringify({ Records: [s3Record("created", topology.bucket.name, t.key)] })));
+  if (twins.length) await ctx.queue.sendBatch(QUEUES.ingestEvents, twins.map((t) => sourceChanged(t.key)));
 }
+
+/** The core's own message for "look at this key again" (never another service's wire format). */
+export const sourceChanged = (key: string): string => JSON.stringify({ type: "source.changed", key } satisfies SourceChanged);
 
 function batches(chunks: Chunk[]): Chunk[][] {
   const out: Chunk[][] = [];
