@@ -2,7 +2,7 @@ import { api, documentPath, query } from "./lib/api.js";
 import { $, fill, h, list, showError, time } from "./lib/dom.js";
 
 // Documents: upload (file input or drop) with metadata and ACL as x-amz-meta-* headers, the list with
-// live status (polled while the tab is shown), filters, counts, a document's chunks, delete.
+// live status (polled while the tab is shown), filters, counts, a document's chunks, retry, delete.
 
 const POLL_MS = 1500;
 const PAGE = 50;
@@ -106,6 +106,8 @@ function newRow(key) {
     h("td", null,
       h("button", { type: "button", onclick: () => showChunks(key) }, "Chunks"),
       " ",
+      h("button", { type: "button", onclick: () => retry(key) }, "Retry"),
+      " ",
       h("button", { type: "button", onclick: () => remove(key) }, "Delete")));
 }
 
@@ -135,6 +137,16 @@ async function showChunks(key) {
   } catch (err) {
     fill(out, h("li", { class: "error" }, err.message));
   }
+}
+
+/** Ingest again from the object (a failed or stuck document): POST /documents/{key}/retry. */
+async function retry(key) {
+  try {
+    await api("POST", `${documentPath(key)}/retry`);
+  } catch (err) {
+    showError($("#doc-error"), err);
+  }
+  refresh();
 }
 
 async function remove(key) {

@@ -293,6 +293,11 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await poll(() => status.textContent(), 20_000).toMatch(/^failed.+/);
     const reason = (await api(host.url, "GET", "/documents/broken.pdf", undefined, auth)).body.error;
     expect(await status.locator(".reason").textContent()).toBe(reason);
+    // Retry ingests it again from its object (POST /documents/{key}/retry): a new attempt, the same failure.
+    const before = (await api(host.url, "GET", "/documents/broken.pdf", undefined, auth)).body.updatedAt;
+    await page.click('#doc-table tr[data-key="broken.pdf"] button:has-text("Retry")');
+    await poll(async () => (await api(host.url, "GET", "/documents/broken.pdf", undefined, auth)).body.updatedAt, 20_000).not.toBe(before);
+    await poll(() => status.textContent(), 20_000).toMatch(/^failed.+/);
     await page.goto(`${host.url}/#index`);
     await poll(() => page.textContent("#rollout")).toMatch(/^current: serving local\/hashed-ngrams\S+, target local\/hashed-ngrams\S+; \d+ of \d+ chunks embedded with the target \(100%\)/);
     await poll(() => page.locator('#stale-table tr[data-key="broken.pdf"] td').allTextContents()).toEqual(["broken.pdf", "failed", expect.stringContaining(reason)]);
