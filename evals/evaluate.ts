@@ -86,7 +86,9 @@ export function settingsOf(config: Config): Record<string, string | number> {
   return {
     backend: config.RAGLINE_BACKEND, topK: config.RAGLINE_TOP_K, candidatesPerSource: config.RAGLINE_CANDIDATES_PER_SOURCE,
     chunkWords: config.RAGLINE_CHUNK_WORDS, chunkOverlapWords: config.RAGLINE_CHUNK_OVERLAP_WORDS,
-    fusion: `bm25 ${config.RAGLINE_FUSION_BM25_WEIGHT} / vector ${config.RAGLINE_FUSION_VECTOR_WEIGHT}, k ${config.RAGLINE_FUSION_K}`,
+    fusion: config.RAGLINE_FUSION_BM25_WEIGHT === undefined && config.RAGLINE_FUSION_VECTOR_WEIGHT === undefined
+      ? `per index generation (eval set, else measured default), k ${config.RAGLINE_FUSION_K}`
+      : `bm25 ${config.RAGLINE_FUSION_BM25_WEIGHT ?? "default"} / vector ${config.RAGLINE_FUSION_VECTOR_WEIGHT ?? "default"}, k ${config.RAGLINE_FUSION_K}`,
     minRelevance: config.RAGLINE_MIN_RELEVANCE, contextTokens: config.RAGLINE_CONTEXT_TOKENS, groundingMinSupport: config.RAGLINE_GROUNDING_MIN_SUPPORT,
   };
 }

@@ -4,6 +4,7 @@ import { logger } from "../observability/logger";
 import type { Context } from "../runtime/context";
 import { QUEUES } from "../topology";
 import { allDocuments } from "./all-documents";
+import { tuneRetrieval } from "../query/retrieval-tuning";
 
 // Embedding model rollout. When the configured model differs from the one the index is served with,
 // every live chunk is re-embedded with the new model in the background (vectors of unchanged text
@@ -34,6 +35,7 @@ export async function rolloutStatus(ctx: Context): Promise<RolloutStatus> {
 /** One step: queue re-embeds for documents missing new vectors, or switch once nothing is missing. */
 export async function rolloutTick(ctx: Context, now = Date.now()): Promise<RolloutStatus> {
   const status = await rolloutStatus(ctx);
+  if (status.state === "current") await tuneQuietly(ctx);
   if (status.state !== "rolling") return status;
   const target = status.target;
   if (status.covered >= status.chunks) {
@@ -42,6 +44,7 @@ export async function rolloutTick(ctx: Context, now = Date.now()): Promise<Rollo
       if (doc.version) await ctx.catalog.putIfVersion(doc.key, doc.version, { embeddingModel: target, rollout: undefined });
     }
     logger.info("embedding model switched", { from: status.serving, to: target, chunks: status.chunks });
+    await tuneQuietly(ctx); // a new generation: its fusion weights are measured again
     return { ...status, state: "switched", serving: target };
   }
   let queued = 0;
@@ -60,4 +63,9 @@ export async function rolloutTick(ctx: Context, now = Date.now()): Promise<Rollo
     queued++;
   }
   return { ...status, queued };
+}
+
+/** Fusion weights are (re)chosen on the serving generation; a bad eval set is logged, never stops a rollout. */
+async function tuneQuietly(ctx: Context): Promise<void> {
+  await tuneRetrieval(ctx).catch((err) => logger.warn("retrieval tuning failed", { error: err instanceof Error ? err.message : String(err) }));
 }

@@ -1,3 +1,4 @@
+import { ExtractiveGenerator } from "../adapters/local/extractive-generator";
 import { PassThroughReranker } from "../adapters/local/pass-through-reranker";
 import { servingEmbedder } from "../ingest/generations";
 import { readerGroups } from "../auth/principal";
@@ -8,6 +9,9 @@ import type { Context } from "../runtime/context";
 import { assemble as assemblePassages, type AssembleOutput } from "./assemble";
 import { asChatModel } from "./chat-model";
 import { reciprocalRankFusion } from "./fusion";
+import { retrievalChoice } from "./retrieval-tuning";
+import { EVIDENCE_CHECK, planAnswer } from "./evidence";
+import { preferNamedDocuments } from "./named-documents";
 import { lexicalCoverage } from "./relevance";
 import { transformQuery, type TransformOutput } from "./transform";
 
@@ -17,7 +21,13 @@ import { transformQuery, type TransformOutput } from "./transform";
 export { citationsFor } from "./citations";
 export type { AssembleOutput } from "./assemble";
 
-export interface RetrieveOutput { chunks: ScoredChunk[]; /** The model the query was embedded with. */ embeddingModel?: string }
+export interface RetrieveOutput {
+  chunks: ScoredChunk[];
+  /** The model the query was embedded with. */
+  embeddingModel?: string;
+  /** The fusion weights used, and what chose them (configuration, the index's eval set, the default). */
+  fusion?: { bm25Weight: number; vectorWeight: number; by: string };
+}
 export interface RankedChunk extends ScoredChunk { relevance: number }
 export interface RerankOutput {
   chunks: RankedChunk[];
@@ -49,13 +59,16 @@ export async function retrieve(ctx: Context, req: QueryRequest, queries: string[
   const embedder = await servingEmbedder(ctx);
   const vectors = await embedder.embed(queries, "query");
   const groups = readerGroups(req.principal);
-  const fusion = { bm25Weight: c.RAGLINE_FUSION_BM25_WEIGHT, vectorWeight: c.RAGLINE_FUSION_VECTOR_WEIGHT, k: c.RAGLINE_FUSION_K };
+  // Fusion weights of this index generation: configured, chosen on its eval set, or the measured default.
+  const choice = await retrievalChoice(ctx, embedder);
+  const fusion = { bm25Weight: choice.bm25Weight, vectorWeight: choice.vectorWeight, k: c.RAGLINE_FUSION_K };
   const lists = await Promise.all(queries.map((text, i) => ctx.index.search({
     text, vector: vectors[i], embeddingModel: embedder.model, topK: candidates, filters: req.filters, groups, fusion,
   })));
-  if (lists.length === 1) return { chunks: lists[0], embeddingModel: embedder.model };
+  const used = { bm25Weight: fusion.bm25Weight, vectorWeight: fusion.vectorWeight, by: choice.chosenBy };
+  if (lists.length === 1) return { chunks: lists[0], embeddingModel: embedder.model, fusion: used };
   const fused = reciprocalRankFusion(lists.map((items) => ({ items, weight: 1 })), (ch) => `${ch.documentKey}\u0000${ch.id}`, c.RAGLINE_FUSION_K);
-  return { chunks: fused.slice(0, candidates).map((f) => ({ ...f.item, score: f.score })), embeddingModel: embedder.model };
+  return { chunks: fused.slice(0, candidates).map((f) => ({ ...f.item, score: f.score })), embeddingModel: embedder.model, fusion: used };
 }
 
 export const isCrossEncoder = (r: Reranker) => !(r instanceof PassThroughReranker);
@@ -63,13 +76,22 @@ export const isCrossEncoder = (r: Reranker) => !(r instanceof PassThroughReranke
 /** Reranks (cross-encoder when configured), scores relevance and decides whether to abstain. */
 export async function rerank(ctx: Context, req: QueryRequest, input: RetrieveOutput): Promise<RerankOutput> {
   const c = ctx.config;
-  const ranked = await ctx.reranker.rerank(req.question, input.chunks, topKOf(ctx, req));
   if (isCrossEncoder(ctx.reranker)) {
+    const ranked = await ctx.reranker.rerank(req.question, input.chunks, topKOf(ctx, req));
     const chunks = ranked.filter((ch) => ch.score >= c.RAGLINE_MIN_RERANK_SCORE).map((ch) => ({ ...ch, relevance: ch.score }));
     return { chunks, relevanceBy: "cross-encoder", abstain: !chunks.length };
   }
+  // No cross-encoder: documents the question names come first, then lexical relevance and the evidence check.
+  const ranked = await ctx.reranker.rerank(req.question, preferNamedDocuments(req.question, input.chunks), topKOf(ctx, req));
   const chunks = ranked.map((ch) => ({ ...ch, relevance: lexicalCoverage(req.question, ch) }));
-  return { chunks, relevanceBy: "lexical-coverage", abstain: !chunks.some((ch) => ch.relevance >= c.RAGLINE_MIN_RELEVANCE) };
+  if (!chunks.some((ch) => ch.relevance >= c.RAGLINE_MIN_RELEVANCE)) return { chunks, relevanceBy: "lexical-coverage", abstain: true };
+  // The extractive generator abstains unless one unit (sentence, table value or row) answers the question's
+  // focus with the kind of thing asked; the chunks that hold the answer move first, so its citations start
+  // at [1]. An LLM is not held to this lexical check (it reads paraphrase); its sources keep their rank.
+  const plan = planAnswer(req.question, chunks.map((ch, i) => ({ n: i, text: ch.text, sectionPath: ch.sectionPath, documentKey: ch.documentKey })));
+  if (!plan.units.length) return { chunks, relevanceBy: "lexical-coverage", abstain: ctx.generator instanceof ExtractiveGenerator };
+  const first = [...new Set(plan.units.map((u) => u.n))];
+  return { chunks: [...first.map((i) => chunks[i]), ...chunks.filter((_, i) => !first.includes(i))], relevanceBy: "lexical-coverage", abstain: false };
 }
 
 export async function assemble(ctx: Context, input: RerankOutput): Promise<AssembleOutput> {
@@ -79,5 +101,6 @@ export async function assemble(ctx: Context, input: RerankOutput): Promise<Assem
 
 /** How relevance was judged, for the result's `backends`. */
 export function relevanceMethod(ctx: Context, by: RerankOutput["relevanceBy"]): string {
-  return by === "cross-encoder" ? `cross-encoder score >= ${ctx.config.RAGLINE_MIN_RERANK_SCORE}` : `lexical coverage >= ${ctx.config.RAGLINE_MIN_RELEVANCE}`;
+  if (by === "cross-encoder") return `cross-encoder score >= ${ctx.config.RAGLINE_MIN_RERANK_SCORE}`;
+  return `lexical coverage >= ${ctx.config.RAGLINE_MIN_RELEVANCE}${ctx.generator instanceof ExtractiveGenerator ? `, ${EVIDENCE_CHECK}` : ""}`;
 }

@@ -55,9 +55,12 @@ export const modelConfigSchema = z.object({
   RAGLINE_BREAKER_FAILURES: int(5),
   RAGLINE_BREAKER_COOLDOWN_MS: int(15_000),
 
-  /** Hybrid retrieval: reciprocal rank fusion weights and constant; candidates per answer source. */
-  RAGLINE_FUSION_BM25_WEIGHT: num(1),
-  RAGLINE_FUSION_VECTOR_WEIGHT: num(1),
+  /**
+   * Hybrid retrieval: reciprocal rank fusion weights (unset = chosen per index generation from its eval
+   * set, else a measured BM25-weighted default: shared/query/retrieval-choice.ts) and constant; candidates per answer source.
+   */
+  RAGLINE_FUSION_BM25_WEIGHT: z.coerce.number().min(0).optional(),
+  RAGLINE_FUSION_VECTOR_WEIGHT: z.coerce.number().min(0).optional(),
   RAGLINE_FUSION_K: int(60),
   RAGLINE_CANDIDATES_PER_SOURCE: int(4),
   /** Context assembly budget, in (estimated) tokens. */

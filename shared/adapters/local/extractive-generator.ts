@@ -2,37 +2,40 @@ import type { GenerateRequest, Generator } from "../../ports/models";
 import { splitSentences } from "../../ingest/chunk/sentences";
 import { NO_ANSWER } from "../../query/no-answer";
 import { contentTerms } from "./text-features";
+import { DEFAULT_THRESHOLDS, planAnswer, type EvidenceThresholds } from "../../query/evidence";
 
-// NOT a language model: it answers with the retrieved sentences that best match the question,
-// each followed by its [n] citation, and says so plainly when no source sentence matches enough.
+// NOT a language model: it answers with the retrieved units (a sentence, or one table value line or
+// row with its labels) that best answer the question, each followed by its [n] citation, and says so
+// plainly when none supports the question (shared/query/evidence.ts: focus terms, answer type).
 
 export { NO_ANSWER };
 
 export interface ExtractiveOptions {
-  /** Sentences in the answer at most. */
+  /** Sentences in the answer at most (selectSentences). */
   maxSentences: number;
   /** Share of the question's (idf-weighted) terms a sentence must cover to count as relevant. */
   minCoverage: number;
 }
 
 export class ExtractiveGenerator implements Generator {
-  readonly model = "extractive-v1";
+  readonly model = "extractive-v2";
   readonly backend = "local";
-  constructor(private readonly opts: ExtractiveOptions = { maxSentences: 3, minCoverage: 0.34 }) {}
+  constructor(private readonly thresholds: EvidenceThresholds = DEFAULT_THRESHOLDS) {}
 
   async *generate(req: GenerateRequest): AsyncIterable<string> {
-    const picked = selectSentences(req, this.opts);
-    if (!picked.length) {
+    const { units } = planAnswer(req.question, req.sources, this.thresholds);
+    if (!units.length) {
       yield NO_ANSWER;
       return;
     }
-    for (let i = 0; i < picked.length; i++) {
+    for (let i = 0; i < units.length; i++) {
       if (req.signal?.aborted) return;
-      yield `${i ? " " : ""}${picked[i].text} [${picked[i].n}]`;
+      yield `${i ? " " : ""}${units[i].text} [${units[i].n}]`;
     }
   }
 }
 
+/** The earlier sentence picker, kept for the test suite's stand-in LLM server (test/helpers/inference-server.ts). */
 export function selectSentences(req: GenerateRequest, opts: ExtractiveOptions): { text: string; n: number; coverage: number }[] {
   const q = [...new Set(contentTerms(req.question))];
   if (!q.length) return [];

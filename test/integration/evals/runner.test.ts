@@ -37,7 +37,7 @@ describe("eval runner through the real HTTP API and jobs", () => {
     expect(d.ingest).toMatchObject({ documents: TOY_DOCS, uploaded: TOY_DOCS, indexed: TOY_DOCS, failed: [] });
     expect(d.summary).toMatchObject({ questions: TOY_QUESTIONS, completed: TOY_QUESTIONS, notCompleted: 0 });
     expect(d.questions.every((q) => q.jobId)).toBe(true);
-    expect(report.backends.generator).toBe("local:extractive-v1");
+    expect(report.backends.generator).toBe("local:extractive-v2");
     expect(report.notes.join(" ")).toMatch(/lexical hashed n-gram embedder/);
   });
 

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { ExtractiveGenerator } from "../../../shared/adapters/local/extractive-generator";
+import { tableChunks } from "../../../shared/ingest/chunk";
+import { answerType, DEFAULT_THRESHOLDS, holdsType, planAnswer, scoreEvidence, supports, unitsOf } from "../../../shared/query/evidence";
+import { namedTerms, preferNamedDocuments } from "../../../shared/query/named-documents";
+import { NO_ANSWER } from "../../../shared/query/no-answer";
+
+const answer = async (question: string, sources: { n: number; documentKey: string; text: string; sectionPath?: string[] }[]) => {
+  let out = "";
+  for await (const d of new ExtractiveGenerator().generate({ question, sources })) out += d;
+  return out;
+};
+
+// A numeric table as the chunker writes it: markdown rows, then `row — column: value` lines.
+const SALES = tableChunks({
+  header: [["", "2019", "2018", "2017"]],
+  rows: [["Fixed Price", "$ 1,452.4", "$ 1,146.2", "$ 1,036.9"], ["Other", "44.1", "56.7", "70.8"], ["Total sales", "$1,496.5", "$1,202.9", "$1,107.7"]],
+}, 180)[0];
+
+describe("evidence units", () => {
+  it("keeps titles as context, splits sentences, and gives table rows their column headers", () => {
+    const { units, context } = unitsOf({ n: 1, text: "Prime Minister of Canada\nThe prime minister advises the Crown. The post is not head of state." });
+    expect(context).toEqual(["Prime Minister of Canada"]);
+    expect(units.map((u) => u.text)).toEqual(["The prime minister advises the Crown.", "The post is not head of state."]);
+    const table = unitsOf({ n: 2, text: "| Name | Role |\n| --- | --- |\n| Ada | engineer |" });
+    expect(table.units).toMatchObject([{ kind: "table-row", text: "Ada; Role: engineer" }]);
+  });
+
+  it("knows what kind of answer a question asks for", () => {
+    expect(answerType("when were books of the new testament written")).toBe("time");
+    expect(answerType("How many employees did the company have?")).toBe("number");
+    expect(answerType("who sang the song the reverend mr black")).toBe("name");
+    expect(answerType("what is the function of insulin")).toBe("any");
+    // ...and whether a sentence holds one.
+    expect(holdsType("The bridge was opened by the mayor.", "time")).toBe(false);
+    expect(holdsType("The wall stood from 1961 to 1989.", "time")).toBe(true);
+    expect(holdsType("it was recorded by the trio.", "name")).toBe(false);
+    expect(holdsType("It was recorded by The Kingston Trio in 1963.", "name")).toBe(true);
+  });
+});
+
+describe("extractive answers from the evidence check", () => {
+  it("answers a value question with the one table value line, not the table", async () => {
+    const text = await answer("What is the amount of total sales in 2019?", [{ n: 1, documentKey: "r.md", text: SALES }]);
+    expect(text).toBe("Total sales — 2019: $1,496.5 [1]");
+  });
+
+  it("abstains when the passage names the topic but no sentence answers the question's focus", async () => {
+    const sources = [{ n: 1, documentKey: "e3.txt", text: "The Expendables 3\nOn June 5, a new TV promo with new footage was released. The film grossed $214 million worldwide." }];
+    expect(await answer("where was final scene of expendables 3 filmed", sources)).toBe(NO_ANSWER);
+    const units = scoreEvidence("where was final scene of expendables 3 filmed", sources);
+    expect(units.find((u) => u.text.startsWith("On June 5"))).toMatchObject({ focus: 0 }); // only the title matched
+    expect(units.some((u) => supports(u, DEFAULT_THRESHOLDS))).toBe(false); // and no sentence says where
+  });
+
+  it("abstains on a 'when' question whose best sentence holds no time", async () => {
+    const sources = [{ n: 1, documentKey: "b.txt", text: "The bridge\nThe bridge was opened by the mayor with a ceremony." }];
+    expect(await answer("when was the bridge opened", sources)).toBe(NO_ANSWER);
+    const dated = [{ n: 1, documentKey: "b.txt", text: "The bridge\nThe bridge was opened by the mayor in 1932." }];
+    expect(await answer("when was the bridge opened", dated)).toBe("The bridge was opened by the mayor in 1932. [1]");
+  });
+
+  it("quotes one document, the answering source first", async () => {
+    const sources = [
+      { n: 1, documentKey: "other.txt", text: "Glaciers carve valleys over thousands of years." },
+      { n: 2, documentKey: "insulin.txt", text: "Insulin\nInsulin is a peptide hormone produced by beta cells of the pancreatic islets. It regulates the metabolism of carbohydrates." },
+    ];
+    const plan = planAnswer("what is the function of insulin and where is it produced", sources);
+    expect(new Set(plan.units.map((u) => u.n))).toEqual(new Set([2]));
+  });
+});
+
+describe("documents named by the question", () => {
+  it("finds company names, tickers and years", () => {
+    expect(namedTerms("What are Netflix's total current liabilities for FY2017?")).toEqual(expect.arrayContaining(["netflix", "2017"]));
+    expect(namedTerms("What is the FY2018 capital expenditure amount for 3M?")).toEqual(expect.arrayContaining(["3m", "2018"]));
+    expect(namedTerms("how do coral reefs bleach")).toEqual([]);
+  });
+
+  it("moves chunks of the named document first, keeps the rest behind, and changes nothing without a match", () => {
+    const chunk = (documentKey: string) => ({ documentKey, sectionPath: [], metadata: {} });
+    const ranked = [chunk("filings/3M_2018_10K.pdf"), chunk("filings/NETFLIX_2017_10K.pdf"), chunk("filings/3M_2018_10K.pdf")];
+    expect(preferNamedDocuments("What are Netflix's current liabilities?", ranked).map((c) => c.documentKey))
+      .toEqual(["filings/NETFLIX_2017_10K.pdf", "filings/3M_2018_10K.pdf", "filings/3M_2018_10K.pdf"]);
+    expect(preferNamedDocuments("What are Apple's current liabilities?", ranked)).toEqual(ranked);
+  });
+});
