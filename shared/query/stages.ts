@@ -1,7 +1,7 @@
 import { ExtractiveGenerator } from "../adapters/local/extractive-generator";
 import { PassThroughReranker } from "../adapters/local/pass-through-reranker";
 import { servingEmbedder } from "../ingest/generations";
-import { readerGroups } from "../auth/principal";
+import { readAccess } from "../auth/policy";
 import type { ScoredChunk } from "../domain/chunk";
 import type { QueryRequest } from "../domain/job";
 import type { Reranker } from "../ports/models";
@@ -49,8 +49,8 @@ export async function transform(ctx: Context, req: QueryRequest): Promise<Transf
 
 /**
  * Hybrid retrieval (BM25 + vector, fused by the index) for each query; several queries are fused
- * again by reciprocal rank fusion. Filters and the principal's groups go into the index query.
- * No principal means no groups: only documents without an ACL.
+ * again by reciprocal rank fusion. Filters and the principal's tenant and groups go into the index
+ * query. No principal means the anonymous one: the default tenant, documents without an ACL.
  */
 export async function retrieve(ctx: Context, req: QueryRequest, queries: string[] = [req.question]): Promise<RetrieveOutput> {
   const c = ctx.config;
@@ -58,12 +58,12 @@ export async function retrieve(ctx: Context, req: QueryRequest, queries: string[
   // Queries use the serving model's vectors (the previous model until a rollout switches).
   const embedder = await servingEmbedder(ctx);
   const vectors = await embedder.embed(queries, "query");
-  const groups = readerGroups(req.principal);
+  const access = readAccess(req.principal);
   // Fusion weights of this index generation: configured, chosen on its eval set, or the measured default.
   const choice = await retrievalChoice(ctx, embedder);
   const fusion = { bm25Weight: choice.bm25Weight, vectorWeight: choice.vectorWeight, k: c.RAGLINE_FUSION_K };
   const lists = await Promise.all(queries.map((text, i) => ctx.index.search({
-    text, vector: vectors[i], embeddingModel: embedder.model, topK: candidates, filters: req.filters, groups, fusion,
+    text, vector: vectors[i], embeddingModel: embedder.model, topK: candidates, filters: req.filters, access, fusion,
   })));
   const used = { bm25Weight: fusion.bm25Weight, vectorWeight: fusion.vectorWeight, by: choice.chosenBy };
   if (lists.length === 1) return { chunks: lists[0], embeddingModel: embedder.model, fusion: used };
