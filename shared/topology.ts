@@ -95,14 +95,14 @@ export const topology: Topology = {
       timeoutSeconds: 60, concurrency: 1,
     },
     "query-run": {
-      uses: ["objects", "queue", "jobs", "index", "notifier", "embedder", "reranker", "generator"],
+      uses: ["objects", "queue", "jobs", "index", "catalog", "notifier", "embedder", "reranker", "generator"],
       handler: "queue/query-run",
       description: "Run a query job: retrieve, rerank, generate; events to the job log and subscribers",
       trigger: { kind: "queue", queue: QUEUES.queryJobs, batchSize: 1, visibilityTimeoutSeconds: 330, maxReceives: 4 },
       timeoutSeconds: 300, concurrency: 4,
     },
     "query-run-long": {
-      uses: ["objects", "queue", "jobs", "index", "notifier", "embedder", "reranker", "generator"],
+      uses: ["objects", "queue", "jobs", "index", "catalog", "notifier", "embedder", "reranker", "generator"],
       handler: "queue/query-run",
       description: "Run long query jobs on their own workers (per-class concurrency)",
       trigger: { kind: "queue", queue: QUEUES.queryJobsLong, batchSize: 1, visibilityTimeoutSeconds: 960, maxReceives: 4 },
