@@ -7,7 +7,7 @@ import { submitQuery } from "../../../shared/query/submit";
 import { NO_ANSWER } from "../../../shared/query/no-answer";
 import { StandInInferenceHost } from "../../helpers/inference-server";
 import { tempDir, waitFor } from "../../helpers/tmp";
-import { deltasOf, embeddedContext, indexCorpus, runJob, stagesOf } from "./corpus";
+import { CORPUS, deltasOf, embeddedContext, indexCorpus, runJob, stagesOf } from "./corpus";
 
 // Query jobs end to end in-process (embedded SQLite index and job store) with every model port on
 // STAND-IN inference hosts over real HTTP: embeddings + rerank on one, the chat LLM on another.
@@ -30,7 +30,7 @@ describe("query jobs on remote model ports (stand-in inference hosts)", () => {
       RAGLINE_INFERENCE_BACKOFF_MS: "1", RAGLINE_INFERENCE_MAX_BACKOFF_MS: "5", RAGLINE_INFERENCE_RETRIES: "2", RAGLINE_INFERENCE_TIMEOUT_MS: "2000",
       RAGLINE_MIN_RERANK_SCORE: "0.4",
     });
-    await indexCorpus(ctx);
+    await indexCorpus(ctx, CORPUS.map((d) => ({ ...d, meta: { ...d.meta, tenant: HR.tenant } }))); // the asker's tenant
   });
   afterEach(async () => {
     await ctx.close();
