@@ -43,11 +43,11 @@ export interface EvidenceThresholds {
 /**
  * Calibrated with `npm run eval:abstention` on the tuning half of the dev questions (clapnq: 90 answerable,
  * 90 unanswerable; tatqa: 200 answerable; evals/README.md, "Abstention"). Answering only from the first 2
- * sources, minimum coverage 0.2 / 0.25 / 0.3 / 0.34 abstains on 29 / 33 / 41 / 48 % of clapnq's unanswerable
- * questions at 9 / 17 / 22 / 30 % false abstention on its answerable ones (tatqa: 8 / 10 / 14 / 15 %); from any
- * of the 6 sources the same thresholds gave 19 / 23 / 33 / 38 % at 8 / 13 / 20 / 26 %. The old check: 38 % at
- * 22 % there. Lexical features separate the two weakly (AUC about 0.63); a cross-encoder or an LLM judge is
- * what moves this curve.
+ * sources, minimum coverage 0.2 / 0.25 / 0.3 / 0.34 / 0.4 abstains on 28 / 36 / 47 / 50 / 61 % of clapnq's
+ * unanswerable questions at 7 / 16 / 21 / 29 / 40 % false abstention on its answerable ones (tatqa: 4 / 6 / 7 /
+ * 8 / 11 %); from any of the 6 sources, 20 / 26 / 38 / 40 / 53 % at 7 / 12 / 18 / 24 / 37 %. The old check: 38 %
+ * at 22 % there. Lexical features separate the two weakly (AUC 0.67); a cross-encoder or an LLM judge is what
+ * moves this curve.
  */
 export const DEFAULT_THRESHOLDS: EvidenceThresholds = { minCoverage: 0.3, minFocus: 0.2, fromTopSources: 2 };
 
@@ -182,10 +182,24 @@ export function holdsType(text: string, type: AnswerType): boolean {
 export interface SourceWithContext extends Pick<GenerationSource, "n" | "text" | "sectionPath"> { documentKey?: string }
 
 /** Every unit of every source, scored against the question, best first. */
+/**
+ * Words that say what to do with the evidence, not what it is about ("largest", "percentage change", "in
+ * which year"): a table row never contains them, so they do not count toward coverage.
+ */
+const OPERATION_WORDS = new Set(contentTerms(
+  "amount amounts value values total year years fy respective respectively largest larger highest higher lowest lower smallest smaller " +
+  "less more exceed exceeded change changes percentage percent difference average ratio increase increased decrease decreased " +
+  "nominal altogether sum between compared period periods",
+));
+
 export function scoreEvidence(question: string, sources: readonly SourceWithContext[]): ScoredUnit[] {
-  const q = [...new Set(contentTerms(question))];
+  const all0 = [...new Set(contentTerms(question))];
+  const about = all0.filter((t) => !OPERATION_WORDS.has(t));
+  const q = about.length ? about : all0;
   if (!q.length) return [];
   const type = answerType(question);
+  const askedYears = [...new Set(question.match(/\b(?:19|20)\d{2}\b/g) ?? [])];
+  const comparative = /\b(larg|high|low|small|less|more than|exceed|chang|differen|respective|ratio|compar|increas|decreas|between|altogether)\w*/i.test(question);
   const split = sources.map((s) => {
     const { units, context } = unitsOf(s);
     return { units: units.map((u) => ({ ...u, terms: new Set(contentTerms(u.text)) })), contextTerms: new Set(contentTerms([...(s.sectionPath ?? []), ...context].join(" "))) };
@@ -207,7 +221,13 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
       const typeOk = holdsType(u.text, type);
       // Ranking: the question's terms in the unit, its context counting half, shorter units preferred.
       const hit = sum(inUnit) + 0.5 * sum(q.filter((t) => !terms.has(t) && s.contextTerms.has(t)));
-      const score = (hit / Math.sqrt(Math.max(8, terms.size))) * (typeOk ? 1 : 0.5);
+      // A table value or row for another year than the one asked is the neighbour's answer, not this one.
+      const otherYear = askedYears.length > 0 && u.kind !== "sentence" && !askedYears.some((y) => u.text.includes(y)) && /\b(19|20)\d{2}\b/.test(u.text);
+      // Several years asked ("in 2019 and 2018"): the row that holds them all beats one year's value line.
+      const yearShare = askedYears.length > 1 && u.kind !== "sentence" ? Math.max(0.3, askedYears.filter((y) => u.text.includes(y)).length / askedYears.length) : 1;
+      // A comparison or a change ("which year was larger", "percentage change") needs the whole row, not one value.
+      const rowWanted = comparative && u.kind === "table-value" ? 0.5 : 1;
+      const score = (hit / Math.sqrt(Math.max(8, terms.size))) * (typeOk ? 1 : 0.5) * (otherYear ? 0.3 : yearShare) * rowWanted;
       out.push({ ...u, coverage, own: sum(inUnit) / total, focus, typeOk, score });
     }
   }

@@ -11,15 +11,24 @@ const QUESTION_WORDS = new Set(["what", "which", "who", "whom", "whose", "when",
 export function namedTerms(question: string): string[] {
   const out = new Set<string>();
   const words = question.match(/[\p{L}\p{N}][\p{L}\p{N}&.'’-]*/gu) ?? [];
+  // Runs of names are also joined: "Best Buy" → "bestbuy", as file names write them (BESTBUY_2023_10K.pdf).
+  let run: string[] = [];
+  const closeRun = () => { if (run.length > 1) out.add(run.join("")); run = []; };
   words.forEach((w, i) => {
     const bare = w.replace(/['’]s$/i, "").replace(/[.'’-]+$/, "");
     const lower = bare.toLowerCase();
-    if (QUESTION_WORDS.has(lower) || STOPWORDS.has(lower)) return;
+    if (QUESTION_WORDS.has(lower) || STOPWORDS.has(lower)) return closeRun();
     const capitalised = /^\p{Lu}/u.test(bare) && i > 0;
     const mixed = /\p{L}/u.test(bare) && /\d/.test(bare);
-    if (capitalised || mixed || /^\p{Lu}{2,}$/u.test(bare)) out.add(lower.replace(/[^\p{L}\p{N}&]/gu, ""));
+    if (capitalised || mixed || /^\p{Lu}{2,}$/u.test(bare)) {
+      const term = lower.replace(/[^\p{L}\p{N}&]/gu, "");
+      out.add(term);
+      if (capitalised && !mixed) run.push(term);
+      else closeRun();
+    } else closeRun();
     for (const y of bare.match(/(?:19|20)\d{2}/g) ?? []) out.add(y);
   });
+  closeRun();
   out.delete("");
   return [...out];
 }

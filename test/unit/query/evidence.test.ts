@@ -45,6 +45,14 @@ describe("extractive answers from the evidence check", () => {
     expect(text).toBe("Total sales — 2019: $1,496.5 [1]");
   });
 
+  it("reads a markdown table flattened onto one line: the asked year's value, or the row for several years", () => {
+    const text = "| | December 31, | | |---|---|---| | | 2019 | 2018 | | Rent and other deposits | 6,106 | 5,687 | | Value added tax receivables, net | 592 | 519 | Note 15. Other assets consisted of the following.";
+    const ask = (q: string) => planAnswer(q, [{ n: 1, text, documentKey: "r.txt" }]).units.map((u) => u.text);
+    expect(ask("What was the amount of Value added tax receivables, net in 2019?")).toEqual(["Value added tax receivables, net — December 31, / 2019: 592"]);
+    expect(ask("What was the amount of Rent and other deposits in 2018?")).toEqual(["Rent and other deposits — 2018: 5,687"]);
+    expect(ask("What were the rent and other deposits in 2019 and 2018?")).toEqual(["Rent and other deposits; December 31, / 2019: 6,106; 2018: 5,687"]);
+  });
+
   it("abstains when the passage names the topic but no sentence answers the question's focus", async () => {
     const sources = [{ n: 1, documentKey: "e3.txt", text: "The Expendables 3\nOn June 5, a new TV promo with new footage was released. The film grossed $214 million worldwide." }];
     expect(await answer("where was final scene of expendables 3 filmed", sources)).toBe(NO_ANSWER);
@@ -75,6 +83,7 @@ describe("documents named by the question", () => {
     expect(namedTerms("What are Netflix's total current liabilities for FY2017?")).toEqual(expect.arrayContaining(["netflix", "2017"]));
     expect(namedTerms("What is the FY2018 capital expenditure amount for 3M?")).toEqual(expect.arrayContaining(["3m", "2018"]));
     expect(namedTerms("how do coral reefs bleach")).toEqual([]);
+    expect(namedTerms("What was Best Buy's FY2023 revenue?")).toEqual(expect.arrayContaining(["best", "buy", "bestbuy", "2023"]));
   });
 
   it("moves chunks of the named document first, keeps the rest behind, and changes nothing without a match", () => {
