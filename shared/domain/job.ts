@@ -70,6 +70,9 @@ export interface Job {
 
 export type JobEventType = "stage" | "retrieved" | "delta" | "done" | "failed" | "cancelled";
 
+/** The events that end a job's log; after one of them nothing else is appended. */
+export const TERMINAL_EVENTS: readonly JobEventType[] = ["done", "failed", "cancelled"];
+
 /** Events after which a job's log never grows. */
 export const FINAL_EVENTS: readonly JobEventType[] = ["done", "failed", "cancelled"];
 

@@ -13,7 +13,7 @@ export async function cancelJob(ctx: Context, jobId: string): Promise<Job> {
   const cancelled = await ctx.jobs.transition(jobId, ["pending", "working"], "cancelled", { error: "cancelled by request" });
   if (!cancelled) throw new ConflictError(`job is already ${(await ctx.jobs.get(jobId))?.status}`, { status: job.status });
   const event = await ctx.jobs.appendEvent(jobId, "cancelled", { reason: "cancelled by request" });
-  await ctx.notifier.publish(event).catch(() => undefined);
+  if (event) await ctx.notifier.publish(event).catch(() => undefined);
   await enqueueWebhook(ctx, cancelled);
   return cancelled;
 }

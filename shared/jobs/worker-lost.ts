@@ -64,7 +64,7 @@ export async function recordLostWork(ctx: Context, lost: LostLease[], nextAttemp
       note.reason = workerLostReason({ ...note, lostAt: l.lostAt });
       await ctx.jobs.saveCheckpoint(jobId, "waiting", note);
       const event = await ctx.jobs.appendEvent(jobId, "stage", { stage: "waiting", status: "waiting", ...note });
-      await ctx.notifier.publish(event).catch(() => undefined);
+      if (event) await ctx.notifier.publish(event).catch(() => undefined);
     } catch (err) {
       logger.warn("could not record a lost worker on its job", { queue: l.queue, messageId: l.messageId, error: err as Error });
     }

@@ -30,8 +30,12 @@ export interface JobStore {
   saveCheckpoint(id: string, stage: string, value: unknown): Promise<void>;
   /** Increments and returns the job's attempt counter. */
   recordAttempt(id: string): Promise<number>;
-  /** Appends with the next gap-free sequence number. */
-  appendEvent(id: string, type: JobEventType, data: Record<string, unknown>): Promise<JobEvent>;
+  /**
+   * Appends with the next gap-free sequence number. After a terminal event (done, failed, cancelled)
+   * the log is closed: a later stage/retrieved/delta event is refused (undefined), so a runner still
+   * finishing its stage after a cancel adds nothing to what followers replay.
+   */
+  appendEvent(id: string, type: JobEventType, data: Record<string, unknown>): Promise<JobEvent | undefined>;
   /** Events with seq > afterSeq, in order. */
   events(id: string, afterSeq: number, limit?: number): Promise<JobEvent[]>;
   /** Live WebSocket subscriptions, so any process can find who follows a job. */

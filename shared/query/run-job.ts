@@ -87,7 +87,8 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: RunJobOptio
     const error = `gave up after ${maxAttempts} attempts: the worker running it was lost each time`;
     const failed = await ctx.jobs.transition(jobId, ["pending", "working"], "failed", { error });
     if (failed) {
-      await ctx.notifier.publish(await ctx.jobs.appendEvent(jobId, "failed", { error, attempt })).catch(() => undefined);
+      const event = await ctx.jobs.appendEvent(jobId, "failed", { error, attempt });
+      if (event) await ctx.notifier.publish(event).catch(() => undefined);
       await enqueueWebhook(ctx, failed);
     }
     throw new JobAttemptsExhausted(jobId, error);
@@ -100,6 +101,7 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: RunJobOptio
 
   const emit = async (type: JobEventType, data: Record<string, unknown>) => {
     const event = await ctx.jobs.appendEvent(jobId, type, data);
+    if (!event) return; // the job ended meanwhile (cancelled): its log is closed, the runner stops at the next boundary
     await ctx.notifier.publish(event).catch((err) => logger.warn("notify failed", { jobId, err: String(err) }));
   };
   if (cp.waiting) await ctx.jobs.saveCheckpoint(jobId, "waiting", null); // announced while it waited; over now

@@ -3,7 +3,7 @@ import {
   BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
 import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult } from "../../domain/job";
-import { JOB_TRANSITIONS, TERMINAL_STATUSES } from "../../domain/job";
+import { JOB_TRANSITIONS, TERMINAL_EVENTS, TERMINAL_STATUSES } from "../../domain/job";
 import { AdmissionRefused, type AdmissionSlot, type JobStore } from "../../ports/job-store";
 import { keptAfterEnd } from "../../jobs/checkpoint-retention";
 import { logger } from "../../observability/logger";
@@ -220,9 +220,19 @@ export class DynamoDbJobStore implements JobStore {
     }
   }
 
-  async appendEvent(id: string, type: JobEventType, data: Record<string, unknown>): Promise<JobEvent> {
+  async appendEvent(id: string, type: JobEventType, data: Record<string, unknown>): Promise<JobEvent | undefined> {
     const at = nowIso();
-    let seq = (this.lastSeq.get(id) ?? (await this.lastEventSeq(id))) + 1;
+    const closes = TERMINAL_EVENTS.includes(type);
+    // After a terminal event (done, failed, cancelled) the log is closed to the others. The seq this
+    // instance wrote last is known not to be terminal; any other end of the log is read, with its type.
+    const cached = this.lastSeq.get(id);
+    let seq: number;
+    if (cached !== undefined) seq = cached + 1;
+    else {
+      const last = await this.lastEvent(id);
+      if (!closes && last.terminal) return undefined;
+      seq = last.seq + 1;
+    }
     for (let attempt = 0; ; attempt++) {
       try {
         await this.db.send(new PutCommand({
@@ -230,12 +240,15 @@ export class DynamoDbJobStore implements JobStore {
           Item: { pk: `JOB#${id}`, sk: evtSk(seq), seq, type, data: JSON.stringify(data), at, expiresAt: this.expiresAt() },
           ConditionExpression: "attribute_not_exists(pk)",
         }));
-        this.remember(id, seq);
+        if (closes) this.lastSeq.delete(id); // the next append reads the end of the log (and finds it closed)
+        else this.remember(id, seq);
         return { jobId: id, seq, type, at, data };
       } catch (e) {
-        // Another writer took this number: read the log's end and take the next one.
+        // Another writer took this number: read the log's end and take the next one (unless it closed the log).
         if (!isConditionFailure(e) || attempt >= 50) throw e;
-        seq = (await this.lastEventSeq(id)) + 1;
+        const last = await this.lastEvent(id);
+        if (!closes && last.terminal) { this.lastSeq.delete(id); return undefined; }
+        seq = last.seq + 1;
       }
     }
   }
@@ -246,12 +259,13 @@ export class DynamoDbJobStore implements JobStore {
     if (this.lastSeq.size > 10_000) this.lastSeq.delete(this.lastSeq.keys().next().value!);
   }
 
-  private async lastEventSeq(id: string): Promise<number> {
+  private async lastEvent(id: string): Promise<{ seq: number; terminal: boolean }> {
     const r = await this.db.send(new QueryCommand({
       TableName: this.table, KeyConditionExpression: "pk = :pk AND begins_with(sk, :evt)", ExpressionAttributeValues: { ":pk": `JOB#${id}`, ":evt": "EVT#" },
-      ScanIndexForward: false, Limit: 1, ConsistentRead: true, ProjectionExpression: "seq",
+      ScanIndexForward: false, Limit: 1, ConsistentRead: true, ProjectionExpression: "seq, #t", ExpressionAttributeNames: { "#t": "type" },
     }));
-    return Number(r.Items?.[0]?.seq ?? 0);
+    const item = r.Items?.[0];
+    return { seq: Number(item?.seq ?? 0), terminal: TERMINAL_EVENTS.includes(item?.type) };
   }
 
   async events(id: string, afterSeq: number, limit = 10_000): Promise<JobEvent[]> {

@@ -1,5 +1,5 @@
 import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult } from "../../domain/job";
-import { JOB_TRANSITIONS, TERMINAL_STATUSES } from "../../domain/job";
+import { JOB_TRANSITIONS, TERMINAL_EVENTS, TERMINAL_STATUSES } from "../../domain/job";
 import { keptAfterEnd } from "../../jobs/checkpoint-retention";
 import { AdmissionRefused, type AdmissionSlot, type JobStore } from "../../ports/job-store";
 import { nowIso } from "../../util/time";
@@ -110,9 +110,12 @@ export class SqliteJobStore implements JobStore {
     return row?.attempts ?? 0;
   }
 
-  async appendEvent(id: string, type: JobEventType, data: Record<string, unknown>): Promise<JobEvent> {
+  async appendEvent(id: string, type: JobEventType, data: Record<string, unknown>): Promise<JobEvent | undefined> {
     const at = nowIso();
     return this.db.transaction(() => {
+      // After a terminal event (done, failed, cancelled) the log is closed to the others.
+      const last = this.db.prepare("SELECT type FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1").get(id) as { type: JobEventType } | undefined;
+      if (!TERMINAL_EVENTS.includes(type) && last && TERMINAL_EVENTS.includes(last.type)) return undefined;
       const { next } = this.db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM job_events WHERE job_id = ?").get(id) as { next: number };
       this.db.prepare("INSERT INTO job_events (job_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)").run(id, next, type, JSON.stringify(data), at);
       return { jobId: id, seq: next, type, at, data };

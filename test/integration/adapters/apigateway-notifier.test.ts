@@ -53,7 +53,7 @@ describe("ApiGatewayNotifier (real SDK over HTTP to a management-API stand-in)",
     expect((received.get("alive") as { seq: number }[]).map((e) => e.seq)).toEqual([2, 3]);
 
     const done = await jobs.appendEvent("j1", "done", { answer: "a" });
-    await notifier.publish(done);
+    await notifier.publish(done!);
     expect((received.get("alive") as { seq: number }[]).map((e) => e.seq)).toEqual([2, 3, 4]);
     expect(await jobs.subscribers("j1")).toEqual(["alive"]); // "closed" answered 410 and was dropped
 

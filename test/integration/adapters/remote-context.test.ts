@@ -81,7 +81,7 @@ describe("remote context on S3 + SQS + DynamoDB servers (fauxqs, dynalite), prov
     await ctx.queue.send(QUEUES.embed, "m");
     expect(await ctx.queue.depth(QUEUES.embed)).toEqual({ visible: 1, inFlight: 0 });
     await ctx.jobs.create("j", { question: "q" });
-    expect((await ctx.jobs.appendEvent("j", "stage", {})).seq).toBe(1);
+    expect((await ctx.jobs.appendEvent("j", "stage", {}))!.seq).toBe(1);
     await ctx.catalog.put("a.txt", { status: "pending" });
     expect(await ctx.catalog.counts()).toEqual({ pending: 1 });
     expect((await ctx.catalog.list()).map((r) => r.key)).toEqual(["a.txt"]);

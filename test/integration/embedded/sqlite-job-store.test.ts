@@ -24,7 +24,7 @@ describe("SqliteJobStore", () => {
   it("appends events with gap-free sequence numbers, even when appends race", async () => {
     await jobs.create("j2", { question: "q" });
     const appended = await Promise.all(Array.from({ length: 50 }, (_, i) => jobs.appendEvent("j2", "delta", { i })));
-    expect(appended.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(appended.map((e) => e!.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     const after = await jobs.events("j2", 45);
     expect(after.map((e) => e.seq)).toEqual([46, 47, 48, 49, 50]);
   });
@@ -33,9 +33,9 @@ describe("SqliteJobStore", () => {
     await jobs.create("j3", { question: "q" });
     await jobs.appendEvent("j3", "stage", {});
     const other = new SqliteJobStore(join(t.dir, "jobs.db"));
-    expect((await other.appendEvent("j3", "stage", {})).seq).toBe(2);
+    expect((await other.appendEvent("j3", "stage", {}))!.seq).toBe(2);
     other.close();
-    expect((await jobs.appendEvent("j3", "done", {})).seq).toBe(3);
+    expect((await jobs.appendEvent("j3", "done", {}))!.seq).toBe(3);
   });
 
   it("keeps checkpoints per stage and counts attempts", async () => {

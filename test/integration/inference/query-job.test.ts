@@ -117,6 +117,7 @@ describe("query jobs on remote model ports (stand-in inference hosts)", () => {
     await expect(running).resolves.toBe("skipped");
     const events = await ctx.jobs.events(job.id, 0);
     expect(events.some((e) => e.type === "done")).toBe(false);
+    expect(events.at(-1)?.type).toBe("cancelled"); // the log is closed: nothing the runner did after the cancel
     await waitFor(() => llm.streamsAbandoned === 1, "the stream to be hung up", 2_000, 10);
     expect(llm.streamsCompleted).toBe(0);
   });

@@ -70,14 +70,28 @@ export function jobStoreContract(label: string, fixture: () => JobStoreFixture) 
       const j = id();
       await jobs.create(j, { question: "q" });
       const appended = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? other : jobs).appendEvent(j, "delta", { i, text: "é" })));
-      expect(appended.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect(appended.map((e) => e!.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
       const after = await jobs.events(j, 25);
       expect(after.map((e) => e.seq)).toEqual([26, 27, 28, 29, 30]);
       expect(after[0]).toMatchObject({ jobId: j, type: "delta", data: { text: "é" } });
       expect((await other.events(j, 0, 3)).map((e) => e.seq)).toEqual([1, 2, 3]);
       // The other instance continues where the log ends, not where it last wrote.
-      expect((await jobs.appendEvent(j, "done", {})).seq).toBe(31);
-      expect((await other.appendEvent(j, "done", {})).seq).toBe(32);
+      expect((await jobs.appendEvent(j, "done", {}))!.seq).toBe(31);
+      expect((await other.appendEvent(j, "done", {}))!.seq).toBe(32);
+    });
+
+    it("closes a job's log when it ends: after a cancel, stage/retrieved/delta events are refused (undefined), the terminal one was the last", async () => {
+      const { jobs } = fixture();
+      const j = id();
+      await jobs.create(j, { question: "q" });
+      await jobs.transition(j, ["pending"], "working");
+      expect(await jobs.appendEvent(j, "delta", { text: "a" })).toMatchObject({ seq: 1 });
+      await jobs.transition(j, ["pending", "working"], "cancelled", { error: "cancelled by request" });
+      expect(await jobs.appendEvent(j, "cancelled", {})).toMatchObject({ seq: 2 });
+      // A runner still finishing its stage after the cancel:
+      expect(await jobs.appendEvent(j, "delta", { text: "b" })).toBeUndefined();
+      expect(await jobs.appendEvent(j, "stage", { stage: "generate", status: "done" })).toBeUndefined();
+      expect((await jobs.events(j, 0)).map((e) => e.type)).toEqual(["delta", "cancelled"]);
     });
 
     it("keeps checkpoints per stage and counts attempts", async () => {
