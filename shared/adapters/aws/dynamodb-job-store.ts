@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
-  BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient,
+  DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
 import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult } from "../../domain/job";
 import { JOB_TRANSITIONS, TERMINAL_EVENTS, TERMINAL_STATUSES } from "../../domain/job";
@@ -8,6 +8,7 @@ import { AdmissionRefused, type AdmissionSlot, type JobStore } from "../../ports
 import { keptAfterEnd } from "../../jobs/checkpoint-retention";
 import { logger } from "../../observability/logger";
 import { nowIso } from "../../util/time";
+import { batchWriteAll } from "./dynamodb-batch";
 import { CHECKPOINT_PREFIX, checkpointItems, readCheckpoints } from "./dynamodb-checkpoints";
 import { documentClient, JOBS_TABLE } from "./dynamodb-tables";
 
@@ -202,9 +203,7 @@ export class DynamoDbJobStore implements JobStore {
     });
     const stageOf = (sk: string) => sk.slice(CHECKPOINT_PREFIX.length, sk.lastIndexOf("#"));
     const keys = items.filter((i) => !keptAfterEnd(stageOf(String(i.sk)))).map((i) => ({ pk: i.pk, sk: i.sk }));
-    for (let k = 0; k < keys.length; k += 25) {
-      await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: keys.slice(k, k + 25).map((Key) => ({ DeleteRequest: { Key } })) } }));
-    }
+    await batchWriteAll(this.db, this.table, keys.map((Key) => ({ DeleteRequest: { Key } })));
   }
 
   async recordAttempt(id: string): Promise<number> {
@@ -285,19 +284,17 @@ export class DynamoDbJobStore implements JobStore {
 
   async subscribe(jobId: string, connectionId: string): Promise<void> {
     const expiresAt = this.expiresAt();
-    await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: [
+    await batchWriteAll(this.db, this.table, [
       { PutRequest: { Item: { pk: `JOB#${jobId}`, sk: `SUB#${connectionId}`, connectionId, expiresAt } } },
       { PutRequest: { Item: { pk: `CONN#${connectionId}`, sk: `SUB#${jobId}`, jobId, expiresAt } } },
-    ] } }));
+    ]);
   }
 
   async unsubscribe(connectionId: string): Promise<void> {
     const jobs = (await this.queryAll({ KeyConditionExpression: "pk = :pk AND begins_with(sk, :sub)", ExpressionAttributeValues: { ":pk": `CONN#${connectionId}`, ":sub": "SUB#" } }))
       .map((i) => String(i.jobId));
     const deletes = jobs.flatMap((jobId) => [{ pk: `JOB#${jobId}`, sk: `SUB#${connectionId}` }, { pk: `CONN#${connectionId}`, sk: `SUB#${jobId}` }]);
-    for (let i = 0; i < deletes.length; i += 25) {
-      await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: deletes.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })) } }));
-    }
+    await batchWriteAll(this.db, this.table, deletes.map((Key) => ({ DeleteRequest: { Key } })));
   }
 
   async subscribers(jobId: string): Promise<string[]> {
@@ -355,9 +352,7 @@ export class DynamoDbJobStore implements JobStore {
         for (const i of items) {
           if (String(i.sk).startsWith("SUB#")) await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: `CONN#${String(i.sk).slice(4)}`, sk: `SUB#${id}` } }));
         }
-        for (let k = 0; k < items.length; k += 25) {
-          await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: items.slice(k, k + 25).map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })) } }));
-        }
+        await batchWriteAll(this.db, this.table, items.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })));
         this.lastSeq.delete(String(id));
         purged++;
       }
