@@ -14,21 +14,14 @@ export class VectorCache {
 
   invalidate() { this.slabs.clear(); }
 
+  /**
+   * The `limit` best positive dot products among the chunks `keep` admits, best first. A bounded
+   * min-heap in typed arrays: no object per chunk and no sort of the whole index.
+   */
   search(query: Float32Array, model: string | undefined, limit: number, keep: (key: string, meta: DocumentMetadata) => boolean): number[] {
     const slab = this.slab(model, query.length);
     if (!slab) return [];
-    const n = slab.rowids.length;
-    const d = slab.dims;
-    const scores: { i: number; s: number }[] = [];
-    for (let i = 0; i < n; i++) {
-      if (!keep(slab.keys[i], slab.metas[i])) continue;
-      let s = 0;
-      const off = i * d;
-      for (let j = 0; j < d; j++) s += slab.data[off + j] * query[j];
-      scores.push({ i, s });
-    }
-    scores.sort((a, b) => b.s - a.s);
-    return scores.slice(0, limit).filter((x) => x.s > 0).map((x) => slab.rowids[x.i]);
+    return topKByDot(slab.data, slab.dims, query, limit, (i) => keep(slab.keys[i], slab.metas[i])).map((i) => slab.rowids[i]);
   }
 
   private slab(model: string | undefined, dims: number): Slab | undefined {
@@ -49,4 +42,55 @@ export class VectorCache {
     }
     return slab;
   }
+}
+
+/**
+ * Indices of the `limit` rows of `data` (row-major, `dims` wide) with the best positive dot product
+ * with `query` that `keep` admits, best first. A bounded min-heap in typed arrays: no object per row
+ * and no sort of every row; `keep` is asked only for rows that would enter the heap.
+ */
+export function topKByDot(data: Float32Array, dims: number, query: Float32Array, limit: number, keep: (i: number) => boolean = () => true): number[] {
+  if (limit <= 0) return [];
+  const n = Math.floor(data.length / dims);
+  const heapS = new Float64Array(limit);
+  const heapI = new Int32Array(limit);
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    const off = i * dims;
+    for (let j = 0; j < dims; j++) s += data[off + j] * query[j];
+    if (s <= 0 || (size === limit && s <= heapS[0])) continue;
+    if (!keep(i)) continue;
+    if (size < limit) { heapS[size] = s; heapI[size] = i; siftUp(heapS, heapI, size++); }
+    else { heapS[0] = s; heapI[0] = i; siftDown(heapS, heapI, size); }
+  }
+  return Array.from({ length: size }, (_, k) => k).sort((a, b) => heapS[b] - heapS[a]).map((k) => heapI[k]);
+}
+
+/** Min-heap on scores (root = the weakest of the best so far), indices carried alongside. */
+function siftUp(s: Float64Array, ix: Int32Array, k: number) {
+  while (k > 0) {
+    const p = (k - 1) >> 1;
+    if (s[p] <= s[k]) return;
+    swap(s, ix, p, k);
+    k = p;
+  }
+}
+
+function siftDown(s: Float64Array, ix: Int32Array, size: number) {
+  for (let k = 0; ;) {
+    const l = 2 * k + 1;
+    const r = l + 1;
+    let m = k;
+    if (l < size && s[l] < s[m]) m = l;
+    if (r < size && s[r] < s[m]) m = r;
+    if (m === k) return;
+    swap(s, ix, m, k);
+    k = m;
+  }
+}
+
+function swap(s: Float64Array, ix: Int32Array, a: number, b: number) {
+  const t = s[a]; s[a] = s[b]; s[b] = t;
+  const u = ix[a]; ix[a] = ix[b]; ix[b] = u;
 }
