@@ -192,7 +192,23 @@ const OPERATION_WORDS = new Set(contentTerms(
   "nominal altogether sum between compared period periods",
 ));
 
+/**
+ * The question without instructions about the answer's form ("Answer in USD millions.", "(round to one decimal
+ * place)", "If X is not a useful metric, then state that"): they are not in any document, and counting their
+ * words made every such question look unsupported.
+ */
+export function questionCore(question: string): string {
+  let q = question.replace(/\(([^)]*\b(round|units?|usd|millions?|billions?|percent|decimal)\b[^)]*)\)/gi, " ");
+  const lead = /^[^?]{0,160}\banswer the following question[^:]*:\s*/i.exec(q);
+  if (lead) q = q.slice(lead[0].length);
+  const sentences = splitSentences(q.replace(/\s+/g, " ").trim());
+  const instruction = /^(please|answer|give|provide|respond|round|calculate|compute|base|using|use|rely|assume|express|report|show|state|explain|if\b.*\bthen\b)/i;
+  const kept = sentences.filter((s, i) => i === 0 || !instruction.test(s));
+  return kept.join(" ") || question;
+}
+
 export function scoreEvidence(question: string, sources: readonly SourceWithContext[]): ScoredUnit[] {
+  question = questionCore(question);
   const all0 = [...new Set(contentTerms(question))];
   const about = all0.filter((t) => !OPERATION_WORDS.has(t));
   const q = about.length ? about : all0;

@@ -10,7 +10,7 @@ import { assemble as assemblePassages, type AssembleOutput } from "./assemble";
 import { asChatModel } from "./chat-model";
 import { reciprocalRankFusion } from "./fusion";
 import { retrievalChoice } from "./retrieval-tuning";
-import { EVIDENCE_CHECK, planAnswer } from "./evidence";
+import { EVIDENCE_CHECK, planAnswer, questionCore } from "./evidence";
 import { preferNamedDocuments } from "./named-documents";
 import { lexicalCoverage } from "./relevance";
 import { transformQuery, type TransformOutput } from "./transform";
@@ -83,7 +83,7 @@ export async function rerank(ctx: Context, req: QueryRequest, input: RetrieveOut
   }
   // No cross-encoder: documents the question names come first, then lexical relevance and the evidence check.
   const ranked = await ctx.reranker.rerank(req.question, preferNamedDocuments(req.question, input.chunks), topKOf(ctx, req));
-  const chunks = ranked.map((ch) => ({ ...ch, relevance: lexicalCoverage(req.question, ch) }));
+  const chunks = ranked.map((ch) => ({ ...ch, relevance: lexicalCoverage(questionCore(req.question), ch) }));
   if (!chunks.some((ch) => ch.relevance >= c.RAGLINE_MIN_RELEVANCE)) return { chunks, relevanceBy: "lexical-coverage", abstain: true };
   // The extractive generator abstains unless one unit (sentence, table value or row) answers the question's
   // focus with the kind of thing asked; the chunks that hold the answer move first, so its citations start

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ExtractiveGenerator } from "../../../shared/adapters/local/extractive-generator";
 import { tableChunks } from "../../../shared/ingest/chunk";
-import { answerType, DEFAULT_THRESHOLDS, holdsType, planAnswer, scoreEvidence, supports, unitsOf } from "../../../shared/query/evidence";
+import { answerType, DEFAULT_THRESHOLDS, holdsType, planAnswer, questionCore, scoreEvidence, supports, unitsOf } from "../../../shared/query/evidence";
 import { namedTerms, preferNamedDocuments } from "../../../shared/query/named-documents";
 import { NO_ANSWER } from "../../../shared/query/no-answer";
 
@@ -75,6 +75,16 @@ describe("extractive answers from the evidence check", () => {
     ];
     const plan = planAnswer("what is the function of insulin and where is it produced", sources);
     expect(new Set(plan.units.map((u) => u.n))).toEqual(new Set([2]));
+  });
+});
+
+describe("the question's core", () => {
+  it("drops instructions about the answer's form, which no document contains", () => {
+    expect(questionCore("What is Netflix's FY2017 total current liabilities (in USD millions)? Base your judgments on the balance sheet."))
+      .toBe("What is Netflix's FY2017 total current liabilities ?");
+    expect(questionCore("Using the cash flow statement, answer the following question: how much did Block generate from operations in FY2020? Answer in USD millions."))
+      .toBe("how much did Block generate from operations in FY2020?");
+    expect(questionCore("who sang the song the reverend mr black")).toBe("who sang the song the reverend mr black");
   });
 });
 
