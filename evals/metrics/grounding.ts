@@ -1,7 +1,7 @@
-import { contentTerms, tokens } from "../../shared/adapters/local/text-features";
+import { contentTerms, tokens } from "../../shared/text/terms";
 import { citedNumbers, stripMarkers } from "../../shared/query/citations";
 import { answerSentences } from "../../shared/query/grounding";
-import { isNoAnswer } from "../../shared/query/no-answer";
+import { isNoAnswer } from "../../shared/text/no-answer";
 
 // Is the answer backed by what it cites? Lexical, like the pipeline's own grounding stage (content
 // terms and numbers), so it catches invented facts and wrong citations, not subtle misreadings;

@@ -1,5 +1,5 @@
 import { InferenceHost } from "../../shared/adapters/inference/host-client";
-import type { ChatMessage } from "../../shared/query/chat-model";
+import type { ChatMessage } from "../../shared/text/chat-model";
 import { RUBRIC } from "./rubric";
 import { VERDICTS, type Verdict, type VerdictResult } from "./types";
 

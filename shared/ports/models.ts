@@ -12,6 +12,8 @@ export interface Embedder {
 export interface Reranker {
   readonly model: string;
   readonly backend: string;
+  /** True when it only keeps the retrieval order (no cross-encoder scores to judge relevance by). */
+  readonly passThrough?: boolean;
   rerank(query: string, chunks: ScoredChunk[], topK: number): Promise<ScoredChunk[]>;
 }
 
@@ -32,6 +34,8 @@ export interface GenerateRequest {
 export interface Generator {
   readonly model: string;
   readonly backend: string;
+  /** True when it quotes retrieved text instead of writing: it needs evidence that answers, or abstains. */
+  readonly extractive?: boolean;
   /** Streams answer text; the concatenated deltas are the answer, with [n] citations. */
   generate(req: GenerateRequest): AsyncIterable<string>;
 }

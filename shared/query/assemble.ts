@@ -1,4 +1,4 @@
-import { estimateTokens } from "../adapters/inference/tokens";
+import { estimateTokens } from "../text/tokens";
 import type { Chunk, ScoredChunk } from "../domain/chunk";
 import type { GenerationSource } from "../ports/models";
 

@@ -1,5 +1,5 @@
-import { contentTerms } from "../adapters/local/text-features";
-import { splitSentences } from "../ingest/chunk/sentences";
+import { contentTerms } from "../text/terms";
+import { splitSentences } from "../text/sentences";
 import type { GenerationSource } from "../ports/models";
 import { columnHeaders, promoteHeaderRows, tableFacts } from "../ingest/chunk/table-facts";
 

@@ -1,8 +1,8 @@
-import { contentTerms, tokens } from "../adapters/local/text-features";
-import { splitSentences } from "../ingest/chunk/sentences";
+import { contentTerms, tokens } from "../text/terms";
+import { splitSentences } from "../text/sentences";
 import type { GenerationSource } from "../ports/models";
 import { citedNumbers, stripMarkers } from "./citations";
-import { isNoAnswer } from "./no-answer";
+import { isNoAnswer } from "../text/no-answer";
 
 // Grounding: every answer sentence is checked against the sources it cites. A sentence is supported
 // when its cited sources contain enough of its content terms and every number it states; a sentence

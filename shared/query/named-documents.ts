@@ -1,4 +1,4 @@
-import { STOPWORDS, tokens } from "../adapters/local/text-features";
+import { STOPWORDS, tokens } from "../text/terms";
 import type { Chunk } from "../domain/chunk";
 
 // A question that names a company, issuer or period ("Netflix", "3M", "FY2018") prefers chunks of the

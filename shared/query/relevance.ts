@@ -1,4 +1,4 @@
-import { contentTerms } from "../adapters/local/text-features";
+import { contentTerms } from "../text/terms";
 import type { Chunk } from "../domain/chunk";
 
 // How relevant is a passage, when no cross-encoder scored it? The share of the question's content

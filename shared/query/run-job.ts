@@ -3,7 +3,7 @@ import { answerFromEvents, ResumableStream, type ResumeStep } from "../jobs/answ
 import { queueFor } from "../jobs/admission";
 import { enqueueWebhook } from "../jobs/webhook";
 import { RaglineError } from "../domain/errors";
-import type { TokenUsage } from "../adapters/inference/tokens";
+import type { TokenUsage } from "../text/tokens";
 import type { GenerateRequest } from "../ports/models";
 import { logger } from "../observability/logger";
 import { metrics, MetricUnit } from "../observability/metrics";
@@ -11,10 +11,10 @@ import type { Context } from "../runtime/context";
 import type { WaitingNote } from "../jobs/worker-lost";
 import { nowIso } from "../util/time";
 import type { AssembleOutput } from "./assemble";
-import type { UsageHook } from "./chat-model";
+import type { UsageHook } from "../text/chat-model";
 import { citationsFor } from "./citations";
 import { GROUNDING_METHOD, groundAnswer, type GroundingOutput } from "./grounding";
-import { isNoAnswer, NO_ANSWER } from "./no-answer";
+import { isNoAnswer, NO_ANSWER } from "../text/no-answer";
 import { assemble, relevanceMethod, rerank, retrieve, transform, transformEnabled, type RerankOutput, type RetrieveOutput } from "./stages";
 import type { TransformOutput } from "./transform";
 

@@ -1,5 +1,3 @@
-import { ExtractiveGenerator } from "../adapters/local/extractive-generator";
-import { PassThroughReranker } from "../adapters/local/pass-through-reranker";
 import { servingEmbedder } from "../ingest/generations";
 import { readAccess } from "../auth/policy";
 import type { ScoredChunk } from "../domain/chunk";
@@ -7,8 +5,8 @@ import type { QueryRequest } from "../domain/job";
 import type { Reranker } from "../ports/models";
 import type { Context } from "../runtime/context";
 import { assemble as assemblePassages, type AssembleOutput } from "./assemble";
-import { asChatModel } from "./chat-model";
-import { reciprocalRankFusion } from "./fusion";
+import { asChatModel } from "../text/chat-model";
+import { reciprocalRankFusion } from "../text/fusion";
 import { retrievalChoice } from "./retrieval-tuning";
 import { EVIDENCE_CHECK, planAnswer, questionCore } from "./evidence";
 import { preferNamedDocuments } from "./named-documents";
@@ -71,7 +69,8 @@ export async function retrieve(ctx: Context, req: QueryRequest, queries: string[
   return { chunks: fused.slice(0, candidates).map((f) => ({ ...f.item, score: f.score })), embeddingModel: embedder.model, fusion: used };
 }
 
-export const isCrossEncoder = (r: Reranker) => !(r instanceof PassThroughReranker);
+/** The ports say what they can do; the core never asks which adapter it holds. */
+export const isCrossEncoder = (r: Reranker) => !r.passThrough;
 
 /** Reranks (cross-encoder when configured), scores relevance and decides whether to abstain. */
 export async function rerank(ctx: Context, req: QueryRequest, input: RetrieveOutput): Promise<RerankOutput> {
@@ -89,7 +88,7 @@ export async function rerank(ctx: Context, req: QueryRequest, input: RetrieveOut
   // focus with the kind of thing asked; the chunks that hold the answer move first, so its citations start
   // at [1]. An LLM is not held to this lexical check (it reads paraphrase); its sources keep their rank.
   const plan = planAnswer(req.question, chunks.map((ch, i) => ({ n: i, text: ch.text, sectionPath: ch.sectionPath, documentKey: ch.documentKey })));
-  if (!plan.units.length) return { chunks, relevanceBy: "lexical-coverage", abstain: ctx.generator instanceof ExtractiveGenerator };
+  if (!plan.units.length) return { chunks, relevanceBy: "lexical-coverage", abstain: ctx.generator.extractive === true };
   const first = [...new Set(plan.units.map((u) => u.n))];
   return { chunks: [...first.map((i) => chunks[i]), ...chunks.filter((_, i) => !first.includes(i))], relevanceBy: "lexical-coverage", abstain: false };
 }
@@ -102,5 +101,5 @@ export async function assemble(ctx: Context, input: RerankOutput): Promise<Assem
 /** How relevance was judged, for the result's `backends`. */
 export function relevanceMethod(ctx: Context, by: RerankOutput["relevanceBy"]): string {
   if (by === "cross-encoder") return `cross-encoder score >= ${ctx.config.RAGLINE_MIN_RERANK_SCORE}`;
-  return `lexical coverage >= ${ctx.config.RAGLINE_MIN_RELEVANCE}${ctx.generator instanceof ExtractiveGenerator ? `, ${EVIDENCE_CHECK}` : ""}`;
+  return `lexical coverage >= ${ctx.config.RAGLINE_MIN_RELEVANCE}${ctx.generator.extractive === true ? `, ${EVIDENCE_CHECK}` : ""}`;
 }

@@ -1,6 +1,6 @@
 import { logger } from "../observability/logger";
-import type { ChatMessage, ChatModel } from "./chat-model";
-import { quoteAsData } from "./prompt";
+import type { ChatMessage, ChatModel } from "../text/chat-model";
+import { quoteAsData } from "../text/prompt";
 
 // Query transformation, only when an LLM is configured: one rewrite for retrieval plus a few
 // alternative phrasings (multi-query expansion). The original question is always searched too, so a

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { selectSentences } from "../../shared/adapters/local/extractive-generator";
 import { HashedNgramEmbedder } from "../../shared/adapters/local/hashed-ngram-embedder";
 import { lexicalCoverage } from "../../shared/query/relevance";
-import { NO_ANSWER } from "../../shared/query/no-answer";
+import { NO_ANSWER } from "../../shared/text/no-answer";
 
 // A STAND-IN for a GPU inference host, over real HTTP on loopback. No model can run on this
 // machine, so it speaks the wire formats faithfully with deterministic "models" behind them:

@@ -5,7 +5,7 @@ import {
 import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult } from "../../domain/job";
 import { JOB_TRANSITIONS, TERMINAL_EVENTS, TERMINAL_STATUSES } from "../../domain/job";
 import { AdmissionRefused, type AdmissionSlot, type JobStore } from "../../ports/job-store";
-import { keptAfterEnd } from "../../jobs/checkpoint-retention";
+import { keptAfterEnd } from "../../domain/checkpoint-retention";
 import { logger } from "../../observability/logger";
 import { nowIso } from "../../util/time";
 import { batchWriteAll } from "./dynamodb-batch";

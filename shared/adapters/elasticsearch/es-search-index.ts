@@ -4,7 +4,7 @@ import type { EmbeddedChunk, ScoredChunk } from "../../domain/chunk";
 import type { DocumentMetadata } from "../../domain/document";
 import type { SearchIndex, SearchRequest } from "../../ports/search-index";
 import { logger } from "../../observability/logger";
-import { reciprocalRankFusion } from "../../query/fusion";
+import { reciprocalRankFusion } from "../../text/fusion";
 import { chunkIndexTemplate, stateIndexBody, vectorField, vectorMapping } from "./es-mapping";
 import { checkEsVersion, createEsClient } from "./es-client";
 import { bm25Body, filterClauses, knnBody } from "./es-query";

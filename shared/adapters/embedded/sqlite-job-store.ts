@@ -1,6 +1,6 @@
 import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult } from "../../domain/job";
 import { JOB_TRANSITIONS, TERMINAL_EVENTS, TERMINAL_STATUSES } from "../../domain/job";
-import { keptAfterEnd } from "../../jobs/checkpoint-retention";
+import { keptAfterEnd } from "../../domain/checkpoint-retention";
 import { AdmissionRefused, type AdmissionSlot, type JobStore } from "../../ports/job-store";
 import { nowIso } from "../../util/time";
 import { openSqlite, type Db } from "./sqlite";

@@ -1,6 +1,6 @@
 import type { EmbeddedChunk, ScoredChunk } from "../../domain/chunk";
 import type { SearchIndex, SearchRequest } from "../../ports/search-index";
-import { reciprocalRankFusion } from "../../query/fusion";
+import { reciprocalRankFusion } from "../../text/fusion";
 import { filtersSql, passesFilters } from "./filters";
 import { openSqlite, type Db } from "./sqlite";
 import { VectorCache } from "./vector-cache";

@@ -1,9 +1,9 @@
 import { TransientError } from "../../domain/errors";
 import type { GenerateRequest, Generator } from "../../ports/models";
-import type { ChatMessage, ChatModel, UsageHook } from "../../query/chat-model";
-import { groundedPrompt } from "../../query/prompt";
+import type { ChatMessage, ChatModel, UsageHook } from "../../text/chat-model";
+import { groundedPrompt } from "../../text/prompt";
 import { InferenceHost } from "./host-client";
-import { estimateTokens, type TokenUsage } from "./tokens";
+import { estimateTokens, type TokenUsage } from "../../text/tokens";
 
 // OpenAI-compatible POST /v1/chat/completions (vLLM, Ollama, llama.cpp server, TGI, LM Studio,
 // hosted APIs). Answers stream as server-sent events; each delta is yielded as it arrives.

@@ -1,7 +1,7 @@
 import type { GenerateRequest, Generator } from "../../ports/models";
-import { splitSentences } from "../../ingest/chunk/sentences";
-import { NO_ANSWER } from "../../query/no-answer";
-import { contentTerms } from "./text-features";
+import { splitSentences } from "../../text/sentences";
+import { NO_ANSWER } from "../../text/no-answer";
+import { contentTerms } from "../../text/terms";
 import { DEFAULT_THRESHOLDS, planAnswer, type EvidenceThresholds } from "../../query/evidence";
 
 // NOT a language model: it answers with the retrieved units (a sentence, or one table value line or
@@ -20,6 +20,7 @@ export interface ExtractiveOptions {
 export class ExtractiveGenerator implements Generator {
   readonly model = "extractive-v2";
   readonly backend = "local";
+  readonly extractive = true;
   constructor(private readonly thresholds: EvidenceThresholds = DEFAULT_THRESHOLDS) {}
 
   async *generate(req: GenerateRequest): AsyncIterable<string> {

@@ -1,5 +1,5 @@
 import type { Embedder } from "../../ports/models";
-import { contentTerms } from "./text-features";
+import { contentTerms } from "../../text/terms";
 
 // NOT a neural embedder: a deterministic, lexical one. Word unigrams, word bigrams and character
 // 4-grams are hashed (signed) into a fixed number of dimensions, log-scaled and L2-normalised.

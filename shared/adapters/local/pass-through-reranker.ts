@@ -5,6 +5,7 @@ import type { Reranker } from "../../ports/models";
 export class PassThroughReranker implements Reranker {
   readonly model = "none";
   readonly backend = "pass-through";
+  readonly passThrough = true;
   async rerank(_query: string, chunks: ScoredChunk[], topK: number): Promise<ScoredChunk[]> {
     return chunks.slice(0, topK);
   }

@@ -1,7 +1,7 @@
 import type { Chunk } from "../../domain/chunk";
 import type { Block, DocumentMetadata, ParsedDocument, TableData } from "../../domain/document";
 import { contentId } from "../../util/hash";
-import { splitSentences, wordCount } from "./sentences";
+import { splitSentences, wordCount } from "../../text/sentences";
 import { promoteHeaderRows, tableFacts } from "./table-facts";
 
 export interface ChunkOptions {

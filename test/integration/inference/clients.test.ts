@@ -6,7 +6,7 @@ import { OpenAIEmbedder } from "../../../shared/adapters/inference/openai-embedd
 import { Semaphore } from "../../../shared/adapters/inference/semaphore";
 import { TeiEmbedder } from "../../../shared/adapters/inference/tei-embedder";
 import { TeiReranker } from "../../../shared/adapters/inference/tei-reranker";
-import type { TokenUsage } from "../../../shared/adapters/inference/tokens";
+import type { TokenUsage } from "../../../shared/text/tokens";
 import { VllmReranker } from "../../../shared/adapters/inference/vllm-reranker";
 import type { ScoredChunk } from "../../../shared/domain/chunk";
 import { RaglineError, TransientError } from "../../../shared/domain/errors";

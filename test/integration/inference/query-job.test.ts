@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { answerFromEvents } from "../../../shared/jobs/answer-log";
 import { cancelJob } from "../../../shared/jobs/cancel";
-import { GROUNDED_SYSTEM_PROMPT } from "../../../shared/query/prompt";
+import { GROUNDED_SYSTEM_PROMPT } from "../../../shared/text/prompt";
 import { runQueryJob } from "../../../shared/query/run-job";
 import { submitQuery } from "../../../shared/query/submit";
-import { NO_ANSWER } from "../../../shared/query/no-answer";
+import { NO_ANSWER } from "../../../shared/text/no-answer";
 import { StandInInferenceHost } from "../../helpers/inference-server";
 import { tempDir, waitFor } from "../../helpers/tmp";
 import { CORPUS, deltasOf, embeddedContext, indexCorpus, runJob, stagesOf } from "./corpus";

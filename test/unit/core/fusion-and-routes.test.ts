@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compileRoute, matchRoute } from "../../../host/routes";
 import { rateMs } from "../../../host/schedule";
-import { reciprocalRankFusion } from "../../../shared/query/fusion";
+import { reciprocalRankFusion } from "../../../shared/text/fusion";
 import { topology } from "../../../shared/topology";
 
 describe("reciprocal rank fusion", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { estimateTokens } from "../../../shared/adapters/inference/tokens";
+import { estimateTokens } from "../../../shared/text/tokens";
 import type { Chunk, ScoredChunk } from "../../../shared/domain/chunk";
 import { assemble, joinOverlapping, truncateToTokens } from "../../../shared/query/assemble";
 

@@ -3,7 +3,7 @@ import { ExtractiveGenerator } from "../../../shared/adapters/local/extractive-g
 import { tableChunks } from "../../../shared/ingest/chunk";
 import { answerType, DEFAULT_THRESHOLDS, holdsType, planAnswer, questionCore, scoreEvidence, supports, unitsOf } from "../../../shared/query/evidence";
 import { namedTerms, preferNamedDocuments } from "../../../shared/query/named-documents";
-import { NO_ANSWER } from "../../../shared/query/no-answer";
+import { NO_ANSWER } from "../../../shared/text/no-answer";
 
 const answer = async (question: string, sources: { n: number; documentKey: string; text: string; sectionPath?: string[] }[]) => {
   let out = "";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { citationsFor, citedNumbers } from "../../../shared/query/citations";
 import { answerSentences, groundAnswer } from "../../../shared/query/grounding";
-import { NO_ANSWER } from "../../../shared/query/no-answer";
+import { NO_ANSWER } from "../../../shared/text/no-answer";
 
 const sources = [
   { n: 1, documentKey: "hr/leave.md", text: "Parental leave lasts sixteen weeks at full pay. Apply through the HR portal." },

@@ -3,7 +3,7 @@ import { backoffDelay, retryAfterMs } from "../../../shared/adapters/inference/b
 import { CircuitBreaker } from "../../../shared/adapters/inference/circuit-breaker";
 import { Semaphore } from "../../../shared/adapters/inference/semaphore";
 import { sseData } from "../../../shared/adapters/inference/sse";
-import { estimateTokens } from "../../../shared/adapters/inference/tokens";
+import { estimateTokens } from "../../../shared/text/tokens";
 
 function streamOf(parts: string[]): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();

@@ -1,5 +1,5 @@
 import type { Generator } from "../ports/models";
-import type { TokenUsage } from "../adapters/inference/tokens";
+import type { TokenUsage } from "./tokens";
 
 // A chat model that can also answer non-streamed prompts (query rewriting, expansion). Only real
 // LLM generators have one; the extractive fallback does not, so transformations stay off there.
