@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { EvalReport } from "../report/types";
+import type { EvalReport, GateCheck, GateResult } from "../report/types";
 
 // The gate: a run of the gate suite against the committed baseline (evals/baselines/gate.json).
 // Stated tolerances:
@@ -41,8 +41,7 @@ export interface Baseline {
   datasets: Record<string, BaselineDataset>;
 }
 
-export interface GateCheck { dataset: string; metric: string; baseline: number; current: number; allowed: string; ok: boolean }
-export interface GateResult { passed: boolean; checks: GateCheck[]; problems: string[]; changedVerdicts: { dataset: string; id: string; from?: string; to?: string }[] }
+export type { GateCheck, GateResult } from "../report/types";
 
 export function baselineFrom(report: EvalReport, commit?: string): Baseline {
   return {

@@ -1,6 +1,5 @@
 import type { QuestionRecord, DatasetSummary } from "../score";
 import type { IngestOutcome } from "../run/runner";
-import type { GateResult } from "../gate/compare";
 
 // The report of one eval run: what was run against what, and every question's outcome. Written as
 // JSON (for machines and the gate) and as a self-contained HTML page (for people).
@@ -40,3 +39,8 @@ export interface EvalReport {
   datasets: DatasetReport[];
   gate?: GateResult;
 }
+
+/** One metric of the gate: the baseline, the current value and the drop allowed. */
+export interface GateCheck { dataset: string; metric: string; baseline: number; current: number; allowed: string; ok: boolean }
+/** The gate's verdict on a report (evals/gate/compare.ts makes it). */
+export interface GateResult { passed: boolean; checks: GateCheck[]; problems: string[]; changedVerdicts: { dataset: string; id: string; from?: string; to?: string }[] }
