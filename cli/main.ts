@@ -1,6 +1,7 @@
 import { ask } from "./ask";
 import { parseArgs } from "./args";
 import { dev } from "./dev";
+import { redriveCommand } from "./redrive";
 import { runOnce } from "./run";
 import { stale } from "./stale";
 
@@ -12,6 +13,7 @@ const USAGE = `usage:
   ragline run FUNCTION                    one run of a scheduled function, then exit (a Kubernetes CronJob's command)
   ragline ask "question" [--url URL] [--prefix KEY_PREFIX] [--top-k N]
   ragline stale [--url URL]               documents whose index does not match the source (exit code 2 if any)
+  ragline redrive QUEUE|--all [--limit N] dead-lettered messages back to their queue (configured backends)
 `;
 
 async function main() {
@@ -29,6 +31,8 @@ async function main() {
       // Exit even if a client library keeps a socket open: a CronJob's pod must end.
       setTimeout(() => process.exit(0), 5000).unref();
       return;
+    case "redrive":
+      return redriveCommand(positionals[0], flags);
     case "ask":
       if (!positionals.length) throw new Error('ask needs a question: ragline ask "..."');
       return ask(positionals.join(" "), flags);
