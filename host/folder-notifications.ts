@@ -110,12 +110,14 @@ export class FolderNotifications {
     const keys = new Set<string>();
     const removed: string[] = [];
     for (const p of paths) {
-      // A directory (created, moved in or removed) stands for every key under it.
-      const under = (await this.store.keys(p + "/").catch(() => [] as string[]));
+      // A file that is there, or one that was announced and is gone: that key alone.
+      if (await this.store.fingerprint(p)) { keys.add(p); continue; }
+      if (announced.has(p)) { removed.push(p); continue; }
+      // Otherwise a directory (created, moved in or removed): it stands for every key under it. Only
+      // here is the announced list walked, so a burst of file events stays linear.
+      const under = new Set(await this.store.keys(p + "/").catch(() => [] as string[]));
       for (const k of under) keys.add(k);
-      for (const k of announced.keys()) if (k.startsWith(p + "/") && !under.includes(k)) removed.push(k);
-      if (await this.store.fingerprint(p)) keys.add(p);
-      else if (announced.has(p)) removed.push(p);
+      for (const k of announced.keys()) if (k.startsWith(p + "/") && !under.has(k)) removed.push(k);
     }
     await this.settle([...keys], announced, removed);
   }

@@ -112,6 +112,7 @@ export class FolderObjectStore implements ObjectStore {
   async fingerprint(key: string): Promise<string | undefined> {
     try {
       const s = await stat(this.pathOf(key));
+      if (!s.isFile()) return undefined; // a directory is not an object (its keys are under it)
       const side = await stat(this.pathOf(key) + SIDECAR_SUFFIX).catch(() => undefined);
       return createHash("sha1").update(`${s.size}:${s.mtimeMs}:${side ? side.mtimeMs : ""}`).digest("hex").slice(0, 16);
     } catch {
