@@ -1,4 +1,4 @@
-import { admits, tenantOf, type ReadAccess } from "../domain/access";
+import { admits, sameAcl, tenantOf, type ReadAccess } from "../domain/access";
 import type { DocumentMetadata } from "../domain/document";
 import { NotFoundError } from "../domain/errors";
 import type { Job } from "../domain/job";
@@ -38,7 +38,6 @@ export function isOwner(p: Principal, doc: { metadata?: DocumentMetadata }): boo
   return tenantOf(doc.metadata) === p.tenant && doc.metadata?.owner === p.subject;
 }
 
-const sameSet = (a: string[] = [], b: string[] = []) => a.length === b.length && a.every((x) => b.includes(x));
 
 /**
  * May `p` write (create, overwrite, delete, re-announce) the document `existing` (undefined: a new key),
@@ -52,7 +51,7 @@ export function authorizeDocumentWrite(p: Principal, key: string, existing: { me
   // Keys are one namespace across tenants: say that the key is taken, never what it holds.
   if (!sameTenant) throw new ForbiddenError(`the key ${key} is not writable by this principal`);
   if (!canReadDocument(p, existing) && !hasRole(p, "admin")) throw new NotFoundError(`document ${key}`);
-  if (nextAcl !== undefined && !sameSet(nextAcl, existing.metadata?.acl) && !isOwner(p, existing) && !hasRole(p, "admin")) {
+  if (nextAcl !== undefined && !sameAcl(nextAcl, existing.metadata?.acl) && !isOwner(p, existing) && !hasRole(p, "admin")) {
     throw new ForbiddenError(`only the owner of ${key} or an admin may change its ACL`);
   }
 }

@@ -25,8 +25,13 @@ export function admits(access: ReadAccess, meta: AccessMetadata | undefined): bo
   return !acl?.length || acl.some((g) => access.readers.includes(g));
 }
 
+/** The same readers, in any order (absent = empty = the whole tenant). */
+export function sameAcl(a: string[] = [], b: string[] = []): boolean {
+  const key = (acl: string[]) => [...new Set(acl)].sort().join("\n");
+  return key(a) === key(b);
+}
+
 /** Same tenant and same ACL: two copies readable by exactly the same principals. */
 export function sameAccessScope(a: AccessMetadata | undefined, b: AccessMetadata | undefined): boolean {
-  const acl = (m: AccessMetadata | undefined) => [...new Set(m?.acl ?? [])].sort().join("\n");
-  return tenantOf(a) === tenantOf(b) && acl(a) === acl(b);
+  return tenantOf(a) === tenantOf(b) && sameAcl(a?.acl, b?.acl);
 }

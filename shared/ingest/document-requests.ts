@@ -1,5 +1,5 @@
 import { authorizeDocumentWrite, canReadDocument, hasRole } from "../auth/policy";
-import { withDefaultAccess } from "../auth/default-access";
+import type { SourceChanged } from "../../events/messages";
 import type { Principal } from "../auth/principal";
 import { tenantOf } from "../domain/access";
 import type { DocumentRecord } from "../domain/document";
@@ -9,7 +9,7 @@ import { QUEUES } from "../topology";
 import { allDocuments } from "./all-documents";
 import { staleDocuments, type StaleDocument } from "./freshness";
 import { isDocumentKey } from "./keys";
-import { documentMetadata } from "./metadata";
+import { documentMetadata, objectMetadata } from "./metadata";
 
 // The documents API's core: every read, write and listing through ../auth/policy.ts, so the HTTP
 // handler stays a translation of requests and the rules hold on every runtime.
@@ -27,7 +27,7 @@ async function existing(ctx: Context, key: string): Promise<Pick<DocumentRecord,
   const rec = await ctx.catalog.get(key);
   if (rec) return rec;
   const head = await ctx.objects.head(key);
-  return head ? { metadata: documentMetadata(withDefaultAccess(key, head.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS)) } : undefined;
+  return head ? { metadata: objectMetadata(key, head.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS) } : undefined;
 }
 
 export async function uploadDocument(ctx: Context, p: Principal, key: string, body: Buffer, opts: { contentType?: string; userMetadata: Record<string, string> }) {
@@ -42,7 +42,7 @@ export async function uploadDocument(ctx: Context, p: Principal, key: string, bo
   const raw: Record<string, string> = { ...opts.userMetadata, tenant: p.tenant, owner: String(prev?.metadata?.owner ?? p.subject) };
   if (!hasAcl && prev?.metadata?.acl?.length) raw.acl = JSON.stringify(prev.metadata.acl);
   const info = await ctx.objects.put(key, body, { contentType: opts.contentType, metadata: raw });
-  const metadata = documentMetadata(withDefaultAccess(key, raw, ctx.config.RAGLINE_DEFAULT_ACCESS));
+  const metadata = objectMetadata(key, raw, ctx.config.RAGLINE_DEFAULT_ACCESS);
   // The bucket notification does the rest; until the parser picks it up the document is pending.
   const rec = await ctx.catalog.get(key);
   if (!rec || rec.status !== "processing") await ctx.catalog.put(key, { status: "pending", size: info.size, error: undefined, metadata });
@@ -82,9 +82,10 @@ export async function listDocuments(ctx: Context, p: Principal, q: { prefix?: st
 
 /** The staleness report, of documents the caller may read; objects never ingested only for admins of their tenant. */
 export async function staleReport(ctx: Context, p: Principal): Promise<StaleDocument[]> {
-  const records = new Map((await allDocuments(ctx)).map((d) => [d.key, d]));
+  const all = await allDocuments(ctx);
+  const records = new Map(all.map((d) => [d.key, d]));
   const out: StaleDocument[] = [];
-  for (const s of await staleDocuments(ctx)) {
+  for (const s of await staleDocuments(ctx, all)) {
     const d = records.get(s.key) ?? (hasRole(p, "admin") ? await existing(ctx, s.key) : undefined);
     if (!d) continue;
     if (records.has(s.key) ? canReadDocument(p, d) : tenantOf(d.metadata) === p.tenant) out.push(s);
@@ -96,14 +97,14 @@ export async function staleReport(ctx: Context, p: Principal): Promise<StaleDocu
  * `source.changed` from outside is a write to the document: the caller must be allowed to write it,
  * may not set tenant or owner, and changes its ACL only as its owner or an admin.
  */
-export async function authorizeSourceChange(ctx: Context, p: Principal, key: string, metadata?: Record<string, unknown>): Promise<void> {
+export async function authorizeSourceChange(ctx: Context, p: Principal, key: string, metadata?: SourceChanged["metadata"]): Promise<void> {
   requireDocumentKey(key);
   const forbidden = Object.keys(metadata ?? {}).filter((k) => SERVER_SET.includes(k.toLowerCase()));
   if (forbidden.length) throw new ValidationError(`metadata.${forbidden[0]} is set by the server`, forbidden.map((k) => ({ field: `body.metadata.${k}`, message: "not settable" })));
   const prev = await existing(ctx, key);
   if (!prev) throw new NotFoundError(`document ${key}`);
-  const acl = metadata && "acl" in metadata ? documentMetadata({ acl: typeof metadata.acl === "string" ? metadata.acl : JSON.stringify(metadata.acl ?? []) }).acl ?? [] : undefined;
-  authorizeDocumentWrite(p, key, prev, acl);
+  // An `acl` key, even an empty list, is an ACL change; its absence leaves the ACL as it is.
+  authorizeDocumentWrite(p, key, prev, metadata && "acl" in metadata ? metadata.acl ?? [] : undefined);
 }
 
 /**

@@ -29,11 +29,11 @@ export interface StaleDocument { key: string; status: DocumentRecord["status"] |
  * catalog: no request per document. A HEAD per object, one after another, took minutes at 5,000
  * documents, past API Gateway's 30 s.
  */
-export async function staleDocuments(ctx: Context): Promise<StaleDocument[]> {
+export async function staleDocuments(ctx: Context, records?: DocumentRecord[]): Promise<StaleDocument[]> {
   const objects = new Map<string, string | undefined>();
   for await (const obj of ctx.objects.list()) objects.set(obj.key, obj.etag);
   const out: StaleDocument[] = [];
-  for (const rec of await allDocuments(ctx)) {
+  for (const rec of records ?? (await allDocuments(ctx))) {
     const reasons: string[] = [];
     if (!objects.has(rec.key)) reasons.push("the source object no longer exists");
     else if (rec.sourceEtag && objects.get(rec.key) !== rec.sourceEtag) reasons.push("the source changed since it was indexed");

@@ -1,3 +1,5 @@
+import { withDefaultAccess } from "../auth/default-access";
+import type { DefaultAccessRule } from "../auth/config-auth";
 import type { DocumentMetadata } from "../domain/document";
 
 // Object metadata (S3 x-amz-meta-*, or the folder's sidecar) → chunk metadata.
@@ -25,4 +27,9 @@ export function documentMetadata(raw: Record<string, string> = {}): DocumentMeta
   if (lower.tenant) meta.tenant = lower.tenant;
   if (lower.owner) meta.owner = lower.owner;
   return meta;
+}
+
+/** A document's metadata from its object's (user metadata or sidecar), tenant and ACL defaulted by key prefix. */
+export function objectMetadata(key: string, raw: Record<string, string> | undefined, rules: DefaultAccessRule[] | undefined): DocumentMetadata {
+  return documentMetadata(withDefaultAccess(key, raw, rules));
 }

@@ -10,8 +10,7 @@ import { sha256 } from "../util/hash";
 import { chunkDocument } from "./chunk";
 import { allDocuments } from "./all-documents";
 import { isDocumentKey } from "./keys";
-import { documentMetadata } from "./metadata";
-import { withDefaultAccess } from "../auth/default-access";
+import { objectMetadata } from "./metadata";
 import { sameAccessScope } from "../domain/access";
 import { parseDocument } from "./parse";
 
@@ -46,14 +45,14 @@ export async function onObjectCreated(ctx: Context, key: string, opts: { force?:
   // The size is checked before the bytes are read: a too-large object must not cost its size in memory.
   const head = await ctx.objects.head(key);
   if (head && head.size > ctx.config.RAGLINE_MAX_OBJECT_BYTES) {
-    const metadata = documentMetadata(withDefaultAccess(key, head.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS));
+    const metadata = objectMetadata(key, head.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS);
     await ctx.catalog.put(key, { status: "failed", size: head.size, sourceEtag: head.etag, metadata, error: `too_large: the file is larger than ${ctx.config.RAGLINE_MAX_OBJECT_BYTES} bytes` });
     return "failed";
   }
   const obj = head && (await ctx.objects.get(key));
   if (!obj) return onObjectRemoved(ctx, key).then(() => "missing" as const);
   const hash = sha256(obj.body);
-  const metadata = documentMetadata(withDefaultAccess(key, obj.info.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS));
+  const metadata = objectMetadata(key, obj.info.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS);
   const prev = await ctx.catalog.get(key);
   const sameMeta = JSON.stringify(prev?.metadata ?? {}) === JSON.stringify(metadata);
   if (!opts.force && prev?.contentHash === hash && sameMeta && isSettled(prev)) {
