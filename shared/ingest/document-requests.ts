@@ -7,7 +7,7 @@ import { NotFoundError, ValidationError } from "../domain/errors";
 import type { Context } from "../runtime/context";
 import { QUEUES } from "../topology";
 import { allDocuments } from "./all-documents";
-import { staleDocuments, type StaleDocument } from "./freshness";
+import { staleDocuments, writeSourceMetadata, type StaleDocument } from "./freshness";
 import { isDocumentKey } from "./keys";
 import { documentMetadata, objectMetadata } from "./metadata";
 
@@ -22,12 +22,14 @@ export function requireDocumentKey(key: string): void {
   if (!isDocumentKey(key)) throw new ValidationError(`${key} is not a document key (sidecar '.meta.json' keys and hidden segments are not writable through the API)`, [{ field: "path.key", message: "not a document key" }]);
 }
 
-/** The document as the catalog knows it, or as the bucket holds it when it was never ingested. */
+/**
+ * The document as the bucket holds it now (the catalog follows the bucket and may lag a change that
+ * is still queued), or as the catalog last knew it when its object is gone.
+ */
 async function existing(ctx: Context, key: string): Promise<Pick<DocumentRecord, "metadata"> | undefined> {
-  const rec = await ctx.catalog.get(key);
-  if (rec) return rec;
   const head = await ctx.objects.head(key);
-  return head ? { metadata: objectMetadata(key, head.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS) } : undefined;
+  if (head) return { metadata: objectMetadata(key, head.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS) };
+  return ctx.catalog.get(key);
 }
 
 export async function uploadDocument(ctx: Context, p: Principal, key: string, body: Buffer, opts: { contentType?: string; userMetadata: Record<string, string> }) {
@@ -95,9 +97,12 @@ export async function staleReport(ctx: Context, p: Principal): Promise<StaleDocu
 
 /**
  * `source.changed` from outside is a write to the document: the caller must be allowed to write it,
- * may not set tenant or owner, and changes its ACL only as its owner or an admin.
+ * may not set tenant or owner, and changes its ACL only as its owner or an admin. New metadata is
+ * written onto the object before the answer, so two calls apply in the order they were answered
+ * (queued, they could be taken by two workers at once and land in either order); the queued event
+ * then re-reads the object.
  */
-export async function authorizeSourceChange(ctx: Context, p: Principal, key: string, metadata?: SourceChanged["metadata"]): Promise<void> {
+export async function announceSourceChange(ctx: Context, p: Principal, key: string, metadata?: SourceChanged["metadata"], force?: boolean): Promise<void> {
   requireDocumentKey(key);
   const forbidden = Object.keys(metadata ?? {}).filter((k) => SERVER_SET.includes(k.toLowerCase()));
   if (forbidden.length) throw new ValidationError(`metadata.${forbidden[0]} is set by the server`, forbidden.map((k) => ({ field: `body.metadata.${k}`, message: "not settable" })));
@@ -105,6 +110,8 @@ export async function authorizeSourceChange(ctx: Context, p: Principal, key: str
   if (!prev) throw new NotFoundError(`document ${key}`);
   // An `acl` key, even an empty list, is an ACL change; its absence leaves the ACL as it is.
   authorizeDocumentWrite(p, key, prev, metadata && "acl" in metadata ? metadata.acl ?? [] : undefined);
+  if (metadata) await writeSourceMetadata(ctx, key, metadata);
+  await ctx.queue.send(QUEUES.ingestEvents, JSON.stringify({ type: "source.changed", key, ...(force ? { force } : {}) }));
 }
 
 /**

@@ -9,14 +9,17 @@ import { isStuck, onObjectCreated, sourceChanged, type IngestOutcome } from "./o
 // Keeping the index equal to its sources: explicit change events, a staleness report, and a
 // reconciliation that repairs whatever notifications missed.
 
+/** New metadata written onto the object (merged into what it has); the bytes stay as they are. */
+export async function writeSourceMetadata(ctx: Context, key: string, metadata: DocumentMetadata): Promise<void> {
+  const obj = await ctx.objects.get(key);
+  if (!obj) throw new NotFoundError(`object ${key}`);
+  const flat = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  await ctx.objects.put(key, obj.body, { contentType: obj.info.contentType, metadata: { ...obj.info.metadata, ...flat } });
+}
+
 /** `source.changed` (CMS webhook, queue message): new metadata is written to the object, then the object is re-read. */
 export async function onSourceChanged(ctx: Context, key: string, metadata?: DocumentMetadata, force = false): Promise<IngestOutcome> {
-  if (metadata) {
-    const obj = await ctx.objects.get(key);
-    if (!obj) throw new NotFoundError(`object ${key}`);
-    const flat = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-    await ctx.objects.put(key, obj.body, { contentType: obj.info.contentType, metadata: { ...obj.info.metadata, ...flat } });
-  }
+  if (metadata) await writeSourceMetadata(ctx, key, metadata);
   // Same bytes with new metadata → a new version whose chunks keep their ids, so no embedding call.
   return onObjectCreated(ctx, key, { force });
 }

@@ -1,6 +1,6 @@
 import type { EmbedMessage, SourceChanged } from "../../events/messages";
 import type { Chunk } from "../domain/chunk";
-import type { Attachment } from "../domain/document";
+import type { Attachment, DocumentRecord } from "../domain/document";
 import { DocumentError } from "../domain/errors";
 import { logger } from "../observability/logger";
 import { metrics, MetricUnit } from "../observability/metrics";
@@ -70,14 +70,12 @@ export async function onObjectCreated(ctx: Context, key: string, opts: { force?:
   if (twin && twin.key !== key && sameAccessScope(twin.metadata, metadata)) {
     await ctx.catalog.put(key, { ...base, status: "duplicate", duplicateOf: twin.key, chunks: 0 });
     await ctx.index.removeDocument(key);
-    // Keys that were duplicates of this key's old content have lost their twin here too.
-    if (prev && prev.contentHash !== hash) await releaseDuplicatesOf(ctx, key);
+    if (lostTwins(prev, hash, metadata)) await releaseDuplicatesOf(ctx, key);
     return "duplicate";
   }
 
   await ctx.catalog.put(key, { ...base, status: "processing", chunks: undefined });
-  // Keys that were duplicates of this key's old content have lost their twin: ingest them on their own.
-  if (prev && prev.contentHash !== hash) await releaseDuplicatesOf(ctx, key);
+  if (lostTwins(prev, hash, metadata)) await releaseDuplicatesOf(ctx, key);
   try {
     if (obj.body.length > ctx.config.RAGLINE_MAX_OBJECT_BYTES) throw new DocumentError("too_large", `the file is larger than ${ctx.config.RAGLINE_MAX_OBJECT_BYTES} bytes`);
     const doc = await parseDocument({ key, body: obj.body, contentType: obj.info.contentType }, {
@@ -131,6 +129,14 @@ async function syncAttachments(ctx: Context, key: string, attachments: Attachmen
   // Listing walks the bucket in the folder store: only for keys that are, or were, emails.
   if (!attachments.length && !hadAttachments) return;
   for await (const o of ctx.objects.list(prefix)) if (!written.has(o.key)) await ctx.objects.delete(o.key);
+}
+
+/**
+ * Keys recorded as duplicates of this one no longer are when its content changed, or when its tenant or
+ * ACL did (a copy readable by others than this key's readers would otherwise be searchable by nobody).
+ */
+function lostTwins(prev: DocumentRecord | undefined, hash: string, metadata: DocumentRecord["metadata"]): boolean {
+  return Boolean(prev) && (prev!.contentHash !== hash || !sameAccessScope(prev!.metadata, metadata));
 }
 
 /** Re-announces the keys recorded as duplicates of `key` (a typed source.changed each), so one of them becomes the indexed copy. */

@@ -42,6 +42,20 @@ describe("duplicates and size limits through the pipeline (in-process host, embe
     expect(hits.map((h) => h.documentKey)).toContain("b.md");
   });
 
+  it("a key whose ACL changes releases the documents that were duplicates of it (they are indexed on their own)", async () => {
+    const Z = Buffer.from("# Parking\n\nVisitors park in bay seven.");
+    await ctx.objects.put("open.md", Z, { contentType: "text/markdown" });
+    expect((await settled("open.md")).status).toBe("indexed");
+    await ctx.objects.put("copy.md", Z, { contentType: "text/markdown" });
+    expect(await settled("copy.md")).toMatchObject({ status: "duplicate", duplicateOf: "open.md" });
+    // open.md is closed to hr: copy.md (readable by the whole tenant) must not stay a duplicate of it.
+    await ctx.objects.put("open.md", Z, { contentType: "text/markdown", metadata: { acl: "hr" } });
+    const copy = await waitFor(async () => { const r = await ctx.catalog.get("copy.md"); return r?.status === "indexed" ? r : undefined; }, "copy.md indexed on its own");
+    expect(copy.duplicateOf).toBeUndefined();
+    const hits = await ctx.index.search({ text: "visitors park bay seven", topK: 5, access: { tenant: "default", readers: [] } });
+    expect(hits.map((h) => h.documentKey)).toEqual(["copy.md"]);
+  });
+
   it("an object over the size limit fails too_large without being read whole", async () => {
     reads = [];
     await ctx.objects.put("huge.txt", Buffer.alloc(5000, "a"), { contentType: "text/plain" });

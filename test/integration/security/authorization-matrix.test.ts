@@ -185,7 +185,23 @@ describe("authorization matrix: every route × every caller (in-process host, au
     expect((await api(host.url, "GET", `/documents/${HR_DOC}`, undefined, as("carol"))).body.metadata).toMatchObject({ acl: ["hr"], owner: "alice", tenant: "acme" });
   });
 
+  it("two ACL changes by POST /sources/changed apply in the order they were answered, whatever order their queued events run in", async () => {
+    for (const acl of [[], ["hr"], [], ["hr"]]) {
+      expect((await api(host.url, "POST", "/sources/changed", { key: HR_DOC, metadata: { acl } }, as("alice"))).status).toBe(202);
+      // Written onto the object before the answer, not left to a queued event.
+      expect(JSON.parse((await ctx.objects.head(HR_DOC))!.metadata!.acl)).toEqual(acl);
+    }
+    // At once (the object is the truth for writes): dave may not open it, as the last answer left it closed.
+    expect((await put("dave", HR_DOC, HR_TEXT, { "x-amz-meta-acl": "" })).status).toBe(403);
+    // And once its events have run, the catalog says the same.
+    await waitFor(async () => {
+      const r = await ctx.catalog.get(HR_DOC);
+      return r?.status === "indexed" && r.metadata?.acl?.join() === "hr";
+    }, "hr document settled with its ACL");
+  });
+
   it("the same bytes in another tenant are not a duplicate of acme's document, and duplicateOf never names an unreadable key", async () => {
+    await waitFor(async () => { const r = await ctx.catalog.get(HR_DOC); return r?.status === "indexed" && r.metadata?.acl?.join() === "hr"; }, "hr document settled");
     expect((await put("eve", "evil/copy.md", HR_TEXT)).status).toBe(202);
     const doc = await waitFor(async () => {
       const r = await api(host.url, "GET", "/documents/evil/copy.md", undefined, as("eve"));
