@@ -1,5 +1,8 @@
 import { join } from "node:path";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { ApiGatewayNotifier } from "../adapters/aws/apigateway-notifier";
+import type { DynamoDbDocumentCatalog } from "../adapters/aws/dynamodb-document-catalog";
+import type { DynamoDbJobStore } from "../adapters/aws/dynamodb-job-store";
 import type { S3ObjectStore } from "../adapters/aws/s3-object-store";
 import type { SqsQueue } from "../adapters/aws/sqs-queue";
 import { FolderObjectStore } from "../adapters/embedded/folder-object-store";
@@ -130,15 +133,25 @@ async function provision(b: ResolvedBackends, p: Loaded): Promise<void> {
   await p.index?.ensureIndex();
 }
 
-/** The methods each deferred port forwards (optional ones resolve undefined when the adapter lacks them). */
+/** The names of T's methods, optional ones included. */
+type MethodsOf<T> = { [K in keyof T]-?: NonNullable<T[K]> extends (...args: never[]) => unknown ? K : never }[keyof T] & string;
+
+/**
+ * The methods a deferred port forwards, checked by the compiler: every method of the port must be
+ * listed (a method added to a port and not forwarded is a type error here, not an undefined at run
+ * time on AWS), and every name must be a method of the adapter that is loaded behind it.
+ */
+const forwards = <Port, Adapter extends Port>() =>
+  <const L extends readonly MethodsOf<Adapter>[]>(list: L & ([Exclude<MethodsOf<Port>, L[number]>] extends [never] ? unknown : { missing: Exclude<MethodsOf<Port>, L[number]> })): L => list;
+
 const METHODS = {
-  objects: ["get", "head", "put", "delete", "list", "stream"],
-  queue: ["send", "sendBatch", "receive", "delete", "changeVisibility", "depth", "url", "ensureQueues"],
-  jobs: ["create", "get", "transition", "saveCheckpoint", "recordAttempt", "appendEvent", "events", "subscribe", "unsubscribe", "subscribers", "purgeFinished", "countActive", "countWorking"],
-  catalog: ["get", "put", "putIfVersion", "delete", "list", "findByHash", "counts"],
-  index: ["stage", "activate", "countChunks", "removeDocument", "removeVersion", "vectorsFor", "chunksOf", "search", "servingModel", "switchServingModel", "modelCoverage", "ensureIndex"],
-  notifier: ["send", "follow", "publish"],
-} as const;
+  objects: forwards<ObjectStore, S3ObjectStore>()(["get", "head", "put", "delete", "list", "stream"]),
+  queue: forwards<Queue, SqsQueue>()(["send", "sendBatch", "receive", "delete", "changeVisibility", "depth", "url", "ensureQueues"]),
+  jobs: forwards<JobStore, DynamoDbJobStore>()(["create", "get", "transition", "saveCheckpoint", "recordAttempt", "appendEvent", "events", "subscribe", "unsubscribe", "subscribers", "purgeFinished", "slotsHeld", "countActive", "countWorking"]),
+  catalog: forwards<DocumentCatalog, DynamoDbDocumentCatalog>()(["get", "put", "putIfVersion", "delete", "list", "findByHash", "counts"]),
+  index: forwards<SearchIndex, EsSearchIndex>()(["stage", "activate", "countChunks", "removeDocument", "removeVersion", "vectorsFor", "chunksOf", "search", "servingModel", "switchServingModel", "modelCoverage", "ensureIndex"]),
+  notifier: forwards<Notifier, ApiGatewayNotifier>()(["send", "follow", "publish"]),
+};
 
 /**
  * A port whose adapter is still loading: `name` answers at once, each listed method waits for
