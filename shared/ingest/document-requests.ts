@@ -33,22 +33,37 @@ async function existing(ctx: Context, key: string): Promise<Pick<DocumentRecord,
 }
 
 export async function uploadDocument(ctx: Context, p: Principal, key: string, body: Buffer, opts: { contentType?: string; userMetadata: Record<string, string> }) {
-  requireDocumentKey(key);
-  const forbidden = Object.keys(opts.userMetadata).filter((k) => SERVER_SET.includes(k.toLowerCase()));
-  if (forbidden.length) throw new ValidationError(`x-amz-meta-${forbidden[0]} is set by the server from the API key`, forbidden.map((k) => ({ field: `headers.x-amz-meta-${k}`, message: "not settable" })));
-  const prev = await existing(ctx, key);
-  const hasAcl = Object.keys(opts.userMetadata).some((k) => k.toLowerCase() === "acl");
-  const asked = documentMetadata(opts.userMetadata);
-  authorizeDocumentWrite(p, key, prev, hasAcl ? asked.acl ?? [] : undefined);
-  // An overwrite without an ACL header keeps the ACL; the first uploader stays the owner.
-  const raw: Record<string, string> = { ...opts.userMetadata, tenant: p.tenant, owner: String(prev?.metadata?.owner ?? p.subject) };
-  if (!hasAcl && prev?.metadata?.acl?.length) raw.acl = JSON.stringify(prev.metadata.acl);
+  const raw = await uploadMetadata(ctx, p, key, opts.userMetadata);
   const info = await ctx.objects.put(key, body, { contentType: opts.contentType, metadata: raw });
-  const metadata = objectMetadata(key, raw, ctx.config.RAGLINE_DEFAULT_ACCESS);
-  // The bucket notification does the rest; until the parser picks it up the document is pending.
-  const rec = await ctx.catalog.get(key);
-  if (!rec || rec.status !== "processing") await ctx.catalog.put(key, { status: "pending", size: info.size, error: undefined, metadata });
+  await recordUpload(ctx, key, info.size, raw);
   return { key, status: "pending" as const, size: info.size };
+}
+
+/**
+ * The object metadata an upload by `p` writes, once the write is allowed: tenant and owner set by
+ * the server (the first uploader stays the owner), the ACL kept on an overwrite that names none.
+ * Shared by PUT /documents and POST /uploads (whose URL pins exactly these). `where` names the
+ * request field a refused key came in.
+ */
+export async function uploadMetadata(ctx: Context, p: Principal, key: string, userMetadata: Record<string, string>, where: "headers" | "body" = "headers"): Promise<Record<string, string>> {
+  requireDocumentKey(key);
+  const name = (k: string) => (where === "headers" ? `x-amz-meta-${k}` : `metadata.${k}`);
+  const forbidden = Object.keys(userMetadata).filter((k) => SERVER_SET.includes(k.toLowerCase()));
+  if (forbidden.length) throw new ValidationError(`${name(forbidden[0])} is set by the server from the API key`, forbidden.map((k) => ({ field: `${where}.${name(k)}`, message: "not settable" })));
+  const prev = await existing(ctx, key);
+  const hasAcl = Object.keys(userMetadata).some((k) => k.toLowerCase() === "acl");
+  const asked = documentMetadata(userMetadata);
+  authorizeDocumentWrite(p, key, prev, hasAcl ? asked.acl ?? [] : undefined);
+  const raw: Record<string, string> = { ...userMetadata, tenant: p.tenant, owner: String(prev?.metadata?.owner ?? p.subject) };
+  if (!hasAcl && prev?.metadata?.acl?.length) raw.acl = JSON.stringify(prev.metadata.acl);
+  return raw;
+}
+
+/** After an upload through the API: the document is pending until the bucket notification reaches the parser. */
+export async function recordUpload(ctx: Context, key: string, size: number, raw: Record<string, string>): Promise<void> {
+  const metadata = objectMetadata(key, raw, ctx.config.RAGLINE_DEFAULT_ACCESS);
+  const rec = await ctx.catalog.get(key);
+  if (!rec || rec.status !== "processing") await ctx.catalog.put(key, { status: "pending", size, error: undefined, metadata });
 }
 
 export async function deleteDocument(ctx: Context, p: Principal, key: string): Promise<void> {
