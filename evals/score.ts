@@ -26,6 +26,10 @@ export interface QuestionScores {
   faithfulness?: number;
   /** 1 when the job abstained exactly when it should have. */
   abstention_correct?: number;
+  /** 1 when a retrieved chunk of the gold document spans a gold page (datasets that name pages). */
+  page_hit?: number;
+  /** 1 when the answer cites a gold page of the gold document. */
+  cited_page?: number;
 }
 
 export interface QuestionRecord {
@@ -52,7 +56,7 @@ export interface QuestionRecord {
   latency: { endToEndMs?: number; queueMs?: number; observedMs: number; stages: Record<string, number> };
 }
 
-export const METRIC_NAMES = ["recall@5", "recall@10", "mrr", "ndcg@10", "exact_match", "token_f1", "answer_recall", "citation_precision", "faithfulness", "abstention_correct"] as const;
+export const METRIC_NAMES = ["recall@5", "recall@10", "mrr", "ndcg@10", "exact_match", "token_f1", "answer_recall", "citation_precision", "faithfulness", "abstention_correct", "page_hit", "cited_page"] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 export interface DatasetSummary {
@@ -121,6 +125,12 @@ export function scoreQuestion(ds: EvalDataset, q: EvalQuestion, a: RawAnswer, ke
     scores.faithfulness = g.faithfulness;
   }
   if (completed) scores.abstention_correct = a.abstained === !q.answerable ? 1 : 0;
+  if (completed && q.answerable && q.evidencePages.length) {
+    const onGoldPage = (key: string, page?: number, pageEnd?: number) => page !== undefined &&
+      q.evidencePages.some((g) => idsOf(key).includes(g.docId) && g.page >= page && g.page <= (pageEnd ?? page));
+    scores.page_hit = (a.retrievedPages ?? []).some((c) => onGoldPage(c.documentKey, c.page, c.pageEnd)) ? 1 : 0;
+    scores.cited_page = answered && a.citations.some((c) => onGoldPage(c.documentKey, c.page)) ? 1 : 0;
+  }
 
   const record: QuestionRecord = {
     id: q.id, question: q.question, answerable: q.answerable, answerKind: kind, goldAnswers: q.answers, relevantDocIds: q.relevantDocIds,

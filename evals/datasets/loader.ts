@@ -56,6 +56,7 @@ export const questionRowSchema = z.object({
     doc_id: idSchema.optional(),
     sentences: z.array(z.array(z.number().int())).optional(),
     text: z.string().optional(),
+    page_index: z.number().int().nonnegative().optional(),
   }).passthrough()).optional(),
 }).passthrough();
 
@@ -154,6 +155,7 @@ function toQuestion(row: QuestionRow, corpus: Map<string, CorpusRow>, docs: Map<
     answerable: row.answerable ?? true,
     evidence: [...new Set(evidence)],
     companionDocIds: docs.has(companion) ? [companion] : [],
+    evidencePages: (row.evidence ?? []).flatMap((ev) => (ev.doc_id !== undefined && ev.page_index !== undefined ? [{ docId: ev.doc_id, page: ev.page_index + 1 }] : [])),
   };
 }
 

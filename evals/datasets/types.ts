@@ -14,6 +14,8 @@ export interface EvalQuestion {
   evidence: string[];
   /** Documents that belong with this question without being relevant (clapnq's passage for an unanswerable one). */
   companionDocIds: string[];
+  /** Gold pages (1-based) where the dataset names them (financebench's `evidence[].page_index`). */
+  evidencePages: { docId: string; page: number }[];
 }
 
 export interface EvalDocument {

@@ -5,7 +5,7 @@ import type { EvalReport } from "./types";
 const METRIC_LABELS: Record<string, string> = {
   "recall@5": "recall@5", "recall@10": "recall@10", mrr: "MRR", "ndcg@10": "nDCG@10", exact_match: "exact match",
   token_f1: "token F1", answer_recall: "answer recall", citation_precision: "citation precision", faithfulness: "faithfulness",
-  abstention_correct: "abstention accuracy",
+  abstention_correct: "abstention accuracy", page_hit: "page hit", cited_page: "cited page",
 };
 
 export const metricLabel = (name: string) => METRIC_LABELS[name] ?? name;

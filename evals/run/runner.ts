@@ -52,6 +52,8 @@ export interface RawAnswer {
   timings: Record<string, number>;
   /** Document keys of the retrieved chunks, in rank order (from the job's `retrieved` event). */
   retrievedKeys: string[];
+  /** Pages of the retrieved chunks, in rank order (PDFs; absent where the format has none). */
+  retrievedPages?: { documentKey: string; page?: number; pageEnd?: number }[];
   /** Job created → completed (server clock). */
   endToEndMs?: number;
   /** Job created → its first stage started: time waiting in the queue. */
@@ -184,7 +186,7 @@ async function ask(input: RunInput, q: EvalQuestion, ns: string, keyOfId: Map<st
     }
     const observedMs = performance.now() - t0;
     const events = await input.client.events(jobId);
-    const retrieved = events.find((e) => e.type === "retrieved")?.data.chunks as { documentKey: string }[] | undefined;
+    const retrieved = events.find((e) => e.type === "retrieved")?.data.chunks as { documentKey: string; page?: number; pageEnd?: number }[] | undefined;
     const firstStage = events.find((e) => e.type === "stage");
     const created = Date.parse(job.createdAt);
     return {
@@ -192,6 +194,7 @@ async function ask(input: RunInput, q: EvalQuestion, ns: string, keyOfId: Map<st
       answer: job.answer ?? "", abstained: Boolean(job.abstained), citations: job.citations ?? [],
       backends: job.backends ?? {}, timings: job.timings ?? {}, unsupportedSentences: job.unsupportedSentences,
       retrievedKeys: (retrieved ?? []).map((c) => c.documentKey),
+      retrievedPages: (retrieved ?? []).map((c) => ({ documentKey: c.documentKey, page: c.page, pageEnd: c.pageEnd })),
       endToEndMs: job.status === "completed" ? Date.parse(job.updatedAt) - created : undefined,
       queueMs: firstStage ? Date.parse(firstStage.at) - created : undefined,
       observedMs,

@@ -134,7 +134,7 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: RunJobOptio
     const retrieved = await stage("retrieve", cp.retrieve, async () => {
       const out = await retrieve(ctx, req, transformed.queries);
       await emit("retrieved", {
-        chunks: out.chunks.map((c) => ({ chunkId: c.id, documentKey: c.documentKey, page: c.page, sectionPath: c.sectionPath, score: c.score })),
+        chunks: out.chunks.map((c) => ({ chunkId: c.id, documentKey: c.documentKey, page: c.page, pageEnd: c.pageEnd, sectionPath: c.sectionPath, score: c.score })),
       });
       return out;
     });
