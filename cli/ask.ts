@@ -1,13 +1,15 @@
 import WebSocket from "ws";
+import { integerFlag, stringFlag, type Flags } from "./args";
 
 // `ragline ask "question"`: submit a job, follow it over the WebSocket, print the answer as it
 // streams, then its citations.
 
-export async function ask(question: string, flags: Record<string, string | true>) {
-  const base = (typeof flags.url === "string" ? flags.url : process.env.RAGLINE_URL) ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
+export async function ask(question: string, flags: Flags) {
+  const base = stringFlag(flags, "url") ?? process.env.RAGLINE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
   const body: Record<string, unknown> = { question };
-  if (typeof flags.prefix === "string") body.filters = { keyPrefix: flags.prefix };
-  if (typeof flags["top-k"] === "string") body.topK = Number(flags["top-k"]);
+  const prefix = stringFlag(flags, "prefix"), topK = integerFlag(flags, "top-k", 1);
+  if (prefix !== undefined) body.filters = { keyPrefix: prefix };
+  if (topK !== undefined) body.topK = topK;
   const auth: Record<string, string> = process.env.RAGLINE_API_KEY ? { authorization: `Bearer ${process.env.RAGLINE_API_KEY}` } : {};
   const res = await fetch(`${base}/queries`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify(body) });
   const submitted = (await res.json()) as { jobId?: string; error?: { message: string } };

@@ -2,21 +2,24 @@ import { startHost } from "../host";
 import { loadConfig } from "../shared/runtime/config";
 import { createContext } from "../shared/runtime/context";
 import { topology } from "../shared/topology";
+import { choiceFlag, integerFlag, stringFlag, type Flags } from "./args";
 import { selectFunctions } from "./functions";
 
 // `ragline dev`: the whole system on one machine, no services. Prints where to drop files and
 // where the API is, then the ingestion progress as documents are indexed.
 
-export async function dev(flags: Record<string, string | true>) {
+export async function dev(flags: Flags, opts: { quiet?: boolean } = {}) {
   const env = { ...process.env };
-  if (typeof flags.data === "string") env.RAGLINE_DATA_DIR = flags.data;
-  if (typeof flags.port === "string") env.PORT = flags.port;
+  const data = stringFlag(flags, "data"), port = integerFlag(flags, "port", 0, 65535);
+  if (data) env.RAGLINE_DATA_DIR = data;
+  if (port !== undefined) env.PORT = String(port);
   // A developer's machine does not run the daily eval suite into its own bucket unless asked to.
-  if (!flags.quiet) process.env.RAGLINE_EVAL_SUITE ??= "off";
+  if (!opts.quiet) process.env.RAGLINE_EVAL_SUITE ??= "off";
   const config = loadConfig(env);
   const ctx = createContext(config);
-  const role = flags.role === "api" || flags.role === "workers" ? flags.role : "all";
-  const functions = typeof flags.functions === "string" ? selectFunctions(topology, flags.functions) : undefined;
+  const role = choiceFlag(flags, "role", ["all", "api", "workers"], "all");
+  const only = stringFlag(flags, "functions");
+  const functions = only !== undefined ? selectFunctions(topology, only) : undefined;
   const host = await startHost({ ctx, role, schedules: role !== "api", topology: functions });
   process.stdout.write(`ragline is running (role ${role}; objects ${ctx.objects.name}, queue ${ctx.queue.name}, jobs ${ctx.jobs.name}, index ${ctx.index.name}; ${ctx.embedder.backend} embedder ${ctx.embedder.model}, ${ctx.generator.backend} generator ${ctx.generator.model})
   API:       ${host.url}
@@ -25,7 +28,7 @@ export async function dev(flags: Record<string, string | true>) {
   Ask:       npx ragline ask "your question"
 `);
   let last = "";
-  const progress = flags.quiet ? undefined : setInterval(async () => {
+  const progress = opts.quiet ? undefined : setInterval(async () => {
     const c = await ctx.catalog.counts().catch(() => ({} as Record<string, number>));
     const total = Object.values(c).reduce((a, b) => a + b, 0);
     if (!total) return;

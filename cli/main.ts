@@ -1,5 +1,5 @@
 import { ask } from "./ask";
-import { parseArgs } from "./args";
+import { isCommand, parseCommandLine, UsageError } from "./args";
 import { dev } from "./dev";
 import { redriveCommand } from "./redrive";
 import { runOnce } from "./run";
@@ -18,14 +18,19 @@ const USAGE = `usage:
 
 async function main() {
   const [command, ...rest] = process.argv.slice(2);
-  const { positionals, flags } = parseArgs(rest);
+  if (!isCommand(command)) {
+    process.stdout.write(USAGE);
+    process.exitCode = command && !["help", "--help", "-h"].includes(command) ? 1 : 0;
+    return;
+  }
+  const { positionals, flags } = parseCommandLine(command, rest);
   switch (command) {
     case "dev":
       return dev(flags);
     case "stale":
       return stale(flags);
     case "serve":
-      return dev({ ...flags, quiet: true });
+      return dev(flags, { quiet: true });
     case "run":
       await runOnce(positionals[0]);
       // Exit even if a client library keeps a socket open: a CronJob's pod must end.
@@ -34,15 +39,14 @@ async function main() {
     case "redrive":
       return redriveCommand(positionals[0], flags);
     case "ask":
-      if (!positionals.length) throw new Error('ask needs a question: ragline ask "..."');
+      if (!positionals.length) throw new UsageError('ask needs a question: ragline ask "..."');
       return ask(positionals.join(" "), flags);
-    default:
-      process.stdout.write(USAGE);
-      process.exitCode = command ? 1 : 0;
   }
 }
 
 main().catch((err) => {
   process.stderr.write(`ragline: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  // A usage error exits 64 (EX_USAGE; 2 is stale's "stale documents found"), with the usage; a failure at run time exits 1.
+  if (err instanceof UsageError) process.stderr.write(USAGE);
+  process.exit(err instanceof UsageError ? 64 : 1);
 });
