@@ -13,6 +13,7 @@ import { FolderNotifications } from "./folder-notifications";
 import { loadHandler } from "./handlers";
 import { httpClientError, httpRequestListener } from "./http-server";
 import { lambdaContext } from "./lambda-context";
+import { startOffload, type WorkerOffload } from "./offload";
 import { QueuePoller } from "./queue-poller";
 import { rateMs, scheduledEvent, ScheduleRunner, type NamedLease } from "./schedule";
 import { webSocketUpgrade, type ConnectionHub } from "./websocket";
@@ -39,6 +40,8 @@ export interface Host {
   wsUrl: string;
   port: number;
   pollers: Map<string, QueuePoller>;
+  /** The worker threads that parse documents (none with RAGLINE_WORKERS=0 or role "api"). */
+  workers?: WorkerOffload;
   close(): Promise<void>;
 }
 
@@ -78,13 +81,19 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   }
 
   const pollers = new Map<string, QueuePoller>();
+  let workers: WorkerOffload | undefined;
   if (role !== "api") {
+    workers = startOffload(ctx, topology);
     for (const [name, def] of queueFunctions(topology)) {
-      const p = new QueuePoller({ name, queue: ctx.queue, trigger: def.trigger, timeoutSeconds: def.timeoutSeconds, concurrency: def.concurrency, handler: () => loadHandler(def.handler), waitSeconds: ctx.config.RAGLINE_POLL_WAIT_SECONDS });
+      // Documents are parsed as many at once as there are worker threads to parse them.
+      const concurrency = name === "ingest-parse" && workers ? Math.max(def.concurrency, workers.pool.size) : def.concurrency;
+      const p = new QueuePoller({ name, queue: ctx.queue, trigger: def.trigger, timeoutSeconds: def.timeoutSeconds, concurrency, handler: () => loadHandler(def.handler), waitSeconds: ctx.config.RAGLINE_POLL_WAIT_SECONDS });
       p.start();
       pollers.set(name, p);
       stops.push(() => p.stop());
     }
+    const offload = workers;
+    if (offload) stops.push(async () => { ctx.offload = undefined; await offload.close(); }); // once no poller can call it
     if (ctx.objects instanceof FolderObjectStore && opts.bucketNotifications !== false) {
       const notifications = new FolderNotifications(ctx.objects, join(ctx.config.dataDir, "state", "bucket-notifications.db"), topology.bucket.name,
         async (records) => { await ctx.queue.sendBatch(topology.bucket.notifications.queue, records.map((r) => JSON.stringify({ Records: [r] }))); },
@@ -130,6 +139,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     wsUrl: `ws://${hostname}:${port}/ws`,
     port,
     pollers,
+    workers,
     async close() {
       for (const stop of stops) await stop();
       await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });

@@ -43,6 +43,7 @@ export const NOT_FORWARDED: Record<string, string> = {
   PORT: "the host's HTTP port", RAGLINE_HOST: "the host's bind address", RAGLINE_SCAN_INTERVAL_MS: "the folder bucket (host)",
   RAGLINE_BUCKET_RESCAN_MS: "the folder bucket (host)", RAGLINE_POLL_WAIT_SECONDS: "the host's pollers (Lambda polls SQS itself)",
   RAGLINE_HEARTBEAT_MS: "host instances' leases (SQS owns leases on AWS)",
+  RAGLINE_WORKERS: "the host's worker threads (each Lambda invocation has its own)",
 };
 
 export type SecretKey = "RAGLINE_EMBED_API_KEY" | "RAGLINE_RERANK_API_KEY" | "RAGLINE_LLM_API_KEY" | "RAGLINE_API_KEYS";

@@ -4,15 +4,15 @@ import type { Attachment, DocumentRecord } from "../domain/document";
 import { DocumentError } from "../domain/errors";
 import { logger } from "../observability/logger";
 import { metrics, MetricUnit } from "../observability/metrics";
+import type { ParseChunkRequest } from "../ports/offload";
 import type { Context } from "../runtime/context";
 import { QUEUES, topology } from "../topology";
 import { sha256 } from "../util/hash";
-import { chunkDocument } from "./chunk";
 import { allDocuments } from "./all-documents";
 import { isDocumentKey } from "./keys";
 import { objectMetadata } from "./metadata";
 import { sameAccessScope } from "../domain/access";
-import { parseDocument } from "./parse";
+import { parseAndChunk } from "./parse-and-chunk";
 
 // Bucket events → documents. The content hash decides: the same bytes are never processed twice.
 
@@ -78,11 +78,15 @@ export async function onObjectCreated(ctx: Context, key: string, opts: { force?:
   if (lostTwins(prev, hash, metadata)) await releaseDuplicatesOf(ctx, key);
   try {
     if (obj.body.length > ctx.config.RAGLINE_MAX_OBJECT_BYTES) throw new DocumentError("too_large", `the file is larger than ${ctx.config.RAGLINE_MAX_OBJECT_BYTES} bytes`);
-    const doc = await parseDocument({ key, body: obj.body, contentType: obj.info.contentType }, {
-      timeoutMs: PARSE_TIMEOUT_MS, maxPages: ctx.config.RAGLINE_PARSE_MAX_PAGES, maxOcrPages: ctx.config.RAGLINE_OCR_MAX_PAGES, ocrDpi: ctx.config.RAGLINE_OCR_DPI,
-    });
+    // Off this thread where the runtime has a worker pool (the host), in-process otherwise.
+    const request: ParseChunkRequest = {
+      key, body: obj.body, contentType: obj.info.contentType, version, metadata,
+      limits: { timeoutMs: PARSE_TIMEOUT_MS, maxPages: ctx.config.RAGLINE_PARSE_MAX_PAGES, maxOcrPages: ctx.config.RAGLINE_OCR_MAX_PAGES, ocrDpi: ctx.config.RAGLINE_OCR_DPI },
+      chunking: { maxWords: ctx.config.RAGLINE_CHUNK_WORDS, overlapWords: ctx.config.RAGLINE_CHUNK_OVERLAP_WORDS },
+    };
+    const doc = await (ctx.offload ? ctx.offload.parseAndChunk(request) : parseAndChunk(request));
     await syncAttachments(ctx, key, doc.attachments ?? [], obj.info.metadata, prev?.contentType === EMAIL);
-    const chunks = chunkDocument(doc, { documentKey: key, version, metadata }, { maxWords: ctx.config.RAGLINE_CHUNK_WORDS, overlapWords: ctx.config.RAGLINE_CHUNK_OVERLAP_WORDS });
+    const chunks = doc.chunks;
     if (!chunks.length) throw new DocumentError("no_text", "no text could be extracted");
     const messages = batches(chunks).map((b): EmbedMessage => ({ type: "chunks.embed", documentKey: key, version, total: chunks.length, chunks: b }));
     await ctx.queue.sendBatch(QUEUES.embed, messages.map((m) => JSON.stringify(m)));

@@ -6,3 +6,4 @@ export type { SearchIndex, SearchRequest } from "./search-index";
 export type { Embedder, Reranker, Generator, GenerateRequest, GenerationSource } from "./models";
 export type { Notifier } from "./notifier";
 export type { DocumentCatalog } from "./document-catalog";
+export type { Offload, ParseChunkRequest, ParsedChunks } from "./offload";

@@ -1,4 +1,4 @@
-import type { DocumentCatalog, Embedder, Generator, JobStore, Notifier, ObjectStore, Queue, Reranker, SearchIndex } from "../ports";
+import type { DocumentCatalog, Embedder, Generator, JobStore, Notifier, ObjectStore, Offload, Queue, Reranker, SearchIndex } from "../ports";
 import type { Config } from "./config";
 
 // What a stage works with: the ports and the settings. Its own module so that both the embedded
@@ -22,6 +22,8 @@ export interface Ports {
 export interface Context extends Ports {
   config: Config;
   bucket: string;
+  /** Where CPU-heavy pure work runs off this thread (the host's worker pool); unset: in-process. */
+  offload?: Offload;
   /** Releases files, timers and connections. */
   close(): Promise<void>;
 }

@@ -1,0 +1,45 @@
+import { DocumentError } from "../shared/domain/errors";
+import type { Offload, ParseChunkRequest, ParsedChunks } from "../shared/ports/offload";
+import type { Context } from "../shared/runtime/context";
+import { ownBytes, poolSize, WorkerPool } from "../shared/runtime/worker-pool";
+import type { Topology } from "../shared/topology";
+import { asBuffer } from "./worker-tasks";
+
+// The host's worker threads: document parsing and chunking leave the thread that serves HTTP,
+// WebSocket and the queues. RAGLINE_WORKERS sizes the pool (unset: one per core; 0: in-process).
+
+/** Past the parse's own deadline (which the worker enforces between pages), how long before its worker is stopped. */
+const HARD_STOP_GRACE_MS = 5_000;
+
+export class WorkerOffload implements Offload {
+  constructor(readonly pool: WorkerPool) {}
+
+  async parseAndChunk(req: ParseChunkRequest): Promise<ParsedChunks> {
+    const { bytes, transfer } = ownBytes(req.body);
+    const timeoutMs = req.limits.timeoutMs + HARD_STOP_GRACE_MS;
+    const out = await this.pool.run<ParsedChunks>("parseAndChunk", { ...req, body: bytes }, {
+      transfer: [transfer], timeoutMs,
+      onTimeout: () => new DocumentError("parse_timeout", `parsing took longer than ${Math.round(timeoutMs / 1000)} s (its worker was stopped)`),
+    }).catch((err) => { throw revive(err); });
+    return { ...out, attachments: out.attachments?.map((a) => ({ ...a, body: asBuffer(a.body) })) };
+  }
+
+  close() { return this.pool.close(); }
+}
+
+/** A bad document stays a DocumentError (the document fails); anything else stays transient (the queue retries). */
+function revive(err: unknown): unknown {
+  const e = err as { name?: string; code?: string; message?: string };
+  return e?.name === "DocumentError" && e.code ? new DocumentError(e.code, e.message ?? e.code) : err;
+}
+
+/** The pool for a host that runs the ingest workers, set on the context; undefined when configured off. */
+export function startOffload(ctx: Context, topology: Topology): WorkerOffload | undefined {
+  const size = poolSize(ctx.config.RAGLINE_WORKERS);
+  if (size === 0) return undefined;
+  // Each thread gets the parse function's memory, as Lambda would: a document past it ends its thread only.
+  const memoryMb = topology.functions["ingest-parse"]?.memoryMB;
+  const offload = new WorkerOffload(new WorkerPool({ size, memoryMb, tasks: new URL("./worker-tasks.ts", import.meta.url).href }));
+  ctx.offload = offload;
+  return offload;
+}
