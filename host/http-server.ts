@@ -62,7 +62,7 @@ function errorResult(statusCode: number, code: string, message: string, headers:
 function toEvent(req: IncomingMessage, url: URL, routeKey: string, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : v ?? ""]));
   const contentType = headers["content-type"] ?? "";
-  const isText = TEXT_TYPES.test(contentType) && !routeKey.startsWith("PUT /documents");
+  const isText = TEXT_TYPES.test(contentType) && !/^PUT \/(documents|uploads)\//.test(routeKey); // file bytes stay bytes
   const now = Date.now();
   return {
     version: "2.0",

@@ -136,6 +136,13 @@ export const topology: Topology = {
       trigger: { kind: "http", routes: ["POST /queries", "GET /queries/{id}", "DELETE /queries/{id}", "GET /queries/{id}/events"] },
       timeoutSeconds: 10, concurrency: 16,
     },
+    "http-uploads": {
+      uses: ["objects", "catalog", "apiKeys"],
+      handler: "http/uploads",
+      description: "Upload URLs for one PUT straight to the bucket (presigned S3; the host's own single-use URL when embedded)",
+      trigger: { kind: "http", routes: ["POST /uploads", "PUT /uploads/{token}"] },
+      timeoutSeconds: 10, concurrency: 8,
+    },
     "http-sources": {
       uses: ["objects", "queue", "catalog", "index", "embedder", "apiKeys"],
       handler: "http/sources",

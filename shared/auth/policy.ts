@@ -77,6 +77,8 @@ export const ROUTE_POLICY: Record<string, { requires: Requirement; why: string }
   "DELETE /queries/{id}": { requires: "reader", why: "only the asker may cancel" },
   "GET /queries/{id}/events": { requires: "reader", why: "only the asker's own jobs" },
   "POST /sources/changed": { requires: "writer", why: "as a write to that document; metadata with an ACL needs its owner or an admin; tenant/owner are never settable" },
+  "POST /uploads": { requires: "writer", why: "as PUT /documents of that key; the URL pins its size, type and the server-set metadata (tenant, owner, acl)" },
+  "PUT /uploads/{token}": { requires: "public", why: "the single-use, expiring token is the credential (host only; on S3 the presigned URL goes to the bucket)" },
   "GET /index/rollout": { requires: "admin", why: "operational detail" },
   "GET /health": { requires: "public", why: "says ok to anyone; backends, queues and counts only to admins" },
   "ws $connect": { requires: "public", why: "authenticates (refused without a key when auth is required)" },

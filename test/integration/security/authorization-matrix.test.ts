@@ -95,6 +95,24 @@ describe("authorization matrix: every route × every caller (in-process host, au
         return r;
       },
     },
+    "POST /uploads": {
+      // An upload URL for the hr document: a write to it, as PUT /documents.
+      expect: { anonymous: 401, eve: 403, bob: 404, carol: 403, dave: 200, alice: 200, root: 200 },
+      call: (who) => api(host.url, "POST", "/uploads", { key: HR_DOC, contentType: "text/markdown", size: Buffer.byteLength(HR_TEXT) }, as(who)),
+    },
+    "PUT /uploads/{token}": {
+      // The URL alice was given is the credential, whoever holds it; used once.
+      expect: { anonymous: 202, eve: 202, bob: 202, carol: 202, dave: 202, alice: 202, root: 202 },
+      call: async (who) => {
+        const text = Buffer.from(`Uploaded for ${who}.`);
+        const ticket = await api(host.url, "POST", "/uploads", { key: `hr/uploaded-for-${who}.md`, contentType: "text/markdown", size: text.length, metadata: { acl: ["hr"] } }, as("alice"));
+        expect(ticket.status).toBe(200);
+        const path = new URL(ticket.body.url).pathname;
+        const r = await api(host.url, "PUT", path, text, { ...ticket.body.headers, ...as(who) });
+        expect((await api(host.url, "PUT", path, text, ticket.body.headers)).status).toBe(403);
+        return r;
+      },
+    },
     "GET /index/rollout": {
       expect: { anonymous: 401, eve: 403, bob: 403, carol: 403, dave: 403, alice: 403, root: 200 },
       call: (who) => api(host.url, "GET", "/index/rollout", undefined, as(who)),
