@@ -16,6 +16,7 @@ import { lambdaContext } from "./lambda-context";
 import { startOffload, type WorkerOffload } from "./offload";
 import { QueuePoller } from "./queue-poller";
 import { rateMs, scheduledEvent, ScheduleRunner, type NamedLease } from "./schedule";
+import { SqliteScheduleClock } from "./schedule-clock";
 import { webSocketUpgrade, type ConnectionHub } from "./websocket";
 
 // The function host: turns the topology into HTTP and WebSocket routes, queue pollers with Lambda's
@@ -101,18 +102,22 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       notifications.start();
       stops.push(() => notifications.stop());
     }
-    if (opts.schedules) {
+    const scheduled = Object.values(topology.functions).some((f) => f.trigger.kind === "schedule");
+    if (opts.schedules && scheduled) {
       // Never beside itself: skipped while its last run goes on, here or (embedded queue) on a replica.
       const lease = typeof (ctx.queue as Partial<NamedLease>).tryLease === "function" ? (ctx.queue as unknown as NamedLease) : undefined;
+      // Periods count from the last start recorded in the data dir, so restarts do not postpone them.
+      const clock = new SqliteScheduleClock(join(ctx.config.dataDir, "state", "schedules.db"));
       for (const [name, def] of Object.entries(topology.functions)) {
         if (def.trigger.kind !== "schedule") continue;
         const runner = new ScheduleRunner({
-          name, everyMs: rateMs(def.trigger.expression), timeoutSeconds: def.timeoutSeconds, lease,
+          name, everyMs: rateMs(def.trigger.expression), timeoutSeconds: def.timeoutSeconds, lease, clock,
           run: async (signal) => (await loadHandler(def.handler))(scheduledEvent(name), lambdaContext(name, def.timeoutSeconds, signal)),
         });
         runner.start();
         stops.push(() => runner.stop());
       }
+      stops.push(() => clock.close()); // after the runners have stopped
     }
   }
 

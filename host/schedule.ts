@@ -25,29 +25,63 @@ export interface NamedLease {
 }
 
 /**
+ * When each schedule last started, kept across restarts. Without it a timer starts from zero at each
+ * start: a host restarted more often than a schedule's period (a deploy a day, a laptop) never runs
+ * its daily eval or its hourly reconciliation.
+ */
+export interface ScheduleClock {
+  lastStart(name: string): number | undefined;
+  recordStart(name: string, at: number): void;
+}
+
+/**
  * Runs a scheduled function every `everyMs`, never beside itself: a tick while the previous run is
  * still going (in this process, or in another replica holding the lease) is skipped and logged.
  * `run` gets a signal aborted at the function's timeout; the lease is held until the run has ended.
+ * With a clock, the period counts from the last start recorded (here or by another replica), not
+ * from this process's start.
  */
 export class ScheduleRunner {
   private timer?: NodeJS.Timeout;
-  private current?: Promise<"ran" | "skipped">;
-  stats = { runs: 0, skipped: 0, failed: 0 };
+  private current?: Promise<"ran" | "skipped" | "not-due">;
+  stats = { runs: 0, skipped: 0, failed: 0, notDue: 0 };
 
   constructor(private readonly o: {
-    name: string; everyMs: number; timeoutSeconds: number; lease?: NamedLease;
+    name: string; everyMs: number; timeoutSeconds: number; lease?: NamedLease; clock?: ScheduleClock; now?: () => number;
     run: (signal: AbortSignal) => Promise<unknown>;
   }) {}
 
+  private now() { return (this.o.now ?? Date.now)(); }
+
+  /** Ms until the next run is due: the rest of the period since the last recorded start. */
+  dueInMs(): number {
+    const { clock, name, everyMs } = this.o;
+    const last = clock?.lastStart(name);
+    if (last === undefined) {
+      // Never ran: the first period starts now, and a restart does not start it again.
+      clock?.recordStart(name, this.now());
+      return everyMs;
+    }
+    return Math.min(everyMs, Math.max(0, last + everyMs - this.now()));
+  }
+
   start() {
-    this.timer = setInterval(() => void this.tick(), this.o.everyMs);
-    this.timer.unref();
+    const arm = (ms: number) => {
+      this.timer = setTimeout(() => void this.onTimer().finally(() => { if (this.timer) arm(this.dueInMs() || this.o.everyMs); }), ms);
+      this.timer.unref();
+    };
+    arm(this.dueInMs());
+  }
+
+  /** A timer tick: runs only when due by the clock (another replica may have run it meanwhile). */
+  private async onTimer(): Promise<void> {
+    await this.tick({ ifDue: true });
   }
 
   /** One tick: runs unless a run is under way here or elsewhere. Resolves when this tick's run has ended. */
-  tick(): Promise<"ran" | "skipped"> {
+  tick(opts: { ifDue?: boolean } = {}): Promise<"ran" | "skipped" | "not-due"> {
     if (this.current) return this.skip();
-    const p = this.runOnce();
+    const p = this.runOnce(opts.ifDue ?? false);
     this.current = p;
     return p.finally(() => { if (this.current === p) this.current = undefined; });
   }
@@ -58,13 +92,20 @@ export class ScheduleRunner {
     return Promise.resolve("skipped");
   }
 
-  private async runOnce(): Promise<"ran" | "skipped"> {
+  private async runOnce(ifDue: boolean): Promise<"ran" | "skipped" | "not-due"> {
     const { name, lease } = this.o;
     const leaseName = `schedule:${name}`;
     // Held a little past the timeout (renewed while the run lasts): an aborted run still stopping keeps it.
     const ttlMs = this.o.timeoutSeconds * 1000 + 60_000;
     const take = () => { try { return !lease || lease.tryLease(leaseName, ttlMs); } catch (err) { logger.warn("schedule lease unavailable", { function: name, error: err as Error }); return false; } };
     if (!take()) return this.skip();
+    // Checked under the lease: two replicas whose timers fire together run it once.
+    if (ifDue && this.o.clock && this.dueInMs() > 0) {
+      this.stats.notDue++;
+      try { lease?.releaseLease(leaseName); } catch { /* expires by itself */ }
+      return "not-due";
+    }
+    this.o.clock?.recordStart(name, this.now());
     const run = runWithTimeout((signal) => this.o.run(signal), this.o.timeoutSeconds, name);
     const renew = lease ? setInterval(take, ttlMs / 3) : undefined;
     this.stats.runs++;
@@ -82,7 +123,8 @@ export class ScheduleRunner {
   }
 
   async stop() {
-    if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.timer);
+    this.timer = undefined;
     await this.current;
   }
 }

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { HostLambdaContext } from "../../../host/lambda-context";
 import { QueuePoller } from "../../../host/queue-poller";
 import { ScheduleRunner } from "../../../host/schedule";
+import { SqliteScheduleClock } from "../../../host/schedule-clock";
 import { SqliteQueue } from "../../../shared/adapters/embedded/sqlite-queue";
 import type { Queue } from "../../../shared/ports/queue";
 import { AttemptAborted, runQueryJob } from "../../../shared/query/run-job";
@@ -107,6 +108,43 @@ describe("the host's queue poller and schedules (real SQLite queue)", () => {
     expect(maxRunning).toBe(1);
     expect(a.stats.runs + b.stats.runs).toBeGreaterThanOrEqual(3);
     expect(a.stats.skipped + b.stats.skipped).toBeGreaterThan(0);
+  });
+
+  it("a schedule's period counts from its last recorded start across restarts, not from each process start", async () => {
+    const DAY = 86_400_000;
+    let now = 1_000 * DAY;
+    const clockAt = () => new SqliteScheduleClock(`${t.dir}/schedules.db`); // reopened: a restart
+    const runner = (clock: SqliteScheduleClock) => new ScheduleRunner({ name: "evals-run", everyMs: DAY, timeoutSeconds: 5, lease: q, clock, now: () => now, run: async () => undefined });
+
+    let clock = clockAt();
+    expect(runner(clock).dueInMs()).toBe(DAY); // first boot: one period from now
+    clock.close();
+    now += 20 * 3_600_000; // restarted 20 h later: due in 4 h, not in 24 h again
+    clock = clockAt();
+    expect(runner(clock).dueInMs()).toBe(4 * 3_600_000);
+    clock.close();
+    now += 5 * 3_600_000; // restarted past the due time: due at once, and after the run a full period
+    clock = clockAt();
+    const r = runner(clock);
+    expect(r.dueInMs()).toBe(0);
+    expect(await r.tick()).toBe("ran");
+    expect(r.dueInMs()).toBe(DAY);
+    clock.close();
+  });
+
+  it("a replica does not run a schedule again that another replica just ran (the shared clock says it is not due)", async () => {
+    const clock = new SqliteScheduleClock(`${t.dir}/schedules.db`);
+    let runs = 0;
+    const make = () => new ScheduleRunner({ name: "reconcile", everyMs: 300, timeoutSeconds: 5, lease: q, clock, run: async () => { runs++; } });
+    clock.recordStart("reconcile", Date.now() - 300); // due now
+    const a = make(), b = make();
+    a.start();
+    b.start();
+    await waitFor(async () => runs >= 1 && a.stats.notDue + b.stats.notDue >= 1, "one run, and the other replica's timer finding it not due", 10_000, 20);
+    await a.stop();
+    await b.stop();
+    expect(runs).toBe(1);
+    clock.close();
   });
 
   it("a scheduled run past its timeout is aborted, and the next tick waits until it has stopped", async () => {
