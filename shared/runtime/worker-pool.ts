@@ -81,6 +81,7 @@ export class WorkerPool {
 
   private assign(slot: Slot, job: Pending) {
     slot.job = job;
+    slot.worker.ref(); // a task under way keeps the process alive, an idle thread does not
     this.stats.running++;
     if (job.timeoutMs !== undefined) {
       slot.timer = setTimeout(() => this.lose(slot, job.onTimeout?.() ?? new WorkerLost(`task ${job.task} took longer than ${job.timeoutMs} ms`), "timedOut"), job.timeoutMs);
@@ -141,6 +142,7 @@ export class WorkerPool {
 
   private finish(slot: Slot) {
     if (slot.job) this.stats.running--;
+    slot.worker.unref();
     slot.job = undefined;
     clearTimeout(slot.timer);
     slot.timer = undefined;

@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { threadId } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { ownBytes, WorkerLost, WorkerPool } from "../../../shared/runtime/worker-pool";
@@ -70,4 +72,10 @@ describe("worker pool (real threads, stand-in tasks)", () => {
     expect(await pool.run<number>("sum", b.bytes, { transfer: [b.transfer] })).toBe(9);
     expect([...big]).toEqual([9, 9, 4, 5, 9]);
   });
+
+  it("a task under way keeps the process alive; an idle pool lets it exit (a real child process)", () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL("../../fixtures/pool-alone.ts", import.meta.url))], { encoding: "utf8", timeout: 60_000 });
+    expect(r.stdout).toMatch(/^answered by thread [1-9]\d*$/m);
+    expect(r.status).toBe(0);
+  }, 90_000);
 });
