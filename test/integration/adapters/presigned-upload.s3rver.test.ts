@@ -35,7 +35,7 @@ describe("presigned upload on s3rver 3.7 behind a SigV4 check written from AWS's
     expect(r.status).toBe(200);
     return r.body as { url: string; method: string; headers: Record<string, string>; expiresAt: string };
   };
-  const put = (url: string, headers: Record<string, string>, body = TEXT) => fetch(url, { method: "PUT", headers, body });
+  const put = (url: string, headers: Record<string, string>, body: Uint8Array = TEXT) => fetch(url, { method: "PUT", headers, body: new Uint8Array(body) });
 
   beforeAll(async () => {
     s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: `${t.dir}/s3rver`, configureBuckets: [{ name: "documents" }] });
@@ -72,7 +72,7 @@ describe("presigned upload on s3rver 3.7 behind a SigV4 check written from AWS's
 
   it("a PUT that changes the type, the size or any metadata header is refused, and nothing is stored", async () => {
     const tk = await ticket("hr/tampered.md");
-    const tampered: [string, Record<string, string>, Buffer?][] = [
+    const tampered: [string, Record<string, string>, Uint8Array?][] = [
       ["content-type", { ...tk.headers, "content-type": "text/html" }],
       ["tenant", { ...tk.headers, "x-amz-meta-tenant": "evil" }],
       ["acl opened", { ...tk.headers, "x-amz-meta-acl": "[]" }],
