@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Duplex } from "node:stream";
+import { PassThrough, type Duplex, type Readable } from "node:stream";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { logger } from "../shared/observability/logger";
 import type { Topology } from "../shared/topology";
+import { attachBodyStream } from "../shared/util/request-body";
 import { decodeRequestPath } from "../shared/util/request-path";
 import { serveConsole } from "./console";
 import { loadHandler } from "./handlers";
@@ -13,6 +14,8 @@ import { allowedMethods, compileRoute, matchRoute, type CompiledRoute } from "./
 // HTTP requests → API Gateway HTTP API (payload v2) events → the topology's handlers.
 
 const TEXT_TYPES = /^(application\/json|text\/|application\/x-www-form-urlencoded)/;
+/** Routes whose body is a file: handed to the handler as a stream (shared/util/request-body.ts), never held whole. */
+const STREAMED_BODY = /^PUT \/documents\//;
 
 export function httpRequestListener(topology: Topology, maxBodyBytes: number) {
   const routes: CompiledRoute[] = Object.entries(topology.functions).flatMap(([name, f]) =>
@@ -33,13 +36,23 @@ export function httpRequestListener(topology: Topology, maxBodyBytes: number) {
         if (allow.length) return send(res, errorResult(405, "method_not_allowed", `${method} is not allowed on ${path.decoded}; allowed: ${allow.join(", ")}`, { allow: allow.join(", ") }));
         return send(res, errorResult(404, "not_found", `no route ${method} ${path.decoded}`));
       }
-      const body = await readBody(req, maxBodyBytes);
-      if (body === "too_large") return send(res, errorResult(413, "too_large", `body exceeds ${maxBodyBytes} bytes`));
+      const tooLarge = () => errorResult(413, "too_large", `body exceeds ${maxBodyBytes} bytes`);
+      const announced = contentLength(req);
+      if (announced !== undefined && announced > maxBodyBytes) { send(res, tooLarge()); req.resume(); return; } // refused unread
+      const streamed = STREAMED_BODY.test(hit.route.routeKey);
+      const body = streamed ? Buffer.alloc(0) : await readBody(req, maxBodyBytes);
+      if (body === "too_large") return send(res, tooLarge());
       const def = topology.functions[hit.route.functionName];
       const event = toEvent(req, url, hit.route.routeKey, hit.pathParameters, body);
+      if (streamed) attachBodyStream(event, streamBody(req), announced);
       const handler = await loadHandler(def.handler);
-      const result = (await withTimeout(handler(event, lambdaContext(hit.route.functionName, def.timeoutSeconds)), def.timeoutSeconds, hit.route.functionName)) as APIGatewayProxyStructuredResultV2;
-      send(res, result);
+      try {
+        const result = (await withTimeout(handler(event, lambdaContext(hit.route.functionName, def.timeoutSeconds)), def.timeoutSeconds, hit.route.functionName)) as APIGatewayProxyStructuredResultV2;
+        send(res, result);
+      } finally {
+        // Answered before the body's end (refused, or past the size limit): the rest is read and dropped.
+        if (streamed && !req.complete) { req.unpipe(); req.resume(); }
+      }
     } catch (err) {
       logger.error("http invocation failed", { error: err as Error });
       send(res, errorResult(500, "internal", "internal error"));
@@ -80,6 +93,21 @@ function toEvent(req: IncomingMessage, url: URL, routeKey: string, pathParameter
       requestId: randomUUID(), routeKey, stage: "$default", time: new Date(now).toISOString(), timeEpoch: now,
     },
   };
+}
+
+function contentLength(req: IncomingMessage): number | undefined {
+  const n = Number(req.headers["content-length"]);
+  return req.headers["content-length"] !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** The request's body as a stream of its own: a consumer that fails or stops never destroys the request, so an answer can still be sent. */
+function streamBody(req: IncomingMessage): Readable {
+  const body = new PassThrough();
+  req.pipe(body);
+  // A client gone midway fails the stream, so a store writing it stops and keeps nothing.
+  req.on("close", () => { if (!req.complete) body.destroy(new Error("the client closed the request before the end of its body")); });
+  req.on("error", (e) => body.destroy(e));
+  return body;
 }
 
 function readBody(req: IncomingMessage, max: number): Promise<Buffer | "too_large"> {

@@ -2,6 +2,7 @@ import { documentKeySchema, listDocumentsQuerySchema } from "../../events/api";
 import type { Principal } from "../../shared/auth/principal";
 import { NotFoundError, ValidationError } from "../../shared/domain/errors";
 import { deleteDocument, listDocuments, readableDocument, retryDocument, staleReport, uploadDocument } from "../../shared/ingest/document-requests";
+import { bodyStreamOf } from "../../shared/util/request-body";
 import { decodePathParameter, httpHandler, json, parseInput } from "../lib/http";
 
 // Documents API. Who may do what is decided in shared/auth/policy.ts, through shared/ingest/document-requests.ts.
@@ -12,10 +13,12 @@ const decodeKey = (raw: string | undefined) => parseInput(documentKeySchema, dec
 export const handler = httpHandler({
   "PUT /documents/{key+}": async (ctx, event, principal) => {
     const key = decodeKey(event.pathParameters?.key);
-    if (!event.body) throw new ValidationError("request body is required (the file's bytes)", [{ field: "body", message: "required" }]);
-    const body = Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8");
+    // On the host the body arrives as a stream (never held whole); on Lambda it is in the event.
+    const streamed = bodyStreamOf(event);
+    if (streamed ? streamed.contentLength === 0 : !event.body) throw new ValidationError("request body is required (the file's bytes)", [{ field: "body", message: "required" }]);
+    const body = streamed?.body ?? Buffer.from(event.body!, event.isBase64Encoded ? "base64" : "utf8");
     const userMetadata = Object.fromEntries(Object.entries(event.headers ?? {}).filter(([k]) => k.toLowerCase().startsWith("x-amz-meta-")).map(([k, v]) => [k.slice(11).toLowerCase(), v ?? ""]));
-    const out = await uploadDocument(ctx, principal as Principal, key, body, { contentType: event.headers?.["content-type"], userMetadata });
+    const out = await uploadDocument(ctx, principal as Principal, key, body, { contentType: event.headers?.["content-type"], userMetadata, contentLength: streamed?.contentLength });
     return json(202, { ...out, links: { self: `/documents/${key}` } });
   },
   "GET /documents": async (ctx, event, principal) => {

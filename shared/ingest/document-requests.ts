@@ -3,9 +3,11 @@ import type { SourceChanged } from "../../events/messages";
 import type { Principal } from "../auth/principal";
 import { tenantOf } from "../domain/access";
 import type { DocumentRecord } from "../domain/document";
-import { NotFoundError, ValidationError } from "../domain/errors";
+import { pipeline, type Readable } from "node:stream";
+import { NotFoundError, RaglineError, ValidationError } from "../domain/errors";
 import type { Context } from "../runtime/context";
 import { QUEUES } from "../topology";
+import { byteLimit } from "../util/byte-limit";
 import { allDocuments } from "./all-documents";
 import { staleDocuments, writeSourceMetadata, type StaleDocument } from "./freshness";
 import { existing, recordUpload, requireDocumentKey, SERVER_SET, uploadMetadata } from "./document-writes";
@@ -14,9 +16,19 @@ import { existing, recordUpload, requireDocumentKey, SERVER_SET, uploadMetadata 
 // handler stays a translation of requests and the rules hold on every runtime. What a write to one
 // key checks and stores is in ./document-writes.ts (shared with POST /uploads).
 
-export async function uploadDocument(ctx: Context, p: Principal, key: string, body: Buffer, opts: { contentType?: string; userMetadata: Record<string, string> }) {
+/**
+ * PUT /documents/{key}: authorized before a byte of the body is read; a streamed body goes to the
+ * bucket as it arrives, and past RAGLINE_MAX_OBJECT_BYTES (announced or counted) the upload fails
+ * with 413 at once and nothing is stored.
+ */
+export async function uploadDocument(ctx: Context, p: Principal, key: string, body: Buffer | Readable, opts: { contentType?: string; userMetadata: Record<string, string>; contentLength?: number }) {
+  const max = ctx.config.RAGLINE_MAX_OBJECT_BYTES;
+  const tooLarge = () => new RaglineError("too_large", `the body exceeds RAGLINE_MAX_OBJECT_BYTES (${max} bytes)`, { status: 413 });
+  if ((Buffer.isBuffer(body) ? body.length : opts.contentLength ?? 0) > max) throw tooLarge();
   const raw = await uploadMetadata(ctx, p, key, opts.userMetadata);
-  const info = await ctx.objects.put(key, body, { contentType: opts.contentType, metadata: raw });
+  // pipeline, not pipe: a failing body (the client gone) fails the limiter too, so the store stops.
+  const source = Buffer.isBuffer(body) ? body : pipeline(body, byteLimit(max, tooLarge), () => {});
+  const info = await ctx.objects.put(key, source, { contentType: opts.contentType, metadata: raw, contentLength: opts.contentLength });
   await recordUpload(ctx, key, info.size, raw);
   return { key, status: "pending" as const, size: info.size };
 }

@@ -3,7 +3,7 @@ import {
   DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
   type GetObjectCommandOutput, type S3ClientConfig,
 } from "@aws-sdk/client-s3";
-import type { ObjectInfo, ObjectStore } from "../../ports/object-store";
+import type { ObjectInfo, ObjectStore, PutOptions } from "../../ports/object-store";
 import { decodeMetadata, encodeMetadata, plainEtag } from "./s3-metadata";
 
 // ObjectStore on the S3 API: AWS S3, or MinIO (endpoint + path-style). Reads stream: `stream()`
@@ -70,12 +70,35 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  /** A single PUT is atomic in S3: readers see the old object or the new one. */
-  async put(key: string, body: Buffer, opts: { contentType?: string; metadata?: Record<string, string> } = {}): Promise<ObjectInfo> {
-    const out = await this.client.send(new PutObjectCommand({
-      Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, ContentType: opts.contentType ?? "application/octet-stream", Metadata: encodeMetadata(opts.metadata),
-    }));
-    return { key, size: body.length, lastModified: new Date().toISOString(), etag: plainEtag(out.ETag), contentType: opts.contentType, metadata: opts.metadata && Object.keys(opts.metadata).length ? opts.metadata : undefined };
+  /**
+   * A single PUT is atomic in S3: readers see the old object or the new one, and a PUT whose body
+   * fails midway stores nothing. A stream with an announced length is sent as it comes; one without
+   * (chunked) is gathered first, as a plain PUT needs the length (the caller bounds it).
+   */
+  async put(key: string, body: Buffer | Readable, opts: PutOptions = {}): Promise<ObjectInfo> {
+    const streamed = !Buffer.isBuffer(body) && opts.contentLength !== undefined;
+    const payload = Buffer.isBuffer(body) || streamed ? body : await gather(body);
+    const size = Buffer.isBuffer(payload) ? payload.length : opts.contentLength!;
+    const command = new PutObjectCommand({
+      Bucket: this.bucket, Key: key, Body: payload, ContentLength: size, ContentType: opts.contentType ?? "application/octet-stream", Metadata: encodeMetadata(opts.metadata),
+    });
+    const out = Buffer.isBuffer(payload) ? await this.client.send(command) : await this.sendStreamed(command, payload);
+    return { key, size, lastModified: new Date().toISOString(), etag: plainEtag(out.ETag), contentType: opts.contentType, metadata: opts.metadata && Object.keys(opts.metadata).length ? opts.metadata : undefined };
+  }
+
+  /** The SDK does not stop a PUT whose body stream fails: the request is aborted here, so nothing is stored. */
+  private async sendStreamed(command: PutObjectCommand, body: Readable) {
+    const abort = new AbortController();
+    let failure: unknown;
+    const onError = (e: unknown) => { failure = e; abort.abort(e); };
+    body.once("error", onError);
+    try {
+      return await this.client.send(command, { abortSignal: abort.signal });
+    } catch (e) {
+      throw failure ?? e;
+    } finally {
+      body.off("error", onError);
+    }
   }
 
   async delete(key: string): Promise<void> {
@@ -94,4 +117,10 @@ export class S3ObjectStore implements ObjectStore {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }
+}
+
+async function gather(body: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Buffer>) parts.push(chunk);
+  return Buffer.concat(parts);
 }

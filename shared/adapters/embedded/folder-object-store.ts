@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { createWriteStream, mkdirSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import type { ObjectInfo, ObjectStore } from "../../ports/object-store";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ObjectInfo, ObjectStore, PutOptions } from "../../ports/object-store";
 
 // The bucket is a folder. Keys are paths inside it ("/"-separated). Writes go to a temp file in the
 // data dir and are renamed into place, so readers never see half a file. User metadata lives in a
@@ -60,19 +62,37 @@ export class FolderObjectStore implements ObjectStore {
     }
   }
 
-  async put(key: string, body: Buffer, opts: { contentType?: string; metadata?: Record<string, string> } = {}): Promise<ObjectInfo> {
+  async put(key: string, body: Buffer | Readable, opts: PutOptions = {}): Promise<ObjectInfo> {
     const target = this.pathOf(key);
     await mkdir(dirname(target), { recursive: true });
-    if (opts.metadata && Object.keys(opts.metadata).length) await this.atomicWrite(target + SIDECAR_SUFFIX, Buffer.from(JSON.stringify(opts.metadata)));
-    await this.atomicWrite(target, body);
+    // The bytes first (a stream goes to disk as it comes; if it fails, nothing else has changed), then
+    // the sidecar, then the rename: the watcher finds a new file with its metadata already in place.
+    const tmp = await this.writeTemp(body);
+    try {
+      if (opts.metadata && Object.keys(opts.metadata).length) await this.atomicWrite(target + SIDECAR_SUFFIX, Buffer.from(JSON.stringify(opts.metadata)));
+      await rename(tmp, target);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
     this.onChange?.(key);
     return (await this.head(key))!;
   }
 
-  private async atomicWrite(target: string, body: Buffer) {
+  private async writeTemp(body: Buffer | Readable): Promise<string> {
     const tmp = join(this.tmpDir, TMP_PREFIX + randomUUID());
-    await writeFile(tmp, body);
-    await rename(tmp, target);
+    try {
+      if (Buffer.isBuffer(body)) await writeFile(tmp, body);
+      else await pipeline(body, createWriteStream(tmp));
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    return tmp;
+  }
+
+  private async atomicWrite(target: string, body: Buffer) {
+    await rename(await this.writeTemp(body), target);
   }
 
   async delete(key: string): Promise<void> {

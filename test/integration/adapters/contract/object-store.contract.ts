@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { ObjectStore } from "../../../../shared/ports/object-store";
 
@@ -36,6 +37,37 @@ export function objectStoreContract(label: string, fixture: () => { objects: Obj
       expect(after!.info.etag).not.toBe(before!.etag);
     });
 
+    it("stores a streamed body as it comes (with its announced length, or without one)", async () => {
+      const { objects } = fixture();
+      const body = randomBytes(300_000);
+      for (const contentLength of [body.length, undefined]) {
+        const key = `c-${randomUUID().slice(0, 8)}/streamed.bin`;
+        const put = await objects.put(key, Readable.from(chunksOf(body, 65_536)), { contentType: "application/octet-stream", metadata: { department: "ops" }, contentLength });
+        expect(put.size).toBe(body.length);
+        const got = await objects.get(key);
+        expect(got!.body.equals(body)).toBe(true);
+        expect(got!.info.metadata).toMatchObject({ department: "ops" });
+      }
+    });
+
+    it("a streamed body that fails midway stores nothing: the old object and its metadata stay", async () => {
+      const { objects } = fixture();
+      const key = `c-${randomUUID().slice(0, 8)}/kept.txt`;
+      await objects.put(key, Buffer.from("old bytes"), { metadata: { department: "old" } });
+      const failing = Readable.from((async function* () {
+        yield randomBytes(65_536);
+        yield randomBytes(65_536);
+        throw new Error("the client went away");
+      })());
+      await expect(objects.put(key, failing, { metadata: { department: "new" }, contentLength: 1_000_000 })).rejects.toThrow();
+      const got = await objects.get(key);
+      expect(got!.body.toString()).toBe("old bytes");
+      expect(got!.info.metadata).toMatchObject({ department: "old" });
+      const fresh = `c-${randomUUID().slice(0, 8)}/never.txt`;
+      await expect(objects.put(fresh, Readable.from((async function* () { yield Buffer.from("x"); throw new Error("gone"); })()))).rejects.toThrow();
+      expect(await objects.head(fresh)).toBeUndefined();
+    });
+
     it("answers undefined for missing keys and deletes idempotently", async () => {
       const { objects } = fixture();
       const key = `c-${randomUUID().slice(0, 8)}.txt`;
@@ -57,4 +89,8 @@ export function objectStoreContract(label: string, fixture: () => { objects: Obj
       expect(listed).toEqual([`${p}a.txt`, `${p}b.txt`, `${p}sub/c.txt`]);
     });
   });
+}
+
+function* chunksOf(body: Buffer, size: number) {
+  for (let at = 0; at < body.length; at += size) yield body.subarray(at, at + size);
 }
