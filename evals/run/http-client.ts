@@ -16,11 +16,26 @@ export class HttpPipelineClient implements PipelineClient {
   }
 
   private async call<T>(method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
-    const res = await fetch(this.target + path, { method, headers: { ...this.auth, ...headers }, body });
+    const res = await this.send(method, path, body, headers);
     const text = await res.text();
     let parsed: unknown;
     try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = text; }
     return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  /**
+   * A read that could not reach the host (an embedded host busy parsing a large PDF on a loaded machine
+   * misses the connect timeout) is tried again; writes are not, they may have landed.
+   */
+  private async send(method: string, path: string, body: Buffer | string | undefined, headers: Record<string, string>, tries = 5): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fetch(this.target + path, { method, headers: { ...this.auth, ...headers }, body });
+      } catch (err) {
+        if (method !== "GET" || attempt >= tries) throw err;
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
   }
 
   private fail(what: string, r: { status: number; body: unknown }): never {

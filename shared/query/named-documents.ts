@@ -36,7 +36,9 @@ export function namedTerms(question: string): string[] {
 function documentTerms(chunk: Pick<Chunk, "documentKey" | "sectionPath" | "metadata">): Set<string> {
   const file = chunk.documentKey.split("/").pop() ?? chunk.documentKey;
   const meta = chunk.metadata as Record<string, unknown> | undefined;
-  const extra = ["title", "company", "issuer", "department"].map((k) => (typeof meta?.[k] === "string" ? (meta[k] as string) : "")).join(" ");
+  // The object's own metadata, and the context the chunker read from the document's cover (metadata.context).
+  const context = (meta?.context ?? {}) as Record<string, unknown>;
+  const extra = [meta ?? {}, context].flatMap((m) => ["title", "company", "issuer", "department", "form", "fiscalYear"].map((k) => (typeof m[k] === "string" || typeof m[k] === "number" ? String(m[k]) : ""))).join(" ");
   const text = `${file.replace(/[_\-.]+/g, " ")} ${chunk.sectionPath.join(" ")} ${extra}`;
   // Split "FY2018" and "3M_2018_10K" alike into their letter/digit runs as well as whole tokens.
   return new Set(tokens(text).flatMap((t) => [t, ...(t.match(/\d{4}/g) ?? [])]));

@@ -1,6 +1,7 @@
 import type { Chunk } from "../../domain/chunk";
 import type { Block, DocumentMetadata, ParsedDocument, TableData } from "../../domain/document";
 import { contentId } from "../../util/hash";
+import { contextLine, documentContext } from "../parse/document-context";
 import { splitSentences, wordCount } from "../../text/sentences";
 import { promoteHeaderRows, tableFacts } from "./table-facts";
 
@@ -16,6 +17,9 @@ interface Piece { text: string; page?: number; words: number }
 /**
  * Structure-aware chunking: headings open sections and travel with their text (sectionPath),
  * tables are chunked on their own with their header, and text is packed sentence by sentence.
+ * The document's context (issuer, form, fiscal period, or title) leads every chunk's sectionPath, so
+ * the search index, the embedder and the evidence check read it with each chunk (contextual retrieval),
+ * and is kept as `metadata.context`.
  */
 export function chunkDocument(
   doc: ParsedDocument,
@@ -26,9 +30,13 @@ export function chunkDocument(
   const seen = new Map<string, number>();
   const path: { level: number; text: string }[] = [];
   let pending: Piece[] = [];
+  const context = documentContext(doc);
+  const lead = contextLine(context);
+  const metadata = Object.keys(context).length ? { ...ref.metadata, context } : ref.metadata;
 
   const emit = (text: string, kind: Chunk["kind"], pages: (number | undefined)[]) => {
-    const sectionPath = path.map((p) => p.text);
+    const headings = path.map((p) => p.text);
+    const sectionPath = lead && headings[0] !== lead ? [lead, ...headings] : headings;
     const base = contentId(ref.documentKey, sectionPath.join("\u001f"), text);
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
@@ -43,7 +51,7 @@ export function chunkDocument(
       page: known.length ? Math.min(...known) : undefined,
       pageEnd: known.length ? Math.max(...known) : undefined,
       kind,
-      metadata: ref.metadata,
+      metadata,
     });
   };
 
@@ -83,7 +91,8 @@ export function chunkDocument(
       path.push({ level, text: block.text.trim() });
     } else if (block.kind === "table" && block.table) {
       endSection();
-      for (const text of tableChunks(block.table, opts.maxWords)) emit(text, "table", [block.page]);
+      // A table without its own title is captioned by the heading it sits under ("Consolidated Statement of Cash Flows").
+      for (const text of tableChunks(block.table, opts.maxWords, path.at(-1)?.text)) emit(text, "table", [block.page]);
     } else {
       for (const s of sentencesOf(block)) addSentence({ text: s, page: block.page, words: wordCount(s) });
       // A chunk at least half full ends with its paragraph: boundaries then follow the text's own, so an edit
@@ -105,33 +114,72 @@ function sentencesOf(block: Block): string[] {
 }
 
 /**
- * A table as markdown, split by rows when long, with the header rows repeated in every part. Numeric tables
- * also get `row — column: value` lines for the rows of that part, so a value never leaves its labels.
+ * A table as chunks. A text table: markdown, split by rows when long, the header rows repeated in every part.
+ * A small numeric table: one chunk, its `row — column: value` lines under the rows.
+ * A larger one (a financial statement): the whole table as one chunk with its title and unit, split only
+ * past `3 × maxWords` words (a statement page stays one passage, so the page that holds it is found and
+ * cited), then its `row — column: value` lines in chunks of their own under the same title and unit, so a
+ * value never leaves its labels and a question about one row finds a short passage that holds it.
  */
-export function tableChunks(source: TableData, maxWords: number): string[] {
+export function tableChunks(source: TableData, maxWords: number, caption?: string): string[] {
   const table = promoteHeaderRows(source);
   const line = (r: string[]) => `| ${r.map((c) => c.replace(/\|/g, "\\|").replace(/\s+/g, " ").trim()).join(" | ")} |`;
-  const head = [...(table.title ? [table.title] : []), ...table.header.map(line)];
-  if (table.header.length) head.push(line(table.header[table.header.length - 1].map(() => "---")));
-  const headWords = wordCount(head.join(" "));
   const facts = tableFacts(table);
-  // Parts are ranges of body rows [from, to); each carries the markdown rows and their value lines.
-  const render = (from: number, to: number) => {
-    const lines = facts?.slice(from, to).flat() ?? [];
-    return [...head, ...table.rows.slice(from, to).map(line), ...(lines.length ? ["", ...lines] : [])].join("\n");
-  };
+  const title = table.title ?? (facts ? caption : undefined);
+  const unit = facts ? tableUnit(table, title) : undefined;
+  const titleLine = [title, unit && !title?.includes(unit) ? unit : undefined].filter(Boolean).join(" ");
+  const head = [...(titleLine ? [titleLine] : []), ...table.header.map(line)];
+  if (table.header.length) head.push(line(table.header[table.header.length - 1].map(() => "---")));
+  const rowLines = table.rows.map(line);
+  // A small numeric table stays one passage, its value lines under its rows.
+  if (facts && cellWords([...head, ...rowLines, ...facts.flat()].join(" ")) <= 2 * maxWords) {
+    const lines = facts.flat();
+    return [[...head, ...rowLines, ...(lines.length ? ["", ...lines] : [])].join("\n")];
+  }
+  const parts = packRows(head, rowLines, (facts ? 3 : 2) * maxWords);
+  if (!facts) return parts;
+  const valueHead = titleLine ? [titleLine] : [];
+  // A row's value lines stay together.
+  const rows = facts.filter((r) => r.length).map((r) => r.join("\n"));
+  return rows.length ? [...parts, ...packRows(valueHead, rows, maxWords)] : parts;
+}
+
+/**
+ * Lines under a repeated head, in as few parts as keep each within `max` words, and of even size (a table
+ * one row over the limit is two halves, not a whole and a one-row stub). A part holds at least one line.
+ */
+function packRows(head: string[], lines: string[], max: number): string[] {
+  const headWords = cellWords(head.join(" "));
+  const sizes = lines.map(cellWords);
+  const body = sizes.reduce((a, b) => a + b, 0);
+  const room = Math.max(1, max - headWords);
+  const target = body / Math.max(1, Math.ceil(body / room));
   const parts: string[] = [];
-  let from = 0;
-  let words = headWords;
-  table.rows.forEach((r, i) => {
-    const w = wordCount(line(r)) + (facts ? wordCount(facts[i].join(" ")) : 0);
-    if (i > from && words + w > maxWords * 2) {
-      parts.push(render(from, i));
-      from = i;
-      words = headWords;
+  let part: string[] = [];
+  let words = 0;
+  lines.forEach((l, i) => {
+    if (part.length && (words + sizes[i] > room || words >= target)) {
+      parts.push([...head, ...part].join("\n"));
+      part = [];
+      words = 0;
     }
-    words += w;
+    part.push(l);
+    words += sizes[i];
   });
-  if (from < table.rows.length || !parts.length) parts.push(render(from, table.rows.length));
+  if (part.length || !parts.length) parts.push([...head, ...part].join("\n"));
   return parts;
+}
+
+/** Words of a markdown row without its cell borders (a column of "|" is not text a reader reads). */
+const cellWords = (s: string) => (s.match(/[^\s|]+/g) ?? []).filter((w) => !/^-+$/.test(w)).length;
+
+const UNIT = /\((?:[$€£]|usd|dollars)?\s*(?:in\s+)?(?:millions|thousands|billions)\b[^)]*\)|\b(?:[$€£]|usd|dollars)?\s*in\s+(?:millions|thousands|billions)\b(?:,?\s+except[^)|]*)?/i;
+
+/** The unit a financial table states in its title or header cells ("(Millions)", "(in thousands, except per share data)"). */
+export function tableUnit(table: TableData, title?: string): string | undefined {
+  for (const text of [title ?? "", ...table.header.flat(), ...table.rows.slice(0, 2).map((r) => r[0] ?? "")]) {
+    const m = UNIT.exec(text);
+    if (m) return m[0].trim();
+  }
+  return undefined;
 }

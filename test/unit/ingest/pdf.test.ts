@@ -158,11 +158,16 @@ describe.skipIf(!existsSync(intel))("real 10-Q: Intel 2023 Q1 (docugami)", () =>
   }, 60_000);
 
   it("a number from the income statement is in a chunk with its row label and column header", () => {
-    const c = chunks.find((x) => x.kind === "table" && x.text.includes("11,715"))!;
+    const c = chunks.find((x) => x.kind === "table" && /Net revenue — [^\n]*Apr 1, 2023: \$11,715/.test(x.text))!;
     expect(c).toBeDefined();
-    expect(c.text).toMatch(/Net revenue — [^\n]*Apr 1, 2023: \$11,715/);
     expect(c.page).toBe(6);
     expect(c.sectionPath.at(-1)).toBe("Consolidated Condensed Statements of Income");
+    // The whole statement is one passage on its page too, and every chunk says whose filing it is.
+    const whole = chunks.filter((x) => x.kind === "table" && x.page === 6 && x.text.includes("| Net revenue |"));
+    expect(whole).toHaveLength(1);
+    expect(whole[0].text).toContain("Net income");
+    expect(c.sectionPath[0]).toMatch(/^Intel Corporation · Form 10-Q · quarterly period ended April 1, 2023$/);
+    expect(c.metadata.context).toMatchObject({ company: "Intel Corporation", form: "10-Q", fiscalYear: 2023 });
   });
 
   it("running headers ('Table of Contents' link) and section footers with page numbers are gone", () => {
@@ -176,9 +181,17 @@ describe.skipIf(!existsSync(mmm))("real 10-K: 3M 2018 (financebench question 030
   it("the cash-flow statement keeps its year header across a section label: PP&E purchases — 2018: (1,577)", async () => {
     const doc = await parseDocument({ key: "3M_2018_10K.pdf", body: readFileSync(mmm) });
     const chunks = chunkDocument(doc, { ...ref, documentKey: "3m" }, { maxWords: 180, overlapWords: 0 });
-    const c = chunks.find((x) => x.kind === "table" && x.page === 60 && x.text.includes("Purchases of property, plant and equipment"))!;
-    expect(c.text).toMatch(/^\| \(Millions\) \| 2018 \| 2017 \| 2016 \|$/m);
-    expect(c.text).toContain("Purchases of property, plant and equipment (PP&E) — 2018: (1,577)");
+    const page = chunks.filter((x) => x.kind === "table" && x.page === 60);
+    // The statement as one passage: caption and unit, the year header, every row from net income to cash at the end.
+    const whole = page.find((x) => x.text.includes("| Purchases of property, plant and equipment (PP&E) | (1,577) |"))!;
+    expect(whole.text.split("\n")[0]).toBe("Consolidated Statement of Cash Flow s Years ended December 31 (Millions)");
+    expect(whole.text).toMatch(/^\| \(Millions\) \| 2018 \| 2017 \| 2016 \|$/m);
+    expect(whole.text).toContain("| Net income including noncontrolling interest | $5,363 |");
+    expect(whole.text).toContain("| Cash and cash equivalents at end of period | $2,853 |");
+    // ...and the row's values on lines of their own, under the same caption, in a chunk of the same page.
+    const values = page.find((x) => x.text.includes("Purchases of property, plant and equipment (PP&E) — 2018: (1,577)"))!;
+    expect(values.text.split("\n")[0]).toBe("Consolidated Statement of Cash Flow s Years ended December 31 (Millions)");
+    expect(values.sectionPath[0]).toBe("3M Company · Form 10-K · fiscal year ended December 31, 2018 (FY2018)");
   }, 60_000);
 });
 

@@ -70,7 +70,7 @@ describe("xlsx", () => {
 });
 
 describe("csv", () => {
-  it("keeps quoted delimiters and line breaks, sniffs semicolons and keeps the header in every split part", async () => {
+  it("keeps quoted delimiters and line breaks, sniffs semicolons and keeps the header in every split part of the table", async () => {
     const lines = ['name;"city; state";amount', '"Smith, J.";"Austin; TX";"1,200"', 'Doe;"New\nYork";300'];
     for (let i = 0; i < 200; i++) lines.push(`row ${i};Town ${i};${i * 10}`);
     const doc = await parseDocument({ key: "people.csv", body: Buffer.from(lines.join("\r\n")) });
@@ -79,9 +79,14 @@ describe("csv", () => {
     expect(table.rows[0]).toEqual(["Smith, J.", "Austin; TX", "1,200"]);
     expect(table.rows[1][1]).toBe("New\nYork");
     const parts = tableChunks(table, 100);
-    expect(parts.length).toBeGreaterThan(3);
-    for (const p of parts) expect(p.split("\n")[1]).toBe("| name | city; state | amount |");
-    expect(parts.join("\n")).toContain("row 150 / Town 150 — amount: 1500");
+    const tableParts = parts.filter((p) => p.includes("| --- |"));
+    expect(tableParts.length).toBeGreaterThan(3);
+    for (const p of tableParts) expect(p.split("\n").slice(0, 2)).toEqual(["people.csv", "| name | city; state | amount |"]);
+    // A long numeric table's value lines come in parts of their own under the table's title, a row's lines never split.
+    const valueParts = parts.filter((p) => !p.includes("| --- |"));
+    for (const p of valueParts) expect(p.split("\n")[0]).toBe("people.csv");
+    expect(valueParts.length).toBeGreaterThan(3);
+    expect(valueParts.filter((p) => p.includes("row 150 / Town 150 — amount: 1500"))).toHaveLength(1);
   });
 
   it("does not add value lines to a text table", () => {
@@ -125,6 +130,41 @@ describe("tables from real annual reports (TAT-QA)", () => {
     console.log(`TAT-QA: ${asked - missed.length}/${asked} numeric table answers on a 'row — column: value' line`);
     expect(asked).toBeGreaterThan(40);
     expect(missed).toEqual([]);
+  });
+});
+
+describe("financial statements: the whole table, then its value lines", () => {
+  const statement = {
+    header: [["(in millions)", "2023", "2022"]],
+    rows: Array.from({ length: 40 }, (_, i) => [`Line item number ${i + 1} of the statement`, `${1000 + i}`, `${900 + i}`]),
+  };
+
+  it("a statement is one passage with its caption and unit, and its value lines follow under the same caption", () => {
+    const parts = tableChunks(statement, 180, "Consolidated Statements of Cash Flows");
+    expect(parts[0].split("\n").slice(0, 3)).toEqual(["Consolidated Statements of Cash Flows (in millions)", "| (in millions) | 2023 | 2022 |", "| --- | --- | --- |"]);
+    expect(parts[0]).toContain("| Line item number 40 of the statement | 1039 | 939 |");
+    const values = parts.slice(1);
+    expect(values.length).toBeGreaterThan(1);
+    for (const p of values) expect(p.split("\n")[0]).toBe("Consolidated Statements of Cash Flows (in millions)");
+    expect(values.join("\n")).toContain("Line item number 12 of the statement — 2022: 911");
+  });
+
+  it("a statement past three chunks' worth of words is cut into even parts, each with the header", () => {
+    const long = { ...statement, rows: [...statement.rows, ...statement.rows] }; // 720 words of cells
+    const tables = tableChunks(long, 180).filter((p) => p.includes("| --- |"));
+    expect(tables).toHaveLength(2);
+    const rows = tables.map((p) => p.split("\n").filter((l) => l.startsWith("| Line")).length);
+    expect(Math.abs(rows[0] - rows[1])).toBeLessThanOrEqual(1);
+  });
+
+  it("a PDF statement is captioned by the heading above it and keeps its page", () => {
+    const doc = { contentType: "application/pdf", blocks: [
+      { kind: "heading" as const, text: "Consolidated Statements of Cash Flows", page: 60, level: 2 },
+      { kind: "table" as const, text: "", page: 60, table: statement },
+    ] };
+    const chunks = chunkDocument(doc, ref, { maxWords: 180, overlapWords: 0 });
+    expect(chunks.every((c) => c.page === 60 && c.kind === "table")).toBe(true);
+    expect(chunks[0].text.split("\n")[0]).toBe("Consolidated Statements of Cash Flows (in millions)");
   });
 });
 

@@ -103,4 +103,10 @@ describe("documents named by the question", () => {
       .toEqual(["filings/NETFLIX_2017_10K.pdf", "filings/3M_2018_10K.pdf", "filings/3M_2018_10K.pdf"]);
     expect(preferNamedDocuments("What are Apple's current liabilities?", ranked)).toEqual(ranked);
   });
+
+  it("reads the issuer and fiscal year the chunker found on the cover (metadata.context) when the file name says nothing", () => {
+    const filing = (documentKey: string, company: string, fiscalYear: number) => ({ documentKey, sectionPath: [], metadata: { context: { company, form: "10-K", fiscalYear } } });
+    const ranked = [filing("inbox/a1.pdf", "3M Company", 2018), filing("inbox/b2.pdf", "Netflix, Inc.", 2017), filing("inbox/c3.pdf", "Netflix, Inc.", 2015)];
+    expect(preferNamedDocuments("What were Netflix's current liabilities in FY2017?", ranked).map((c) => c.documentKey)).toEqual(["inbox/b2.pdf", "inbox/c3.pdf", "inbox/a1.pdf"]);
+  });
 });
