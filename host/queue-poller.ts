@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { logger } from "../shared/observability/logger";
-import type { Queue, QueueMessage } from "../shared/ports/queue";
+import { retryDelaySeconds, type Queue, type QueueMessage } from "../shared/ports/queue";
 import type { QueueTrigger } from "../shared/topology";
 import { sleep } from "../shared/util/time";
 import type { LambdaHandler } from "./handlers";
@@ -132,7 +132,7 @@ export class QueuePoller {
     for (const m of messages) {
       if (failed.has(m.id)) {
         this.stats.failed++;
-        const delay = Math.min(trigger.visibilityTimeoutSeconds, (this.opts.retryDelaySeconds ?? defaultRetryDelay)(m.receiveCount));
+        const delay = Math.min(trigger.visibilityTimeoutSeconds, this.opts.retryDelaySeconds ? this.opts.retryDelaySeconds(m.receiveCount) : retryDelaySeconds(m.receiveCount, trigger.visibilityTimeoutSeconds));
         await this.queueCall("returning a failed message", () => queue.changeVisibility(trigger.queue, m.receiptHandle, delay));
       } else {
         this.stats.succeeded++;
@@ -141,8 +141,6 @@ export class QueuePoller {
     }
   }
 }
-
-const defaultRetryDelay = (receiveCount: number) => Math.min(60, 2 ** receiveCount);
 
 function toRecord(m: QueueMessage, queue: string): SQSRecord {
   return {

@@ -5,6 +5,6 @@ import { queueTrigger } from "../../shared/topology";
 import { sqsHandler } from "../lib/sqs";
 
 export const handler = sqsHandler(embedMessageSchema, (ctx, msg) => embedBatch(ctx, msg), {
-  maxReceives: queueTrigger("ingest-embed").maxReceives,
-  onFailure: (ctx, msg, err, receives) => markDeadLettered(ctx, "embed", msg, err, receives),
+  trigger: queueTrigger("ingest-embed"),
+  onLastFailure: (ctx, msg, err, receives) => markDeadLettered(ctx, "embed", msg, err, receives),
 });

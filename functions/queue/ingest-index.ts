@@ -5,6 +5,6 @@ import { queueTrigger } from "../../shared/topology";
 import { sqsHandler } from "../lib/sqs";
 
 export const handler = sqsHandler(indexMessageSchema, (ctx, msg) => indexBatch(ctx, msg), {
-  maxReceives: queueTrigger("ingest-index").maxReceives,
-  onFailure: (ctx, msg, err, receives) => markDeadLettered(ctx, "index", msg, err, receives),
+  trigger: queueTrigger("ingest-index"),
+  onLastFailure: (ctx, msg, err, receives) => markDeadLettered(ctx, "index", msg, err, receives),
 });

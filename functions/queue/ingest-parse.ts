@@ -21,6 +21,6 @@ export const handler = sqsHandler(ingestEventSchema, async (ctx, event) => {
   }
   return outcomes;
 }, {
-  maxReceives: queueTrigger("ingest-parse").maxReceives,
-  onFailure: (ctx, event, err, receives) => markDeadLettered(ctx, "parse", event, err, receives),
+  trigger: queueTrigger("ingest-parse"),
+  onLastFailure: (ctx, event, err, receives) => markDeadLettered(ctx, "parse", event, err, receives),
 });

@@ -32,6 +32,14 @@ export interface Queue {
 /** The dead-letter queue's name for a queue; the same convention on every backend. */
 export const dlqName = (queue: string) => `${queue}-dlq`;
 
+/**
+ * Seconds a failed message stays invisible before its next receive: 2^receives, at most 60 s and at
+ * most the queue's visibility timeout. The same on every runtime: the host's poller and the Lambda
+ * handler both set it (without it, a failed record on Lambda waits out the whole visibility timeout).
+ */
+export const retryDelaySeconds = (receiveCount: number, visibilityTimeoutSeconds: number) =>
+  Math.min(visibilityTimeoutSeconds, 60, 2 ** Math.max(1, receiveCount));
+
 /** A message whose lease was held by a worker that is gone, claimed back by a live instance. */
 export interface LostLease {
   queue: string;
