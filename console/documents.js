@@ -1,8 +1,9 @@
 import { api, documentPath, query } from "./lib/api.js";
 import { $, fill, h, list, showError, time } from "./lib/dom.js";
 
-// Documents: upload (file input or drop) with metadata and ACL as x-amz-meta-* headers, the list with
-// live status (polled while the tab is shown), filters, counts, a document's chunks, retry, delete.
+// Documents: upload (file input or drop) with metadata and ACL straight to the bucket through an upload
+// URL (POST /uploads, then one PUT: the bytes never pass through the API), the list with live status
+// (polled while the tab is shown), filters, counts, a document's chunks, retry, delete.
 
 const POLL_MS = 1500;
 const PAGE = 50;
@@ -42,12 +43,12 @@ export function showDocuments() {
 
 export function hideDocuments() { clearInterval(timer); }
 
-/** The metadata fields as the API's x-amz-meta-* headers (lists comma-separated, as the API reads them). */
-function metadataHeaders(f) {
-  const headers = {};
-  for (const name of ["department", "date"]) if (String(f.get(name) ?? "").trim()) headers[`x-amz-meta-${name}`] = String(f.get(name)).trim();
-  for (const name of ["tags", "acl"]) { const v = list(f.get(name)); if (v.length) headers[`x-amz-meta-${name}`] = v.join(","); }
-  return headers;
+/** The metadata fields as POST /uploads takes them (lists as arrays). */
+function metadataOf(f) {
+  const metadata = {};
+  for (const name of ["department", "date"]) if (String(f.get(name) ?? "").trim()) metadata[name] = String(f.get(name)).trim();
+  for (const name of ["tags", "acl"]) { const v = list(f.get(name)); if (v.length) metadata[name] = v; }
+  return metadata;
 }
 
 async function upload(files) {
@@ -55,20 +56,41 @@ async function upload(files) {
   if (!files.length) { log.prepend(h("li", { class: "error" }, "Choose or drop at least one file.")); return; }
   const f = new FormData($("#upload-form"));
   const prefix = String(f.get("prefix") ?? "").trim();
-  const headers = metadataHeaders(f);
+  const metadata = metadataOf(f);
   for (const file of files) {
     const key = prefix + file.name;
     const item = h("li", null, `${key}: uploading…`);
     log.prepend(item);
     try {
-      const out = await api("PUT", documentPath(key), { body: file, headers: { "content-type": file.type || "application/octet-stream", ...headers } });
-      item.textContent = `${key}: accepted (${out?.status ?? "pending"})`;
+      const contentType = file.type || "application/octet-stream";
+      const ticket = await api("POST", "/uploads", { body: { key, contentType, size: file.size, metadata } });
+      await putToUrl(ticket, file);
+      item.textContent = `${key}: uploaded (pending)`;
     } catch (err) {
       item.className = "error";
       item.textContent = `${key}: ${err.message}`;
     }
   }
   refresh();
+}
+
+/** The one PUT the upload URL allows, with exactly its headers (no API key: the URL is the credential). */
+async function putToUrl({ url, method, headers }, file) {
+  const target = new URL(url, location.href);
+  // The host's own URL: same origin, whatever scheme or name a proxy in front of it shows.
+  const href = target.host === location.host ? target.pathname + target.search : target.href;
+  let res;
+  try {
+    res = await fetch(href, { method, headers, body: file });
+  } catch (err) {
+    throw new Error(`cannot reach the upload URL: ${err.message}`);
+  }
+  if (!res.ok) {
+    const text = await res.text();
+    let message = text;
+    try { message = JSON.parse(text).error?.message ?? text; } catch { /* S3 answers XML */ }
+    throw new Error(`upload refused (${res.status}): ${message.slice(0, 300)}`);
+  }
 }
 
 async function refresh() {

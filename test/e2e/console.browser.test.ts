@@ -60,6 +60,8 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
+  /** What the page sent: method, path and whether it carried the API key. */
+  const sent: { method: string; path: string; withKey: boolean }[] = [];
   const auth = { "x-api-key": KEY };
 
   beforeAll(async () => {
@@ -79,6 +81,7 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await context.addInitScript(recordSockets);
     page = await context.newPage();
     page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("request", (r) => sent.push({ method: r.method(), path: new URL(r.url()).pathname, withKey: "x-api-key" in r.headers() }));
     page.on("dialog", (d) => void d.accept());
     page.setDefaultTimeout(15_000);
   }, 60_000);
@@ -127,8 +130,9 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     expect(await page.evaluate(() => [sessionStorage.getItem("ragline.apiKey"), localStorage.length, document.cookie])).toEqual([KEY, 0, ""]);
   });
 
-  it("uploads through the file input with metadata and ACL headers; the list shows it reach indexed; chunks show their section path", async () => {
+  it("uploads through the file input with metadata and ACL, by an upload URL (POST /uploads, then one PUT without the key); the list shows it reach indexed; chunks show their section path", async () => {
     await page.goto(`${host.url}/#documents`);
+    const from = sent.length;
     await page.fill("#upload-form input[name=prefix]", "hr/");
     await page.fill("#upload-form input[name=department]", "hr");
     await page.fill("#upload-form input[name=tags]", "policy, leave");
@@ -138,6 +142,12 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await poll(() => page.textContent('#doc-table tr[data-key="hr/vacation.md"] td.status'), 20_000).toBe("indexed");
     const doc = await api(host.url, "GET", "/documents/hr/vacation.md", undefined, auth);
     expect(doc.body.metadata).toMatchObject({ department: "hr", tags: ["policy", "leave"], acl: ["hr"] });
+    // The bytes went to the upload URL, not through PUT /documents; the URL, not the key, authorized the PUT.
+    const uploads = sent.slice(from).filter((r) => r.path.startsWith("/uploads") || (r.method === "PUT" && r.path.startsWith("/documents")));
+    expect(uploads.map((r) => r.method)).toEqual(["POST", "PUT"]);
+    expect(uploads[0]).toEqual({ method: "POST", path: "/uploads", withKey: true });
+    expect(uploads[1]).toMatchObject({ method: "PUT", path: expect.stringMatching(/^\/uploads\/[\w-]{43}$/), withKey: false });
+    expect(await page.textContent("#upload-log")).toContain("hr/vacation.md: uploaded (pending)");
     expect(await page.textContent("#doc-counts")).toContain("indexed: 1");
     await page.click('#doc-table tr[data-key="hr/vacation.md"] button:has-text("Chunks")');
     await page.waitForSelector("#chunk-list li[data-chunk]");
