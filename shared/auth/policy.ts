@@ -42,14 +42,18 @@ export function isOwner(p: Principal, doc: { metadata?: DocumentMetadata }): boo
 /**
  * May `p` write (create, overwrite, delete, re-announce) the document `existing` (undefined: a new key),
  * leaving its ACL as `nextAcl` (undefined: unchanged)? Throws 403, or 404 where the caller may not
- * even know the document exists.
+ * even know the document exists. `upload`: the write creates the key when it does not exist.
  */
-export function authorizeDocumentWrite(p: Principal, key: string, existing: { metadata?: DocumentMetadata } | undefined, nextAcl?: string[]): void {
+export function authorizeDocumentWrite(p: Principal, key: string, existing: { metadata?: DocumentMetadata } | undefined, nextAcl?: string[], opts: { upload?: boolean } = {}): void {
   requireRole(p, "writer", "writing documents");
   if (!existing) return;
-  const sameTenant = tenantOf(existing.metadata) === p.tenant;
-  // Keys are one namespace across tenants: say that the key is taken, never what it holds.
-  if (!sameTenant) throw new ForbiddenError(`the key ${key} is not writable by this principal`);
+  if (tenantOf(existing.metadata) !== p.tenant) {
+    // Another tenant's document: a delete, retry or re-announcement answers as for a key that does
+    // not exist. An upload cannot (it would create the key): keys are one namespace across tenants,
+    // so it says the key is taken, never what it holds.
+    if (!opts.upload) throw new NotFoundError(`document ${key}`);
+    throw new ForbiddenError(`the key ${key} is not writable by this principal`);
+  }
   if (!canReadDocument(p, existing) && !hasRole(p, "admin")) throw new NotFoundError(`document ${key}`);
   if (nextAcl !== undefined && !sameAcl(nextAcl, existing.metadata?.acl) && !isOwner(p, existing) && !hasRole(p, "admin")) {
     throw new ForbiddenError(`only the owner of ${key} or an admin may change its ACL`);

@@ -42,7 +42,7 @@ export async function uploadMetadata(ctx: Context, p: Principal, key: string, us
   const prev = await existing(ctx, key);
   const hasAcl = Object.keys(userMetadata).some((k) => k.toLowerCase() === "acl");
   const asked = documentMetadata(userMetadata);
-  authorizeDocumentWrite(p, key, prev, hasAcl ? asked.acl ?? [] : undefined);
+  authorizeDocumentWrite(p, key, prev, hasAcl ? asked.acl ?? [] : undefined, { upload: true });
   const raw: Record<string, string> = { ...userMetadata, tenant: p.tenant, owner: String(prev?.metadata?.owner ?? p.subject) };
   if (!hasAcl && prev?.metadata?.acl?.length) raw.acl = JSON.stringify(prev.metadata.acl);
   return raw;
