@@ -30,13 +30,16 @@ const jsonKeys = z.string().optional().transform((raw, ctx) => {
 /**
  * Access for files that arrive without tenant/ACL metadata (dropped in the bucket folder, or written
  * to the bucket directly): the longest matching key prefix wins. `{"prefix": "", "acl": ["nobody"]}`
- * keeps a dropped file unreadable until its sidecar says otherwise.
+ * keeps a dropped file unreadable until its sidecar says otherwise. `tenantSegment: true` makes the
+ * path segment after the prefix the tenant, whatever the object's metadata says (`{"prefix": "",
+ * "tenantSegment": true}`: `acme/hr/policy.md` is acme's): each tenant then has its own key space.
  */
 export const defaultAccessRuleSchema = z.object({
   prefix: z.string(),
   tenant: z.string().min(1).optional(),
+  tenantSegment: z.boolean().optional(),
   acl: z.array(z.string().min(1)).optional(),
-}).strict();
+}).strict().refine((r) => !(r.tenant && r.tenantSegment), { message: "tenant and tenantSegment exclude each other" });
 export type DefaultAccessRule = z.infer<typeof defaultAccessRuleSchema>;
 
 const jsonRules = z.string().optional().transform((raw, ctx) => {

@@ -1,5 +1,7 @@
 import { admits, sameAcl, tenantOf, type ReadAccess } from "../domain/access";
 import type { DocumentMetadata } from "../domain/document";
+import type { DefaultAccessRule } from "./config-auth";
+import { keyTenant } from "./default-access";
 import { NotFoundError } from "../domain/errors";
 import type { Job } from "../domain/job";
 import { ANONYMOUS, ForbiddenError, readerGroups, type Principal, type Role } from "./principal";
@@ -58,6 +60,17 @@ export function authorizeDocumentWrite(p: Principal, key: string, existing: { me
   if (nextAcl !== undefined && !sameAcl(nextAcl, existing.metadata?.acl) && !isOwner(p, existing) && !hasRole(p, "admin")) {
     throw new ForbiddenError(`only the owner of ${key} or an admin may change its ACL`);
   }
+}
+
+/**
+ * Under a `tenantSegment` rule (RAGLINE_DEFAULT_ACCESS) a key's place says whose it is: an upload
+ * outside the caller's own key space is refused before anything is looked up, so the answer is the
+ * same whether or not the key exists.
+ */
+export function authorizeKeySpace(p: Principal, key: string, rules: DefaultAccessRule[] | undefined): void {
+  const owner = keyTenant(key, rules);
+  if (owner === undefined || owner === p.tenant) return;
+  throw new ForbiddenError(`${key} is outside tenant ${p.tenant}'s key space (keys are placed under the tenant's own path segment)`);
 }
 
 /** A job (its question, answer and citations) is readable only by the principal that asked it. */

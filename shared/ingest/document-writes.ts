@@ -1,4 +1,4 @@
-import { authorizeDocumentWrite } from "../auth/policy";
+import { authorizeDocumentWrite, authorizeKeySpace } from "../auth/policy";
 import type { Principal } from "../auth/principal";
 import type { DocumentRecord } from "../domain/document";
 import { ValidationError } from "../domain/errors";
@@ -39,6 +39,7 @@ export async function uploadMetadata(ctx: Context, p: Principal, key: string, us
   const name = (k: string) => (where === "headers" ? `x-amz-meta-${k}` : `metadata.${k}`);
   const forbidden = Object.keys(userMetadata).filter((k) => SERVER_SET.includes(k.toLowerCase()));
   if (forbidden.length) throw new ValidationError(`${name(forbidden[0])} is set by the server from the API key`, forbidden.map((k) => ({ field: `${where}.${name(k)}`, message: "not settable" })));
+  authorizeKeySpace(p, key, ctx.config.RAGLINE_DEFAULT_ACCESS);
   const prev = await existing(ctx, key);
   const hasAcl = Object.keys(userMetadata).some((k) => k.toLowerCase() === "acl");
   const asked = documentMetadata(userMetadata);
