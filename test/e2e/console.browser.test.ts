@@ -171,7 +171,7 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     }, pdf.toString("base64"));
     await poll(() => page.textContent('#doc-table tr[data-key="travel/policy.pdf"] td.status'), 20_000).toBe("indexed");
     await page.click('#doc-table tr[data-key="travel/policy.pdf"] button:has-text("Chunks")');
-    await poll(() => page.locator("#chunk-list li .where").allTextContents()).toEqual(["page 1 · Travel policy", "page 2 · Parking"]);
+    await poll(() => page.locator("#chunk-list li .where").allTextContents()).toEqual(["page 1 · Travel policy", "page 2 · Travel policy › Parking"]); // the title leads every section path (document context, 9bb7bc7)
 
     await page.fill("#doc-filters input[name=prefix]", "travel/");
     await page.click("#doc-filters button[type=submit]");
@@ -318,6 +318,23 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await page.click('#doc-table tr[data-key="travel/policy.pdf"] button:has-text("Delete")');
     await poll(() => page.locator('#doc-table tr[data-key="travel/policy.pdf"]').count()).toBe(0);
     expect((await api(host.url, "GET", "/documents/travel/policy.pdf", undefined, auth)).status).toBe(404);
+  });
+
+  it("a WebSocket refused at the handshake (the key no longer works: 401) stops and says to sign in again, without retrying", async () => {
+    await page.goto(`${host.url}/#ask`);
+    llm.delayMs["/v1/chat/completions"] = 3_000;
+    await page.fill("#question", "Which garage do employees park in?");
+    await page.click("#ask-form button[type=submit]");
+    await page.waitForSelector("#stages li[data-stage=generate]");
+    const before = await page.evaluate(() => window.__sockets.length);
+    // The key stops working (revoked, or replaced in another tab), then the network drops.
+    await page.evaluate(() => { sessionStorage.setItem("ragline.apiKey", "revoked-key-0000000000000"); window.__sockets.at(-1).socket.close(); });
+    await poll(() => page.textContent("#ask-error")).toBe("unauthorized: the API key was refused (401): sign in again");
+    expect(await page.textContent("#stream-state")).toMatch(/^stopped after seq \d+: the API key was refused \(401\): sign in again$/);
+    // One refused handshake, then nothing: the stream stopped instead of retrying.
+    expect(await page.evaluate(() => window.__sockets.length)).toBe(before + 1);
+    llm.delayMs["/v1/chat/completions"] = 0;
+    await page.evaluate((key) => sessionStorage.setItem("ragline.apiKey", key), KEY);
   });
 
   it("a second principal signs in after sign-out and sees the hr-only document nowhere: not listed, not counted, not cited", async () => {
