@@ -15,6 +15,9 @@ export class AdmissionRefused extends Error {
   }
 }
 
+/** An event to append with a stage's checkpoints (see `commitStage`). */
+export interface StageCommit { type: JobEventType; data: Record<string, unknown> }
+
 export interface JobStore {
   readonly name: string;
   /** Creates a pending job; with `slots`, only if every slot has room (else AdmissionRefused), taking one of each. */
@@ -28,6 +31,12 @@ export interface JobStore {
   transition(id: string, from: readonly JobStatus[], to: JobStatus, patch?: { result?: QueryResult; error?: string }): Promise<Job | undefined>;
   /** Persist one stage's output; a retried job reads it back and skips the stage. */
   saveCheckpoint(id: string, stage: string, value: unknown): Promise<void>;
+  /**
+   * A stage's end: its checkpoints, then its events (appended as by appendEvent: after a terminal
+   * event the rest are refused), returning those appended. One commit where the store has
+   * transactions (SQLite); else the writes in order.
+   */
+  commitStage(id: string, checkpoints: Record<string, unknown>, events: StageCommit[]): Promise<JobEvent[]>;
   /** Increments and returns the job's attempt counter. */
   recordAttempt(id: string): Promise<number>;
   /**

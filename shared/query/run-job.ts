@@ -1,4 +1,5 @@
-import type { JobEventType, QueryResult } from "../domain/job";
+import type { JobEvent, JobEventType, QueryResult } from "../domain/job";
+import type { StageCommit } from "../ports/job-store";
 import { answerFromEvents, ResumableStream, type ResumeStep } from "../jobs/answer-log";
 import { queueFor } from "../jobs/admission";
 import { enqueueWebhook } from "../jobs/webhook";
@@ -17,10 +18,12 @@ import { GROUNDING_METHOD, groundAnswer, type GroundingOutput } from "./groundin
 import { isNoAnswer, NO_ANSWER } from "../text/no-answer";
 import { assemble, relevanceMethod, rerank, retrieve, transform, transformEnabled, type RerankOutput, type RetrieveOutput } from "./stages";
 import type { TransformOutput } from "./transform";
+import { compactAssemble, compactRerank, compactRetrieve, resumeStages, sameAssembly, type AssembleCheckpoint, type RerankCheckpoint, type RetrieveCheckpoint } from "./stage-checkpoints";
 
 // Runs one query job: transform (when an LLM is configured) → retrieve → rerank → assemble →
 // generate → ground. Every event goes to the job's log (gap-free seq) and then to subscribers.
-// Each finished stage is checkpointed on the job, so a redelivered job resumes after it. A cancelled
+// Each finished stage is checkpointed on the job (ids and scores, not texts: ./stage-checkpoints.ts)
+// in one write with its events, so a redelivered job resumes after it. A cancelled
 // job stops at the next stage boundary, or mid-stream (the generation request is aborted).
 
 const DELTA_FLUSH_MS = 40;
@@ -47,9 +50,9 @@ export class JobAttemptsExhausted extends Error {
 
 interface Checkpoints {
   transform?: TransformOutput;
-  retrieve?: RetrieveOutput;
-  rerank?: RerankOutput;
-  assemble?: AssembleOutput;
+  retrieve?: RetrieveCheckpoint | RetrieveOutput;
+  rerank?: RerankCheckpoint | RerankOutput;
+  assemble?: AssembleCheckpoint | AssembleOutput;
   generate?: { answer: string; usage?: TokenUsage; abstained?: boolean };
   ground?: GroundingOutput;
   timings?: Record<string, number>;
@@ -99,10 +102,13 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: RunJobOptio
   const cp = job.checkpoints as Checkpoints;
   const timings: Record<string, number> = { ...(cp.timings ?? {}) };
 
+  const publish = async (event: JobEvent) => {
+    await ctx.notifier.publish(event).catch((err) => logger.warn("notify failed", { jobId, err: String(err) }));
+  };
   const emit = async (type: JobEventType, data: Record<string, unknown>) => {
     const event = await ctx.jobs.appendEvent(jobId, type, data);
     if (!event) return; // the job ended meanwhile (cancelled): its log is closed, the runner stops at the next boundary
-    await ctx.notifier.publish(event).catch((err) => logger.warn("notify failed", { jobId, err: String(err) }));
+    await publish(event);
   };
   if (cp.waiting) await ctx.jobs.saveCheckpoint(jobId, "waiting", null); // announced while it waited; over now
   else if (attempt > 1 && cp.attemptEnded?.attempt !== attempt - 1) {
@@ -112,35 +118,57 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: RunJobOptio
     await emit("stage", { stage: "waiting", status: "resumed", cause: "worker-lost", reason, lostAt: lastSeen, attempt, maxAttempts, receiveCount: opts.receiveCount });
   }
   const cancelled = async () => (await ctx.jobs.get(jobId))?.status === "cancelled";
-  async function stage<T>(name: string, done: T | undefined, run: () => Promise<T>, info?: (out: T) => Record<string, unknown>): Promise<T> {
+  interface StageOptions<T> {
+    /** What the finished event says of the output. */
+    info?: (out: T) => Record<string, unknown>;
+    /** What the checkpoint keeps of the output (default: all of it). */
+    save?: (out: T) => unknown;
+    /** Events logged before the finished one, in the same write. */
+    events?: (out: T) => StageCommit[];
+    /** The stage run next: it starts the moment this one ends, so its started event goes in this write. */
+    next?: string;
+  }
+  const started = (name: string): StageCommit => ({ type: "stage", data: { stage: name, status: "started", attempt } });
+  let announced: string | undefined; // a stage whose started event the previous stage's write logged
+  async function stage<T>(name: string, done: T | undefined, run: () => Promise<T>, opts: StageOptions<T> = {}): Promise<T> {
     if (done !== undefined) return done;
     if (signal?.aborted) throw new AttemptAborted(signal.reason);
     if (await cancelled()) throw new Cancelled();
-    await emit("stage", { stage: name, status: "started", attempt });
+    if (announced !== name) await emit("stage", started(name).data);
     const t0 = performance.now();
     const out = await run();
     timings[name] = Math.round(performance.now() - t0);
-    await ctx.jobs.saveCheckpoint(jobId, name, out);
-    await ctx.jobs.saveCheckpoint(jobId, "timings", timings);
-    await emit("stage", { stage: name, status: "finished", ms: timings[name], ...info?.(out) });
+    // One write: the checkpoint, the timings, the stage's events and the next one's start.
+    const finished: StageCommit = { type: "stage", data: { stage: name, status: "finished", ms: timings[name], ...opts.info?.(out) } };
+    const events = [...(opts.events?.(out) ?? []), finished, ...(opts.next ? [started(opts.next)] : [])];
+    const logged = await ctx.jobs.commitStage(jobId, { [name]: opts.save ? opts.save(out) : out, timings }, events);
+    announced = opts.next && logged.length === events.length ? opts.next : undefined;
+    for (const event of logged) await publish(event);
     return out;
   }
+  // Retrieved and reranked chunks are read back from the index; if one is gone, retrieval on runs again.
+  const resumed = await resumeStages(ctx, cp);
+  const rerun = Boolean(cp.retrieve) && !resumed.retrieve;
 
   try {
     // Off on the local fallback: no stage, no events, the question alone is searched.
     const transformed = transformEnabled(ctx)
-      ? await stage("transform", cp.transform, () => transform(ctx, req), (o) => ({ queries: o.queries }))
+      ? await stage("transform", cp.transform, () => transform(ctx, req), { info: (o) => ({ queries: o.queries }), next: "retrieve" })
       : { queries: [req.question], by: "off" };
-    const retrieved = await stage("retrieve", cp.retrieve, async () => {
-      const out = await retrieve(ctx, req, transformed.queries);
-      await emit("retrieved", {
+    const retrieved = await stage("retrieve", resumed.retrieve, () => retrieve(ctx, req, transformed.queries), {
+      save: compactRetrieve, next: "rerank",
+      events: (out) => [{ type: "retrieved", data: {
         chunks: out.chunks.map((c) => ({ chunkId: c.id, documentKey: c.documentKey, page: c.page, pageEnd: c.pageEnd, sectionPath: c.sectionPath, score: c.score })),
-      });
-      return out;
+      } }],
     });
-    const reranked = await stage("rerank", cp.rerank, () => rerank(ctx, req, retrieved), (o) => ({ abstain: o.abstain }));
-    const context = await stage("assemble", cp.assemble, () => assemble(ctx, reranked), (o) => ({ sources: o.sources.length, tokens: o.tokens }));
-    const generated = await stage("generate", cp.generate, async () => {
+    const reranked = await stage("rerank", resumed.rerank, () => rerank(ctx, req, retrieved), { save: compactRerank, info: (o) => ({ abstain: o.abstain }), next: "assemble" });
+    // Assembly is run again on resume (cheap, deterministic); if it now joins other chunks, the answer is made again.
+    const reassembled = cp.assemble && resumed.rerank ? await assemble(ctx, reranked) : undefined;
+    const sameSources = reassembled !== undefined && sameAssembly(cp.assemble!, reassembled);
+    const context = await stage("assemble", sameSources ? reassembled : undefined, () => assemble(ctx, reranked),
+      { save: compactAssemble, info: (o) => ({ sources: o.sources.length, tokens: o.tokens }), next: "generate" });
+    const answerStands = !rerun && (sameSources || !cp.assemble);
+    const generated = await stage("generate", answerStands ? cp.generate : undefined, async () => {
       // A retried generation continues what an earlier attempt logged: text that agrees is not sent
       // again; if the model now says something else, a `restarted` event tells followers to discard it.
       const logged = attempt > 1 ? answerFromEvents(await ctx.jobs.events(jobId, 0)) : "";
@@ -181,9 +209,9 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: RunJobOptio
       await apply(stream.end());
       await flush();
       return { answer: stream.answer, usage };
-    }, (o) => (o.usage ? { usage: o.usage } : {}));
-    const grounding = await stage("ground", cp.ground, async () => groundAnswer(generated.answer, context.sources, ctx.config.RAGLINE_GROUNDING_MIN_SUPPORT),
-      (o) => ({ unsupported: o.unsupported.length }));
+    }, { info: (o) => (o.usage ? { usage: o.usage } : {}), next: "ground" });
+    const grounding = await stage("ground", answerStands ? cp.ground : undefined, async () => groundAnswer(generated.answer, context.sources, ctx.config.RAGLINE_GROUNDING_MIN_SUPPORT),
+      { info: (o) => ({ unsupported: o.unsupported.length }) });
 
     const result: QueryResult = {
       answer: generated.answer,

@@ -147,7 +147,7 @@ const forwards = <Port, Adapter extends Port>() =>
 const METHODS = {
   objects: forwards<ObjectStore, S3ObjectStore>()(["get", "head", "put", "delete", "list", "stream"]),
   queue: forwards<Queue, SqsQueue>()(["send", "sendBatch", "receive", "delete", "changeVisibility", "depth", "url", "ensureQueues"]),
-  jobs: forwards<JobStore, DynamoDbJobStore>()(["create", "get", "transition", "saveCheckpoint", "recordAttempt", "appendEvent", "events", "subscribe", "unsubscribe", "subscribers", "purgeFinished", "slotsHeld", "countActive", "countWorking"]),
+  jobs: forwards<JobStore, DynamoDbJobStore>()(["create", "get", "transition", "saveCheckpoint", "commitStage", "recordAttempt", "appendEvent", "events", "subscribe", "unsubscribe", "subscribers", "purgeFinished", "slotsHeld", "countActive", "countWorking"]),
   catalog: forwards<DocumentCatalog, DynamoDbDocumentCatalog>()(["get", "put", "putIfVersion", "delete", "list", "findByHash", "counts"]),
   index: forwards<SearchIndex, EsSearchIndex>()(["stage", "activate", "countChunks", "removeDocument", "removeVersion", "vectorsFor", "chunksOf", "search", "servingModel", "switchServingModel", "modelCoverage", "ensureIndex"]),
   notifier: forwards<Notifier, ApiGatewayNotifier>()(["send", "follow", "publish"]),

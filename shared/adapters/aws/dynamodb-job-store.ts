@@ -4,7 +4,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult } from "../../domain/job";
 import { JOB_TRANSITIONS, TERMINAL_EVENTS, TERMINAL_STATUSES } from "../../domain/job";
-import { AdmissionRefused, type AdmissionSlot, type JobStore } from "../../ports/job-store";
+import { AdmissionRefused, type AdmissionSlot, type JobStore, type StageCommit } from "../../ports/job-store";
 import { keptAfterEnd } from "../../domain/checkpoint-retention";
 import { logger } from "../../observability/logger";
 import { nowIso } from "../../util/time";
@@ -187,6 +187,18 @@ export class DynamoDbJobStore implements JobStore {
     for (const item of checkpointItems(`JOB#${id}`, stage, value, this.expiresAt())) {
       await this.db.send(new PutCommand({ TableName: this.table, Item: item }));
     }
+  }
+
+  /** The writes in order (checkpoint items can exceed a transaction's 4 MB): the checkpoints, then the events. */
+  async commitStage(id: string, checkpoints: Record<string, unknown>, events: StageCommit[]): Promise<JobEvent[]> {
+    for (const [stage, value] of Object.entries(checkpoints)) await this.saveCheckpoint(id, stage, value);
+    const appended: JobEvent[] = [];
+    for (const e of events) {
+      const event = await this.appendEvent(id, e.type, e.data);
+      if (!event) break;
+      appended.push(event);
+    }
+    return appended;
   }
 
   private async checkpoints(id: string): Promise<Record<string, unknown>> {

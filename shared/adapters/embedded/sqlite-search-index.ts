@@ -114,8 +114,9 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   async chunksOf(documentKey: string): Promise<EmbeddedChunk[]> {
+    // Before a serving model is recorded (chunks staged outside ingestion), the model they have.
     const serving = await this.servingModel();
-    return (this.db.prepare("SELECT rowid, * FROM chunks WHERE document_key = ? AND active = 1 AND embedding_model = ? ORDER BY ordinal").all(documentKey, serving ?? "") as ChunkRow[]).map(toChunk);
+    return (this.db.prepare("SELECT rowid, * FROM chunks WHERE document_key = ? AND active = 1 AND embedding_model = COALESCE(?, embedding_model) ORDER BY ordinal").all(documentKey, serving ?? null) as ChunkRow[]).map(toChunk);
   }
 
   async search(req: SearchRequest): Promise<ScoredChunk[]> {

@@ -8,11 +8,16 @@ import { dirname } from "node:path";
 let driver: typeof Database | undefined;
 const loadDriver = () => (driver ??= createRequire(import.meta.url)("better-sqlite3") as typeof Database);
 
-/** Opens a SQLite file tuned for several processes on one machine (WAL, busy timeout). */
-export function openSqlite(path: string): Database.Database {
+/**
+ * Opens a SQLite file tuned for several processes on one machine (WAL, busy timeout). `pageSize`
+ * applies to a new file only (a WAL file keeps the size it was made with): small pages for small,
+ * frequent commits, as each commit writes whole pages.
+ */
+export function openSqlite(path: string, opts: { pageSize?: number } = {}): Database.Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const Driver = loadDriver();
   const db = new Driver(path);
+  if (opts.pageSize) db.pragma(`page_size = ${opts.pageSize}`);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 10000");

@@ -13,7 +13,9 @@ import { startDynamo } from "./servers";
 // its 400 KB item limit), the rest on the embedded ports. With every stage's checkpoint in the one
 // job item (the layout before checkpoints became items of their own), this job's rerank checkpoint
 // was refused ("Item size to update has exceeded the maximum allowed size": checked by running this
-// test against that version) and the job dead-lettered after three attempts.
+// test against that version) and the job dead-lettered after three attempts. Checkpoints now keep
+// chunk ids and scores, not texts (shared/query/stage-checkpoints.ts): the same job writes ~27 KB of
+// checkpoints where it wrote over 400 KB.
 
 const WORDS = "revenue margin quarter growth segment customers pricing inventory forecast guidance operating cash capital expenses region contract backlog churn retention".split(" ");
 const paragraph = (seed: number) => Array.from({ length: 190 }, (_, i) => WORDS[(seed * 7 + i * 13 + (i * i) % 5) % WORDS.length]).join(" ");
@@ -41,7 +43,7 @@ beforeAll(async () => {
 afterAll(async () => { await ctx.close(); await env?.stop(); t.cleanup(); });
 
 describe("a topK-50 query job on the DynamoDB job store (dynalite)", () => {
-  it("completes, with checkpoints over 400 KB in all, and keeps only timings once finished", async () => {
+  it("completes, with checkpoints of ids and scores (not the 400+ KB of chunk texts), and keeps only timings once finished", async () => {
     const job = await submitQuery(ctx, { question: "What drove revenue growth and operating margin this quarter?", topK: 50 });
     const sizes: Record<string, number> = {};
     const save = ctx.jobs.saveCheckpoint.bind(ctx.jobs);
@@ -52,10 +54,11 @@ describe("a topK-50 query job on the DynamoDB job store (dynalite)", () => {
     expect(done?.status).toBe("completed");
     expect(done?.attempts).toBe(1);
     expect(done?.result?.citations.length).toBeGreaterThan(0);
-    // What the single job item would have had to hold.
+    // The chunk texts stay in the index: what is checkpointed is far below one item's 400 KB.
     const total = Object.values(sizes).reduce((a, b) => a + b, 0);
     console.log(`checkpoint JSON bytes by stage: ${JSON.stringify(sizes)}; total ${total}`);
-    expect(total).toBeGreaterThan(400 * 1024);
+    expect(sizes.retrieve).toBeGreaterThan(0);
+    expect(total).toBeLessThan(64 * 1024);
 
     const items = (await DynamoDBDocumentClient.from(env.client).send(new QueryCommand({
       TableName: table, KeyConditionExpression: "pk = :pk AND begins_with(sk, :cp)", ExpressionAttributeValues: { ":pk": `JOB#${job.id}`, ":cp": "CP#" },

@@ -94,6 +94,22 @@ export function jobStoreContract(label: string, fixture: () => JobStoreFixture) 
       expect((await jobs.events(j, 0)).map((e) => e.type)).toEqual(["delta", "cancelled"]);
     });
 
+    it("commits a stage's end: its checkpoints, then its events in order; after the log closed, no event", async () => {
+      const { jobs, twin } = fixture();
+      const j = id();
+      await jobs.create(j, { question: "q" });
+      await jobs.transition(j, ["pending"], "working");
+      await jobs.appendEvent(j, "stage", { stage: "retrieve", status: "started" });
+      const logged = await jobs.commitStage(j, { retrieve: { chunks: [{ id: "c", score: 0.5 }] }, timings: { retrieve: 2 } },
+        [{ type: "retrieved", data: { chunks: [] } }, { type: "stage", data: { stage: "retrieve", status: "finished" } }]);
+      expect(logged.map((e) => [e.seq, e.type])).toEqual([[2, "retrieved"], [3, "stage"]]);
+      expect((await twin().get(j))?.checkpoints).toEqual({ retrieve: { chunks: [{ id: "c", score: 0.5 }] }, timings: { retrieve: 2 } });
+      await jobs.transition(j, ["working"], "cancelled", { error: "cancelled by request" });
+      await jobs.appendEvent(j, "cancelled", {});
+      expect(await jobs.commitStage(j, { rerank: { chunks: [] } }, [{ type: "stage", data: { stage: "rerank", status: "finished" } }])).toEqual([]);
+      expect((await jobs.events(j, 0)).map((e) => e.type)).toEqual(["stage", "retrieved", "stage", "cancelled"]);
+    });
+
     it("keeps checkpoints per stage and counts attempts", async () => {
       const { jobs } = fixture();
       const j = id();
