@@ -16,6 +16,8 @@ import { allowedMethods, compileRoute, matchRoute, type CompiledRoute } from "./
 const TEXT_TYPES = /^(application\/json|text\/|application\/x-www-form-urlencoded)/;
 /** Routes whose body is a file: handed to the handler as a stream (shared/util/request-body.ts), never held whole. */
 const STREAMED_BODY = /^PUT \/documents\//;
+/** The slowest upload a streamed route waits for, on top of its function's timeout. */
+const TRANSFER_BYTES_PER_SECOND = 1024 * 1024;
 
 export function httpRequestListener(topology: Topology, maxBodyBytes: number) {
   const routes: CompiledRoute[] = Object.entries(topology.functions).flatMap(([name, f]) =>
@@ -47,7 +49,9 @@ export function httpRequestListener(topology: Topology, maxBodyBytes: number) {
       if (streamed) attachBodyStream(event, streamBody(req), announced);
       const handler = await loadHandler(def.handler);
       try {
-        const result = (await withTimeout(handler(event, lambdaContext(hit.route.functionName, def.timeoutSeconds)), def.timeoutSeconds, hit.route.functionName)) as APIGatewayProxyStructuredResultV2;
+        // A streamed body arrives during the call (on Lambda, before it): its time is allowed on top, at 1 MiB/s.
+        const seconds = def.timeoutSeconds + (streamed ? Math.ceil((announced ?? maxBodyBytes) / TRANSFER_BYTES_PER_SECOND) : 0);
+        const result = (await withTimeout(handler(event, lambdaContext(hit.route.functionName, seconds)), seconds, hit.route.functionName)) as APIGatewayProxyStructuredResultV2;
         send(res, result);
       } finally {
         // Answered before the body's end (refused, or past the size limit): the rest is read and dropped.

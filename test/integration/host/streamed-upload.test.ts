@@ -4,6 +4,11 @@ import { request, type ClientRequest, type IncomingMessage } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalHost, type LocalHost } from "../../../evals/run/local-host";
+import { startHost } from "../../../host";
+import { loadConfig } from "../../../shared/runtime/config";
+import { createContext } from "../../../shared/runtime/context";
+import { topology } from "../../../shared/topology";
+import { tempDir } from "../../helpers/tmp";
 
 // PUT /documents/{key} on the function host: the body is streamed to the bucket as it arrives (never
 // held whole), and the size limit is enforced while reading: past it the answer is a 413 at once,
@@ -111,5 +116,31 @@ describe("streamed uploads on the host (PUT /documents/{key})", () => {
     small.req.end("plain text, streamed with a length");
     expect((await small.response).status).toBe(202);
     expect(readFileSync(bucketFile("stream/small.txt"), "utf8")).toBe("plain text, streamed with a length");
+  });
+});
+
+describe("a streamed upload's time on the wire", () => {
+  it("is allowed on top of the function's timeout (the body arrives during the call, not before it as on Lambda)", async () => {
+    const t = tempDir();
+    const ctx = createContext(loadConfig({ ...process.env, RAGLINE_DATA_DIR: t.dir, RAGLINE_WORKERS: "0", PORT: "0" }));
+    const short = { ...topology, functions: { ...topology.functions, "http-documents": { ...topology.functions["http-documents"]!, timeoutSeconds: 1 } } };
+    const h = await startHost({ ctx, port: 0, topology: short, schedules: false, bucketNotifications: false });
+    try {
+      const body = randomBytes(200_000);
+      const req = request(new URL("/documents/slow/upload.bin", h.url), { method: "PUT", headers: { "content-type": "application/octet-stream", "content-length": String(body.length) } });
+      const response = new Promise<number>((resolve, reject) => {
+        req.on("response", (res: IncomingMessage) => { res.resume(); resolve(res.statusCode ?? 0); });
+        req.on("error", reject);
+      });
+      req.write(body.subarray(0, 100_000));
+      // The rest only after the function's 1 s timeout has passed: a slow client, not a slow handler.
+      await new Promise((r) => setTimeout(r, 1500));
+      req.end(body.subarray(100_000));
+      expect(await response).toBe(202);
+      expect(readFileSync(join(ctx.config.bucketDir, "slow", "upload.bin")).equals(body)).toBe(true);
+    } finally {
+      await h.close();
+      t.cleanup();
+    }
   });
 });
