@@ -15,7 +15,7 @@ import { allowedMethods, compileRoute, matchRoute, type CompiledRoute } from "./
 
 const TEXT_TYPES = /^(application\/json|text\/|application\/x-www-form-urlencoded)/;
 /** Routes whose body is a file: handed to the handler as a stream (shared/util/request-body.ts), never held whole. */
-const STREAMED_BODY = /^PUT \/documents\//;
+const STREAMED_BODY = /^PUT \/(documents|uploads)\//;
 /** The slowest upload a streamed route waits for, on top of its function's timeout. */
 const TRANSFER_BYTES_PER_SECOND = 1024 * 1024;
 

@@ -1,5 +1,6 @@
 import type { Principal } from "../../shared/auth/principal";
 import { redeemHostUpload, requestUpload, uploadRequestSchema } from "../../shared/ingest/uploads";
+import { bodyStreamOf } from "../../shared/util/request-body";
 import { httpHandler, json, jsonBody, parseInput } from "../lib/http";
 
 // Uploads straight to the bucket: POST /uploads answers with a URL for one PUT (presigned S3 where
@@ -13,7 +14,8 @@ export const handler = httpHandler({
     return json(200, ticket);
   },
   "PUT /uploads/{token}": async (ctx, event) => {
-    const body = Buffer.from(event.body ?? "", event.isBase64Encoded ? "base64" : "utf8");
+    // On the host the body arrives as a stream (never held whole).
+    const body = bodyStreamOf(event)?.body ?? Buffer.from(event.body ?? "", event.isBase64Encoded ? "base64" : "utf8");
     const out = await redeemHostUpload(ctx, event.pathParameters?.token ?? "", body, event.headers ?? {});
     return json(202, { ...out, links: { self: `/documents/${out.key}` } });
   },

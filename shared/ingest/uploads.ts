@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
+import { pipeline, type Readable } from "node:stream";
 import { z } from "zod";
 import { documentKeySchema } from "../../events/api";
 import { ForbiddenError, type Principal } from "../auth/principal";
 import { ConflictError, RaglineError, ValidationError } from "../domain/errors";
 import type { Context } from "../runtime/context";
 import { resolveBackends } from "../runtime/config-backends";
+import { exactBytes } from "../util/byte-limit";
 import { recordUpload, uploadMetadata } from "./document-writes";
 
 // Uploads that do not pass through the API's request body (Lambda's ~6 MB cap): POST /uploads
@@ -61,7 +63,7 @@ const redeeming = new Set<string>();
  * type and x-amz-meta-* headers the URL was issued for, as S3 holds a presigned PUT to its signature.
  * The write is authorized again for the grant's principal, so a document changed since is not overwritten blindly.
  */
-export async function redeemHostUpload(ctx: Context, token: string, body: Buffer, headers: Record<string, string | undefined>, now = Date.now()) {
+export async function redeemHostUpload(ctx: Context, token: string, body: Buffer | Readable, headers: Record<string, string | undefined>, now = Date.now()) {
   const name = /^[\w-]{43}$/.test(token) ? grantKey(token) : undefined;
   if (!name || redeeming.has(name)) throw new ForbiddenError("upload URL unknown, already used or expired");
   redeeming.add(name);
@@ -75,10 +77,14 @@ export async function redeemHostUpload(ctx: Context, token: string, body: Buffer
     const expected: Record<string, string> = { "content-type": grant.contentType, ...Object.fromEntries(Object.entries(grant.metadata).map(([k, v]) => [`x-amz-meta-${k}`, v])) };
     const differs = [...new Set([...Object.keys(expected), ...Object.keys(sent).filter((k) => k.startsWith("x-amz-"))])].filter((k) => sent[k] !== expected[k]);
     if (differs.length) throw new ForbiddenError(`the upload URL was issued for other values of: ${differs.join(", ")}`);
-    if (body.length !== grant.size) throw new ValidationError(`body is ${body.length} bytes; the upload URL was issued for ${grant.size}`, [{ field: "body", message: "size differs" }]);
+    const sizeDiffers = (n: number | string) => new ValidationError(`body is ${n} bytes; the upload URL was issued for ${grant.size}`, [{ field: "body", message: "size differs" }]);
+    const length = Buffer.isBuffer(body) ? body.length : sent["content-length"];
+    if (length !== undefined && Number(length) !== grant.size) throw sizeDiffers(length);
     const metadata = await uploadMetadata(ctx, grant.principal, grant.key, grant.userMetadata, "body");
     if (JSON.stringify(metadata) !== JSON.stringify(grant.metadata)) throw new ConflictError(`${grant.key} changed since the upload URL was issued; ask for a new one`);
-    const info = await ctx.objects.put(grant.key, body, { contentType: grant.contentType, metadata });
+    // A streamed body is counted as it is stored: more or fewer bytes than granted fail it, and nothing is kept.
+    const source = Buffer.isBuffer(body) ? body : pipeline(body, exactBytes(grant.size, (seen) => sizeDiffers(seen > grant.size ? `more than ${grant.size}` : seen)), () => {});
+    const info = await ctx.objects.put(grant.key, source, { contentType: grant.contentType, metadata, contentLength: grant.size });
     await recordUpload(ctx, grant.key, info.size, metadata);
     return { key: grant.key, status: "pending" as const, size: info.size };
   } finally {

@@ -14,3 +14,18 @@ export function byteLimit(max: number, tooLarge: () => Error): Transform {
     },
   });
 }
+
+/** Passes exactly `size` bytes: fails at once past it, or at the end if fewer came (`seen` bytes). */
+export function exactBytes(size: number, mismatch: (seen: number) => Error): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > size) done(mismatch(seen));
+      else done(null, chunk);
+    },
+    flush(done) {
+      done(seen === size ? null : mismatch(seen));
+    },
+  });
+}

@@ -119,6 +119,53 @@ describe("streamed uploads on the host (PUT /documents/{key})", () => {
   });
 });
 
+describe("host upload URLs (PUT /uploads/{token}) stream too, held to the granted size", () => {
+  const ticket = async (key: string, size: number) => {
+    const r = await fetch(new URL("/uploads", host.url), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key, contentType: "application/octet-stream", size }) });
+    expect(r.status).toBe(200);
+    return (await r.json()) as { url: string; headers: Record<string, string> };
+  };
+  const openUpload = (t: { url: string; headers: Record<string, string> }, extra: Record<string, string> = {}) => {
+    let req!: ClientRequest;
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req = request(new URL(t.url), { method: "PUT", headers: { ...t.headers, ...extra } }, (res: IncomingMessage) => {
+        const parts: Buffer[] = [];
+        res.on("data", (c: Buffer) => parts.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString("utf8") }));
+      });
+      req.on("error", reject);
+    });
+    return { req, response };
+  };
+
+  it("the granted size arrives whole and is stored; fewer bytes (chunked) store nothing", async () => {
+    const ok = openUpload(await ticket("grant/whole.bin", 300_000));
+    const body = randomBytes(300_000);
+    ok.req.end(body);
+    expect((await ok.response).status).toBe(202);
+    expect(readFileSync(bucketFile("grant/whole.bin")).equals(body)).toBe(true);
+
+    const short = openUpload(await ticket("grant/short.bin", 300_000), { "transfer-encoding": "chunked" }); // counted, not announced
+    short.req.end(randomBytes(200_000));
+    const r = await short.response;
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body).error.message).toMatch(/body is 200000 bytes; the upload URL was issued for 300000/);
+    expect(existsSync(bucketFile("grant/short.bin"))).toBe(false);
+  });
+
+  it("more bytes than granted: 400 before the client has finished sending, nothing stored", async () => {
+    const { req, response } = openUpload(await ticket("grant/long.bin", 100_000));
+    let answered = false;
+    void response.then(() => { answered = true; });
+    await writeBytes(req, 4 * LIMIT, () => answered); // never ended by the test
+    const r = await response;
+    expect(r.status).toBe(400);
+    req.destroy();
+    expect(existsSync(bucketFile("grant/long.bin"))).toBe(false);
+    await until(() => tempFiles().length === 0, "the partial temp file is removed");
+  });
+});
+
 describe("a streamed upload's time on the wire", () => {
   it("is allowed on top of the function's timeout (the body arrives during the call, not before it as on Lambda)", async () => {
     const t = tempDir();
