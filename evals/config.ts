@@ -5,7 +5,7 @@ import { LlmJudge, type Judge } from "./verdict/judge";
 // concern the eval runner and the scheduled evals function only.
 
 export const evalConfigSchema = z.object({
-  /** Datasets root; default ../shared/datasets beside the repo. */
+  /** Datasets root; default ../shared/datasets beside the repo, then the bucket's .evals/datasets/ for what it lacks; "bucket": the bucket only. */
   RAGLINE_EVAL_DATASETS: z.string().min(1).optional(),
   /** What the scheduled evals run: "gate" (default), a suite spec ("scifact:50:200,clapnq"), or "off". */
   RAGLINE_EVAL_SUITE: z.string().min(1).default("gate"),

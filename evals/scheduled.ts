@@ -4,7 +4,7 @@ import "../shared/observability/metrics"; // first: it decides whether EMF outpu
 import { logger } from "../shared/observability/logger";
 import type { Context } from "../shared/runtime/context";
 import { judgeFrom, type EvalConfig } from "./config";
-import { datasetsRoot, listDatasets } from "./datasets/loader";
+import { BUCKET_DATASETS_PREFIX, scheduledDatasets } from "./datasets/from-bucket";
 import { evaluate, settingsOf } from "./evaluate";
 import { BASELINE_PATH, compareToBaseline, type Baseline } from "./gate/compare";
 import { writeReportToBucket } from "./report/store";
@@ -32,11 +32,11 @@ export interface ScheduledOutcome {
 export async function runScheduledEvals(ctx: Context, cfg: EvalConfig): Promise<ScheduledOutcome> {
   if (cfg.RAGLINE_EVAL_SUITE === "off") return { skipped: "RAGLINE_EVAL_SUITE=off", headline: {} };
   const suite = parseSuite(cfg.RAGLINE_EVAL_SUITE);
-  const root = datasetsRoot(cfg.RAGLINE_EVAL_DATASETS);
-  const have = listDatasets(root);
-  const missing = suite.parts.map((p) => p.dataset).filter((d) => !have.includes(d));
+  const names = [...new Set(suite.parts.map((p) => p.dataset))];
+  const { root, have, looked } = await scheduledDatasets(ctx.objects, cfg.RAGLINE_EVAL_DATASETS, names);
+  const missing = names.filter((d) => !have.includes(d));
   if (missing.length) {
-    const skipped = `datasets ${missing.join(", ")} not found under ${root} (set RAGLINE_EVAL_DATASETS)`;
+    const skipped = `datasets ${missing.join(", ")} not found in ${looked} (put them under ${BUCKET_DATASETS_PREFIX}<name>/ in the bucket, or set RAGLINE_EVAL_DATASETS)`;
     logger.warn("scheduled evals skipped", { reason: skipped });
     return { skipped, headline: {} };
   }
