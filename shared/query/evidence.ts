@@ -2,6 +2,7 @@ import { contentTerms } from "../text/terms";
 import { splitSentences } from "../text/sentences";
 import type { GenerationSource } from "../ports/models";
 import { columnHeaders, promoteHeaderRows, tableFacts } from "../ingest/chunk/table-facts";
+import { namesEveryAsked } from "./named-documents";
 
 // Evidence units and how well each answers the question. A unit is what an extractive answer can
 // quote: a sentence, a table value line (`row — column: value`, written by the chunker) or a table row
@@ -38,6 +39,12 @@ export interface EvidenceThresholds {
   minFocus: number;
   /** The answering unit must come from one of the first this-many sources (in rank order). */
   fromTopSources: number;
+  /**
+   * The looser point that applies when a leading source's document carries every name the question gives
+   * (its issuer or product, from the key, the title or the cover's context line): the topic is settled by
+   * the document, and only the rest of the question has to be found.
+   */
+  named?: { minCoverage: number; minFocus: number };
 }
 
 /**
@@ -49,10 +56,10 @@ export interface EvidenceThresholds {
  * at 22 % there. Lexical features separate the two weakly (AUC 0.67); a cross-encoder or an LLM judge is what
  * moves this curve.
  */
-export const DEFAULT_THRESHOLDS: EvidenceThresholds = { minCoverage: 0.3, minFocus: 0.2, fromTopSources: 2 };
+export const DEFAULT_THRESHOLDS: EvidenceThresholds = { minCoverage: 0.3, minFocus: 0.2, fromTopSources: 2, named: { minCoverage: 0.2, minFocus: 0.1 } };
 
 /** How the evidence check is described in a job's `backends.relevance`. */
-export const EVIDENCE_CHECK = `evidence-v1 coverage >= ${DEFAULT_THRESHOLDS.minCoverage}, focus >= ${DEFAULT_THRESHOLDS.minFocus}, answer type, top ${DEFAULT_THRESHOLDS.fromTopSources} sources`;
+export const EVIDENCE_CHECK = `evidence-v2 coverage >= ${DEFAULT_THRESHOLDS.minCoverage}, focus >= ${DEFAULT_THRESHOLDS.minFocus} (${DEFAULT_THRESHOLDS.named!.minCoverage} / ${DEFAULT_THRESHOLDS.named!.minFocus} from a document carrying the names asked), answer type, top ${DEFAULT_THRESHOLDS.fromTopSources} sources`;
 
 const TITLE_MAX_WORDS = 14;
 const isTableRow = (line: string) => /^\|.*\|$/.test(line.trim());
@@ -268,7 +275,14 @@ export function planAnswer(question: string, sources: readonly SourceWithContext
   // The answer must come from the best-ranked sources: looking further down finds a lucky partial match
   // for almost any question, which is how unanswerable questions got answered.
   const leading = new Set(sources.slice(0, t.fromTopSources).map((s) => s.n));
-  const best = scored.find((u) => leading.has(u.n) && supports(u, t));
+  let best = scored.find((u) => leading.has(u.n) && supports(u, t));
+  if (!best && t.named) {
+    // Only units of the sources whose document carries the question's names.
+    const named = new Set(sources.slice(0, t.fromTopSources).filter((s) => s.documentKey && namesEveryAsked(question, { documentKey: s.documentKey, sectionPath: s.sectionPath ?? [] })).map((s) => s.n));
+    const loose = { ...t, ...t.named };
+    best = scored.find((u) => named.has(u.n) && supports(u, loose));
+    if (best) t = loose;
+  }
   if (!best) return { units: [] };
   const docOf = (n: number) => sources.find((s) => s.n === n)?.documentKey;
   const compares = /\b(compare|compared|comparison|versus|vs\.?|difference between|both|each of)\b/i.test(question);

@@ -33,7 +33,7 @@ export function namedTerms(question: string): string[] {
   return [...out];
 }
 
-function documentTerms(chunk: Pick<Chunk, "documentKey" | "sectionPath" | "metadata">): Set<string> {
+function documentTerms(chunk: Pick<Chunk, "documentKey" | "sectionPath"> & Partial<Pick<Chunk, "metadata">>): Set<string> {
   const file = chunk.documentKey.split("/").pop() ?? chunk.documentKey;
   const meta = chunk.metadata as Record<string, unknown> | undefined;
   // The object's own metadata, and the context the chunker read from the document's cover (metadata.context).
@@ -44,11 +44,59 @@ function documentTerms(chunk: Pick<Chunk, "documentKey" | "sectionPath" | "metad
   return new Set(tokens(text).flatMap((t) => [t, ...(t.match(/\d{4}/g) ?? [])]));
 }
 
-/** Chunks of documents naming more of the question's names first; otherwise the order is kept. */
-export function preferNamedDocuments<T extends Pick<Chunk, "documentKey" | "sectionPath" | "metadata">>(question: string, chunks: T[]): T[] {
+// A question that names a financial statement ("Using the cash flow statement, ...", "based on the balance sheet")
+// is answered from that statement: its chunks (the heading or caption names it) go first among the chunks of
+// the documents it names. PDF text may split words ("Cash Flow s"), so spaces are optional inside the names.
+const STATEMENTS: { name: string; asked: RegExp; heading: RegExp }[] = [
+  { name: "consolidated statements of cash flows", asked: /\bcash\s*flows?\s*statements?|statements?\s+of\s+cash\s*flow/i, heading: /statements?\s+of\s+cash\s*flow/i },
+  { name: "consolidated balance sheets", asked: /\bbalance\s*sheets?|statements?\s+of\s+financial\s+(position|condition)/i, heading: /balance\s*sheets?|statements?\s+of\s+financial\s+(position|condition)/i },
+  { name: "consolidated statements of operations income", asked: /\bincome\s+statements?|statements?\s+of\s+(income|operations|earnings)|\bp&l\b|profit\s+(and|&)\s+loss/i, heading: /income\s+statements?|statements?\s+of\s+(consolidated\s+)?(income|operations|earnings)\b/i },
+];
+
+/** The statements a question names (indices into STATEMENTS). */
+function statementsAsked(question: string): number[] {
+  return STATEMENTS.flatMap((s, i) => (s.asked.test(question) ? [i] : []));
+}
+
+/**
+ * A second search for a question that names a statement: the statement's usual heading with the question's
+ * core (its instructions dropped), so the statement's own table is among the candidates even when the
+ * question's wording ("capital expenditure") is not the table's ("Purchases of property and equipment").
+ */
+export function statementQuery(question: string, core: string): string | undefined {
+  const asked = statementsAsked(question);
+  if (!asked.length) return undefined;
+  return `${asked.map((i) => STATEMENTS[i].name).join(" ")} ${core}`;
+}
+
+type Rankable = Pick<Chunk, "documentKey" | "sectionPath" | "metadata"> & Partial<Pick<Chunk, "text">>;
+
+/**
+ * The question names something (an issuer, a product; years aside) and this chunk's document carries every
+ * one of those names: the passage is about what was asked, whatever words the question uses for the rest.
+ */
+export function namesEveryAsked(question: string, chunk: Pick<Chunk, "documentKey" | "sectionPath"> & Partial<Pick<Chunk, "metadata">>): boolean {
+  const names = namedTerms(question).filter((n) => !/^\d{4}$/.test(n));
+  if (!names.length) return false;
+  const have = documentTerms(chunk);
+  return names.every((n) => have.has(n));
+}
+
+function isStatement(chunk: Rankable, asked: number[]): boolean {
+  const caption = `${chunk.sectionPath.at(-1) ?? ""} ${chunk.text?.split("\n", 1)[0] ?? ""}`;
+  return asked.some((i) => STATEMENTS[i].heading.test(caption));
+}
+
+/**
+ * Chunks of documents naming more of the question's names first, and among those the chunks of the financial
+ * statement the question names; otherwise the order is kept.
+ */
+export function preferNamedDocuments<T extends Rankable>(question: string, chunks: T[]): T[] {
   const names = namedTerms(question);
-  if (!names.length || chunks.length < 2) return chunks;
+  const asked = statementsAsked(question);
+  if ((!names.length && !asked.length) || chunks.length < 2) return chunks;
   const scores = chunks.map((c) => { const have = documentTerms(c); return names.filter((n) => have.has(n)).length; });
-  if (scores.every((s) => s === scores[0])) return chunks;
-  return chunks.map((c, i) => ({ c, i, s: scores[i] })).sort((a, b) => b.s - a.s || a.i - b.i).map((x) => x.c);
+  const statement = chunks.map((c) => (asked.length && isStatement(c, asked) ? 1 : 0));
+  if (scores.every((s) => s === scores[0]) && statement.every((s) => s === statement[0])) return chunks;
+  return chunks.map((c, i) => ({ c, i, s: scores[i], t: statement[i] })).sort((a, b) => b.s - a.s || b.t - a.t || a.i - b.i).map((x) => x.c);
 }

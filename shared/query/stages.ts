@@ -9,7 +9,7 @@ import { asChatModel } from "../text/chat-model";
 import { reciprocalRankFusion } from "../text/fusion";
 import { retrievalChoice } from "./retrieval-tuning";
 import { EVIDENCE_CHECK, planAnswer, questionCore } from "./evidence";
-import { preferNamedDocuments } from "./named-documents";
+import { preferNamedDocuments, statementQuery } from "./named-documents";
 import { lexicalCoverage } from "./relevance";
 import { transformQuery, type TransformOutput } from "./transform";
 
@@ -53,6 +53,9 @@ export async function transform(ctx: Context, req: QueryRequest): Promise<Transf
 export async function retrieve(ctx: Context, req: QueryRequest, queries: string[] = [req.question]): Promise<RetrieveOutput> {
   const c = ctx.config;
   const candidates = topKOf(ctx, req) * c.RAGLINE_CANDIDATES_PER_SOURCE;
+  // A question that names a financial statement also searches for that statement by its heading.
+  const statement = statementQuery(req.question, questionCore(req.question));
+  if (statement && !queries.includes(statement)) queries = [...queries, statement];
   // Queries use the serving model's vectors (the previous model until a rollout switches).
   const embedder = await servingEmbedder(ctx);
   const vectors = await embedder.embed(queries, "query");

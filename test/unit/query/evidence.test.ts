@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ExtractiveGenerator } from "../../../shared/adapters/local/extractive-generator";
 import { tableChunks } from "../../../shared/ingest/chunk";
 import { answerType, DEFAULT_THRESHOLDS, holdsType, planAnswer, questionCore, scoreEvidence, supports, unitsOf } from "../../../shared/query/evidence";
-import { namedTerms, preferNamedDocuments } from "../../../shared/query/named-documents";
+import { namedTerms, preferNamedDocuments, statementQuery } from "../../../shared/query/named-documents";
 import { NO_ANSWER } from "../../../shared/text/no-answer";
 
 const answer = async (question: string, sources: { n: number; documentKey: string; text: string; sectionPath?: string[] }[]) => {
@@ -109,4 +109,38 @@ describe("documents named by the question", () => {
     const ranked = [filing("inbox/a1.pdf", "3M Company", 2018), filing("inbox/b2.pdf", "Netflix, Inc.", 2017), filing("inbox/c3.pdf", "Netflix, Inc.", 2015)];
     expect(preferNamedDocuments("What were Netflix's current liabilities in FY2017?", ranked).map((c) => c.documentKey)).toEqual(["inbox/b2.pdf", "inbox/c3.pdf", "inbox/a1.pdf"]);
   });
+
+  it("a question that names a financial statement prefers that statement's chunks within the named document, and searches for it by its heading", () => {
+    const chunk = (documentKey: string, heading: string, text = "") => ({ documentKey, sectionPath: ["Item 8", heading], metadata: {}, text });
+    const ranked = [
+      chunk("f/COSTCO_2021_10K.pdf", "Note 6—Leases"),
+      chunk("f/COSTCO_2021_10K.pdf", "Notes", "CONSOLIDATED BALANCE SHEETS (amounts in millions)\nTotal assets — 2021: 59,268"),
+      chunk("f/BESTBUY_2023_10K.pdf", "Consolidated Balance Sheets"),
+    ];
+    const q = "Using only the information within the balance sheet, how much total assets did Costco have at the end of FY2021?";
+    expect(preferNamedDocuments(q, ranked).map((c) => c.sectionPath[1])).toEqual(["Notes", "Note 6—Leases", "Consolidated Balance Sheets"]);
+    expect(statementQuery(q, "how much total assets did Costco have at the end of FY2021?")).toBe("consolidated balance sheets how much total assets did Costco have at the end of FY2021?");
+    expect(statementQuery("What was the role of the board?", "")).toBeUndefined();
+  });
 });
+
+describe("abstention: the question's names on the evidence's document", () => {
+  const sources = (documentKey: string, sectionPath: string[]) => [{
+    n: 1, documentKey, sectionPath,
+    text: "Consolidated Statements of Cash Flows (in thousands)\nNet cash provided by operating activities — 2020: 381,603",
+  }];
+  const q = "How much cash did Block generate from its operations in FY2020?";
+
+  it("answers from a document that carries every name the question gives, at the looser calibrated point", () => {
+    // Topic terms (Block, 2020) are the context's; of the rest only "operations" is in the line: below the strict focus.
+    const block = sources("filings/cover.pdf", ["Block, Inc. · Form 10-K · fiscal year ended December 31, 2020 (FY2020)", "Item 8"]);
+    expect(planAnswer(q, block, { ...DEFAULT_THRESHOLDS, named: undefined }).units).toEqual([]);
+    expect(planAnswer(q, block).units.map((u) => u.text)).toEqual(["Net cash provided by operating activities — 2020: 381,603"]);
+  });
+
+  it("keeps the strict point when the document is another issuer's", () => {
+    const other = sources("filings/cover.pdf", ["Square Enix Holdings · Form 10-K · fiscal year ended December 31, 2020 (FY2020)", "Item 8"]);
+    expect(planAnswer(q, other).units).toEqual([]);
+  });
+});
+
