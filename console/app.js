@@ -5,12 +5,14 @@ import { hideDocuments, initDocuments, showDocuments } from "./documents.js";
 import { initAsk, showAsk } from "./ask.js";
 import { hideJobs, initJobs, showJobs } from "./jobs.js";
 import { initIndexPage, showIndexPage } from "./index-page.js";
+import { hideEvals, initEvals, showEvals } from "./evals.js";
+import { initAudit } from "./audit.js";
 
-// The console's shell: sign-in, then four tabs chosen by the URL's hash. No endpoint returns the
+// The console's shell: sign-in, then five tabs chosen by the URL's hash. No endpoint returns the
 // caller's principal, so sign-in shows what the API says about the key: accepted or refused (a
 // probe of GET /documents), and whether it administers (GET /health shows backends only to admins).
 
-const TABS = { documents: [showDocuments, hideDocuments], ask: [showAsk, () => {}], jobs: [showJobs, hideJobs], index: [showIndexPage, () => {}] };
+const TABS = { documents: [showDocuments, hideDocuments], ask: [showAsk, () => {}], jobs: [showJobs, hideJobs], index: [showIndexPage, () => {}], evals: [showEvals, hideEvals] };
 
 async function probe(key) {
   await api("GET", "/documents?limit=1", { key });
@@ -64,6 +66,8 @@ initDocuments();
 initAsk();
 initJobs();
 initIndexPage();
+initEvals();
+initAudit();
 $("#signin-form").addEventListener("submit", (e) => { e.preventDefault(); signIn($("#api-key").value.trim()); });
 // Signing out forgets the key and the session's jobs, and reloads so that nothing the last principal saw stays on the page.
 $("#sign-out").addEventListener("click", () => { session.signOut(); location.replace(location.pathname); });

@@ -2,11 +2,13 @@ import { api } from "./lib/api.js";
 import { $, fill, h, list, showError } from "./lib/dom.js";
 import { applyToAnswer, followJob } from "./lib/job-stream.js";
 import { session } from "./lib/session.js";
+import { openCitation, resetViewer } from "./pdf-view.js";
 
 // Ask: POST /queries, then the job's events over the WebSocket: stages as they happen, the answer
 // token by token, and on `done` the answer with its [n] citations, abstention and unsupported sentences.
 
 let current;
+let cited = new Map(); // n → citation of the answer on screen
 
 export function initAsk() {
   $("#ask-form").addEventListener("submit", (e) => { e.preventDefault(); ask(new FormData(e.target)); });
@@ -72,6 +74,8 @@ export function follow(jobId) {
 }
 
 function resetPanel(state) {
+  cited = new Map();
+  resetViewer();
   $("#answer-job").textContent = "";
   fill($("#stages"));
   fill($("#citations"));
@@ -95,6 +99,7 @@ function stage({ stage, status, ms }) {
 function finish(result) {
   const answerEl = $("#answer");
   const citations = result.citations ?? [];
+  cited = new Map(citations.map((c) => [c.n, c]));
   fill(answerEl, answerNodes(result.answer ?? "", result.unsupportedSentences ?? [], new Set(citations.map((c) => c.n))));
   answerEl.dataset.state = "done";
   $("#abstained").hidden = !result.abstained;
@@ -103,6 +108,7 @@ function finish(result) {
     h("strong", null, c.documentKey),
     c.page !== undefined ? ` · page ${c.page}` : "",
     c.sectionPath?.length ? ` · ${c.sectionPath.join(" › ")}` : "",
+    " ", h("button", { type: "button", class: "open-source", onclick: () => openCitation(c) }, c.page !== undefined && /\.pdf$/i.test(c.documentKey) ? `Show page ${c.page}` : "Show source"),
     h("blockquote", null, c.text.length > 400 ? `${c.text.slice(0, 400)}…` : c.text))));
 }
 
@@ -129,6 +135,6 @@ function withCitations(text, known) {
   return text.split(/(\[\d+\])/).filter(Boolean).map((part) => {
     const n = Number(/^\[(\d+)\]$/.exec(part)?.[1]);
     if (!known.has(n)) return part;
-    return h("button", { type: "button", class: "cite", "aria-label": `citation ${n}`, onclick: () => { const li = document.getElementById(`cite-${n}`); li?.scrollIntoView({ block: "nearest" }); li?.focus(); } }, part);
+    return h("button", { type: "button", class: "cite", "aria-label": `citation ${n}`, onclick: () => openCitation(cited.get(n)) }, part);
   });
 }

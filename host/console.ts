@@ -1,12 +1,22 @@
+import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { extname, join, resolve, sep } from "node:path";
+import { dirname, extname, join, resolve, sep } from "node:path";
+import { REPORT_CSS } from "../evals/report/html";
 
 // The web console (console/): static ES modules and CSS served at `/` and `/console/*`. It talks only
 // to the public API, so serving it is file serving and nothing else. Asked only after no API route
 // matched, so it can never shadow one.
 
 export const CONSOLE_ROOT = resolve(import.meta.dirname, "..", "console");
+/**
+ * pdf.js (pdfjs-dist, installed as `pdfjs-console` so that unpdf's parser in Node never finds it) for
+ * the page viewer: its two modules and the standard fonts, under /console/vendor/pdfjs/. Nothing else
+ * of node_modules is reachable.
+ */
+const PDFJS_ROOT = dirname(createRequire(import.meta.url).resolve("pdfjs-console/package.json"));
+const PDFJS_FILES: Record<string, string> = { "pdf.min.mjs": "build/pdf.min.mjs", "pdf.worker.min.mjs": "build/pdf.worker.min.mjs" };
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -16,12 +26,17 @@ const TYPES: Record<string, string> = {
   ".png": "image/png",
   ".ico": "image/x-icon",
   ".json": "application/json",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".pfb": "application/octet-stream",
+  ".ttf": "font/ttf",
 };
 
 // Data the console shows is always set as text; the policy is a second line of defence: no inline
-// script, no plugin, nothing from another origin, not framed.
+// script, no plugin, nothing from another origin, not framed. The one inline style allowed is the eval
+// report's, by its hash: the report is shown in a sandboxed frame (no script) that inherits this policy.
+const REPORT_STYLE = `'sha256-${createHash("sha256").update(REPORT_CSS).digest("base64")}'`;
 const SECURITY_HEADERS = {
-  "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  "content-security-policy": `default-src 'self'; script-src 'self'; style-src 'self' ${REPORT_STYLE}; img-src 'self' data:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'`,
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
   "cache-control": "no-cache",
@@ -30,6 +45,7 @@ const SECURITY_HEADERS = {
 /** The console file a request path names, or undefined when the path is not the console's (or tries to leave its folder). */
 export function consoleFile(pathname: string, root = CONSOLE_ROOT): string | undefined {
   if (pathname === "/" || pathname === "/console" || pathname === "/console/") return join(root, "index.html");
+  if (pathname.startsWith("/console/vendor/pdfjs/")) return pdfjsFile(pathname.slice("/console/vendor/pdfjs/".length));
   if (!pathname.startsWith("/console/")) return undefined;
   let rel: string;
   try { rel = decodeURIComponent(pathname.slice("/console/".length)); } catch { return undefined; }
@@ -37,6 +53,12 @@ export function consoleFile(pathname: string, root = CONSOLE_ROOT): string | und
   if (rel.split("/").some((seg) => seg === "" || seg.startsWith(".")) || /[\\\0]/.test(rel)) return undefined;
   const file = resolve(root, rel);
   return file.startsWith(root + sep) ? file : undefined;
+}
+
+function pdfjsFile(rel: string): string | undefined {
+  if (PDFJS_FILES[rel]) return join(PDFJS_ROOT, PDFJS_FILES[rel]);
+  const font = /^standard_fonts\/([\w-]+\.(pfb|ttf))$/.exec(rel);
+  return font ? join(PDFJS_ROOT, "standard_fonts", font[1]) : undefined;
 }
 
 /** Serves a console file for GET/HEAD; false when the request is not for the console (the caller answers 404/405). */

@@ -178,6 +178,13 @@ export const topology: Topology = {
       trigger: { kind: "http", routes: ["GET /index/rollout"] },
       timeoutSeconds: 10, concurrency: 4,
     },
+    "http-evals": {
+      uses: ["objects", "apiKeys"],
+      handler: "http/evals",
+      description: "Eval runs stored in the bucket: list, summary, HTML report, the blind audit (admins)",
+      trigger: { kind: "http", routes: ["GET /evals", "GET /evals/{id}", "GET /evals/{id}/report", "GET /evals/{id}/audit", "POST /evals/{id}/audit"] },
+      timeoutSeconds: 10, concurrency: 4,
+    },
     "http-health": {
       uses: ["objects", "queue", "jobs", "catalog", "index", "apiKeys"],
       handler: "http/health",

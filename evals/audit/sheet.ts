@@ -97,7 +97,6 @@ export function importSheet(csv: string, key?: AuditKey): AuditResult {
   };
   const itemCol = col("item");
   const verdictCol = col("verdict");
-  const counts: Record<Verdict, number> = { useful: 0, partly: 0, wrong: 0 };
   const unscored: string[] = [];
   const human = new Map<string, Verdict>();
   for (const r of rows) {
@@ -106,9 +105,15 @@ export function importSheet(csv: string, key?: AuditKey): AuditResult {
     let v: Verdict | undefined;
     try { v = parseVerdict(r[verdictCol] ?? ""); } catch (e) { throw new Error(`item ${item}: ${(e as Error).message}`); }
     if (!v) { unscored.push(item); continue; }
-    counts[v]++;
     human.set(item, v);
   }
+  return summarizeAudit(human, unscored, key);
+}
+
+/** The audit's figures from the person's verdicts by item (the CSV import and the console's audit page both end here). */
+export function summarizeAudit(human: ReadonlyMap<string, Verdict>, unscored: string[], key?: AuditKey): AuditResult {
+  const counts: Record<Verdict, number> = { useful: 0, partly: 0, wrong: 0 };
+  for (const v of human.values()) counts[v]++;
   const scored = counts.useful + counts.partly + counts.wrong;
   const ci = wilsonInterval(counts.useful, scored);
   const result: AuditResult = { scored, unscored, counts, usefulShare: scored ? { value: counts.useful / scored, low: ci.low, high: ci.high, n: scored } : undefined };

@@ -5,7 +5,7 @@ import type { DatasetReport, EvalReport } from "./types";
 
 // One self-contained HTML page: inline CSS and SVG, no scripts, no network.
 
-const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
+export const REPORT_CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:.5rem 0}
 td,th{border:1px solid #ddd;padding:3px 6px;vertical-align:top;text-align:left}th{background:#f5f5f5}.num{text-align:right;font-variant-numeric:tabular-nums}
 .note{background:#fff8e1;border-left:4px solid #f9a825;padding:.5rem 1rem}.useful{color:${COLORS.useful}}.partly{color:#b28704}.wrong{color:${COLORS.wrong}}
@@ -26,7 +26,7 @@ export function renderHtml(report: EvalReport): string {
     `<h2>Verdicts</h2><div class="charts">${stackedBars(verdictRows, { title: "useful / partly / wrong per dataset" })}</div>`,
     ...report.datasets.map(datasetSection),
   ].join("\n");
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ragline eval ${esc(report.id)}</title><style>${CSS}</style></head><body>${body}</body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ragline eval ${esc(report.id)}</title><style>${REPORT_CSS}</style></head><body>${body}</body></html>`;
 }
 
 function datasetSection(d: DatasetReport): string {

@@ -1,6 +1,7 @@
 import { documentKeySchema, listDocumentsQuerySchema } from "../../events/api";
 import type { Principal } from "../../shared/auth/principal";
 import { NotFoundError, ValidationError } from "../../shared/domain/errors";
+import { contentHeaders, documentContent } from "../../shared/ingest/document-content";
 import { deleteDocument, listDocuments, readableDocument, retryDocument, staleReport, uploadDocument } from "../../shared/ingest/document-requests";
 import { bodyStreamOf } from "../../shared/util/request-body";
 import { decodePathParameter, httpHandler, json, parseInput } from "../lib/http";
@@ -28,6 +29,11 @@ export const handler = httpHandler({
   },
   "GET /documents/{key+}": async (ctx, event, principal) => {
     const raw = decodeKey(event.pathParameters?.key);
+    if (event.queryStringParameters?.content !== undefined) {
+      // `?content`: the document's bytes (base64 on the wire, as API Gateway and the host both carry binary).
+      const c = await documentContent(ctx, principal as Principal, raw);
+      return { statusCode: 200, headers: contentHeaders(c), body: c.body.toString("base64"), isBase64Encoded: true };
+    }
     const wantsChunks = raw.endsWith("/chunks") && !(await ctx.catalog.get(raw));
     const key = wantsChunks ? parseInput(documentKeySchema, raw.slice(0, -"/chunks".length), "path.key") : raw;
     const doc = await readableDocument(ctx, principal as Principal, key);

@@ -102,7 +102,8 @@ export class FolderObjectStore implements ObjectStore {
   }
 
   async *list(prefix = ""): AsyncIterable<ObjectInfo> {
-    for (const key of await this.keys()) {
+    // Walked from the prefix's folder, so a prefix naming a hidden folder (the eval reports' `.reports/`) lists it.
+    for (const key of await this.keys(prefix.slice(0, prefix.lastIndexOf("/") + 1))) {
       if (!key.startsWith(prefix)) continue;
       const info = await this.head(key);
       if (info) yield info;

@@ -5,6 +5,8 @@ import { ROUTE_POLICY } from "../../../shared/auth/policy";
 import { loadConfig } from "../../../shared/runtime/config";
 import { createEmbeddedContext, type Context } from "../../../shared/runtime/context";
 import { topology } from "../../../shared/topology";
+import { writeReportToBucket } from "../../../evals/report/store";
+import { evalReport } from "../../helpers/eval-report";
 import { api, followJob } from "../../helpers/host-process";
 import { tempDir, waitFor } from "../../helpers/tmp";
 
@@ -26,6 +28,9 @@ const as = (who: Who): Record<string, string> => (who === "anonymous" ? {} : { "
 
 const HR_DOC = "hr/policy.md";
 const HR_TEXT = "# Parental leave\n\nEmployees get sixteen weeks of paid parental leave.\n";
+
+const RUN = "2026-11-30T10-18-29-981Z-audit";
+const ADMIN_ONLY = { anonymous: 401, eve: 403, bob: 403, carol: 403, dave: 403, alice: 403, root: 200 };
 
 interface Row { expect: Record<Who, number>; call: (who: Who) => Promise<{ status: number; body: any }> }
 
@@ -117,6 +122,15 @@ describe("authorization matrix: every route × every caller (in-process host, au
       expect: { anonymous: 401, eve: 403, bob: 403, carol: 403, dave: 403, alice: 403, root: 200 },
       call: (who) => api(host.url, "GET", "/index/rollout", undefined, as(who)),
     },
+    // Eval runs are system-wide: admins only (eve is an admin of no tenant here).
+    "GET /evals": { expect: ADMIN_ONLY, call: (who) => api(host.url, "GET", "/evals", undefined, as(who)) },
+    "GET /evals/{id}": { expect: ADMIN_ONLY, call: (who) => api(host.url, "GET", `/evals/${RUN}`, undefined, as(who)) },
+    "GET /evals/{id}/report": {
+      expect: ADMIN_ONLY,
+      call: async (who) => ({ status: (await fetch(`${host.url}/evals/${RUN}/report`, { headers: as(who) })).status, body: undefined }),
+    },
+    "GET /evals/{id}/audit": { expect: ADMIN_ONLY, call: (who) => api(host.url, "GET", `/evals/${RUN}/audit`, undefined, as(who)) },
+    "POST /evals/{id}/audit": { expect: ADMIN_ONLY, call: (who) => api(host.url, "POST", `/evals/${RUN}/audit`, { verdicts: { A01: "useful" } }, as(who)) },
     "GET /health": {
       expect: { anonymous: 200, eve: 200, bob: 200, carol: 200, dave: 200, alice: 200, root: 200 },
       call: async (who) => {
@@ -132,6 +146,7 @@ describe("authorization matrix: every route × every caller (in-process host, au
     ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_AUTH: "required", RAGLINE_API_KEYS: JSON.stringify(KEYS) }));
     host = await startHost({ ctx, port: 0 });
     expect((await put("alice", HR_DOC, HR_TEXT, { "x-amz-meta-acl": "hr" })).status).toBe(202);
+    await writeReportToBucket(ctx.objects, evalReport(RUN));
     await waitFor(async () => (await ctx.catalog.get(HR_DOC))?.status === "indexed", "hr document indexed");
     alicesJob = (await api(host.url, "POST", "/queries", { question: "How long is parental leave?" }, as("alice"))).body.jobId;
   });
@@ -153,6 +168,12 @@ describe("authorization matrix: every route × every caller (in-process host, au
       expect(got).toEqual(row.expect);
     });
   }
+
+  it("GET /documents/{key+}?content (the bytes): the same callers as the record", async () => {
+    const got: Partial<Record<Who, number>> = {};
+    for (const who of CALLERS) got[who] = (await fetch(`${host.url}/documents/${HR_DOC}?content`, { headers: as(who) })).status;
+    expect(got).toEqual(ROWS["GET /documents/{key+}"].expect);
+  });
 
   it("ws $connect, subscribe: no key is refused; a caller follows only its own jobs", async () => {
     const refused = await new Promise<boolean>((resolve) => {
