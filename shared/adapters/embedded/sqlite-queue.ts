@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import type { LeaseRecovery, LostLease, Queue, QueueMessage, ReceiveOptions } from "../../ports/queue";
 import { dlqName } from "../../ports/queue";
 import { logger } from "../../observability/logger";
+import type { Statement } from "better-sqlite3";
 import { openSqlite, type Db } from "./sqlite";
 
 // A durable queue in SQLite with SQS semantics: visibility timeout, receive count, redrive to
@@ -12,6 +13,8 @@ import { openSqlite, type Db } from "./sqlite";
 // Every queue object is an instance with a row in `instances` (pid, machine, last heartbeat); a
 // lease names its instance, so leases of an instance that is gone are released at once instead of
 // waiting out the visibility timeout (see releaseLost).
+// An empty poll costs a read, not a write transaction: receivers look whether anything is due
+// before taking the write lock (an idle poller no longer queues behind, or blocks, the writers).
 
 interface Row { id: string; body: string; attributes: string | null; sent_at: number; receive_count: number }
 
@@ -22,6 +25,7 @@ export class SqliteQueue implements Queue, LeaseRecovery {
   private readonly db: Db;
   private heartbeat?: NodeJS.Timeout;
   private readonly wake = new EventEmitter();
+  private readonly statements = new Map<string, Statement>();
 
   constructor(path: string) {
     this.db = openSqlite(path);
@@ -47,6 +51,13 @@ export class SqliteQueue implements Queue, LeaseRecovery {
     this.wake.setMaxListeners(0);
   }
 
+
+  /** Statements are prepared once per queue object, not on every call. */
+  private sql(text: string): Statement {
+    let s = this.statements.get(text);
+    if (!s) this.statements.set(text, (s = this.db.prepare(text)));
+    return s;
+  }
 
   /**
    * Declares this instance alive every `periodMs`. On this machine a lost instance is found by its
@@ -80,8 +91,7 @@ export class SqliteQueue implements Queue, LeaseRecovery {
   async send(queue: string, body: string, opts: { delaySeconds?: number; attributes?: Record<string, string> } = {}): Promise<string> {
     const id = randomUUID();
     const now = Date.now();
-    this.db
-      .prepare("INSERT INTO messages (id, queue, body, attributes, sent_at, visible_at) VALUES (?, ?, ?, ?, ?, ?)")
+    this.sql("INSERT INTO messages (id, queue, body, attributes, sent_at, visible_at) VALUES (?, ?, ?, ?, ?, ?)")
       .run(id, queue, body, opts.attributes ? JSON.stringify(opts.attributes) : null, now, now + (opts.delaySeconds ?? 0) * 1000);
     this.wake.emit(queue);
     return id;
@@ -89,7 +99,7 @@ export class SqliteQueue implements Queue, LeaseRecovery {
 
   async sendBatch(queue: string, bodies: string[]): Promise<string[]> {
     const now = Date.now();
-    const insert = this.db.prepare("INSERT INTO messages (id, queue, body, sent_at, visible_at) VALUES (?, ?, ?, ?, ?)");
+    const insert = this.sql("INSERT INTO messages (id, queue, body, sent_at, visible_at) VALUES (?, ?, ?, ?, ?)");
     const ids = this.db.transaction(() => bodies.map((b) => { const id = randomUUID(); insert.run(id, queue, b, now, now); return id; }))();
     this.wake.emit(queue);
     return ids;
@@ -110,9 +120,11 @@ export class SqliteQueue implements Queue, LeaseRecovery {
   }
 
   private receiveNow(queue: string, opts: ReceiveOptions): QueueMessage[] {
-    const pick = this.db.prepare("SELECT id, body, attributes, sent_at, receive_count FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?");
-    const toDlq = this.db.prepare("UPDATE messages SET queue = ?, receive_count = 0, visible_at = ?, receipt = NULL, owner = NULL WHERE id = ?");
-    const lease = this.db.prepare("UPDATE messages SET receive_count = receive_count + 1, visible_at = ?, receipt = ?, owner = ?, leased_at = ? WHERE id = ?");
+    // Nothing due: answered by a read (WAL readers take no lock), no write transaction.
+    if (!this.sql("SELECT 1 FROM messages WHERE queue = ? AND visible_at <= ? LIMIT 1").get(queue, Date.now())) return [];
+    const pick = this.sql("SELECT id, body, attributes, sent_at, receive_count FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?");
+    const toDlq = this.sql("UPDATE messages SET queue = ?, receive_count = 0, visible_at = ?, receipt = NULL, owner = NULL WHERE id = ?");
+    const lease = this.sql("UPDATE messages SET receive_count = receive_count + 1, visible_at = ?, receipt = ?, owner = ?, leased_at = ? WHERE id = ?");
     return this.db.transaction(() => {
       const now = Date.now();
       const out: QueueMessage[] = [];
@@ -137,17 +149,16 @@ export class SqliteQueue implements Queue, LeaseRecovery {
   }
 
   async delete(_queue: string, receiptHandle: string): Promise<void> {
-    this.db.prepare("DELETE FROM messages WHERE receipt = ?").run(receiptHandle);
+    this.sql("DELETE FROM messages WHERE receipt = ?").run(receiptHandle);
   }
 
   async changeVisibility(_queue: string, receiptHandle: string, seconds: number): Promise<void> {
-    this.db.prepare("UPDATE messages SET visible_at = ? WHERE receipt = ?").run(Date.now() + seconds * 1000, receiptHandle);
+    this.sql("UPDATE messages SET visible_at = ? WHERE receipt = ?").run(Date.now() + seconds * 1000, receiptHandle);
   }
 
   async depth(queue: string): Promise<{ visible: number; inFlight: number }> {
     const now = Date.now();
-    const r = this.db
-      .prepare("SELECT SUM(visible_at <= ? OR receipt IS NULL) AS visible, SUM(visible_at > ? AND receipt IS NOT NULL) AS inFlight FROM messages WHERE queue = ?")
+    const r = this.sql("SELECT SUM(visible_at <= ? OR receipt IS NULL) AS visible, SUM(visible_at > ? AND receipt IS NOT NULL) AS inFlight FROM messages WHERE queue = ?")
       .get(now, now, queue) as { visible: number | null; inFlight: number | null };
     return { visible: r.visible ?? 0, inFlight: r.inFlight ?? 0 };
   }

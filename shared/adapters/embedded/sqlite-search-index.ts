@@ -1,3 +1,4 @@
+import type { Statement } from "better-sqlite3";
 import type { EmbeddedChunk, ScoredChunk } from "../../domain/chunk";
 import type { SearchIndex, SearchRequest } from "../../ports/search-index";
 import { reciprocalRankFusion } from "../../text/fusion";
@@ -17,6 +18,7 @@ export class SqliteSearchIndex implements SearchIndex {
   readonly name = "sqlite-fts5-vectors";
   private readonly db: Db;
   private readonly cache: VectorCache;
+  private readonly statements = new Map<string, Statement>();
 
   /**
    * `keepStopwords`: OR every word of the question into the match, stopwords too (the earlier query,
@@ -41,12 +43,19 @@ export class SqliteSearchIndex implements SearchIndex {
     this.cache = new VectorCache(this.db);
   }
 
+  /** Statements are prepared once per index object, not on every call (ingestion calls these per batch). */
+  private sql(text: string): Statement {
+    let s = this.statements.get(text);
+    if (!s) this.statements.set(text, (s = this.db.prepare(text)));
+    return s;
+  }
+
   async stage(chunks: EmbeddedChunk[]): Promise<void> {
-    const live = this.db.prepare("SELECT version FROM live_versions WHERE document_key = ?");
-    const existing = this.db.prepare("SELECT rowid FROM chunks WHERE document_key = ? AND version = ? AND id = ? AND embedding_model = ?");
-    const insert = this.db.prepare(`INSERT INTO chunks (id, document_key, version, active, ordinal, text, section_path, page, page_end, kind, metadata, embedding_model, vector)
+    const live = this.sql("SELECT version FROM live_versions WHERE document_key = ?");
+    const existing = this.sql("SELECT rowid FROM chunks WHERE document_key = ? AND version = ? AND id = ? AND embedding_model = ?");
+    const insert = this.sql(`INSERT INTO chunks (id, document_key, version, active, ordinal, text, section_path, page, page_end, kind, metadata, embedding_model, vector)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const fts = this.db.prepare("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)");
+    const fts = this.sql("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)");
     this.db.transaction(() => {
       for (const c of chunks) {
         if (existing.get(c.documentKey, c.version, c.id, c.embeddingModel)) continue; // redelivered batch: already staged
@@ -62,30 +71,30 @@ export class SqliteSearchIndex implements SearchIndex {
   async activate(documentKey: string, version: string): Promise<void> {
     this.db.transaction(() => {
       this.deleteWhere("document_key = ? AND version <> ?", documentKey, version);
-      this.db.prepare("UPDATE chunks SET active = 1 WHERE document_key = ? AND version = ?").run(documentKey, version);
-      this.db.prepare("INSERT INTO live_versions (document_key, version) VALUES (?, ?) ON CONFLICT(document_key) DO UPDATE SET version = excluded.version").run(documentKey, version);
+      this.sql("UPDATE chunks SET active = 1 WHERE document_key = ? AND version = ?").run(documentKey, version);
+      this.sql("INSERT INTO live_versions (document_key, version) VALUES (?, ?) ON CONFLICT(document_key) DO UPDATE SET version = excluded.version").run(documentKey, version);
     }).immediate();
     this.cache.invalidate();
   }
 
   async countChunks(documentKey: string, version: string, embeddingModel: string): Promise<number> {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM chunks WHERE document_key = ? AND version = ? AND embedding_model = ?").get(documentKey, version, embeddingModel) as { n: number }).n;
+    return (this.sql("SELECT COUNT(*) AS n FROM chunks WHERE document_key = ? AND version = ? AND embedding_model = ?").get(documentKey, version, embeddingModel) as { n: number }).n;
   }
 
   async servingModel(): Promise<string | undefined> {
-    return (this.db.prepare("SELECT value FROM index_meta WHERE key = 'serving_model'").get() as { value: string } | undefined)?.value;
+    return (this.sql("SELECT value FROM index_meta WHERE key = 'serving_model'").get() as { value: string } | undefined)?.value;
   }
 
   async switchServingModel(model: string): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare("INSERT INTO index_meta (key, value) VALUES ('serving_model', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(model);
+      this.sql("INSERT INTO index_meta (key, value) VALUES ('serving_model', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(model);
       this.deleteWhere("embedding_model <> ?", model);
     }).immediate();
     this.cache.invalidate();
   }
 
   async modelCoverage(model: string): Promise<{ chunks: number; covered: number }> {
-    const r = this.db.prepare(`SELECT COUNT(DISTINCT document_key || char(0) || id) AS chunks,
+    const r = this.sql(`SELECT COUNT(DISTINCT document_key || char(0) || id) AS chunks,
         COUNT(DISTINCT CASE WHEN embedding_model = ? THEN document_key || char(0) || id END) AS covered FROM chunks WHERE active = 1`).get(model) as { chunks: number; covered: number };
     return r;
   }
@@ -93,19 +102,19 @@ export class SqliteSearchIndex implements SearchIndex {
   async removeDocument(documentKey: string): Promise<void> {
     this.db.transaction(() => {
       this.deleteWhere("document_key = ?", documentKey);
-      this.db.prepare("DELETE FROM live_versions WHERE document_key = ?").run(documentKey);
+      this.sql("DELETE FROM live_versions WHERE document_key = ?").run(documentKey);
     }).immediate();
     this.cache.invalidate();
   }
 
   private deleteWhere(where: string, ...args: unknown[]) {
-    this.db.prepare(`DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE ${where})`).run(...args);
-    this.db.prepare(`DELETE FROM chunks WHERE ${where}`).run(...args);
+    this.sql(`DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE ${where})`).run(...args);
+    this.sql(`DELETE FROM chunks WHERE ${where}`).run(...args);
   }
 
   async vectorsFor(chunkIds: string[], embeddingModel: string): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
-    const q = this.db.prepare("SELECT vector FROM chunks WHERE id = ? AND embedding_model = ? LIMIT 1");
+    const q = this.sql("SELECT vector FROM chunks WHERE id = ? AND embedding_model = ? LIMIT 1");
     for (const id of chunkIds) {
       const row = q.get(id, embeddingModel) as { vector: Buffer } | undefined;
       if (row) out.set(id, toVector(row.vector));
@@ -116,7 +125,7 @@ export class SqliteSearchIndex implements SearchIndex {
   async chunksOf(documentKey: string): Promise<EmbeddedChunk[]> {
     // Before a serving model is recorded (chunks staged outside ingestion), the model they have.
     const serving = await this.servingModel();
-    return (this.db.prepare("SELECT rowid, * FROM chunks WHERE document_key = ? AND active = 1 AND embedding_model = COALESCE(?, embedding_model) ORDER BY ordinal").all(documentKey, serving ?? null) as ChunkRow[]).map(toChunk);
+    return (this.sql("SELECT rowid, * FROM chunks WHERE document_key = ? AND active = 1 AND embedding_model = COALESCE(?, embedding_model) ORDER BY ordinal").all(documentKey, serving ?? null) as ChunkRow[]).map(toChunk);
   }
 
   async search(req: SearchRequest): Promise<ScoredChunk[]> {

@@ -1,3 +1,4 @@
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { SqliteQueue } from "../../../shared/adapters/embedded/sqlite-queue";
@@ -52,6 +53,25 @@ describe("SqliteQueue (SQS semantics on a real SQLite file)", () => {
     const got = await pending;
     expect(got.map((m) => m.body)).toEqual(["late"]);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it("an empty poll is a read: it answers while another process holds the write lock, and never blocks that writer", async () => {
+    await q.send("jobs", "later", { delaySeconds: 600 }); // not due
+    const writer = new Database(join(t.dir, "q.db"));
+    writer.pragma("busy_timeout = 0");
+    writer.exec("BEGIN IMMEDIATE");
+    try {
+      // A write transaction here would wait for the writer (busy timeout 10 s) and then fail.
+      expect(await q.receive("jobs", { maxMessages: 5, visibilityTimeoutSeconds: 30 })).toEqual([]);
+      expect(await q.receive("other", { maxMessages: 5, visibilityTimeoutSeconds: 30 })).toEqual([]);
+    } finally { writer.exec("COMMIT"); writer.close(); }
+    // And while a poll runs, the writer (busy timeout 0) still gets its lock.
+    const polling = q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 30, waitSeconds: 0.3 });
+    const other = new Database(join(t.dir, "q.db"));
+    other.pragma("busy_timeout = 0");
+    for (let i = 0; i < 5; i++) { other.exec("BEGIN IMMEDIATE; COMMIT"); await new Promise((r) => setTimeout(r, 40)); }
+    other.close();
+    expect(await polling).toEqual([]);
   });
 
   it("survives reopening: messages are durable across processes", async () => {

@@ -1,0 +1,75 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startHost } from "../host";
+import { loadConfig } from "../shared/runtime/config";
+import { createEmbeddedContext } from "../shared/runtime/context";
+import { docBody, ingestDirectly, type Doc } from "./direct-ingest";
+import { benchFlags, DATASETS_DIR, tempDataDir } from "./support";
+
+// `npm run bench` (ingestion overhead): scifact abstracts through the embedded pipeline (files dropped
+// in the bucket folder, notifications, queues, catalog) vs the same parse/chunk/embed/index stages
+// called directly, in interleaved rounds of fresh documents, one process. Prints docs/s and CPU per
+// document of each, and their ratio per round. Target: pipeline >= 0.6x direct.
+
+const flags = benchFlags();
+const perRound = Number(flags.docs ?? 400);
+const rounds = Number(flags.rounds ?? 4);
+const TARGET = 0.6;
+
+const corpus = (readFileSync(join(DATASETS_DIR, "scifact/corpus.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) as Doc[]);
+const WARMUP = 60; // documents each path ingests first, unmeasured: handlers loaded, worker threads started
+if (corpus.length < 2 * perRound * rounds + 2 * WARMUP) throw new Error(`need ${2 * perRound * rounds + 2 * WARMUP} documents, scifact has ${corpus.length}`);
+
+const pipeDir = tempDataDir();
+const pipe = createEmbeddedContext(loadConfig({ ...process.env, RAGLINE_DATA_DIR: pipeDir.dir }));
+const host = await startHost({ ctx: pipe, port: 0 });
+const directDir = tempDataDir();
+const direct = createEmbeddedContext(loadConfig({ ...process.env, RAGLINE_DATA_DIR: directDir.dir }));
+
+let sent = 0;
+async function throughPipeline(docs: Doc[]): Promise<void> {
+  for (const doc of docs) writeFileSync(join(pipe.config.bucketDir, `${doc.id}.txt`), docBody(doc));
+  sent += docs.length;
+  for (;;) {
+    const c = await pipe.catalog.counts();
+    if ((c.indexed ?? 0) + (c.failed ?? 0) + (c.duplicate ?? 0) >= sent) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface Run { docsPerS: number; cpuMsPerDoc: number }
+async function measure(run: () => Promise<unknown>, n: number): Promise<Run> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run();
+  const s = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { docsPerS: n / s, cpuMsPerDoc: (c.user + c.system) / 1000 / n };
+}
+
+await throughPipeline(corpus.slice(0, WARMUP));
+await ingestDirectly(direct, corpus.slice(WARMUP, 2 * WARMUP));
+const ratios: number[] = [];
+const lines: string[] = [];
+for (let r = 0; r < rounds; r++) {
+  const at = 2 * WARMUP + 2 * r * perRound;
+  const a = corpus.slice(at, at + perRound);
+  const b = corpus.slice(at + perRound, at + 2 * perRound);
+  // Alternate which goes first, so neither always runs on a warmer process.
+  const piped = () => measure(() => throughPipeline(a), a.length);
+  const called = () => measure(() => ingestDirectly(direct, b), b.length);
+  let pipeRun: Run;
+  let d: Run;
+  if (r % 2 === 0) { pipeRun = await piped(); d = await called(); } else { d = await called(); pipeRun = await piped(); }
+  ratios.push(pipeRun.docsPerS / d.docsPerS);
+  lines.push(`  round ${r + 1}: pipeline ${pipeRun.docsPerS.toFixed(0)} docs/s (${pipeRun.cpuMsPerDoc.toFixed(2)} CPU-ms/doc), direct ${d.docsPerS.toFixed(0)} docs/s (${d.cpuMsPerDoc.toFixed(2)} CPU-ms/doc): ${ratios.at(-1)!.toFixed(2)}x`);
+}
+const median = [...ratios].sort((x, y) => x - y)[Math.floor(ratios.length / 2)];
+console.log(`ingestion, pipeline vs direct stage calls: ${rounds} interleaved rounds of ${perRound} scifact abstracts each`);
+console.log(lines.join("\n"));
+console.log(`  median ratio pipeline/direct: ${median.toFixed(2)}x (target >= ${TARGET}x: ${median >= TARGET ? "met" : "NOT met"})`);
+await host.close();
+await pipe.close();
+await direct.close();
+pipeDir.cleanup();
+directDir.cleanup();
