@@ -94,7 +94,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       stops.push(() => p.stop());
     }
     const offload = workers;
-    if (offload) stops.push(async () => { ctx.offload = undefined; await offload.close(); }); // once no poller can call it
+    if (offload) stops.push(() => offload.close()); // once no poller can call it
     if (ctx.objects instanceof FolderObjectStore && opts.bucketNotifications !== false) {
       const notifications = new FolderNotifications(ctx.objects, join(ctx.config.dataDir, "state", "bucket-notifications.db"), topology.bucket.name,
         async (records) => { await ctx.queue.sendBatch(topology.bucket.notifications.queue, records.map((r) => JSON.stringify({ Records: [r] }))); },

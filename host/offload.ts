@@ -3,10 +3,11 @@ import type { Offload, ParseChunkRequest, ParsedChunks } from "../shared/ports/o
 import type { Context } from "../shared/runtime/context";
 import { ownBytes, poolSize, WorkerPool } from "../shared/runtime/worker-pool";
 import type { Topology } from "../shared/topology";
+import { OffloadedEmbedder } from "./offloaded-embedder";
 import { asBuffer } from "./worker-tasks";
 
-// The host's worker threads: document parsing and chunking leave the thread that serves HTTP,
-// WebSocket and the queues. RAGLINE_WORKERS sizes the pool (unset: one per core; 0: in-process).
+// The host's worker threads: document parsing and chunking, and the local embedder's document
+// batches, leave the thread that serves HTTP, WebSocket and the queues. RAGLINE_WORKERS sizes the pool (unset: one per core; 0: in-process).
 
 /** Past the parse's own deadline (which the worker enforces between pages), how long before its worker is stopped. */
 const HARD_STOP_GRACE_MS = 5_000;
@@ -24,7 +25,13 @@ export class WorkerOffload implements Offload {
     return { ...out, attachments: out.attachments?.map((a) => ({ ...a, body: asBuffer(a.body) })) };
   }
 
-  close() { return this.pool.close(); }
+  /** Undoes what the offload changed on its context. */
+  onClose?: () => void;
+
+  close() {
+    this.onClose?.();
+    return this.pool.close();
+  }
 }
 
 /** A bad document stays a DocumentError (the document fails); anything else stays transient (the queue retries). */
@@ -41,5 +48,13 @@ export function startOffload(ctx: Context, topology: Topology): WorkerOffload | 
   const memoryMb = topology.functions["ingest-parse"]?.memoryMB;
   const offload = new WorkerOffload(new WorkerPool({ size, memoryMb, tasks: new URL("./worker-tasks.ts", import.meta.url).href }));
   ctx.offload = offload;
+  // The local embedder's document batches run there too (a model over HTTP does not block this thread).
+  const embedder = ctx.embedder;
+  const offloaded = OffloadedEmbedder.wrap(embedder, offload.pool);
+  if (offloaded) ctx.embedder = offloaded;
+  offload.onClose = () => {
+    if (ctx.offload === offload) ctx.offload = undefined;
+    if (ctx.embedder === offloaded) ctx.embedder = embedder;
+  };
   return offload;
 }

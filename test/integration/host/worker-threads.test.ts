@@ -56,7 +56,7 @@ describe("host worker threads (in-process host, real documents)", () => {
 
     const doc = await waitFor(async () => { const r = await ctx.catalog.get("big.txt"); return r?.chunks !== undefined && r; }, "big.txt parsed", 120_000);
     expect(doc.chunks).toBeGreaterThan(1000);
-    expect(pool.stats.completed).toBe(1);
+    expect(pool.stats.completed).toBeGreaterThanOrEqual(1); // the parse, and any embed batches since
     expect([...pool.threadIds]).not.toContain(threadId);
   }, 180_000);
 

@@ -1,0 +1,29 @@
+import { HashedNgramEmbedder } from "../shared/adapters/local/hashed-ngram-embedder";
+import type { Embedder } from "../shared/ports/models";
+import type { WorkerPool } from "../shared/runtime/worker-pool";
+
+// The local embedder is CPU work on whatever thread calls it: batches of document chunks go to the
+// host's worker threads (the same embedder, built there from its model id). A question's few
+// texts stay on this thread: a hop would cost more than the work, and must not wait behind a parse.
+
+export class OffloadedEmbedder implements Embedder {
+  readonly model: string;
+  readonly dimensions: number;
+  readonly backend: string;
+
+  private constructor(private readonly inner: Embedder, private readonly pool: WorkerPool) {
+    this.model = inner.model;
+    this.dimensions = inner.dimensions;
+    this.backend = inner.backend;
+  }
+
+  /** The wrapper for an embedder that can run in a worker (the local one); undefined for the others (HTTP does not block). */
+  static wrap(inner: Embedder, pool: WorkerPool): OffloadedEmbedder | undefined {
+    return HashedNgramEmbedder.fromModelId(inner.model) ? new OffloadedEmbedder(inner, pool) : undefined;
+  }
+
+  embed(texts: string[], kind: "document" | "query"): Promise<Float32Array[]> {
+    if (kind === "query") return this.inner.embed(texts, kind);
+    return this.pool.run<Float32Array[]>("embedLocal", { model: this.model, texts });
+  }
+}
