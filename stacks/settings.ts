@@ -32,7 +32,7 @@ export const NOT_FORWARDED: Record<string, string> = {
   RAGLINE_CATALOG: "follows RAGLINE_BACKEND=aws", RAGLINE_SEARCH_INDEX: "follows RAGLINE_BACKEND=aws", RAGLINE_NOTIFIER: "follows RAGLINE_BACKEND=aws",
   RAGLINE_PROVISION: "the stacks create every resource",
   RAGLINE_AWS_REGION: "Lambda's own region", RAGLINE_AWS_ACCESS_KEY_ID: "Lambda's role credentials", RAGLINE_AWS_SECRET_ACCESS_KEY: "Lambda's role credentials",
-  RAGLINE_S3_BUCKET: "a link to the bucket", RAGLINE_SQS_QUEUE_PREFIX: "links to the queues", RAGLINE_DYNAMODB_JOBS_TABLE: "a link to the table",
+  RAGLINE_S3_BUCKET: "a link to the bucket", RAGLINE_UPLOAD_URLS: "auto is presigned on Lambda (its requests stop at 6 MB)", RAGLINE_SQS_QUEUE_PREFIX: "links to the queues", RAGLINE_DYNAMODB_JOBS_TABLE: "a link to the table",
   RAGLINE_DYNAMODB_DOCUMENTS_TABLE: "a link to the table", RAGLINE_WS_ENDPOINT: "a link to the WebSocket API",
   RAGLINE_S3_ENDPOINT: "on-prem endpoint (AWS uses its own)", RAGLINE_S3_FORCE_PATH_STYLE: "on-prem (MinIO)", RAGLINE_SQS_ENDPOINT: "on-prem endpoint (ElasticMQ)",
   RAGLINE_DYNAMODB_ENDPOINT: "on-prem endpoint (Alternator)",

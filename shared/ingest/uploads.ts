@@ -11,9 +11,10 @@ import { recordUpload, uploadMetadata } from "./document-writes";
 
 // Uploads that do not pass through the API's request body (Lambda's ~6 MB cap): POST /uploads
 // authorizes the write exactly as PUT /documents does and answers with a URL for one PUT of those
-// bytes. Where the bucket is S3 that is a presigned S3 URL whose signature pins size, type and the
-// server-set metadata; on the embedded host it is the host's own PUT /uploads/{token}, a single-use
-// capability that expires, and stores the object through the same path as PUT /documents.
+// bytes. On Lambda (or RAGLINE_UPLOAD_URLS=presigned) that is a presigned S3 URL whose signature pins
+// size, type and the server-set metadata; where the host serves the API (embedded, on-prem, k8s) it
+// is the host's own PUT /uploads/{token}, a single-use capability that expires, and stores the object
+// through the same path as PUT /documents, into whichever bucket is configured.
 
 export const UPLOAD_URL_SECONDS = 900;
 /**
@@ -42,7 +43,7 @@ export async function requestUpload(ctx: Context, p: Principal, req: UploadReque
   const metadata = await uploadMetadata(ctx, p, req.key, userMetadata, "body");
   const expiresAt = new Date(now + UPLOAD_URL_SECONDS * 1000).toISOString();
   const backends = resolveBackends(ctx.config);
-  if (backends.objects === "s3") {
+  if (backends.objects === "s3" && presigns(ctx.config.RAGLINE_UPLOAD_URLS)) {
     const { presignPut } = await import("../adapters/aws/s3-presign");
     const signed = await presignPut(await presignClient(backends), ctx.bucket, req.key, { contentType: req.contentType, size: req.size, metadata, expiresInSeconds: UPLOAD_URL_SECONDS });
     return { key: req.key, method: "PUT", ...signed, expiresAt };
@@ -91,6 +92,9 @@ export async function redeemHostUpload(ctx: Context, token: string, body: Buffer
     redeeming.delete(name);
   }
 }
+
+/** Presigned S3 URLs where asked, or (auto) on Lambda: elsewhere the host takes the body itself, streamed, with no S3 endpoint to expose. */
+const presigns = (setting: "auto" | "presigned" | "host") => setting === "presigned" || (setting === "auto" && Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME));
 
 const grantKey = (token: string) => `${GRANTS}${createHash("sha256").update(token).digest("hex")}.json`;
 

@@ -35,6 +35,12 @@ export const backendConfigSchema = z.object({
   /** Path-style URLs (MinIO). Default: on when RAGLINE_S3_ENDPOINT is set. */
   RAGLINE_S3_FORCE_PATH_STYLE: flag.optional(),
   RAGLINE_S3_BUCKET: text,
+  /**
+   * What POST /uploads answers with: "presigned" (an S3 URL; the client must reach the S3 endpoint),
+   * "host" (the API's own single-use URL, streamed to the bucket: no S3 endpoint exposed). "auto":
+   * presigned on Lambda (whose requests stop at 6 MB), the host's URL wherever the host serves the API.
+   */
+  RAGLINE_UPLOAD_URLS: z.enum(["auto", "presigned", "host"]).default("auto"),
 
   RAGLINE_SQS_ENDPOINT: url,
   /** Physical queue name = prefix + topology name (e.g. "ragline-prod-" + "embed"); DLQs add "-dlq". */

@@ -4,6 +4,7 @@ import { encodeS3Key } from "../../../events/s3";
 import { startHost, type Host } from "../../../host";
 import { loadConfig } from "../../../shared/runtime/config";
 import { createRemoteContext, type RemoteContext } from "../../../shared/runtime/remote-context";
+import { requestUpload } from "../../../shared/ingest/uploads";
 import { QUEUES } from "../../../shared/topology";
 import { api } from "../../helpers/host-process";
 import { tempDir, waitFor } from "../../helpers/tmp";
@@ -45,7 +46,7 @@ describe("presigned upload on s3rver 3.7 behind a SigV4 check written from AWS's
     ctx = createRemoteContext(loadConfig({
       RAGLINE_DATA_DIR: `${t.dir}/data`, RAGLINE_OBJECT_STORE: "s3", RAGLINE_S3_ENDPOINT: front.endpoint, RAGLINE_S3_BUCKET: "documents",
       RAGLINE_AWS_REGION: "us-east-1", RAGLINE_AWS_ACCESS_KEY_ID: "S3RVER", RAGLINE_AWS_SECRET_ACCESS_KEY: "S3RVER",
-      RAGLINE_AUTH: "required", RAGLINE_API_KEYS: JSON.stringify(KEYS),
+      RAGLINE_AUTH: "required", RAGLINE_API_KEYS: JSON.stringify(KEYS), RAGLINE_UPLOAD_URLS: "presigned",
     }));
     await ctx.ready;
     s3rver.on("event", (e) => {
@@ -103,9 +104,28 @@ describe("presigned upload on s3rver 3.7 behind a SigV4 check written from AWS's
     expect((await put(tk.url, tk.headers)).status).toBe(200);
     const head = await ctx.objects.head("hr/leave.md");
     expect(head).toMatchObject({ size: TEXT.length, contentType: "text/markdown", metadata: { tenant: "acme", owner: "alice", acl: '["hr"]', department: "People" } });
-    await waitFor(async () => (await ctx.catalog.get("hr/leave.md"))?.status === "indexed", "presigned upload indexed");
+    await waitFor(async () => (await ctx.catalog.get("hr/leave.md"))?.status === "indexed", "presigned upload indexed", 60_000); // a loaded 2-core machine
     expect((await api(host.url, "GET", "/documents/hr/leave.md", undefined, as("carol"))).body).toMatchObject({ status: "indexed", metadata: { tenant: "acme", acl: ["hr"] } });
     expect((await api(host.url, "GET", "/documents/hr/leave.md", undefined, as("bob"))).status).toBe(404);
+  }, 90_000);
+
+  it("off Lambda (auto) the URL is the host's own: the bytes stream through the API into the S3 bucket, no S3 endpoint exposed", async () => {
+    const hostMode = { ...ctx, config: { ...ctx.config, RAGLINE_UPLOAD_URLS: "auto" as const } };
+    const tk = await requestUpload(hostMode, { tenant: "acme", subject: "alice", groups: ["hr"], roles: ["writer"] }, { key: "hr/via-host.md", contentType: "text/markdown", size: TEXT.length, metadata: { acl: ["hr"] } }, host.url);
+    expect(tk.url).toMatch(new RegExp(`^${host.url}/uploads/[\\w-]{43}$`));
+    const before = front.refused.length;
+    expect((await put(tk.url, tk.headers)).status).toBe(202);
+    expect(await ctx.objects.head("hr/via-host.md")).toMatchObject({ size: TEXT.length, metadata: { tenant: "acme", owner: "alice", acl: '["hr"]' } });
+    expect(front.refused).toHaveLength(before);
+    expect((await put(tk.url, tk.headers)).status).toBe(403); // single use here too
+    // On Lambda, auto presigns (a Lambda request stops at 6 MB).
+    process.env.AWS_LAMBDA_FUNCTION_NAME = "http-uploads";
+    try {
+      const onLambda = await requestUpload(hostMode, { tenant: "acme", subject: "alice", groups: ["hr"], roles: ["writer"] }, { key: "hr/via-host.md", contentType: "text/markdown", size: TEXT.length }, host.url);
+      expect(new URL(onLambda.url).origin).toBe(front.endpoint);
+    } finally {
+      delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    }
   });
 
   it("the same URL cannot write someone else's document: POST /uploads refuses a key the caller may not write", async () => {

@@ -43,10 +43,10 @@ describe("upload URL on the embedded host (in-process host, auth required)", () 
     const stored = await ctx.objects.get("hr/leave.txt");
     expect(stored!.body.equals(BYTES)).toBe(true);
     expect(stored!.info.metadata).toEqual({ acl: '["hr"]', tenant: "acme", owner: "alice" });
-    await waitFor(async () => (await ctx.catalog.get("hr/leave.txt"))?.status === "indexed", "uploaded document indexed");
+    await waitFor(async () => (await ctx.catalog.get("hr/leave.txt"))?.status === "indexed", "uploaded document indexed", 60_000); // a loaded 2-core machine
     // Used once.
     expect((await put(r.body.url, r.body.headers)).status).toBe(403);
-  });
+  }, 90_000);
 
   it("refuses a PUT whose type, metadata or size differ from the URL's, and the URL is spent by the attempt", async () => {
     const cases: [string, (h: Record<string, string>) => Record<string, string>, Uint8Array | undefined, number][] = [
