@@ -46,7 +46,8 @@ export function httpRequestListener(topology: Topology, maxBodyBytes: number) {
       if (body === "too_large") return send(res, tooLarge());
       const def = topology.functions[hit.route.functionName];
       const event = toEvent(req, url, hit.route.routeKey, hit.pathParameters, body);
-      if (streamed) attachBodyStream(event, streamBody(req), announced);
+      const stream = streamed ? streamBody(req) : undefined;
+      if (stream) attachBodyStream(event, stream, announced);
       const handler = await loadHandler(def.handler);
       try {
         // A streamed body arrives during the call (on Lambda, before it): its time is allowed on top, at 1 MiB/s.
@@ -54,8 +55,13 @@ export function httpRequestListener(topology: Topology, maxBodyBytes: number) {
         const result = (await withTimeout(handler(event, lambdaContext(hit.route.functionName, seconds)), seconds, hit.route.functionName)) as APIGatewayProxyStructuredResultV2;
         send(res, result);
       } finally {
-        // Answered before the body's end (refused, or past the size limit): the rest is read and dropped.
-        if (streamed && !req.complete) { req.unpipe(); req.resume(); }
+        // Answered before the body's end (refused, past the size limit, timed out): the rest is read and
+        // dropped, and a store still writing the stream fails, so it removes what it wrote.
+        if (stream && !req.complete) {
+          req.unpipe();
+          req.resume();
+          stream.destroy(new Error("the request was answered before the end of its body"));
+        }
       }
     } catch (err) {
       logger.error("http invocation failed", { error: err as Error });

@@ -167,27 +167,50 @@ describe("host upload URLs (PUT /uploads/{token}) stream too, held to the grante
 });
 
 describe("a streamed upload's time on the wire", () => {
-  it("is allowed on top of the function's timeout (the body arrives during the call, not before it as on Lambda)", async () => {
+  /** A host whose documents function times out after 1 s. */
+  async function withShortHost(body: (h: { url: string; dataDir: string; bucketDir: string }) => Promise<void>) {
     const t = tempDir();
-    const ctx = createContext(loadConfig({ ...process.env, RAGLINE_DATA_DIR: t.dir, RAGLINE_WORKERS: "0", PORT: "0" }));
+    const ctx = createContext(loadConfig({ ...process.env, RAGLINE_DATA_DIR: t.dir, RAGLINE_WORKERS: "0", RAGLINE_MAX_OBJECT_BYTES: String(LIMIT), PORT: "0" }));
     const short = { ...topology, functions: { ...topology.functions, "http-documents": { ...topology.functions["http-documents"]!, timeoutSeconds: 1 } } };
     const h = await startHost({ ctx, port: 0, topology: short, schedules: false, bucketNotifications: false });
     try {
+      await body({ url: h.url, dataDir: ctx.config.dataDir, bucketDir: ctx.config.bucketDir });
+    } finally {
+      await h.close();
+      t.cleanup();
+    }
+  }
+  const put = (url: string, headers: Record<string, string>) => {
+    const req = request(new URL("/documents/slow/upload.bin", url), { method: "PUT", headers: { "content-type": "application/octet-stream", ...headers } });
+    const response = new Promise<number>((resolve, reject) => {
+      req.on("response", (res: IncomingMessage) => { res.resume(); resolve(res.statusCode ?? 0); });
+      req.on("error", reject);
+    });
+    return { req, response };
+  };
+
+  it("is allowed on top of the function's timeout (the body arrives during the call, not before it as on Lambda)", async () => {
+    await withShortHost(async (h) => {
       const body = randomBytes(200_000);
-      const req = request(new URL("/documents/slow/upload.bin", h.url), { method: "PUT", headers: { "content-type": "application/octet-stream", "content-length": String(body.length) } });
-      const response = new Promise<number>((resolve, reject) => {
-        req.on("response", (res: IncomingMessage) => { res.resume(); resolve(res.statusCode ?? 0); });
-        req.on("error", reject);
-      });
+      const { req, response } = put(h.url, { "content-length": String(body.length) });
       req.write(body.subarray(0, 100_000));
       // The rest only after the function's 1 s timeout has passed: a slow client, not a slow handler.
       await new Promise((r) => setTimeout(r, 1500));
       req.end(body.subarray(100_000));
       expect(await response).toBe(202);
-      expect(readFileSync(join(ctx.config.bucketDir, "slow", "upload.bin")).equals(body)).toBe(true);
-    } finally {
-      await h.close();
-      t.cleanup();
-    }
+      expect(readFileSync(join(h.bucketDir, "slow", "upload.bin")).equals(body)).toBe(true);
+    });
+  });
+
+  it("a client that stalls past that allowance gets an error and leaves nothing behind, not even a partial temp file", async () => {
+    await withShortHost(async (h) => {
+      const { req, response } = put(h.url, {}); // chunked: 1 s + 1 s for the 1 MiB limit
+      req.write(randomBytes(100_000));
+      expect(await response).toBe(500); // the function timed out; the request was never ended
+      req.destroy();
+      const tmp = join(h.dataDir, "tmp");
+      await until(() => !existsSync(tmp) || readdirSync(tmp).length === 0, "the partial temp file is removed");
+      expect(existsSync(join(h.bucketDir, "slow", "upload.bin"))).toBe(false);
+    });
   });
 });
