@@ -2,7 +2,7 @@ import { contentTerms } from "../text/terms";
 import { splitSentences } from "../text/sentences";
 import type { GenerationSource } from "../ports/models";
 import { columnHeaders, promoteHeaderRows, tableFacts } from "../ingest/chunk/table-facts";
-import { namesEveryAsked } from "./named-documents";
+import { carriesNamesAsked } from "./named-documents";
 
 // Evidence units and how well each answers the question. A unit is what an extractive answer can
 // quote: a sentence, a table value line (`row — column: value`, written by the chunker) or a table row
@@ -40,7 +40,7 @@ export interface EvidenceThresholds {
   /** The answering unit must come from one of the first this-many sources (in rank order). */
   fromTopSources: number;
   /**
-   * The looser point that applies when a leading source's document carries every name the question gives
+   * The looser point that applies when a leading source's document carries the names the question gives
    * (its issuer or product, from the key, the title or the cover's context line): the topic is settled by
    * the document, and only the rest of the question has to be found.
    */
@@ -278,13 +278,20 @@ export function planAnswer(question: string, sources: readonly SourceWithContext
   let best = scored.find((u) => leading.has(u.n) && supports(u, t));
   if (!best && t.named) {
     // Only units of the sources whose document carries the question's names.
-    const named = new Set(sources.slice(0, t.fromTopSources).filter((s) => s.documentKey && namesEveryAsked(question, { documentKey: s.documentKey, sectionPath: s.sectionPath ?? [] })).map((s) => s.n));
+    const named = new Set(sources.slice(0, t.fromTopSources).filter((s) => s.documentKey && carriesNamesAsked(question, { documentKey: s.documentKey, sectionPath: s.sectionPath ?? [] })).map((s) => s.n));
     const loose = { ...t, ...t.named };
     best = scored.find((u) => named.has(u.n) && supports(u, loose));
     if (best) t = loose;
   }
   if (!best) return { units: [] };
   const docOf = (n: number) => sources.find((s) => s.n === n)?.documentKey;
+  // The better-ranked document answers when it can: a unit of a lower source's other document may score
+  // higher lexically, but rank order is what the retrieval and the rerank stage decided (and the rerank
+  // stage put its chosen source first, so the generator, planning again, answers from the same document).
+  const firstDoc = sources.slice(0, t.fromTopSources).map((s) => s.n).find((n) => scored.some((u) => u.n === n && supports(u, t)));
+  if (firstDoc !== undefined && docOf(firstDoc) !== docOf(best.n)) {
+    best = scored.find((u) => leading.has(u.n) && docOf(u.n) === docOf(firstDoc) && supports(u, t)) ?? best;
+  }
   const compares = /\b(compare|compared|comparison|versus|vs\.?|difference between|both|each of)\b/i.test(question);
   const extraMax = best.kind === "sentence" ? maxExtra : Math.min(1, maxExtra);
   const picked = [best];

@@ -71,15 +71,21 @@ export function statementQuery(question: string, core: string): string | undefin
 
 type Rankable = Pick<Chunk, "documentKey" | "sectionPath" | "metadata"> & Partial<Pick<Chunk, "text">>;
 
+/** Periods ("2023", "FY2022", "Q2", "2023Q1") are not names: a filing of another issuer carries them too. */
+const PERIOD = /^(fy|q[1-4])?\d{2,4}(q[1-4])?$|^q[1-4]$/;
+
 /**
- * The question names something (an issuer, a product; years aside) and this chunk's document carries every
- * one of those names: the passage is about what was asked, whatever words the question uses for the rest.
+ * The question names something (an issuer, a product; periods aside) and this chunk's document carries at
+ * least half of those names (a question's capitalised common words, "Balance Sheet", are names to this
+ * reader too): the passage is about what was asked, whatever words the question uses for the rest.
  */
-export function namesEveryAsked(question: string, chunk: Pick<Chunk, "documentKey" | "sectionPath"> & Partial<Pick<Chunk, "metadata">>): boolean {
-  const names = namedTerms(question).filter((n) => !/^\d{4}$/.test(n));
+export function carriesNamesAsked(question: string, chunk: Pick<Chunk, "documentKey" | "sectionPath"> & Partial<Pick<Chunk, "metadata">>): boolean {
+  // Words as the question writes them (a joined run, "americanexpressbalancesheet", is for file names only).
+  const text = question.toLowerCase();
+  const names = namedTerms(question).filter((n) => !PERIOD.test(n) && text.includes(n));
   if (!names.length) return false;
   const have = documentTerms(chunk);
-  return names.every((n) => have.has(n));
+  return names.filter((n) => have.has(n)).length * 2 >= names.length;
 }
 
 function isStatement(chunk: Rankable, asked: number[]): boolean {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ExtractiveGenerator } from "../../../shared/adapters/local/extractive-generator";
 import { tableChunks } from "../../../shared/ingest/chunk";
 import { answerType, DEFAULT_THRESHOLDS, holdsType, planAnswer, questionCore, scoreEvidence, supports, unitsOf } from "../../../shared/query/evidence";
-import { namedTerms, preferNamedDocuments, statementQuery } from "../../../shared/query/named-documents";
+import { carriesNamesAsked, namedTerms, preferNamedDocuments, statementQuery } from "../../../shared/query/named-documents";
 import { NO_ANSWER } from "../../../shared/text/no-answer";
 
 const answer = async (question: string, sources: { n: number; documentKey: string; text: string; sectionPath?: string[] }[]) => {
@@ -141,6 +141,21 @@ describe("abstention: the question's names on the evidence's document", () => {
   it("keeps the strict point when the document is another issuer's", () => {
     const other = sources("filings/cover.pdf", ["Square Enix Holdings · Form 10-K · fiscal year ended December 31, 2020 (FY2020)", "Item 8"]);
     expect(planAnswer(q, other).units).toEqual([]);
+  });
+
+  it("a question's names are carried when at least half are on the document (capitalised common words count as names), periods aside", () => {
+    const amex = { documentKey: "f/AMERICANEXPRESS_2022_10K.pdf", sectionPath: ["American Express Company · Form 10-K · fiscal year ended December 31, 2022 (FY2022)"] };
+    expect(carriesNamesAsked("What was the largest liability in American Express's Balance Sheet in 2022?", amex)).toBe(true);
+    expect(carriesNamesAsked("What were Apple's current liabilities in FY2022?", amex)).toBe(false);
+  });
+
+  it("the better-ranked document answers when it can, even if a lower source of another document scores higher", () => {
+    const q = "By how much did Pepsico increase its unsecured five year revolving credit agreement on May 26, 2023?";
+    const plan = planAnswer(q, [
+      { n: 1, documentKey: "f/PEPSICO_2023_8K.pdf", text: "Effective May 26, 2023, PepsiCo terminated the $3,800,000,000 five year unsecured revolving credit agreement and entered into a new $4,200,000,000 agreement." },
+      { n: 2, documentKey: "f/PEPSICO_2022_10K.pdf", text: "Also in 2022, we entered into a new five year unsecured revolving credit agreement, increasing the unsecured revolving credit." },
+    ]);
+    expect(plan.units.map((u) => u.n)).toEqual([1]);
   });
 });
 
