@@ -1,10 +1,15 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { request as httpRequest } from "node:http";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startHostProcess, type HostProcess } from "../helpers/host-process";
 import { StandInInferenceHost } from "../helpers/inference-server";
 import { tempDir } from "../helpers/tmp";
+import { writeReportToBucket } from "../../evals/report/store";
+import { FolderObjectStore } from "../../shared/adapters/embedded/folder-object-store";
+import { loadConfig } from "../../shared/runtime/config";
+import { evalReport, REPORT_QUESTIONS } from "../helpers/eval-report";
 import { pdfBuffer } from "../unit/ingest/pdf-fixtures";
 
 // The web console in Debian's Chromium (driven by playwright-core), against a real host started as a
@@ -24,7 +29,7 @@ const XSS_TEXT = `Badge rules. <img src=x onerror="window.__xss='chunk'"> Visito
 // Callbacks passed to page.evaluate / addInitScript run in Chromium, not in Node: their DOM globals are the page's.
 // Typed loosely here, in this file only (the project compiles without the DOM library).
 /* eslint-disable @typescript-eslint/no-explicit-any */
-declare const window: any, document: any, sessionStorage: any, localStorage: any, DataTransfer: any, DragEvent: any, MutationObserver: any;
+declare const window: any, document: any, sessionStorage: any, localStorage: any, DataTransfer: any, DragEvent: any, MutationObserver: any, getComputedStyle: any;
 
 /** Records every WebSocket the page opens: what it sent and the seq of each frame it got (installed before the page's own code runs). */
 function recordSockets() {
@@ -42,8 +47,18 @@ function recordSockets() {
   };
 }
 
+// Screenshots of each screen: into docs/screenshots/ with RAGLINE_SCREENSHOTS=1 (the README shows them),
+// else into the test's temp dir, so a plain run leaves the tree as it found it.
+const SCREENSHOTS = process.env.RAGLINE_SCREENSHOTS ? join(import.meta.dirname, "..", "..", "docs", "screenshots") : undefined;
+const RUN = "2026-11-30T10-18-29-981Z-audit";
+/** Page-weight budget (README, console section): bytes the console loads before sign-in, and pdf.js, fetched once a citation is opened. */
+const FIRST_LOAD_BUDGET = 80 * 1024;
+const PDFJS_BUDGET = 1.8 * 1024 * 1024;
+
+/** How long ingestion or a slowed answer may take on a loaded machine. */
+const SLOW = 90_000;
 /** expect.poll with room for a loaded 2-core CI machine (its default is 1 s). */
-const poll = <T>(fn: () => Promise<T> | T, timeout = 15_000) => expect.poll(fn, { timeout, interval: 100 });
+const poll = <T>(fn: () => Promise<T> | T, timeout = 30_000) => expect.poll(fn, { timeout, interval: 100 });
 
 function rawGet(url: string, path: string): Promise<{ status: number; type?: string }> {
   const { hostname, port } = new URL(url);
@@ -52,7 +67,8 @@ function rawGet(url: string, path: string): Promise<{ status: number; type?: str
   });
 }
 
-describe("web console in Chromium against a real host (stand-in LLM for streamed generation)", () => {
+// Upper bounds, not expectations: the shared 2-core CI machine can be loaded many times over (ingestion took >20 s at load 14).
+describe("web console in Chromium against a real host (stand-in LLM for streamed generation)", { timeout: 180_000 }, () => {
   let t: ReturnType<typeof tempDir>;
   let llm: StandInInferenceHost;
   let host: HostProcess;
@@ -63,11 +79,17 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
   /** What the page sent: method, path and whether it carried the API key. */
   const sent: { method: string; path: string; withKey: boolean }[] = [];
   const auth = { "x-api-key": KEY };
+  /** Every response the page got: path and body bytes (for the page weight). */
+  const loaded: { path: string; bytes: number }[] = [];
+  let shots: string;
+  const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
     // Fails (not skips) where Chromium is missing: the console has no other test of its own.
     if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (see .ci/apt-packages.txt)`);
     t = tempDir();
+    shots = SCREENSHOTS ?? join(t.dir, "screenshots");
+    mkdirSync(shots, { recursive: true });
     llm = await StandInInferenceHost.start();
     llm.streamEventDelayMs = 60; // > the job's 40 ms delta batching: several deltas per answer
     const browserReady = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -82,12 +104,15 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     page = await context.newPage();
     page.on("pageerror", (e) => pageErrors.push(e.message));
     page.on("request", (r) => sent.push({ method: r.method(), path: new URL(r.url()).pathname, withKey: "x-api-key" in r.headers() }));
+    page.on("response", (r) => { r.body().then((b) => loaded.push({ path: new URL(r.url()).pathname, bytes: b.length }), () => {}); });
+    // An eval run in the host's bucket, as a run stores it (evals/report/store.ts), for the Evals and Audit tabs.
+    await writeReportToBucket(new FolderObjectStore(loadConfig({ RAGLINE_DATA_DIR: t.dir }).bucketDir, join(t.dir, "tmp")), evalReport(RUN));
     page.on("dialog", (d) => void d.accept());
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(45_000);
   }, 60_000);
 
   /** Waits for the page to show a finished answer; on timeout, says what the page and the API saw. */
-  async function answerDone(timeout = 15_000) {
+  async function answerDone(timeout = 45_000) {
     try {
       await page.waitForSelector("#answer[data-state=done]", { timeout });
     } catch (err) {
@@ -119,7 +144,17 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await page.click("#signin-form button[type=submit]");
     await poll(() => page.textContent("#signin-error")).toMatch(/401 unauthorized: unknown API key/);
     expect(await page.isHidden("#nav")).toBe(true);
+    await shot("sign-in");
     expect(await page.evaluate(() => sessionStorage.getItem("ragline.apiKey"))).toBeNull();
+  });
+
+  it(`page weight: the console's first load stays within ${FIRST_LOAD_BUDGET / 1024} KB, and loads no pdf.js`, async () => {
+    await poll(() => loaded.filter((r) => r.path === "/console/app.js").length).toBeGreaterThan(0);
+    const first = loaded.filter((r) => r.path === "/" || r.path.startsWith("/console/"));
+    const bytes = first.reduce((a, r) => a + r.bytes, 0);
+    console.log(`console first load: ${first.length} files, ${bytes} bytes`);
+    expect(bytes).toBeLessThanOrEqual(FIRST_LOAD_BUDGET);
+    expect(first.some((r) => r.path.includes("pdfjs"))).toBe(false);
   });
 
   it("the right key signs in: accepted, admin shown, kept in sessionStorage only", async () => {
@@ -139,7 +174,7 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await page.fill("#upload-form input[name=acl]", "hr");
     await page.setInputFiles("#upload-files", { name: "vacation.md", mimeType: "text/markdown", buffer: Buffer.from("# Vacation policy\n\nEmployees get 25 days of paid vacation per year. Requests go to the manager two weeks ahead.\n\n## Sick leave\n\nSick leave is unlimited with a doctor note after three days.\n") });
     await page.click("#upload-form button[type=submit]");
-    await poll(() => page.textContent('#doc-table tr[data-key="hr/vacation.md"] td.status'), 20_000).toBe("indexed");
+    await poll(() => page.textContent('#doc-table tr[data-key="hr/vacation.md"] td.status'), SLOW).toBe("indexed");
     const doc = await api(host.url, "GET", "/documents/hr/vacation.md", undefined, auth);
     expect(doc.body.metadata).toMatchObject({ department: "hr", tags: ["policy", "leave"], acl: ["hr"] });
     // The bytes went to the upload URL, not through PUT /documents; the URL, not the key, authorized the PUT.
@@ -169,9 +204,10 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
       dt.items.add(new File([bytes], "policy.pdf", { type: "application/pdf" }));
       document.querySelector("#drop-zone").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, pdf.toString("base64"));
-    await poll(() => page.textContent('#doc-table tr[data-key="travel/policy.pdf"] td.status'), 20_000).toBe("indexed");
+    await poll(() => page.textContent('#doc-table tr[data-key="travel/policy.pdf"] td.status'), SLOW).toBe("indexed");
     await page.click('#doc-table tr[data-key="travel/policy.pdf"] button:has-text("Chunks")');
     await poll(() => page.locator("#chunk-list li .where").allTextContents()).toEqual(["page 1 · Travel policy", "page 2 · Travel policy › Parking"]); // the title leads every section path (document context, 9bb7bc7)
+    await shot("documents");
 
     await page.fill("#doc-filters input[name=prefix]", "travel/");
     await page.click("#doc-filters button[type=submit]");
@@ -190,7 +226,7 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await page.setInputFiles("#upload-files", { name: XSS_NAME, mimeType: "text/plain", buffer: Buffer.from(XSS_TEXT) });
     await page.click("#upload-form button[type=submit]");
     const row = page.locator(`#doc-table tr[data-key=${JSON.stringify(XSS_NAME)}]`); // an attribute, so found even if the cell were parsed as HTML
-    await poll(() => row.locator("td.status").textContent(), 20_000).toBe("indexed");
+    await poll(() => row.locator("td.status").textContent(), SLOW).toBe("indexed");
     expect(await row.locator("td.key").textContent()).toBe(XSS_NAME);
     await row.locator('button:has-text("Chunks")').click();
     await poll(() => page.textContent("#chunk-list")).toContain("<img src=x onerror=");
@@ -226,10 +262,42 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     expect([c1.documentKey, typeof c1.page]).toEqual(["travel/policy.pdf", "number"]);
     const cite = page.locator("#citations li#cite-1");
     expect(await cite.getAttribute("data-key")).toBe("travel/policy.pdf");
-    expect(await cite.textContent()).toBe(`travel/policy.pdf · page ${c1.page} · ${c1.sectionPath.join(" › ")}${c1.text}`);
-    await page.click("#answer button.cite");
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("cite-1");
+    expect(await cite.textContent()).toBe(`travel/policy.pdf · page ${c1.page} · ${c1.sectionPath.join(" › ")} Show page ${c1.page}${c1.text}`);
     expect(await page.isHidden("#abstained")).toBe(true);
+    await shot("ask");
+  });
+
+  it("clicking citation [1] renders the cited page of the PDF with pdf.js (page 2 of 2) and marks the cited text on it", async () => {
+    const { body: job } = await api(host.url, "GET", `/queries/${(await page.evaluate(() => JSON.parse(sessionStorage.getItem("ragline.jobs"))))[0].jobId}`, undefined, auth);
+    const { page: citedPage } = job.citations[0];
+    expect(citedPage).toBe(2); // the parking text is on the PDF's second page
+    const from = sent.length;
+    await page.click("#answer button.cite");
+    await page.waitForSelector("#viewer[data-state=rendered]");
+    expect(await page.getAttribute("#viewer", "data-page")).toBe(String(citedPage));
+    expect(await page.textContent("#viewer-title")).toBe("[1] travel/policy.pdf · page 2");
+    expect(await page.textContent("#viewer-note")).toMatch(/^Page 2 of 2\. The cited text is marked \(\d+ lines?\)\.$/);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("viewer-title");
+    // What pdf.js drew: the page canvas has ink, and the marks sit on the cited sentence's text items.
+    const ink = await page.evaluate(() => {
+      const c = document.querySelector("#viewer-page canvas");
+      const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let dark = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i] < 128 && px[i + 3] > 0) dark++;
+      return dark;
+    });
+    expect(ink).toBeGreaterThan(500);
+    expect((await page.locator("#viewer-page .hl").evaluateAll((els) => els.map((e) => e.dataset.text))).join(" ")).toContain("north garage on level three");
+    expect(await page.locator("#viewer-page .hl").evaluateAll((els) => els.every((e) => e.offsetWidth > 10 && e.offsetHeight > 5))).toBe(true);
+    // The bytes came from the document's content route, with the session's key; pdf.js from the host, not a CDN.
+    expect(sent.slice(from).filter((r) => r.path === "/documents/travel/policy.pdf")).toEqual([{ method: "GET", path: "/documents/travel/policy.pdf", withKey: true }]);
+    const pdfjs = loaded.filter((r) => r.path.startsWith("/console/vendor/pdfjs/"));
+    const pdfjsBytes = pdfjs.reduce((a, r) => a + r.bytes, 0);
+    console.log(`pdf.js loaded on the first citation: ${pdfjs.map((r) => r.path.split("/").at(-1)).join(", ")}: ${pdfjsBytes} bytes`);
+    expect(pdfjsBytes).toBeLessThanOrEqual(PDFJS_BUDGET);
+    expect(sent.every((r) => r.path.startsWith("/") && !/cdn|unpkg|jsdelivr/.test(r.path))).toBe(true);
+    await page.locator("#viewer").scrollIntoViewIfNeeded();
+    await shot("citation-page");
   });
 
   it("a dropped WebSocket reconnects and resumes after the last seq: no gap, no repeat, the same answer as the API's", async () => {
@@ -239,7 +307,7 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await page.click("#ask-form button[type=submit]");
     await page.waitForFunction(() => document.querySelector("#answer").dataset.state === "streaming" && document.querySelector("#answer").textContent.length > 0);
     await page.evaluate(() => window.__sockets.at(-1).socket.close()); // the network drops
-    await answerDone(20_000);
+    await answerDone(SLOW);
     llm.streamEventDelayMs = 60;
     const sockets = await page.evaluate((from) => window.__sockets.slice(from).map((s: { sent: string[]; seqs: number[] }) => ({ sent: s.sent.map((x) => JSON.parse(x)), seqs: s.seqs as number[] })), before);
     expect(sockets).toHaveLength(2);
@@ -291,6 +359,7 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     const done = rows.nth(4);
     expect(await done.locator("td.status").textContent()).toBe("completed");
     expect(await done.locator("td").nth(2).textContent()).toMatch(/retrieve \d+ · rerank \d+ · assemble \d+ · generate \d+ · ground \d+total \d+/);
+    await shot("jobs");
     expect(pageErrors).toEqual([]);
   });
 
@@ -300,17 +369,18 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await page.setInputFiles("#upload-files", { name: "broken.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 this is not a PDF") });
     await page.click("#upload-form button[type=submit]");
     const status = page.locator('#doc-table tr[data-key="broken.pdf"] td.status');
-    await poll(() => status.textContent(), 20_000).toMatch(/^failed.+/);
+    await poll(() => status.textContent(), SLOW).toMatch(/^failed.+/);
     const reason = (await api(host.url, "GET", "/documents/broken.pdf", undefined, auth)).body.error;
     expect(await status.locator(".reason").textContent()).toBe(reason);
     // Retry ingests it again from its object (POST /documents/{key}/retry): a new attempt, the same failure.
     const before = (await api(host.url, "GET", "/documents/broken.pdf", undefined, auth)).body.updatedAt;
     await page.click('#doc-table tr[data-key="broken.pdf"] button:has-text("Retry")');
-    await poll(async () => (await api(host.url, "GET", "/documents/broken.pdf", undefined, auth)).body.updatedAt, 20_000).not.toBe(before);
-    await poll(() => status.textContent(), 20_000).toMatch(/^failed.+/);
+    await poll(async () => (await api(host.url, "GET", "/documents/broken.pdf", undefined, auth)).body.updatedAt, SLOW).not.toBe(before);
+    await poll(() => status.textContent(), SLOW).toMatch(/^failed.+/);
     await page.goto(`${host.url}/#index`);
     await poll(() => page.textContent("#rollout")).toMatch(/^current: serving local\/hashed-ngrams\S+, target local\/hashed-ngrams\S+; \d+ of \d+ chunks embedded with the target \(100%\)/);
     await poll(() => page.locator('#stale-table tr[data-key="broken.pdf"] td').allTextContents()).toEqual(["broken.pdf", "failed", expect.stringContaining(reason)]);
+    await shot("index");
   });
 
   it("deletes a document from the list", async () => {
@@ -318,6 +388,51 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await page.click('#doc-table tr[data-key="travel/policy.pdf"] button:has-text("Delete")');
     await poll(() => page.locator('#doc-table tr[data-key="travel/policy.pdf"]').count()).toBe(0);
     expect((await api(host.url, "GET", "/documents/travel/policy.pdf", undefined, auth)).status).toBe(404);
+  });
+
+  it("Evals: the stored run is listed with its useful share; its report opens in a sandboxed frame that runs nothing", async () => {
+    await page.goto(`${host.url}/#evals`);
+    const row = page.locator(`#evals-table tr[data-run="${RUN}"]`);
+    await poll(() => row.count()).toBe(1);
+    expect(await row.locator("td").nth(2).textContent()).toBe("policies: 66.7 % [20.8 %, 93.9 %], n=3"); // the fixture's automatic verdicts: useful, partly, useful
+    await row.locator('button:has-text("Report")').click();
+    await page.waitForSelector("#report:not([hidden])");
+    const frame = page.frameLocator("#report-frame");
+    await poll(() => frame.locator("h1").textContent()).toBe("ragline evaluation — audit-3");
+    expect(await page.getAttribute("#report-frame", "sandbox")).toBe("");
+    // Styled by its own stylesheet (allowed by hash in the console's CSP), which the frame did not run as script.
+    expect(await frame.locator("th").first().evaluate((el) => getComputedStyle(el).backgroundColor)).toBe("rgb(245, 245, 245)");
+    await shot("evals-report");
+  });
+
+  it("Audit: one answer at a time, sources hidden until scored; three items scored by keyboard (u, w, u); the summary is the CLI's", async () => {
+    await page.locator(`#evals-table tr[data-run="${RUN}"] button:has-text("Audit")`).click();
+    await page.waitForSelector("#audit:not([hidden])");
+    expect(await page.textContent("#audit-progress")).toBe("Answer 1 of 3 · 0 scored");
+    expect(await page.textContent("#audit-question")).toBe(`A01. ${REPORT_QUESTIONS[0].question}`);
+    expect(await page.isHidden("#audit-sources")).toBe(true); // blind: the sources only after a verdict
+    await shot("audit");
+    const from = sent.length;
+    for (const [i, key] of ["u", "w", "u"].entries()) {
+      expect(await page.textContent("#audit-answer")).toBe(REPORT_QUESTIONS[i].answer);
+      expect(await page.isHidden("#audit-sources")).toBe(true);
+      await page.keyboard.press(key);
+      await page.waitForSelector("#audit-sources:not([hidden])");
+      expect(await page.textContent("#audit-sources-text")).toContain(REPORT_QUESTIONS[i].source);
+      expect(await page.getAttribute(`#audit .verdicts button[data-verdict="${key === "u" ? "useful" : "wrong"}"]`, "aria-pressed")).toBe("true");
+      expect(await page.textContent("#audit-progress")).toBe(`Answer ${i + 1} of 3 · ${i + 1} scored`);
+      await page.keyboard.press("Enter");
+    }
+    await page.waitForSelector("#audit-summary:not([hidden])");
+    expect(await page.textContent("#audit-share")).toBe("Useful: 66.7 % (95% Wilson CI 20.8 %–93.9 %, n=3)");
+    // The numbers came from the API (the CLI's summarizeAudit), not from the page: one POST with the three verdicts.
+    const posts = sent.slice(from).filter((r) => r.method === "POST");
+    expect(posts).toEqual([{ method: "POST", path: `/evals/${RUN}/audit`, withKey: true }]);
+    const text = await page.textContent("#audit-text");
+    expect(text).toContain("audit: 3 answers scored");
+    expect(text).toContain("useful 2 · partly 0 · wrong 1");
+    expect(text).toContain("agreement with the automatic verdict: 66.7 % of 3");
+    await shot("audit-summary");
   });
 
   it("a WebSocket refused at the handshake (the key no longer works: 401) stops and says to sign in again, without retrying", async () => {
