@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "../cli/args";
 import { PassThroughReranker } from "../shared/adapters/local/pass-through-reranker";
-import { scoreEvidence } from "../shared/query/evidence";
+import { planAnswer, scoreEvidence } from "../shared/query/evidence";
 import { preferNamedDocuments } from "../shared/query/named-documents";
 import { lexicalCoverage } from "../shared/query/relevance";
 import { retrieve } from "../shared/query/stages";
@@ -20,7 +20,11 @@ const datasets = String(flags.dataset ?? "clapnq").split(",");
 const limit = flags.limit ? Number(flags.limit) : undefined;
 const minRelevance = 0.3; // RAGLINE_MIN_RELEVANCE's default, the cheap check before this one
 
-interface Features { dataset: string; answerable: boolean; relevance: number; units: { c: number; o: number; f: number; t: boolean }[] }
+interface Features {
+  dataset: string; answerable: boolean; relevance: number; units: { c: number; o: number; f: number; t: boolean }[];
+  /** The shipped check (strict point, the looser one for a document carrying the question's names) declined. */
+  shippedAbstains: boolean;
+}
 const all: Features[] = [];
 
 for (const spec of datasets) {
@@ -54,9 +58,10 @@ for (const spec of datasets) {
       const got = await retrieve(ctx, req);
       const ranked = await reranker.rerank(question, preferNamedDocuments(question, got.chunks), ctx.config.RAGLINE_TOP_K);
       const relevance = Math.max(0, ...ranked.map((ch) => lexicalCoverage(question, ch)));
-      const units = scoreEvidence(question, ranked.map((ch, i) => ({ n: i, text: ch.text, sectionPath: ch.sectionPath, documentKey: ch.documentKey })))
-        .map((u) => ({ c: u.coverage, o: u.own, f: u.focus, t: u.typeOk, n: u.n }));
-      all.push({ dataset: name, answerable: q.answerable, relevance, units: units.slice(0, 40) });
+      const sources = ranked.map((ch, i) => ({ n: i, text: ch.text, sectionPath: ch.sectionPath, documentKey: ch.documentKey }));
+      const units = scoreEvidence(question, sources).map((u) => ({ c: u.coverage, o: u.own, f: u.focus, t: u.typeOk, n: u.n }));
+      const shippedAbstains = relevance < minRelevance || !planAnswer(question, sources).units.length;
+      all.push({ dataset: name, answerable: q.answerable, relevance, units: units.slice(0, 40), shippedAbstains });
     }
     process.stderr.write(`${name}: ${questions.length} questions measured\n`);
   } finally {
@@ -92,4 +97,10 @@ const ok = rows.filter((r) => r.worstFalse <= 0.1).sort((x, y) => y.unans - x.un
 const rest = rows.filter((r) => r.worstFalse > 0.1).sort((x, y) => (y.unans - y.worstFalse) - (x.unans - x.worstFalse));
 for (const r of [...ok.slice(0, 12), ...rest.slice(0, 8)]) {
   process.stdout.write(`  ${r.a.toFixed(2)}  ${r.f.toFixed(2)}  ${r.type ? "yes " : "no  "}  ${names.map((n) => `${fmt(r.cells[n].unans)} / ${fmt(r.cells[n].falseAbst)}`.padEnd(n.length + 29)).join("   ")}\n`);
+}
+process.stdout.write("the shipped check (shared/query/evidence.ts DEFAULT_THRESHOLDS):\n");
+for (const n of names) {
+  const qs = all.filter((x) => x.dataset === n);
+  const share = (xs: Features[]) => (xs.length ? `${xs.filter((x) => x.shippedAbstains).length}/${xs.length}` : "-");
+  process.stdout.write(`  ${n}: abstained on unanswerable ${share(qs.filter((x) => !x.answerable))}, false abstention ${share(qs.filter((x) => x.answerable))}\n`);
 }
