@@ -16,6 +16,8 @@ import { allowedMethods, compileRoute, matchRoute, type CompiledRoute } from "./
 const TEXT_TYPES = /^(application\/json|text\/|application\/x-www-form-urlencoded)/;
 /** Routes whose body is a file: handed to the handler as a stream (shared/util/request-body.ts), never held whole. */
 const STREAMED_BODY = /^PUT \/(documents|uploads)\//;
+/** Bodies read whole (JSON, webhooks): Lambda's synchronous payload limit, so the host takes what AWS takes. */
+const HELD_BODY_BYTES = 6 * 1024 * 1024;
 /** The slowest upload a streamed route waits for, on top of its function's timeout. */
 const TRANSFER_BYTES_PER_SECOND = 1024 * 1024;
 
@@ -38,11 +40,13 @@ export function httpRequestListener(topology: Topology, maxBodyBytes: number) {
         if (allow.length) return send(res, errorResult(405, "method_not_allowed", `${method} is not allowed on ${path.decoded}; allowed: ${allow.join(", ")}`, { allow: allow.join(", ") }));
         return send(res, errorResult(404, "not_found", `no route ${method} ${path.decoded}`));
       }
-      const tooLarge = () => errorResult(413, "too_large", `body exceeds ${maxBodyBytes} bytes`);
-      const announced = contentLength(req);
-      if (announced !== undefined && announced > maxBodyBytes) { send(res, tooLarge()); req.resume(); return; } // refused unread
       const streamed = STREAMED_BODY.test(hit.route.routeKey);
-      const body = streamed ? Buffer.alloc(0) : await readBody(req, maxBodyBytes);
+      // A file may be as large as an object; any other body is held whole, so it gets what Lambda takes.
+      const limit = streamed ? maxBodyBytes : Math.min(maxBodyBytes, HELD_BODY_BYTES);
+      const tooLarge = () => errorResult(413, "too_large", `body exceeds ${limit} bytes`);
+      const announced = contentLength(req);
+      if (announced !== undefined && announced > limit) { send(res, tooLarge()); req.resume(); return; } // refused unread
+      const body = streamed ? Buffer.alloc(0) : await readBody(req, limit);
       if (body === "too_large") return send(res, tooLarge());
       const def = topology.functions[hit.route.functionName];
       const event = toEvent(req, url, hit.route.routeKey, hit.pathParameters, body);
@@ -113,6 +117,8 @@ function contentLength(req: IncomingMessage): number | undefined {
 /** The request's body as a stream of its own: a consumer that fails or stops never destroys the request, so an answer can still be sent. */
 function streamBody(req: IncomingMessage): Readable {
   const body = new PassThrough();
+  // Failing it must reach whoever reads it, never the process: a handler that refused before reading has no listener.
+  body.on("error", () => {});
   req.pipe(body);
   // A client gone midway fails the stream, so a store writing it stops and keeps nothing.
   req.on("close", () => { if (!req.complete) body.destroy(new Error("the client closed the request before the end of its body")); });

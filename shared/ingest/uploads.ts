@@ -48,6 +48,7 @@ export async function requestUpload(ctx: Context, p: Principal, req: UploadReque
     const signed = await presignPut(await presignClient(backends), ctx.bucket, req.key, { contentType: req.contentType, size: req.size, metadata, expiresInSeconds: UPLOAD_URL_SECONDS });
     return { key: req.key, method: "PUT", ...signed, expiresAt };
   }
+  await sweepExpiredGrants(ctx, now);
   const token = randomBytes(32).toString("base64url");
   const grant: HostGrant = { key: req.key, contentType: req.contentType, size: req.size, userMetadata, metadata, principal: p, expiresAt };
   await ctx.objects.put(grantKey(token), Buffer.from(JSON.stringify(grant)), { contentType: "application/json" });
@@ -95,6 +96,23 @@ export async function redeemHostUpload(ctx: Context, token: string, body: Buffer
 
 /** Presigned S3 URLs where asked, or (auto) on Lambda: elsewhere the host takes the body itself, streamed, with no S3 endpoint to expose. */
 const presigns = (setting: "auto" | "presigned" | "host") => setting === "presigned" || (setting === "auto" && Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME));
+
+let lastSweep = Number.NEGATIVE_INFINITY;
+/**
+ * Grants never redeemed are removed once past their expiry (by their object's age), at most once a
+ * minute per process, when a new one is issued; a failed sweep is left to the next.
+ */
+export async function sweepExpiredGrants(ctx: Context, now = Date.now()): Promise<number> {
+  if (now - lastSweep < 60_000) return 0;
+  lastSweep = now;
+  let removed = 0;
+  try {
+    for await (const o of ctx.objects.list(GRANTS)) {
+      if (Date.parse(o.lastModified) + UPLOAD_URL_SECONDS * 1000 < now) { await ctx.objects.delete(o.key); removed++; }
+    }
+  } catch { /* the next sweep tries again */ }
+  return removed;
+}
 
 const grantKey = (token: string) => `${GRANTS}${createHash("sha256").update(token).digest("hex")}.json`;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHost, type Host } from "../../../host";
-import { redeemHostUpload, UPLOAD_URL_SECONDS } from "../../../shared/ingest/uploads";
+import { redeemHostUpload, sweepExpiredGrants, UPLOAD_URL_SECONDS } from "../../../shared/ingest/uploads";
 import { loadConfig } from "../../../shared/runtime/config";
 import { createEmbeddedContext, type Context } from "../../../shared/runtime/context";
 import { api } from "../../helpers/host-process";
@@ -73,6 +73,17 @@ describe("upload URL on the embedded host (in-process host, auth required)", () 
     expect(await ctx.objects.head("hr/late.txt")).toBeUndefined();
     expect((await put(`${host.url}/uploads/${"x".repeat(43)}`, r.body.headers)).status).toBe(403);
     expect((await put(`${host.url}/uploads/short`, r.body.headers)).status).toBe(403);
+  });
+
+  it("grants never redeemed are swept once expired; live ones stay", async () => {
+    const live = await ticket("hr/live.txt");
+    const grants = async () => { const keys: string[] = []; for await (const o of ctx.objects.list(".uploads/")) keys.push(o.key); return keys; };
+    const held = (await grants()).length;
+    expect(held).toBeGreaterThan(0);
+    expect(await sweepExpiredGrants(ctx, Date.now() + 5 * 60_000)).toBe(0); // all younger than 15 min
+    expect(await sweepExpiredGrants(ctx, Date.now() + (UPLOAD_URL_SECONDS + 120) * 1000)).toBe(held);
+    expect(await grants()).toEqual([]);
+    expect((await put(live.body.url, live.body.headers)).status).toBe(403);
   });
 
   it("POST /uploads: tenant and owner are not settable, the size is bounded, the body is checked", async () => {
