@@ -40,13 +40,16 @@ function openPut(key: string, headers: Record<string, string> = {}) {
   return { req, response };
 }
 
-/** Writes `total` bytes in 64 KiB pieces, waiting for the socket to drain; stops early once the server has answered. */
-async function writeBytes(req: ClientRequest, total: number, answered: () => boolean): Promise<Buffer> {
+/**
+ * Writes `total` bytes in 64 KiB pieces, waiting for the socket to drain; stops once the server has
+ * answered (a server that answered may stop reading: a drain is then never coming).
+ */
+async function writeBytes(req: ClientRequest, total: number, answered: () => boolean, response?: Promise<unknown>): Promise<Buffer> {
   const sent: Buffer[] = [];
   for (let at = 0; at < total && !answered(); at += 65_536) {
     const piece = randomBytes(Math.min(65_536, total - at));
     sent.push(piece);
-    if (!req.write(piece)) await new Promise((r) => req.once("drain", r));
+    if (!req.write(piece)) await Promise.race([new Promise((r) => req.once("drain", r)), ...(response ? [response] : [])]);
   }
   return Buffer.concat(sent);
 }
@@ -85,7 +88,7 @@ describe("streamed uploads on the host (PUT /documents/{key})", () => {
     let answered = false;
     void response.then(() => { answered = true; });
     // Up to 4 x the limit, but the server answers long before: the request is never ended by the test.
-    await writeBytes(req, 4 * LIMIT, () => answered);
+    await writeBytes(req, 4 * LIMIT, () => answered, response);
     const r = await response;
     expect(r.status).toBe(413);
     expect(JSON.parse(r.body).error.code).toBe("too_large");
@@ -157,7 +160,7 @@ describe("host upload URLs (PUT /uploads/{token}) stream too, held to the grante
     const { req, response } = openUpload(await ticket("grant/long.bin", 100_000));
     let answered = false;
     void response.then(() => { answered = true; });
-    await writeBytes(req, 4 * LIMIT, () => answered); // never ended by the test
+    await writeBytes(req, 4 * LIMIT, () => answered, response); // never ended by the test
     const r = await response;
     expect(r.status).toBe(400);
     req.destroy();
@@ -166,6 +169,8 @@ describe("host upload URLs (PUT /uploads/{token}) stream too, held to the grante
   });
 });
 
+// The describes below start hosts of their own, which take over the process's context (setContext) when
+// they start and drop it when they close: they run after every test that uses the shared host above.
 describe("a streamed upload's time on the wire", () => {
   /** A host whose documents function times out after 1 s. */
   async function withShortHost(body: (h: { url: string; dataDir: string; bucketDir: string }) => Promise<void>) {
@@ -212,5 +217,24 @@ describe("a streamed upload's time on the wire", () => {
       await until(() => !existsSync(tmp) || readdirSync(tmp).length === 0, "the partial temp file is removed");
       expect(existsSync(join(h.bucketDir, "slow", "upload.bin"))).toBe(false);
     });
+  });
+});
+
+describe("bodies the host holds whole (JSON routes)", () => {
+  it("are capped at Lambda's 6 MiB payload, not at the object size limit", async () => {
+    const t = tempDir();
+    const ctx = createContext(loadConfig({ ...process.env, RAGLINE_DATA_DIR: t.dir, RAGLINE_WORKERS: "0", RAGLINE_MAX_OBJECT_BYTES: String(100 * 1024 * 1024), PORT: "0" }));
+    const h = await startHost({ ctx, port: 0, schedules: false, bucketNotifications: false });
+    try {
+      const big = JSON.stringify({ question: "x".repeat(7 * 1024 * 1024) });
+      const r = await fetch(new URL("/queries", h.url), { method: "POST", headers: { "content-type": "application/json" }, body: big });
+      expect(r.status).toBe(413);
+      expect((await r.json()).error.message).toBe(`body exceeds ${6 * 1024 * 1024} bytes`);
+      const ok = await fetch(new URL("/queries", h.url), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "What is in the documents?" }) });
+      expect(ok.status).toBe(202);
+    } finally {
+      await h.close();
+      t.cleanup();
+    }
   });
 });
