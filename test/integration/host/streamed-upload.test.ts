@@ -229,7 +229,7 @@ describe("bodies the host holds whole (JSON routes)", () => {
       const big = JSON.stringify({ question: "x".repeat(7 * 1024 * 1024) });
       const r = await fetch(new URL("/queries", h.url), { method: "POST", headers: { "content-type": "application/json" }, body: big });
       expect(r.status).toBe(413);
-      expect((await r.json()).error.message).toBe(`body exceeds ${6 * 1024 * 1024} bytes`);
+      expect(((await r.json()) as { error: { message: string } }).error.message).toBe(`body exceeds ${6 * 1024 * 1024} bytes`);
       const ok = await fetch(new URL("/queries", h.url), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "What is in the documents?" }) });
       expect(ok.status).toBe(202);
     } finally {
