@@ -95,7 +95,7 @@ async function addNeighbours(kept: ScoredChunk[], chunksOf: (key: string) => Pro
 
 interface Passage { chunks: Chunk[]; rank: number; score: number; text: string }
 
-/** Runs of consecutive chunks of one document become one passage, ranked by its best chunk. */
+/** Runs of consecutive text chunks of one document become one passage, ranked by its best chunk. */
 function joinAdjacent(placed: Placed[]): Passage[] {
   const byDoc = new Map<string, Placed[]>();
   for (const p of placed) byDoc.set(p.chunk.documentKey, [...(byDoc.get(p.chunk.documentKey) ?? []), p]);
@@ -110,7 +110,10 @@ function joinAdjacent(placed: Placed[]): Passage[] {
       run = [];
     };
     for (const p of list) {
-      if (run.length && p.chunk.ordinal !== run[run.length - 1].chunk.ordinal + 1) close();
+      // A table chunk is a passage of its own (it carries its caption and header): joined to the prose before
+      // it, its citation would take that prose's page and section.
+      const last = run[run.length - 1]?.chunk;
+      if (last && (p.chunk.ordinal !== last.ordinal + 1 || p.chunk.kind === "table" || last.kind === "table")) close();
       run.push(p);
     }
     close();

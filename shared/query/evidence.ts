@@ -2,7 +2,7 @@ import { contentTerms } from "../text/terms";
 import { splitSentences } from "../text/sentences";
 import type { GenerationSource } from "../ports/models";
 import { columnHeaders, promoteHeaderRows, tableFacts } from "../ingest/chunk/table-facts";
-import { carriesNamesAsked } from "./named-documents";
+import { carriesNamesAsked, namesAnotherIssuer } from "./named-documents";
 
 // Evidence units and how well each answers the question. A unit is what an extractive answer can
 // quote: a sentence, a table value line (`row — column: value`, written by the chunker) or a table row
@@ -292,6 +292,8 @@ export function planAnswer(question: string, sources: readonly SourceWithContext
   if (firstDoc !== undefined && docOf(firstDoc) !== docOf(best.n)) {
     best = scored.find((u) => leading.has(u.n) && docOf(u.n) === docOf(firstDoc) && supports(u, t)) ?? best;
   }
+  const source = sources.find((s) => s.n === best!.n);
+  if (source?.documentKey && namesAnotherIssuer(question, { documentKey: source.documentKey, sectionPath: source.sectionPath ?? [], text: source.text })) return { units: [] };
   const compares = /\b(compare|compared|comparison|versus|vs\.?|difference between|both|each of)\b/i.test(question);
   const extraMax = best.kind === "sentence" ? maxExtra : Math.min(1, maxExtra);
   const picked = [best];

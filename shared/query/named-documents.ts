@@ -88,6 +88,23 @@ export function carriesNamesAsked(question: string, chunk: Pick<Chunk, "document
   return names.filter((n) => have.has(n)).length * 2 >= names.length;
 }
 
+/** The leading section of a chunk of a filing whose cover named its issuer (shared/ingest/parse/document-context.ts). */
+const FILING_CONTEXT = / · Form [0-9A-Z]+-[0-9A-Z]+\b/;
+
+/**
+ * The question names an issuer (or product) and this chunk is from a filing of an issuer the question does not
+ * name: none of its names (periods aside) is on the document or in the passage. Another company's statement
+ * does not answer a question about Apple, however well its row labels match.
+ */
+export function namesAnotherIssuer(question: string, chunk: Pick<Chunk, "documentKey" | "sectionPath" | "text">): boolean {
+  if (!FILING_CONTEXT.test(chunk.sectionPath[0] ?? "")) return false;
+  const text = question.toLowerCase();
+  const names = namedTerms(question).filter((n) => !PERIOD.test(n) && text.includes(n));
+  if (!names.length) return false;
+  const have = new Set([...documentTerms(chunk), ...tokens(chunk.text)]);
+  return !names.some((n) => have.has(n));
+}
+
 function isStatement(chunk: Rankable, asked: number[]): boolean {
   const caption = `${chunk.sectionPath.at(-1) ?? ""} ${chunk.text?.split("\n", 1)[0] ?? ""}`;
   return asked.some((i) => STATEMENTS[i].heading.test(caption));

@@ -127,7 +127,10 @@ export function tableChunks(source: TableData, maxWords: number, caption?: strin
   const facts = tableFacts(table);
   const title = table.title ?? (facts ? caption : undefined);
   const unit = facts ? tableUnit(table, title) : undefined;
-  const titleLine = [title, unit && !title?.includes(unit) ? unit : undefined].filter(Boolean).join(" ");
+  // "Consolidated Statements of Cash Flows, in millions": no closing parenthesis, so a reader of the passage
+  // (shared/query/evidence.ts) takes the caption for context, not for a sentence that answers.
+  const unitText = unit?.replace(/^\((.*)\)$/, "$1").trim();
+  const titleLine = [title, unitText && !title?.toLowerCase().includes(unitText.toLowerCase()) ? unitText : undefined].filter(Boolean).join(", ");
   const head = [...(titleLine ? [titleLine] : []), ...table.header.map(line)];
   if (table.header.length) head.push(line(table.header[table.header.length - 1].map(() => "---")));
   const rowLines = table.rows.map(line);

@@ -184,13 +184,13 @@ describe.skipIf(!existsSync(mmm))("real 10-K: 3M 2018 (financebench question 030
     const page = chunks.filter((x) => x.kind === "table" && x.page === 60);
     // The statement as one passage: caption and unit, the year header, every row from net income to cash at the end.
     const whole = page.find((x) => x.text.includes("| Purchases of property, plant and equipment (PP&E) | (1,577) |"))!;
-    expect(whole.text.split("\n")[0]).toBe("Consolidated Statement of Cash Flow s Years ended December 31 (Millions)");
+    expect(whole.text.split("\n")[0]).toBe("Consolidated Statement of Cash Flow s Years ended December 31, Millions");
     expect(whole.text).toMatch(/^\| \(Millions\) \| 2018 \| 2017 \| 2016 \|$/m);
     expect(whole.text).toContain("| Net income including noncontrolling interest | $5,363 |");
     expect(whole.text).toContain("| Cash and cash equivalents at end of period | $2,853 |");
     // ...and the row's values on lines of their own, under the same caption, in a chunk of the same page.
     const values = page.find((x) => x.text.includes("Purchases of property, plant and equipment (PP&E) — 2018: (1,577)"))!;
-    expect(values.text.split("\n")[0]).toBe("Consolidated Statement of Cash Flow s Years ended December 31 (Millions)");
+    expect(values.text.split("\n")[0]).toBe("Consolidated Statement of Cash Flow s Years ended December 31, Millions");
     expect(values.sectionPath[0]).toBe("3M Company · Form 10-K · fiscal year ended December 31, 2018 (FY2018)");
   }, 60_000);
 });

@@ -141,11 +141,11 @@ describe("financial statements: the whole table, then its value lines", () => {
 
   it("a statement is one passage with its caption and unit, and its value lines follow under the same caption", () => {
     const parts = tableChunks(statement, 180, "Consolidated Statements of Cash Flows");
-    expect(parts[0].split("\n").slice(0, 3)).toEqual(["Consolidated Statements of Cash Flows (in millions)", "| (in millions) | 2023 | 2022 |", "| --- | --- | --- |"]);
+    expect(parts[0].split("\n").slice(0, 3)).toEqual(["Consolidated Statements of Cash Flows, in millions", "| (in millions) | 2023 | 2022 |", "| --- | --- | --- |"]);
     expect(parts[0]).toContain("| Line item number 40 of the statement | 1039 | 939 |");
     const values = parts.slice(1);
     expect(values.length).toBeGreaterThan(1);
-    for (const p of values) expect(p.split("\n")[0]).toBe("Consolidated Statements of Cash Flows (in millions)");
+    for (const p of values) expect(p.split("\n")[0]).toBe("Consolidated Statements of Cash Flows, in millions");
     expect(values.join("\n")).toContain("Line item number 12 of the statement — 2022: 911");
   });
 
@@ -164,7 +164,7 @@ describe("financial statements: the whole table, then its value lines", () => {
     ] };
     const chunks = chunkDocument(doc, ref, { maxWords: 180, overlapWords: 0 });
     expect(chunks.every((c) => c.page === 60 && c.kind === "table")).toBe(true);
-    expect(chunks[0].text.split("\n")[0]).toBe("Consolidated Statements of Cash Flows (in millions)");
+    expect(chunks[0].text.split("\n")[0]).toBe("Consolidated Statements of Cash Flows, in millions");
   });
 });
 

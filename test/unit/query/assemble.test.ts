@@ -34,6 +34,16 @@ describe("context assembly", () => {
     expect(out.sources[0].page).toBe(1);
   });
 
+  it("a table chunk is a source of its own, with its own page and section, beside the retrieved prose before it", async () => {
+    const prose = { ...chunk("10k.pdf", 7, "Cash from operations funded the dividend.", 40), sectionPath: ["Item 7"] };
+    const table = { ...chunk("10k.pdf", 8, "Consolidated Statements of Cash Flows, in millions\nDividends paid — 2023: (2,507)", 42), sectionPath: ["Item 8", "Consolidated Statements of Cash Flows"], kind: "table" as const };
+    const out = await assemble([scored(table, 0.9), scored(prose, 0.8)], { budgetTokens: 1000 });
+    expect(out.sources.map((s) => [s.chunkIds, s.page, s.sectionPath?.at(-1)])).toEqual([
+      [["10k.pdf#8"], 42, "Consolidated Statements of Cash Flows"],
+      [["10k.pdf#7"], 40, "Item 7"],
+    ]);
+  });
+
   it("fills the gap between two retrieved chunks of a document; complete chunks get no neighbours", async () => {
     const out = await assemble([scored(DOC[0], 0.9), scored(DOC[4], 0.5)], { budgetTokens: 1000, chunksOf });
     expect(out.sources.map((s) => s.chunkIds)).toEqual([["hr/leave.md#0"], ["hr/leave.md#4"]]);
