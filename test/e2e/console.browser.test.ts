@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { request as httpRequest } from "node:http";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -9,6 +9,7 @@ import { tempDir } from "../helpers/tmp";
 import { writeReportToBucket } from "../../evals/report/store";
 import { FolderObjectStore } from "../../shared/adapters/embedded/folder-object-store";
 import { loadConfig } from "../../shared/runtime/config";
+import { DATASETS } from "../helpers/datasets";
 import { evalReport, REPORT_QUESTIONS } from "../helpers/eval-report";
 import { pdfBuffer } from "../unit/ingest/pdf-fixtures";
 
@@ -361,6 +362,27 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     expect(await done.locator("td").nth(2).textContent()).toMatch(/retrieve \d+ · rerank \d+ · assemble \d+ · generate \d+ · ground \d+total \d+/);
     await shot("jobs");
     expect(pageErrors).toEqual([]);
+  });
+
+  it("a real filing from the datasets (Foot Locker 8-K, 4 pages): the cited page (3) is the one rendered, with the cited text marked", async () => {
+    const pdf = readFileSync(join(DATASETS, "financebench", "docs", "FOOTLOCKER_2022_8K_dated-2022-05-20.pdf"));
+    expect((await api(host.url, "PUT", "/documents/filings/footlocker-8k.pdf", pdf, { "content-type": "application/pdf", "x-amz-meta-acl": "hr", ...auth })).status).toBe(202);
+    await poll(async () => (await api(host.url, "GET", "/documents/filings/footlocker-8k.pdf", undefined, auth)).body.status, SLOW).toBe("indexed");
+    await page.goto(`${host.url}/#ask`);
+    await page.fill("#question", "Whom did the Board designate as the audit committee financial expert?");
+    await page.click("#ask-form button[type=submit]");
+    await answerDone();
+    const jobId = (await page.evaluate(() => JSON.parse(sessionStorage.getItem("ragline.jobs"))))[0].jobId;
+    const { body: job } = await api(host.url, "GET", `/queries/${jobId}`, undefined, auth);
+    const cited = job.citations.find((c: { documentKey: string }) => c.documentKey === "filings/footlocker-8k.pdf");
+    expect(cited?.page).toBe(3); // Item 8.01, where Ms. Nicosia is designated
+    await page.click(`#answer button.cite[aria-label="citation ${cited.n}"]`);
+    await page.waitForSelector("#viewer[data-state=rendered]");
+    expect(await page.getAttribute("#viewer", "data-page")).toBe("3");
+    expect(await page.textContent("#viewer-note")).toMatch(/^Page 3 of 4\. The cited text is marked/);
+    expect((await page.locator("#viewer-page .hl").evaluateAll((els) => els.map((e) => e.dataset.text))).join(" ")).toMatch(/audit committee financial expert/);
+    await page.locator("#viewer").scrollIntoViewIfNeeded();
+    await shot("citation-page-filing");
   });
 
   it("a document that fails shows its reason in the list; the Index tab shows it stale and the rollout state", async () => {
