@@ -21,11 +21,13 @@ export class SqliteSearchIndex implements SearchIndex {
   private readonly statements = new Map<string, Statement>();
 
   /**
+   * `reloadVectorsOnChange`: load the vector cache whole after each change (the earlier design, kept for
+   * the side-by-side bench); by default it applies the change log in place.
    * `keepStopwords`: OR every word of the question into the match, stopwords too (the earlier query,
    * kept for the side-by-side bench). Page cache: 64 MiB (SQLite's 2 MiB default made the step from 2k
    * to 5k documents super-linear), and the file memory-mapped.
    */
-  constructor(path: string, private readonly opts: { keepStopwords?: boolean; cacheMiB?: number } = {}) {
+  constructor(path: string, private readonly opts: { keepStopwords?: boolean; cacheMiB?: number; reloadVectorsOnChange?: boolean } = {}) {
     this.db = openSqlite(path);
     this.db.pragma(`cache_size = -${(opts.cacheMiB ?? 64) * 1024}`);
     this.db.pragma(`mmap_size = ${256 * 1024 * 1024}`);
@@ -50,6 +52,9 @@ export class SqliteSearchIndex implements SearchIndex {
     return s;
   }
 
+  /** How often the vector cache was loaded whole and how many logged changes it applied in place (tests, benches). */
+  vectorCacheStats(): { reloads: number; applied: number } { return { ...this.cache.stats }; }
+
   async stage(chunks: EmbeddedChunk[]): Promise<void> {
     const live = this.sql("SELECT version FROM live_versions WHERE document_key = ?");
     const existing = this.sql("SELECT rowid FROM chunks WHERE document_key = ? AND version = ? AND id = ? AND embedding_model = ?");
@@ -60,21 +65,24 @@ export class SqliteSearchIndex implements SearchIndex {
       for (const c of chunks) {
         if (existing.get(c.documentKey, c.version, c.id, c.embeddingModel)) continue; // redelivered batch: already staged
         const liveVersion = (live.get(c.documentKey) as { version: string } | undefined)?.version;
-        const r = insert.run(c.id, c.documentKey, c.version, liveVersion === c.version ? 1 : 0, c.ordinal, c.text, JSON.stringify(c.sectionPath),
+        const isLive = liveVersion === c.version ? 1 : 0;
+        const r = insert.run(c.id, c.documentKey, c.version, isLive, c.ordinal, c.text, JSON.stringify(c.sectionPath),
           c.page ?? null, c.pageEnd ?? null, c.kind, JSON.stringify(c.metadata ?? {}), c.embeddingModel, Buffer.from(c.vector.buffer, c.vector.byteOffset, c.vector.byteLength));
         fts.run(r.lastInsertRowid, [...c.sectionPath, c.text].join("\n"));
+        if (isLive) this.logVectors("SELECT ?, 1", r.lastInsertRowid); // a chunk added to the live version
       }
     }).immediate();
-    this.cache.invalidate();
+    this.vectorsChanged();
   }
 
   async activate(documentKey: string, version: string): Promise<void> {
     this.db.transaction(() => {
       this.deleteWhere("document_key = ? AND version <> ?", documentKey, version);
+      this.logVectors("SELECT rowid, 1 FROM chunks WHERE document_key = ? AND version = ? AND active = 0", documentKey, version);
       this.sql("UPDATE chunks SET active = 1 WHERE document_key = ? AND version = ?").run(documentKey, version);
       this.sql("INSERT INTO live_versions (document_key, version) VALUES (?, ?) ON CONFLICT(document_key) DO UPDATE SET version = excluded.version").run(documentKey, version);
     }).immediate();
-    this.cache.invalidate();
+    this.vectorsChanged();
   }
 
   async countChunks(documentKey: string, version: string, embeddingModel: string): Promise<number> {
@@ -89,8 +97,9 @@ export class SqliteSearchIndex implements SearchIndex {
     this.db.transaction(() => {
       this.sql("INSERT INTO index_meta (key, value) VALUES ('serving_model', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(model);
       this.deleteWhere("embedding_model <> ?", model);
+      this.logVectors("SELECT 0, -1"); // every cache loads again
     }).immediate();
-    this.cache.invalidate();
+    this.vectorsChanged();
   }
 
   async modelCoverage(model: string): Promise<{ chunks: number; covered: number }> {
@@ -104,10 +113,24 @@ export class SqliteSearchIndex implements SearchIndex {
       this.deleteWhere("document_key = ?", documentKey);
       this.sql("DELETE FROM live_versions WHERE document_key = ?").run(documentKey);
     }).immediate();
-    this.cache.invalidate();
+    this.vectorsChanged();
+  }
+
+  private vectorsChanged() {
+    if (this.opts.reloadVectorsOnChange) this.cache.invalidate();
+    else this.cache.changed();
+  }
+
+  /** Records chunks that went live (1) or left (0) for the vector caches of every process; inside the change's transaction. */
+  private logVectors(select: string, ...args: unknown[]) {
+    const r = this.sql(`INSERT INTO vector_log (chunk, live) ${select}`).run(...args);
+    // The log is read by caches catching up; entries a minute's worth of ingestion old are trimmed
+    // now and then (a cache that far behind loads again).
+    if (r.changes && Number(r.lastInsertRowid) % 1000 < r.changes) this.sql("DELETE FROM vector_log WHERE seq <= ?").run(Number(r.lastInsertRowid) - 100_000);
   }
 
   private deleteWhere(where: string, ...args: unknown[]) {
+    this.logVectors(`SELECT rowid, 0 FROM chunks WHERE active = 1 AND ${where}`, ...args); // chunks leaving the live set
     this.sql(`DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE ${where})`).run(...args);
     this.sql(`DELETE FROM chunks WHERE ${where}`).run(...args);
   }
