@@ -66,6 +66,13 @@ describe("console API: document bytes and eval runs (in-process host, auth requi
     expect((await documentContent(ctx, { ...bob, subject: "alice", groups: ["hr"] }, key)).body.toString()).toBe("# Plan");
   });
 
+  it("the folder bucket lists its hidden reports area when asked by prefix, and never in a plain listing", async () => {
+    const keys = async (prefix?: string) => { const out: string[] = []; for await (const o of ctx.objects.list(prefix)) out.push(o.key); return out; };
+    expect(await keys(".reports/evals/")).toEqual(expect.arrayContaining([`.reports/evals/${RUN}/report.json`, `.reports/evals/${RUN}/report.html`, ".reports/evals/latest.json"]));
+    expect((await keys()).filter((k) => k.startsWith("."))).toEqual([]);
+    expect(await keys(".reports/evals/../")).toEqual([]);
+  });
+
   it("GET /evals lists the stored runs newest first, for admins only; a run's summary and its report page (sandboxed)", async () => {
     const list = await api(host.url, "GET", "/evals", undefined, ROOT);
     expect(list.status).toBe(200);
