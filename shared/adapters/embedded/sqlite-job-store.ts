@@ -56,8 +56,9 @@ export class SqliteJobStore implements JobStore {
 
   /** Files of older versions: their jobs get numbers, their event log moves to job_log. */
   private numberJobs() {
-    const cols = new Set((this.db.prepare("PRAGMA table_info(jobs)").all() as { name: string }[]).map((c) => c.name));
+    // Under the write lock: two processes opening an older file at once upgrade it once.
     this.db.transaction(() => {
+      const cols = new Set((this.db.prepare("PRAGMA table_info(jobs)").all() as { name: string }[]).map((c) => c.name));
       if (!cols.has("no")) {
         this.db.exec("ALTER TABLE jobs ADD COLUMN no INTEGER; UPDATE jobs SET no = rowid");
         // Older versions released a job's slots in a write of its own after its end; a process killed
