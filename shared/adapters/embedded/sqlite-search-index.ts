@@ -78,7 +78,7 @@ export class SqliteSearchIndex implements SearchIndex {
   async activate(documentKey: string, version: string): Promise<void> {
     this.db.transaction(() => {
       this.deleteWhere("document_key = ? AND version <> ?", documentKey, version);
-      this.logVectors("SELECT rowid, 1 FROM chunks WHERE document_key = ? AND version = ? AND active = 0", documentKey, version);
+      this.logVectors("SELECT rowid, 1 FROM chunks WHERE document_key = ? AND version = ? AND +active = 0", documentKey, version);
       this.sql("UPDATE chunks SET active = 1 WHERE document_key = ? AND version = ?").run(documentKey, version);
       this.sql("INSERT INTO live_versions (document_key, version) VALUES (?, ?) ON CONFLICT(document_key) DO UPDATE SET version = excluded.version").run(documentKey, version);
     }).immediate();
@@ -130,7 +130,8 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   private deleteWhere(where: string, ...args: unknown[]) {
-    this.logVectors(`SELECT rowid, 0 FROM chunks WHERE active = 1 AND ${where}`, ...args); // chunks leaving the live set
+    // Chunks leaving the live set. `+active`: looked up by the document, not by the active flag (every live chunk).
+    this.logVectors(`SELECT rowid, 0 FROM chunks WHERE +active = 1 AND ${where}`, ...args);
     this.sql(`DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE ${where})`).run(...args);
     this.sql(`DELETE FROM chunks WHERE ${where}`).run(...args);
   }
