@@ -1,7 +1,11 @@
 import { spawn } from "node:child_process";
 import { copyFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import WebSocket from "ws";
+import { startHost as startHostHere } from "../host";
+import { loadConfig } from "../shared/runtime/config";
+import { createEmbeddedContext } from "../shared/runtime/context";
 import { sleep } from "../shared/util/time";
 import { DATASETS_DIR, percentile, tempDataDir } from "./support";
 
@@ -10,13 +14,15 @@ import { DATASETS_DIR, percentile, tempDataDir } from "./support";
 // 1. Responsiveness: CLIENTS clients ask QPS questions a second in all (open loop), each submitted
 //    (POST /queries, timed), followed over a WebSocket (handshake timed) to its end: first with
 //    nothing ingesting, then while the small financebench PDFs ingest. RAGLINE_WORKERS=0 (parse on
-//    the request thread) vs the pool (one thread per core).
+//    the request thread) vs the pool (one thread per core, less one).
 // 2. Ingestion alone: the same PDFs, docs/s from the first file dropped to the last indexed, with
 //    0, 1 and 2 worker threads.
+// 3. The request thread itself: a host in this process, its event-loop delay (how long anything
+//    arriving, a request or a handshake, waits for the thread) while the same PDFs ingest.
 
 const ROUNDS = Number(process.env.WORKERS_ROUNDS ?? 2);
 const CLIENTS = Number(process.env.WORKERS_CLIENTS ?? 20);
-const QPS = Number(process.env.WORKERS_QPS ?? 5);
+const QPS = Number(process.env.WORKERS_QPS ?? 2);
 const IDLE_SECONDS = Number(process.env.WORKERS_IDLE_SECONDS ?? 8);
 const POOL = "pool";
 const root = join(import.meta.dirname, "..");
@@ -139,6 +145,30 @@ for (let r = 0; r < ROUNDS; r++) {
   }
 }
 
+/** Event-loop delay of an in-process host while the PDFs ingest: p95, p99, max in ms. */
+async function loopDelayWhileIngesting(w: string): Promise<number[]> {
+  const data = tempDataDir();
+  const ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: data.dir, RAGLINE_EVAL_SUITE: "off", ...(w === POOL ? {} : { RAGLINE_WORKERS: w }) }));
+  const host = await startHostHere({ ctx, port: 0 });
+  const h: HostProc = { url: host.url, bucket: ctx.config.bucketDir, stop: async () => { await host.close(); data.cleanup(); } };
+  await warmUp(h);
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  await ingest(h, pdfFiles());
+  delay.disable();
+  await h.stop();
+  return [delay.percentile(95), delay.percentile(99), delay.max].map((ns) => ns / 1e6);
+}
+
+const loopDelay = new Map<string, number[][]>();
+for (let r = 0; r < ROUNDS; r++) {
+  for (const w of r % 2 ? [POOL, "0"] : ["0", POOL]) {
+    const d = await loopDelayWhileIngesting(w);
+    push(loopDelay, w, d);
+    console.log(`  round ${r + 1}, RAGLINE_WORKERS=${w === POOL ? "unset (pool)" : w}: host event-loop delay while ingesting p95 ${d[0].toFixed(0)} ms, p99 ${d[1].toFixed(0)} ms, max ${d[2].toFixed(0)} ms`);
+  }
+}
+
 const p95 = (xs: Samples[], k: "post" | "ws") => percentile(xs.flatMap((x) => x[k]), 95);
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const row = (label: string, m: Map<string, Samples[]>, w: string) =>
@@ -154,3 +184,7 @@ console.log(`  during ingestion, RAGLINE_WORKERS=0 / pool: POST p95 ${ratio("pos
 console.log("ingestion alone (median docs/s):");
 for (const w of ["0", "1", "2"]) console.log(`  RAGLINE_WORKERS=${w}: ${median(results.docsPerSecond.get(w)!).toFixed(2)} docs/s (${results.docsPerSecond.get(w)!.map((v) => v.toFixed(2)).join(", ")})`);
 console.log(`  2 workers / 1 worker: ${(median(results.docsPerSecond.get("2")!) / median(results.docsPerSecond.get("1")!)).toFixed(2)}x; 2 workers / in-process: ${(median(results.docsPerSecond.get("2")!) / median(results.docsPerSecond.get("0")!)).toFixed(2)}x`);
+console.log("request thread, event-loop delay while ingesting (median of rounds):");
+const at = (w: string, i: number) => median(loopDelay.get(w)!.map((d) => d[i]));
+for (const w of ["0", POOL]) console.log(`  ${w === POOL ? "pool" : "RAGLINE_WORKERS=0"}: p95 ${at(w, 0).toFixed(0)} ms, p99 ${at(w, 1).toFixed(0)} ms, max ${at(w, 2).toFixed(0)} ms`);
+console.log(`  RAGLINE_WORKERS=0 / pool: p95 ${(at("0", 0) / at(POOL, 0)).toFixed(1)}x, p99 ${(at("0", 1) / at(POOL, 1)).toFixed(1)}x`);

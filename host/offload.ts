@@ -7,7 +7,7 @@ import { OffloadedEmbedder } from "./offloaded-embedder";
 import { asBuffer } from "./worker-tasks";
 
 // The host's worker threads: document parsing and chunking, and the local embedder's document
-// batches, leave the thread that serves HTTP, WebSocket and the queues. RAGLINE_WORKERS sizes the pool (unset: one per core; 0: in-process).
+// batches, leave the thread that serves HTTP, WebSocket and the queues. RAGLINE_WORKERS sizes the pool (unset: one per core less the request thread's; 0: in-process).
 
 /** Past the parse's own deadline (which the worker enforces between pages), how long before its worker is stopped. */
 const HARD_STOP_GRACE_MS = 5_000;

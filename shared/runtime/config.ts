@@ -35,7 +35,7 @@ export const configSchema = z.object({
   RAGLINE_POLL_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(1),
   /** Host instances declare themselves alive this often; on another machine, one silent for 5 periods + 2 s has its leases released. */
   RAGLINE_HEARTBEAT_MS: int(2000),
-  /** Host worker threads for parsing and chunking: unset = one per core, 0 = on the request thread. */
+  /** Host worker threads for parsing and chunking: unset = one per core less one, 0 = on the request thread. */
   RAGLINE_WORKERS: z.coerce.number().int().min(0).max(256).optional(),
   /** Largest accepted upload, in bytes. */
   RAGLINE_MAX_OBJECT_BYTES: int(100 * 1024 * 1024),

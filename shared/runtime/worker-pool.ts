@@ -29,8 +29,11 @@ interface Slot { worker: Worker; job?: Pending; timer?: NodeJS.Timeout; threadId
 
 const bootstrap = new URL("./worker-thread.mjs", import.meta.url);
 
-/** Threads for a setting: `undefined` = one per core the process may use; 0 = none (in-process). */
-export const poolSize = (setting: number | undefined): number => setting ?? availableParallelism();
+/**
+ * Threads for a setting: `undefined` = one per core the process may use, less the one the calling thread
+ * needs (at least one); 0 = none (in-process). On 2 cores, 2 workers measured slower than 1 (oversubscribed).
+ */
+export const poolSize = (setting: number | undefined): number => setting ?? Math.max(1, availableParallelism() - 1);
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
