@@ -30,7 +30,7 @@ export async function ocrImage(body: Buffer, ext: string, deadline: Deadline): P
   return withTempDir(async (dir) => {
     const file = join(dir, `input.${ext}`);
     await writeFile(file, body);
-    return fromTsv(await tesseract(file, deadline));
+    return recogniseFile(file, deadline);
   });
 }
 
@@ -45,7 +45,7 @@ export async function ocrPdfPages(body: Buffer, pages: { page: number; dpi: numb
       deadline.check("OCR");
       const prefix = join(dir, `p${page}`);
       await run("pdftoppm", ["-r", String(Math.round(dpi)), "-f", String(page), "-l", String(page), "-gray", "-png", "-singlefile", pdf, prefix], deadline.remaining());
-      const [result] = fromTsv(await tesseract(`${prefix}.png`, deadline));
+      const [result] = await recogniseFile(`${prefix}.png`, deadline);
       await rm(`${prefix}.png`, { force: true });
       const r = result ?? { blocks: [], confidence: 0, words: 0 };
       return { ...r, page, blocks: r.blocks.map((b) => ({ ...b, page })) };
@@ -53,24 +53,69 @@ export async function ocrPdfPages(body: Buffer, pages: { page: number; dpi: numb
   });
 }
 
-async function tesseract(file: string, deadline: Deadline): Promise<string> {
-  return run("tesseract", [file, "stdout", "-l", "eng", "--psm", "3", "tsv"], deadline.remaining(), { OMP_THREAD_LIMIT: "1" });
+/**
+ * Recognises an image file: Tesseract's automatic layout first (psm 3: columns, paragraphs, reading
+ * order); a page that turns out to be a form (labels and short values scattered over it) is read again
+ * as sparse text (psm 11), which finds the isolated fields the layout analysis drops. On ten FUNSD
+ * faxes rendered at 325 dpi, word recall of their keys and answers is 0.806 with psm 3, 0.858 with psm 11.
+ */
+async function recogniseFile(file: string, deadline: Deadline): Promise<OcrPage[]> {
+  const laidOut = await tesseract(file, deadline, 3);
+  if (!looksLikeForm(tsvWords(laidOut))) return fromTsv(laidOut);
+  deadline.check("OCR");
+  return fromTsv(await tesseract(file, deadline, 11));
 }
 
-interface Word { block: number; par: number; line: number; left: number; top: number; height: number; conf: number; text: string }
+async function tesseract(file: string, deadline: Deadline, psm: 3 | 11): Promise<string> {
+  return run("tesseract", [file, "stdout", "-l", "eng", "--psm", String(psm), "tsv"], deadline.remaining(), { OMP_THREAD_LIMIT: "1" });
+}
 
-/** Tesseract TSV → per page: paragraphs (block+par) with their mean confidence; tall short lines become headings. */
-export function fromTsv(tsv: string): OcrPage[] {
-  const byPage = new Map<number, Word[]>();
+/**
+ * A form (a fax cover, an application: labels and short values spread over the page) rather than
+ * running text or a table: lines are short (median ≤ 6 words; text has 13-18) and a quarter or more of
+ * them jump a wide gap (over 3 word-heights: a label and its value, or fields side by side). Measured
+ * on FUNSD faxes (median 5 words a line, 34-58% of lines with a gap) and 10-K/10-Q pages (13-18 words,
+ * 0-19%).
+ */
+export function looksLikeForm(words: Pick<Word, "page" | "block" | "par" | "line" | "left" | "width" | "height">[]): boolean {
+  const lines = new Map<string, typeof words>();
+  for (const w of words) {
+    const k = `${w.page}.${w.block}.${w.par}.${w.line}`;
+    if (!lines.has(k)) lines.set(k, []);
+    lines.get(k)!.push(w);
+  }
+  if (lines.size < 10) return false;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const wordHeight = median(words.map((w) => w.height));
+  const gapped = [...lines.values()].filter((ws) => {
+    const byLeft = [...ws].sort((a, b) => a.left - b.left);
+    return byLeft.some((w, i) => i > 0 && w.left - (byLeft[i - 1].left + byLeft[i - 1].width) > 3 * wordHeight);
+  }).length;
+  return median([...lines.values()].map((ws) => ws.length)) <= 6 && gapped / lines.size >= 0.25;
+}
+
+interface Word { page: number; block: number; par: number; line: number; left: number; top: number; width: number; height: number; conf: number; text: string }
+
+/** The recognised words of a Tesseract TSV (level-5 rows with text and a confidence). */
+export function tsvWords(tsv: string): Word[] {
+  const out: Word[] = [];
   for (const row of tsv.split("\n").slice(1)) {
     const f = row.split("\t");
     if (f.length < 12 || f[0] !== "5") continue;
     const text = f.slice(11).join("\t").trim();
     const conf = Number(f[10]);
     if (!text || conf < 0) continue;
-    const page = Number(f[1]);
-    if (!byPage.has(page)) byPage.set(page, []);
-    byPage.get(page)!.push({ block: +f[2], par: +f[3], line: +f[4], left: +f[6], top: +f[7], height: +f[9], conf, text });
+    out.push({ page: +f[1], block: +f[2], par: +f[3], line: +f[4], left: +f[6], top: +f[7], width: +f[8], height: +f[9], conf, text });
+  }
+  return out;
+}
+
+/** Tesseract TSV → per page: paragraphs (block+par) with their mean confidence; tall short lines become headings. */
+export function fromTsv(tsv: string): OcrPage[] {
+  const byPage = new Map<number, Word[]>();
+  for (const w of tsvWords(tsv)) {
+    if (!byPage.has(w.page)) byPage.set(w.page, []);
+    byPage.get(w.page)!.push(w);
   }
   return [...byPage].map(([page, words]) => {
     const medianHeight = [...words.map((w) => w.height)].sort((a, b) => a - b)[Math.floor(words.length / 2)] ?? 0;

@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ParsedDocument } from "../../../shared/domain/document";
 import { parseDocument } from "../../../shared/ingest/parse";
+import { looksLikeForm, tsvWords } from "../../../shared/ingest/parse/ocr";
 import { DATASETS } from "../../helpers/datasets";
 import { pdfBuffer } from "./pdf-fixtures";
 
@@ -51,6 +52,27 @@ describe.skipIf(!tools || !hasFunsd)("OCR on FUNSD scanned forms", () => {
     expect(doc.warnings?.[0]).toMatch(/^page 1: low OCR confidence 0\.\d+$/);
   }, 30_000);
 
+  it("a form is told from running text and tables by its layout (then read as sparse text, which finds the isolated fields)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ragline-ocr-test-"));
+    const words = (png: string) => tsvWords(execFileSync("tesseract", [png, "stdout", "-l", "eng", "--psm", "3", "tsv"], { encoding: "utf8", env: { ...process.env, OMP_THREAD_LIMIT: "1" } }));
+    try {
+      // Rendered as the OCR path renders a scanned page (poppler, about 300 dpi for a letter-wide page).
+      const render = (pdf: string, page: number, dpi: number, name: string) => {
+        execFileSync("pdftoppm", ["-r", String(dpi), "-gray", "-png", "-f", String(page), "-l", String(page), "-singlefile", pdf, join(dir, name)]);
+        return join(dir, `${name}.png`);
+      };
+      // Seven of the ten FUNSD scans are told forms (a fax cover with a letter-like body is not); none of the 10-K pages.
+      const scans = readdirSync(join(FUNSD, "docs", "scanned_pdf")).filter((f) => f.endsWith(".pdf")).sort();
+      const forms = scans.filter((f) => looksLikeForm(words(render(join(FUNSD, "docs", "scanned_pdf", f), 1, 325, f.replace(".pdf", "")))));
+      expect(scans).toHaveLength(10);
+      expect(forms.length).toBeGreaterThanOrEqual(7);
+      // A 10-K's prose page and its table page.
+      for (const page of [5, 40]) expect(looksLikeForm(words(render(join(DATASETS, "financebench", "docs", "ADOBE_2022_10K.pdf"), page, 300, `p${page}`))), `10-K page ${page}`).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it("the image-only PDF of a form goes through the same OCR path, page by page", async () => {
     const id = "82250337_0338";
     const t0 = Date.now();
@@ -59,7 +81,7 @@ describe.skipIf(!tools || !hasFunsd)("OCR on FUNSD scanned forms", () => {
     console.log(`funsd ${id}.pdf: word recall ${recall.toFixed(3)}, ${((Date.now() - t0) / 1000).toFixed(1)} s/page`);
     expect(doc.pages).toBe(1);
     expect(doc.blocks.every((b) => b.page === 1 && b.ocrConfidence! > 0)).toBe(true);
-    expect(recall).toBeGreaterThan(0.8);
+    expect(recall).toBeGreaterThan(0.85);
   }, 30_000);
 
 });
