@@ -45,6 +45,22 @@ const EXT: Record<string, string> = {
 
 const CLAIMED_TEXT = new Set<string>([TYPES.markdown, TYPES.html, TYPES.csv, TYPES.tsv, TYPES.eml, TYPES.text]);
 
+/** Binary document formats a name or a Content-Type can claim (what the bytes then must be). */
+const BINARY_CLAIMS: Record<string, string> = {
+  ".pdf": "PDF", ".docx": "Word", ".xlsx": "Excel", ".pptx": "PowerPoint", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF",
+  [TYPES.pdf]: "PDF", [TYPES.docx]: "Word", [TYPES.xlsx]: "Excel", [TYPES.pptx]: "PowerPoint", [TYPES.png]: "PNG", [TYPES.jpeg]: "JPEG", [TYPES.tiff]: "TIFF",
+};
+
+/**
+ * A warning when the name or the declared type says a binary format but the bytes are text (they are
+ * read as what they are, and the document says so): undefined when they agree.
+ */
+export function claimMismatch(key: string, claimed: string | undefined, detected: string): string | undefined {
+  if (!detected.startsWith("text/") && detected !== TYPES.eml) return undefined;
+  const claim = BINARY_CLAIMS[extname(key).toLowerCase()] ?? BINARY_CLAIMS[claimed?.split(";")[0].trim().toLowerCase() ?? ""];
+  return claim ? `named or declared as ${claim}, but the bytes are ${detected}: read as text` : undefined;
+}
+
 export function detectContentType(key: string, body: Buffer, claimed?: string): string {
   const magic = byMagic(body, extname(key).toLowerCase());
   if (magic) return magic;

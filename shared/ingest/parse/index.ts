@@ -1,6 +1,6 @@
 import type { ParsedDocument } from "../../domain/document";
 import { DocumentError } from "../../domain/errors";
-import { detectContentType, TYPES } from "./detect";
+import { claimMismatch, detectContentType, TYPES } from "./detect";
 import { htmlParser } from "./html";
 import { imageParser } from "./image";
 import { Deadline, DEFAULT_LIMITS, type ParseLimits, withTimeout } from "./limits";
@@ -44,7 +44,8 @@ export async function parseDocument(input: ParseInput, limits: Partial<ParseLimi
   if (!doc.blocks.some((b) => b.text.trim()) && !doc.attachments?.length) {
     throw new DocumentError("no_text", doc.warnings?.length ? `no text could be extracted (${doc.warnings.join("; ")})` : "no text could be extracted");
   }
-  return doc;
+  const mismatch = claimMismatch(input.key, input.contentType, type);
+  return mismatch ? { ...doc, warnings: [mismatch, ...(doc.warnings ?? [])] } : doc;
 }
 
 /** Password-protected docx/xlsx are OLE containers holding an "EncryptedPackage" stream. */

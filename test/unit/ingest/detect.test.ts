@@ -1,6 +1,6 @@
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
-import { detectContentType, TYPES } from "../../../shared/ingest/parse";
+import { detectContentType, parseDocument, TYPES } from "../../../shared/ingest/parse";
 import { decodeText } from "../../../shared/ingest/parse/encoding";
 import { makeDocx } from "./docx-fixture";
 import { pdfBuffer } from "./pdf-fixtures";
@@ -62,5 +62,17 @@ describe("text encoding", () => {
 
   it("a declared charset wins over guessing", () => {
     expect(decodeText(iconv.encode("Привет, мир", "koi8-r"), "koi8-r").text).toBe("Привет, мир");
+  });
+});
+
+describe("a name or declared type that the bytes contradict", () => {
+  it("text named .pdf (or declared application/pdf) is read as text, and the document says why", async () => {
+    const named = await parseDocument({ key: "report.pdf", body: Buffer.from("Quarterly revenue rose four percent.") });
+    expect(named.contentType).toBe("text/plain");
+    expect(named.warnings?.[0]).toBe("named or declared as PDF, but the bytes are text/plain: read as text");
+    const declared = await parseDocument({ key: "upload", body: Buffer.from("Quarterly revenue rose four percent."), contentType: "application/pdf" });
+    expect(declared.warnings?.[0]).toMatch(/declared as PDF/);
+    const agreed = await parseDocument({ key: "notes.txt", body: Buffer.from("Quarterly revenue rose four percent."), contentType: "text/plain" });
+    expect(agreed.warnings ?? []).toEqual([]);
   });
 });
