@@ -254,7 +254,9 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
       out.push({ ...u, coverage, own: sum(inUnit) / total, focus, typeOk, score });
     }
   }
-  return out.sort((a, b) => b.score - a.score || a.n - b.n || a.order - b.order);
+  // Ties go to the better-ranked source (its place in the list, not its number: numbers are labels).
+  const place = new Map(sources.map((s, i) => [s.n, i]));
+  return out.sort((a, b) => b.score - a.score || place.get(a.n)! - place.get(b.n)! || a.order - b.order);
 }
 
 /** A unit good enough to answer from. */

@@ -163,9 +163,9 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: RunJobOptio
     });
     const reranked = await stage("rerank", resumed.rerank, () => rerank(ctx, req, retrieved), { save: compactRerank, info: (o) => ({ abstain: o.abstain }), next: "assemble" });
     // Assembly is run again on resume (cheap, deterministic); if it now joins other chunks, the answer is made again.
-    const reassembled = cp.assemble && resumed.rerank ? await assemble(ctx, reranked) : undefined;
+    const reassembled = cp.assemble && resumed.rerank ? await assemble(ctx, reranked, req.question) : undefined;
     const sameSources = reassembled !== undefined && sameAssembly(cp.assemble!, reassembled);
-    const context = await stage("assemble", sameSources ? reassembled : undefined, () => assemble(ctx, reranked),
+    const context = await stage("assemble", sameSources ? reassembled : undefined, () => assemble(ctx, reranked, req.question),
       { save: compactAssemble, info: (o) => ({ sources: o.sources.length, tokens: o.tokens }), next: "generate" });
     const answerStands = !rerun && (sameSources || !cp.assemble);
     const generated = await stage("generate", answerStands ? cp.generate : undefined, async () => {

@@ -96,9 +96,25 @@ export async function rerank(ctx: Context, req: QueryRequest, input: RetrieveOut
   return { chunks: [...first.map((i) => chunks[i]), ...chunks.filter((_, i) => !first.includes(i))], relevanceBy: "lexical-coverage", abstain: false };
 }
 
-export async function assemble(ctx: Context, input: RerankOutput): Promise<AssembleOutput> {
+export async function assemble(ctx: Context, input: RerankOutput, question?: string): Promise<AssembleOutput> {
   if (input.abstain) return { sources: [], tokens: 0 };
-  return assemblePassages(input.chunks, { budgetTokens: ctx.config.RAGLINE_CONTEXT_TOKENS, chunksOf: (key) => ctx.index.chunksOf(key) });
+  const out = await assemblePassages(input.chunks, { budgetTokens: ctx.config.RAGLINE_CONTEXT_TOKENS, chunksOf: (key) => ctx.index.chunksOf(key) });
+  return ctx.generator.extractive === true && question !== undefined ? numberedByUse(out, question) : out;
+}
+
+/**
+ * For the extractive answer: the sources it will cite are numbered [1], [2], ... in the order it uses
+ * them, the others after; the list keeps its order (the answer plan depends on the order, not on the
+ * numbers), so the generator, planning again, picks the same units and cites them from [1]. Joining
+ * neighbouring chunks in assembly used to leave answers that began at [2] or [3].
+ */
+function numberedByUse(out: AssembleOutput, question: string): AssembleOutput {
+  const plan = planAnswer(question, out.sources.map((s) => ({ n: s.n, text: s.text, sectionPath: s.sectionPath, documentKey: s.documentKey })));
+  const used = [...new Set(plan.units.map((u) => u.n))];
+  if (!used.length) return out;
+  const order = [...used, ...out.sources.map((s) => s.n).filter((n) => !used.includes(n))];
+  const label = new Map(order.map((n, i) => [n, i + 1]));
+  return { ...out, sources: out.sources.map((s) => ({ ...s, n: label.get(s.n)! })) };
 }
 
 /** How relevance was judged, for the result's `backends`. */
