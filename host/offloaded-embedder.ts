@@ -17,9 +17,13 @@ export class OffloadedEmbedder implements Embedder {
     this.backend = inner.backend;
   }
 
-  /** The wrapper for an embedder that can run in a worker (the local one); undefined for the others (HTTP does not block). */
+  /**
+   * The wrapper for an embedder a worker can rebuild from its model id: the plain local one. Undefined for
+   * the others: one over HTTP does not block, and a decorated one (counting, failing) would lose its decoration.
+   */
   static wrap(inner: Embedder, pool: WorkerPool): OffloadedEmbedder | undefined {
-    return HashedNgramEmbedder.fromModelId(inner.model) ? new OffloadedEmbedder(inner, pool) : undefined;
+    const plain = inner instanceof HashedNgramEmbedder && Object.getPrototypeOf(inner) === HashedNgramEmbedder.prototype && !Object.hasOwn(inner, "embed");
+    return plain && HashedNgramEmbedder.fromModelId(inner.model) ? new OffloadedEmbedder(inner, pool) : undefined;
   }
 
   embed(texts: string[], kind: "document" | "query"): Promise<Float32Array[]> {

@@ -29,6 +29,13 @@ describe("local embedder on the host's worker threads", () => {
     expect(pool.stats.completed).toBe(before);
   });
 
+  it("a decorated local embedder is left as it is (a worker would rebuild it without its decoration)", () => {
+    const counting = new HashedNgramEmbedder(256);
+    const embed = counting.embed.bind(counting);
+    counting.embed = async (texts) => embed(texts);
+    expect(OffloadedEmbedder.wrap(counting, pool)).toBeUndefined();
+  });
+
   it("an embedder over HTTP is left as it is", () => {
     const remote: Embedder = { model: "BAAI/bge-small-en-v1.5", dimensions: 384, backend: "tei http://gpu:8080", embed: async () => [] };
     expect(OffloadedEmbedder.wrap(remote, pool)).toBeUndefined();
