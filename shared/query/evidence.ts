@@ -186,6 +186,12 @@ export function holdsType(text: string, type: AnswerType): boolean {
 
 // ---- scoring -------------------------------------------------------------------------------
 
+/** A question about a share, a rate or a change, not an amount. */
+const SHARE_WORDS = /%|\b(percent\w*|share|proportion|margin|ratio|rate|growth|chang\w*|increas\w*|decreas\w*|yield|return)\b/i;
+
+/** A table line whose value is a share: "Percentage of ..." / "% of ..." rows, or values given in percent. */
+const isShare = (text: string) => /^(percentage|percent|%) of\b/i.test(text.trim()) || /\d\s*%(?!\w)/.test(text);
+
 export interface SourceWithContext extends Pick<GenerationSource, "n" | "text" | "sectionPath"> { documentKey?: string }
 
 /** Every unit of every source, scored against the question, best first. */
@@ -223,6 +229,7 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
   const type = answerType(question);
   const askedYears = [...new Set(question.match(/\b(?:19|20)\d{2}\b/g) ?? [])];
   const comparative = /\b(larg|high|low|small|less|more than|exceed|chang|differen|respective|ratio|compar|increas|decreas|between|altogether)\w*/i.test(question);
+  const asksShare = SHARE_WORDS.test(question);
   const split = sources.map((s) => {
     const { units, context } = unitsOf(s);
     return { units: units.map((u) => ({ ...u, terms: new Set(contentTerms(u.text)) })), contextTerms: new Set(contentTerms([...(s.sectionPath ?? []), ...context].join(" "))) };
@@ -250,7 +257,9 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
       const yearShare = askedYears.length > 1 && u.kind !== "sentence" ? Math.max(0.3, askedYears.filter((y) => u.text.includes(y)).length / askedYears.length) : 1;
       // A comparison or a change ("which year was larger", "percentage change") needs the whole row, not one value.
       const rowWanted = comparative && u.kind === "table-value" ? 0.5 : 1;
-      const score = (hit / Math.sqrt(Math.max(8, terms.size))) * (typeOk ? 1 : 0.5) * (otherYear ? 0.3 : yearShare) * rowWanted;
+      // A share ("Percentage of total revenue — 2022: 93 %") answers a question about an amount only when a share is asked.
+      const wrongMeasure = !asksShare && u.kind !== "sentence" && isShare(u.text) ? 0.3 : 1;
+      const score = (hit / Math.sqrt(Math.max(8, terms.size))) * (typeOk ? 1 : 0.5) * (otherYear ? 0.3 : yearShare) * rowWanted * wrongMeasure;
       out.push({ ...u, coverage, own: sum(inUnit) / total, focus, typeOk, score });
     }
   }

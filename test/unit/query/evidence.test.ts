@@ -159,3 +159,18 @@ describe("abstention: the question's names on the evidence's document", () => {
   });
 });
 
+
+describe("an amount is not answered with a share", () => {
+  // As the chunker writes an income statement with its "percentage of revenue" rows (tried as a user on
+  // Adobe's 10-K: "What was Adobe's total revenue in fiscal 2022?" was answered "Percentage of total revenue — 2022: 93 %").
+  const INCOME = tableChunks({
+    header: [["", "2022", "2021"]],
+    rows: [["Subscription", "$ 16,388", "$ 14,573"], ["Percentage of total revenue", "93 %", "92 %"], ["Total revenue", "$ 17,606", "$ 15,785"]],
+  }, 180)[0];
+  const sources = [{ n: 1, documentKey: "f/ADOBE_2022_10K.pdf", sectionPath: ["Adobe Inc. · Form 10-K · fiscal year ended December 2, 2022 (FY2022)", "Results of Operations"], text: INCOME }];
+
+  it("a question about revenue gets the revenue line; a question about a percentage still gets the percentage", () => {
+    expect(planAnswer("What was Adobe's total revenue in fiscal 2022?", sources).units.map((u) => u.text)[0]).toMatch(/^Total revenue\b.*17,606/);
+    expect(planAnswer("What was the percentage of total revenue in 2022?", sources).units.map((u) => u.text)[0]).toMatch(/93 %/);
+  });
+});
