@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { SqliteQueue } from "../../../shared/adapters/embedded/sqlite-queue";
 import { dlqName } from "../../../shared/ports/queue";
-import { tempDir } from "../../helpers/tmp";
+import { tempDir, waitFor } from "../../helpers/tmp";
 
 describe("SqliteQueue (SQS semantics on a real SQLite file)", () => {
   let t: ReturnType<typeof tempDir>;
@@ -26,8 +26,8 @@ describe("SqliteQueue (SQS semantics on a real SQLite file)", () => {
   it("redelivers after the visibility timeout with a higher receive count, and a stale receipt deletes nothing", async () => {
     await q.send("jobs", "x");
     const [m1] = await q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 0.05 });
-    await new Promise((r) => setTimeout(r, 80));
-    const [m2] = await q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 30 });
+    // Waits for the redelivery itself, not for a clock margin.
+    const [m2] = await waitFor(async () => { const got = await q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 30 }); return got.length ? got : undefined; }, "the message redelivered", 10_000, 20);
     expect(m2.id).toBe(m1.id);
     expect(m2.receiveCount).toBe(2);
     await q.delete("jobs", m1.receiptHandle); // stale

@@ -1,6 +1,6 @@
 import type { ScheduledEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { tempDir } from "../../helpers/tmp";
+import { tempDir, waitFor } from "../../helpers/tmp";
 import { writeToyDataset, TOY_DOCS } from "./toy-dataset";
 
 // The scheduled evals function inside a running system (the host in this process): it is invoked
@@ -64,11 +64,11 @@ describe("evals-run (scheduled function)", () => {
     expect(docs.every((d) => d.status === "indexed" && d.metadata?.acl?.includes("ragline-evals"))).toBe(true);
     const res = await fetch(`${host.url}/queries`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "What do glaciers carve as they advance?" }) });
     const { jobId } = (await res.json()) as { jobId: string };
-    let job: { status: string; abstained?: boolean; citations?: unknown[] } = { status: "pending" };
-    for (let i = 0; i < 100 && !["completed", "failed"].includes(job.status); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      job = (await (await fetch(`${host.url}/queries/${jobId}`)).json()) as typeof job;
-    }
+    type JobView = { status: string; abstained?: boolean; citations?: unknown[] };
+    const job = await waitFor(async () => {
+      const j = (await (await fetch(`${host.url}/queries/${jobId}`)).json()) as JobView;
+      return ["completed", "failed"].includes(j.status) ? j : undefined;
+    }, "the job to end", 30_000, 50);
     expect(job).toMatchObject({ status: "completed", abstained: true });
     expect(job.citations ?? []).toEqual([]);
   });

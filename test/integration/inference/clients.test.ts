@@ -11,6 +11,7 @@ import { VllmReranker } from "../../../shared/adapters/inference/vllm-reranker";
 import type { ScoredChunk } from "../../../shared/domain/chunk";
 import { RaglineError, TransientError } from "../../../shared/domain/errors";
 import { StandInInferenceHost } from "../../helpers/inference-server";
+import { waitFor } from "../../helpers/tmp";
 
 // Inference clients against a STAND-IN host (no model runs here): real HTTP on loopback, the
 // OpenAI-compatible, TEI and vLLM wire formats, with injected faults.
@@ -115,7 +116,7 @@ describe("chat completions (SSE) against the stand-in host", () => {
     const run = async () => { for await (const d of g.generate({ question: "q", sources, signal: ac.signal })) { got.push(d); ac.abort(new Error("job cancelled")); } };
     await expect(run()).rejects.toThrow("job cancelled");
     expect(got).toEqual(["one "]);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => server.streamsAbandoned === 1, "the host to see the stream abandoned", 10_000, 10);
     expect(server.streamsAbandoned).toBe(1);
   });
 
