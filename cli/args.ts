@@ -15,6 +15,7 @@ export const COMMAND_OPTIONS = {
   ask: { url: text, prefix: text, "top-k": text },
   stale: { url: text },
   redrive: { all: flag, limit: text },
+  "ocr-host": { port: text, host: text },
 } as const;
 
 export type Command = keyof typeof COMMAND_OPTIONS;

@@ -1,6 +1,7 @@
 import { ask } from "./ask";
 import { isCommand, parseCommandLine, UsageError } from "./args";
 import { dev } from "./dev";
+import { ocrHostCommand } from "./ocr-host";
 import { redriveCommand } from "./redrive";
 import { runOnce } from "./run";
 import { stale } from "./stale";
@@ -14,6 +15,7 @@ const USAGE = `usage:
   ragline ask "question" [--url URL] [--prefix KEY_PREFIX] [--top-k N]
   ragline stale [--url URL]               documents whose index does not match the source (exit code 2 if any)
   ragline redrive QUEUE|--all [--limit N] dead-lettered messages back to their queue (configured backends)
+  ragline ocr-host [--port N] [--host ADDR] OCR of scanned pages over HTTP (RAGLINE_OCR_TOKEN), for RAGLINE_OCR_URL
 `;
 
 async function main() {
@@ -38,6 +40,8 @@ async function main() {
       return;
     case "redrive":
       return redriveCommand(positionals[0], flags);
+    case "ocr-host":
+      return ocrHostCommand(flags);
     case "ask":
       if (!positionals.length) throw new UsageError('ask needs a question: ragline ask "..."');
       return ask(positionals.join(" "), flags);

@@ -45,7 +45,8 @@ export type Trigger = QueueTrigger | HttpTrigger | WebSocketTrigger | ScheduleTr
 /** The ports of shared/ports (stores, queue, index, notifier, model hosts). */
 export type PortName = "objects" | "queue" | "jobs" | "catalog" | "index" | "notifier" | "embedder" | "reranker" | "generator";
 /** Secrets a function reads: the API key store (to authenticate callers), the webhook signing key. */
-export type SecretName = "apiKeys" | "webhookSecret";
+/** Secrets a function may be linked to; `ocr`: the OCR host's token (RAGLINE_OCR_URL). */
+export type SecretName = "apiKeys" | "webhookSecret" | "ocr";
 /** What a function touches at run time. On AWS it is granted (linked) exactly these; a process builds only these ports. */
 export type Use = PortName | SecretName;
 
@@ -73,7 +74,7 @@ export const topology: Topology = {
   queues: Object.values(QUEUES),
   functions: {
     "ingest-parse": {
-      uses: ["objects", "queue", "catalog", "index", "embedder"],
+      uses: ["objects", "queue", "catalog", "index", "embedder", "ocr"],
       handler: "queue/ingest-parse",
       description: "Object created/removed → parse, chunk, send chunk batches to the embed queue",
       // One document per invocation: a slow parse (OCR) cannot push a batch past the timeout.

@@ -42,7 +42,7 @@ export interface Linkables {
 
 const SECRET_OF: Partial<Record<Use, SecretSetting>> = {
   embedder: "RAGLINE_EMBED_API_KEY", reranker: "RAGLINE_RERANK_API_KEY", generator: "RAGLINE_LLM_API_KEY",
-  apiKeys: "RAGLINE_API_KEYS", webhookSecret: "RAGLINE_WEBHOOK_SECRET",
+  apiKeys: "RAGLINE_API_KEYS", webhookSecret: "RAGLINE_WEBHOOK_SECRET", ocr: "RAGLINE_OCR_TOKEN",
 };
 
 /** What a function that uses `uses` is linked to. */

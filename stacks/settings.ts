@@ -14,7 +14,7 @@ export const FORWARDED = [
   "RAGLINE_BREAKER_FAILURES", "RAGLINE_BREAKER_COOLDOWN_MS",
   "RAGLINE_FUSION_BM25_WEIGHT", "RAGLINE_FUSION_VECTOR_WEIGHT", "RAGLINE_FUSION_K", "RAGLINE_CANDIDATES_PER_SOURCE", "RAGLINE_CONTEXT_TOKENS",
   "RAGLINE_MIN_RELEVANCE", "RAGLINE_MIN_RERANK_SCORE", "RAGLINE_GROUNDING_MIN_SUPPORT", "RAGLINE_TOP_K",
-  "RAGLINE_CHUNK_WORDS", "RAGLINE_CHUNK_OVERLAP_WORDS", "RAGLINE_MAX_OBJECT_BYTES", "RAGLINE_PARSE_MAX_PAGES", "RAGLINE_OCR_MAX_PAGES", "RAGLINE_OCR_DPI",
+  "RAGLINE_CHUNK_WORDS", "RAGLINE_CHUNK_OVERLAP_WORDS", "RAGLINE_MAX_OBJECT_BYTES", "RAGLINE_PARSE_MAX_PAGES", "RAGLINE_OCR_MAX_PAGES", "RAGLINE_OCR_DPI", "RAGLINE_OCR_URL",
   "RAGLINE_AUTH", "RAGLINE_DEFAULT_ACCESS", "RAGLINE_WEBHOOK_ALLOW_HTTP", "RAGLINE_WEBHOOK_ALLOWLIST",
   "RAGLINE_RETRY_AFTER_SECONDS", "RAGLINE_MAX_QUEUED_JOBS", "RAGLINE_MAX_JOBS_PER_CALLER", "RAGLINE_MAX_RUNNING_PER_TENANT", "RAGLINE_LONG_JOB_TOP_K",
   "RAGLINE_ES_INDEX", "RAGLINE_ES_SHARDS", "RAGLINE_ES_REPLICAS", "RAGLINE_ES_USERNAME", "RAGLINE_JOB_TTL_HOURS", "LOG_LEVEL",
@@ -37,7 +37,7 @@ export const NOT_FORWARDED: Record<string, string> = {
   RAGLINE_S3_ENDPOINT: "on-prem endpoint (AWS uses its own)", RAGLINE_S3_FORCE_PATH_STYLE: "on-prem (MinIO)", RAGLINE_SQS_ENDPOINT: "on-prem endpoint (ElasticMQ)",
   RAGLINE_DYNAMODB_ENDPOINT: "on-prem endpoint (Alternator)",
   RAGLINE_ES_URL: "a secret (sst secret set EsUrl)", RAGLINE_ES_API_KEY: "a secret (EsApiKey)", RAGLINE_ES_PASSWORD: "use an API key secret on AWS",
-  RAGLINE_EMBED_API_KEY: "a secret", RAGLINE_RERANK_API_KEY: "a secret", RAGLINE_LLM_API_KEY: "a secret", RAGLINE_API_KEYS: "a secret (ApiKeys)",
+  RAGLINE_EMBED_API_KEY: "a secret", RAGLINE_RERANK_API_KEY: "a secret", RAGLINE_LLM_API_KEY: "a secret", RAGLINE_API_KEYS: "a secret (ApiKeys)", RAGLINE_OCR_TOKEN: "a secret (OcrToken)",
   RAGLINE_WEBHOOK_SECRET: "a secret (WebhookSecret)", RAGLINE_API_KEYS_FILE: "a file on a host; on AWS the ApiKeys secret",
   RAGLINE_BUCKET_WEBHOOK_TOKEN: "MinIO's webhook; on AWS S3 notifies SQS directly",
   PORT: "the host's HTTP port", RAGLINE_HOST: "the host's bind address", RAGLINE_SCAN_INTERVAL_MS: "the folder bucket (host)",
@@ -46,7 +46,7 @@ export const NOT_FORWARDED: Record<string, string> = {
   RAGLINE_WORKERS: "the host's worker threads (each Lambda invocation has its own)",
 };
 
-export type SecretKey = "RAGLINE_EMBED_API_KEY" | "RAGLINE_RERANK_API_KEY" | "RAGLINE_LLM_API_KEY" | "RAGLINE_API_KEYS";
+export type SecretKey = "RAGLINE_EMBED_API_KEY" | "RAGLINE_RERANK_API_KEY" | "RAGLINE_LLM_API_KEY" | "RAGLINE_API_KEYS" | "RAGLINE_OCR_TOKEN";
 
 export interface DeploySettings {
   stage: string;
@@ -63,6 +63,8 @@ export function deploySettingsFrom(stage: string, env: Record<string, string | u
   if (env.RAGLINE_EMBEDDER && env.RAGLINE_EMBEDDER !== "local" && env.RAGLINE_EMBED_API_KEY_SECRET !== "false") secretKeys.push("RAGLINE_EMBED_API_KEY");
   if (env.RAGLINE_RERANKER && env.RAGLINE_RERANKER !== "none" && env.RAGLINE_RERANK_API_KEY_SECRET !== "false") secretKeys.push("RAGLINE_RERANK_API_KEY");
   if (env.RAGLINE_GENERATOR === "openai" && env.RAGLINE_LLM_API_KEY_SECRET !== "false") secretKeys.push("RAGLINE_LLM_API_KEY");
+  // Lambda has no Tesseract: scanned pages go to an OCR host (`ragline ocr-host`) when one is named.
+  if (env.RAGLINE_OCR_URL) secretKeys.push("RAGLINE_OCR_TOKEN");
   // On AWS, auth is required unless a deployment turns it off explicitly (RAGLINE_AUTH=off).
   environment.RAGLINE_AUTH = env.RAGLINE_AUTH ?? "required";
   if (environment.RAGLINE_AUTH === "required") secretKeys.push("RAGLINE_API_KEYS");

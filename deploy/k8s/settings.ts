@@ -81,6 +81,7 @@ export const SECRET_SETTINGS: Record<string, (Use | "api")[]> = {
   RAGLINE_AWS_ACCESS_KEY_ID: ["objects", "queue", "jobs", "catalog"],
   RAGLINE_AWS_SECRET_ACCESS_KEY: ["objects", "queue", "jobs", "catalog"],
   RAGLINE_BUCKET_WEBHOOK_TOKEN: ["api"],
+  RAGLINE_OCR_TOKEN: ["ocr"],
 };
 
 /** The secret settings a set of functions needs. */

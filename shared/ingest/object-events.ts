@@ -39,6 +39,9 @@ export function isStuck(rec: { status: string; updatedAt?: string }, now = Date.
   return rec.status === "processing" && Boolean(rec.updatedAt) && now - Date.parse(rec.updatedAt!) > STUCK_AFTER_MS;
 }
 
+/** The OCR host the configuration names, as parse limits (none: local Tesseract). */
+const ocrHostOf = (c: Context["config"]) => (c.RAGLINE_OCR_URL ? { ocrHost: { url: c.RAGLINE_OCR_URL, token: c.RAGLINE_OCR_TOKEN } } : {});
+
 /** `force`: ingest again even when the content, metadata and state say nothing changed (a retry). */
 export async function onObjectCreated(ctx: Context, key: string, opts: { force?: boolean } = {}): Promise<IngestOutcome> {
   if (!isDocumentKey(key)) return "unchanged";
@@ -81,7 +84,7 @@ export async function onObjectCreated(ctx: Context, key: string, opts: { force?:
     // Off this thread where the runtime has a worker pool (the host), in-process otherwise.
     const request: ParseChunkRequest = {
       key, body: obj.body, contentType: obj.info.contentType, version, metadata,
-      limits: { timeoutMs: PARSE_TIMEOUT_MS, maxPages: ctx.config.RAGLINE_PARSE_MAX_PAGES, maxOcrPages: ctx.config.RAGLINE_OCR_MAX_PAGES, ocrDpi: ctx.config.RAGLINE_OCR_DPI },
+      limits: { timeoutMs: PARSE_TIMEOUT_MS, maxPages: ctx.config.RAGLINE_PARSE_MAX_PAGES, maxOcrPages: ctx.config.RAGLINE_OCR_MAX_PAGES, ocrDpi: ctx.config.RAGLINE_OCR_DPI, ...ocrHostOf(ctx.config) },
       chunking: { maxWords: ctx.config.RAGLINE_CHUNK_WORDS, overlapWords: ctx.config.RAGLINE_CHUNK_OVERLAP_WORDS },
     };
     const doc = await (ctx.offload ? ctx.offload.parseAndChunk(request) : parseAndChunk(request));

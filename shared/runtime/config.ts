@@ -43,6 +43,10 @@ export const configSchema = z.object({
   RAGLINE_PARSE_MAX_PAGES: int(2000),
   RAGLINE_OCR_MAX_PAGES: z.coerce.number().int().min(0).default(200),
   RAGLINE_OCR_DPI: z.coerce.number().int().min(72).max(600).default(300),
+  /** An OCR host (`ragline ocr-host`) to send scanned pages to, for runtimes without Tesseract/poppler (Lambda). */
+  RAGLINE_OCR_URL: z.preprocess((v) => (v === "" ? undefined : v), z.string().url().optional()),
+  /** The OCR host's bearer token (16+ characters); the host refuses to start without one. */
+  RAGLINE_OCR_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16, "must be at least 16 characters").optional()),
   /** HMAC key for completion webhooks. No default: unset, a query with a callbackUrl is refused (webhooks_disabled). */
   RAGLINE_WEBHOOK_SECRET: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16, "must be at least 16 characters").optional()),
   /** callbackUrl may be plain http (default: https only). */

@@ -29,6 +29,7 @@ export const SECRET_LINKS = {
   RAGLINE_LLM_API_KEY: "LlmApiKey",
   RAGLINE_EMBED_API_KEY: "EmbedApiKey",
   RAGLINE_RERANK_API_KEY: "RerankApiKey",
+  RAGLINE_OCR_TOKEN: "OcrToken",
 } as const;
 
 export type SecretSetting = keyof typeof SECRET_LINKS;

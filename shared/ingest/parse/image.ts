@@ -17,7 +17,7 @@ export const imageParser: Parser = {
   types: Object.keys(EXT),
   async parse({ body }: ParseInput, env: ParseEnv): Promise<ParsedDocument> {
     if (env.limits.maxOcrPages <= 0) throw new DocumentError("ocr_disabled", "the file is an image and OCR is disabled");
-    if (!(await ocrAvailable())) throw new DocumentError("ocr_unavailable", "the file is an image and Tesseract is not installed (Debian: tesseract-ocr, tesseract-ocr-eng)");
+    if (!(await ocrAvailable(env.limits.ocrHost))) throw new DocumentError("ocr_unavailable", env.limits.ocrHost ? `the file is an image and the OCR host ${env.limits.ocrHost.url} is not available` : "the file is an image and Tesseract is not installed (Debian: tesseract-ocr, tesseract-ocr-eng)");
     const pages = await recognise(body, env).catch((err) => {
       // Tesseract fails on images it cannot decode: that is the file's fault, not the service's.
       if (err instanceof DocumentError && err.code === "ocr_failed") throw new DocumentError("corrupt_document", `the image could not be read (${err.message})`, err);
@@ -51,7 +51,7 @@ async function recognise(body: Buffer, env: ParseEnv): Promise<OcrPage[]> {
     }
     // At most 4x: a small screenshot blown up to a full page reads worse, not better.
     const dpi = Math.min(env.limits.ocrDpi, Math.round((4 * size.width) / 8.5));
-    if (pdf) return ocrPdfPages(pdf, [{ page: 1, dpi }], env.deadline);
+    if (pdf) return ocrPdfPages(pdf, [{ page: 1, dpi }], env.deadline, env.limits.ocrHost);
   }
-  return ocrImage(body, EXT[env.type], env.deadline);
+  return ocrImage(body, EXT[env.type], env.deadline, env.limits.ocrHost);
 }

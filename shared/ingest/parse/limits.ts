@@ -19,6 +19,8 @@ export interface ParseLimits {
   ocrDpi: number;
   /** Pages whose mean word confidence is below this are flagged in `warnings`. */
   lowOcrConfidence: number;
+  /** OCR on an OCR host over HTTP instead of local binaries (runtimes without them, e.g. Lambda). */
+  ocrHost?: { url: string; token?: string };
 }
 
 export const DEFAULT_LIMITS: ParseLimits = {

@@ -5,28 +5,26 @@ import { join } from "node:path";
 import type { Block } from "../../domain/document";
 import { DocumentError } from "../../domain/errors";
 import type { Deadline } from "./limits";
+import type { OcrPage } from "./types";
+import { remoteOcrAvailable, remoteOcrImage, remoteOcrPdfPages, type OcrHost } from "./ocr-remote";
 
 // OCR through the Tesseract CLI (Debian tesseract-ocr + tesseract-ocr-eng); PDF pages are rendered with
 // poppler's pdftoppm first. TSV output gives every word with its box and confidence, which become
 // paragraphs with a confidence on each block.
 
-export interface OcrPage {
-  page: number;
-  blocks: Block[];
-  /** Mean word confidence 0..1, weighted by word length. */
-  confidence: number;
-  words: number;
-}
+export type { OcrPage };
 
-/** Whether the OCR tools are installed (checked once). */
+/** Whether OCR can run: on the OCR host when one is set, else whether the tools are installed (checked once). */
 let available: Promise<boolean> | undefined;
-export function ocrAvailable(): Promise<boolean> {
+export function ocrAvailable(host?: OcrHost): Promise<boolean> {
+  if (host) return remoteOcrAvailable(host);
   available ??= Promise.all([run("tesseract", ["--version"], 10_000), run("pdftoppm", ["-v"], 10_000)]).then(() => true, () => false);
   return available;
 }
 
 /** OCR of an image file (png, jpeg, tiff — every page of a multi-page tiff). */
-export async function ocrImage(body: Buffer, ext: string, deadline: Deadline): Promise<OcrPage[]> {
+export async function ocrImage(body: Buffer, ext: string, deadline: Deadline, host?: OcrHost): Promise<OcrPage[]> {
+  if (host) return remoteOcrImage(host, body, ext, deadline);
   return withTempDir(async (dir) => {
     const file = join(dir, `input.${ext}`);
     await writeFile(file, body);
@@ -35,8 +33,9 @@ export async function ocrImage(body: Buffer, ext: string, deadline: Deadline): P
 }
 
 /** OCR of selected pages of a PDF: each page rendered to a grayscale PNG at its `dpi`, then recognised. */
-export async function ocrPdfPages(body: Buffer, pages: { page: number; dpi: number }[], deadline: Deadline): Promise<OcrPage[]> {
+export async function ocrPdfPages(body: Buffer, pages: { page: number; dpi: number }[], deadline: Deadline, host?: OcrHost): Promise<OcrPage[]> {
   if (!pages.length) return [];
+  if (host) return remoteOcrPdfPages(host, body, pages, deadline);
   return withTempDir(async (dir) => {
     const pdf = join(dir, "input.pdf");
     await writeFile(pdf, body);

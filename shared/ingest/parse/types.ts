@@ -1,4 +1,4 @@
-import type { ParsedDocument } from "../../domain/document";
+import type { Block, ParsedDocument } from "../../domain/document";
 import type { Deadline, ParseLimits } from "./limits";
 
 export interface ParseInput {
@@ -22,4 +22,12 @@ export interface Parser {
   /** Content types this parser reads. */
   readonly types: readonly string[];
   parse(input: ParseInput, env: ParseEnv): Promise<ParsedDocument>;
+}
+
+/** One page read by OCR (locally or on an OCR host): its blocks, mean word confidence 0..1 (weighted by word length), word count. */
+export interface OcrPage {
+  page: number;
+  blocks: Block[];
+  confidence: number;
+  words: number;
 }

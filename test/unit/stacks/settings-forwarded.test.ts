@@ -24,3 +24,13 @@ describe("settings on AWS", () => {
     expect(configSchema.safeParse({ ...s.environment, RAGLINE_API_KEYS: '[{"key":"0123456789abcdef0","subject":"x"}]' }).success).toBe(true);
   });
 });
+
+describe("OCR on AWS", () => {
+  it("naming an OCR host forwards its URL and holds its token as a secret (never in the environment)", () => {
+    const s = deploySettingsFrom("prod", { RAGLINE_OCR_URL: "https://ocr.internal", RAGLINE_OCR_TOKEN: "ocr-token-0123456789" });
+    expect(s.environment?.RAGLINE_OCR_URL).toBe("https://ocr.internal");
+    expect(s.environment?.RAGLINE_OCR_TOKEN).toBeUndefined();
+    expect(s.secretKeys).toContain("RAGLINE_OCR_TOKEN");
+    expect(deploySettingsFrom("prod", {}).secretKeys).not.toContain("RAGLINE_OCR_TOKEN");
+  });
+});

@@ -52,7 +52,7 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
   // What each declared use must be linked to; the declaration in the topology is the only input.
   const expectedLinks = (uses: Use[]) => uses.flatMap((u) => ({
     objects: [LINKS.bucket], queue: topology.queues.flatMap((q) => [LINKS.queue(q), LINKS.dlq(q)]), jobs: [LINKS.jobsTable], catalog: [LINKS.documentsTable],
-    index: [LINKS.esUrl, LINKS.esApiKey], notifier: [LINKS.realtime], embedder: [], reranker: [], generator: ["LlmApiKey"], apiKeys: ["ApiKeys"], webhookSecret: ["WebhookSecret"],
+    index: [LINKS.esUrl, LINKS.esApiKey], notifier: [LINKS.realtime], embedder: [], reranker: [], generator: ["LlmApiKey"], apiKeys: ["ApiKeys"], webhookSecret: ["WebhookSecret"], ocr: [] /* no RAGLINE_OCR_URL in this deploy: no OcrToken */,
   })[u]).sort();
 
   it("each function is linked to exactly the resources and secrets its topology entry declares (least privilege), and builds only those ports", () => {

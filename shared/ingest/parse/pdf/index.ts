@@ -88,8 +88,8 @@ async function ocrPages(body: Buffer, scanned: { page: number; width: number }[]
     warnings.push(`${scanned.length} scanned page(s) not read: OCR is disabled`);
     return [];
   }
-  if (!(await ocrAvailable())) {
-    warnings.push(`${scanned.length} scanned page(s) not read: OCR tools are not installed`);
+  if (!(await ocrAvailable(limits.ocrHost))) {
+    warnings.push(`${scanned.length} scanned page(s) not read: ${limits.ocrHost ? `the OCR host ${limits.ocrHost.url} is not available` : "OCR tools are not installed"}`);
     return [];
   }
   const todo = scanned.slice(0, limits.maxOcrPages);
@@ -97,7 +97,7 @@ async function ocrPages(body: Buffer, scanned: { page: number; width: number }[]
   // Tesseract reads best at about a letter page's width at 300 dpi: narrower pages are rendered finer
   // (FUNSD's 7.85 in faxes: word recall 0.76 at 300 dpi, 0.81 at 325), up to twice the set resolution.
   const dpi = (widthPt: number) => Math.min(2 * limits.ocrDpi, Math.max(limits.ocrDpi, (limits.ocrDpi * 612) / widthPt));
-  const results = await ocrPdfPages(body, todo.map((p) => ({ page: p.page, dpi: dpi(p.width) })), deadline);
+  const results = await ocrPdfPages(body, todo.map((p) => ({ page: p.page, dpi: dpi(p.width) })), deadline, limits.ocrHost);
   for (const r of results) {
     if (r.words && r.confidence < limits.lowOcrConfidence) warnings.push(`page ${r.page}: low OCR confidence ${r.confidence.toFixed(2)}`);
   }
