@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chunkDocument } from "../../../shared/ingest/chunk";
 import { parseDocument } from "../../../shared/ingest/parse";
 import { citedNumbers } from "../../../shared/query/citations";
 import { runQueryJob } from "../../../shared/query/run-job";
@@ -9,6 +8,7 @@ import { submitQuery } from "../../../shared/query/submit";
 import { loadConfig } from "../../../shared/runtime/config";
 import { createEmbeddedContext } from "../../../shared/runtime/context";
 import { DATASETS } from "../../helpers/datasets";
+import { indexParsed } from "../../helpers/index-directly";
 import { tempDir } from "../../helpers/tmp";
 
 // Citations are numbered [1], [2], ... in the order the answer uses them, with the default extractive
@@ -32,10 +32,7 @@ describe("citation numbers follow the answer (embedded default, extractive gener
     await ctx.index.switchServingModel(ctx.embedder.model);
     const key = "reports/intc-q1.pdf";
     const doc = await parseDocument({ key, body: readFileSync(join(DATASETS, "docugami_sec10q", "docs", "2023_Q1_INTC.pdf")) });
-    const chunks = chunkDocument(doc, { documentKey: key, version: "v1", metadata: {} }, { maxWords: ctx.config.RAGLINE_CHUNK_WORDS, overlapWords: ctx.config.RAGLINE_CHUNK_OVERLAP_WORDS });
-    const vectors = await ctx.embedder.embed(chunks.map((c) => [...c.sectionPath, c.text].join("\n")), "document");
-    await ctx.index.stage(chunks.map((c, i) => ({ ...c, vector: vectors[i], embeddingModel: ctx.embedder.model })));
-    await ctx.index.activate(key, "v1");
+    await indexParsed(ctx, key, doc, { maxWords: ctx.config.RAGLINE_CHUNK_WORDS, overlapWords: ctx.config.RAGLINE_CHUNK_OVERLAP_WORDS });
   }, 120_000);
   afterAll(async () => { await ctx.close(); t.cleanup(); });
 

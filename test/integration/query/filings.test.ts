@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chunkDocument } from "../../../shared/ingest/chunk";
 import { parseDocument } from "../../../shared/ingest/parse";
 import { runQueryJob } from "../../../shared/query/run-job";
 import { submitQuery } from "../../../shared/query/submit";
 import { loadConfig } from "../../../shared/runtime/config";
 import { createEmbeddedContext } from "../../../shared/runtime/context";
+import { indexParsed } from "../../helpers/index-directly";
 import { tempDir } from "../../helpers/tmp";
 import { pdfBuffer } from "../../unit/ingest/pdf-fixtures";
 
@@ -54,11 +54,7 @@ describe("answers from filings: the named issuer's statement, on its page (embed
   beforeAll(async () => {
     await ctx.index.switchServingModel(ctx.embedder.model);
     for (const [key, company, seed] of [["filings/a1.pdf", "Acme Widgets, Inc.", 1], ["filings/b2.pdf", "Borealis Tools Corporation", 2]] as const) {
-      const doc = await parseDocument({ key, body: await filing(company, seed) });
-      const chunks = chunkDocument(doc, { documentKey: key, version: "v1", metadata: {} }, { maxWords: 60, overlapWords: 0 });
-      const vectors = await ctx.embedder.embed(chunks.map((c) => [...c.sectionPath, c.text].join("\n")), "document");
-      await ctx.index.stage(chunks.map((c, i) => ({ ...c, vector: vectors[i], embeddingModel: ctx.embedder.model })));
-      await ctx.index.activate(key, "v1");
+      await indexParsed(ctx, key, await parseDocument({ key, body: await filing(company, seed) }), { maxWords: 60, overlapWords: 0 });
     }
   }, 60_000);
   afterAll(async () => { await ctx.close(); t.cleanup(); });
