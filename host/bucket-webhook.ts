@@ -3,6 +3,7 @@ import { forwardBucketNotification } from "../shared/adapters/aws/bucket-webhook
 import { logger } from "../shared/observability/logger";
 import type { Context } from "../shared/runtime/context";
 import type { Topology } from "../shared/topology";
+import { readBody } from "./read-body";
 
 // MinIO's webhook target for bucket notifications: POST /_bucket/notifications. The records go to
 // the ingest queue as S3 → SQS delivers them on AWS. Answers 2xx only once queued (MinIO retries
@@ -16,13 +17,10 @@ export function bucketWebhook(ctx: Context, topology: Topology) {
     if (new URL(req.url ?? "/", "http://host").pathname !== BUCKET_WEBHOOK_PATH) return false;
     if (req.method === "HEAD" || req.method === "GET") { res.writeHead(200).end(); return true; } // MinIO's reachability probe
     if (req.method !== "POST") { res.writeHead(405).end(); return true; }
-    let raw = "";
-    let size = 0;
-    req.on("data", (c: Buffer) => { size += c.length; if (size <= MAX_BODY) raw += c; });
-    req.on("end", async () => {
+    void readBody(req, MAX_BODY).then(async (body) => {
       try {
-        if (size > MAX_BODY) { res.writeHead(413).end(); return; }
-        const out = await forwardBucketNotification(ctx.queue, topology.bucket.notifications.queue, raw, {
+        if (body === "too_large") { res.writeHead(413).end(); return; }
+        const out = await forwardBucketNotification(ctx.queue, topology.bucket.notifications.queue, body.toString("utf8"), {
           bucket: ctx.bucket, token: ctx.config.RAGLINE_BUCKET_WEBHOOK_TOKEN, authorization: req.headers.authorization,
         });
         if (out.error) logger.warn("bucket notification refused", { status: out.status, error: out.error });
@@ -31,7 +29,7 @@ export function bucketWebhook(ctx: Context, topology: Topology) {
         logger.error("bucket notification not queued", { error: err as Error });
         res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ error: "not queued; retry" }));
       }
-    });
+    }, (err) => logger.warn("bucket notification body not read (the client went away)", { error: err as Error }));
     return true;
   };
 }

@@ -8,6 +8,7 @@ import { attachBodyStream } from "../shared/util/request-body";
 import { decodeRequestPath } from "../shared/util/request-path";
 import { serveConsole } from "./console";
 import { loadHandler } from "./handlers";
+import { readBody } from "./read-body";
 import { lambdaContext, withTimeout } from "./lambda-context";
 import { allowedMethods, compileRoute, matchRoute, type CompiledRoute } from "./routes";
 
@@ -124,20 +125,6 @@ function streamBody(req: IncomingMessage): Readable {
   req.on("close", () => { if (!req.complete) body.destroy(new Error("the client closed the request before the end of its body")); });
   req.on("error", (e) => body.destroy(e));
   return body;
-}
-
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | "too_large"> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > max) { resolve("too_large"); req.resume(); return; }
-      parts.push(c);
-    });
-    req.on("end", () => resolve(Buffer.concat(parts)));
-    req.on("error", reject);
-  });
 }
 
 function send(res: ServerResponse, r: APIGatewayProxyStructuredResultV2) {

@@ -4,6 +4,7 @@ import { DocumentError } from "../shared/domain/errors";
 import { Deadline } from "../shared/ingest/parse/limits";
 import { ocrAvailable, ocrImage, ocrPdfPages } from "../shared/ingest/parse/ocr";
 import { logger } from "../shared/observability/logger";
+import { readBody } from "./read-body";
 
 // `ragline ocr-host`: the OCR of scanned pages (Tesseract + poppler) as an HTTP service, for functions
 // that run where the binaries are not (Lambda: RAGLINE_OCR_URL). Every route but GET /health needs the
@@ -33,8 +34,8 @@ export async function startOcrHost(o: OcrHostOptions): Promise<{ server: Server;
     if (req.method === "GET" && url.pathname === "/health") return send(res, 200, { ok: await ocrAvailable() });
     if (!authorized(req)) return send(res, 401, { error: { code: "unauthorized", message: "a bearer token is required" } });
     if (req.method !== "POST" || !["/ocr/pdf", "/ocr/image"].includes(url.pathname)) return send(res, 404, { error: { code: "not_found", message: `${req.method} ${url.pathname}` } });
-    const body = await readBody(req, o.maxBodyBytes);
-    if (!body) return send(res, 413, { error: { code: "too_large", message: `the body is larger than ${o.maxBodyBytes} bytes` } });
+    const body = Number(req.headers["content-length"] ?? 0) > o.maxBodyBytes ? "too_large" : await readBody(req, o.maxBodyBytes);
+    if (body === "too_large") return send(res, 413, { error: { code: "too_large", message: `the body is larger than ${o.maxBodyBytes} bytes` } });
     const asked = Number(req.headers["x-ocr-timeout-ms"]);
     const deadline = new Deadline(Number.isFinite(asked) && asked > 0 ? Math.min(asked, MAX_TIMEOUT_MS) : MAX_TIMEOUT_MS);
     try {
@@ -66,19 +67,6 @@ function parsePages(raw: string | string[] | undefined): { page: number; dpi: nu
   } catch {
     return undefined;
   }
-}
-
-/** The body, or undefined past the limit (reading stops there). */
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
-  if (Number(req.headers["content-length"] ?? 0) > max) return undefined;
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > max) { req.destroy(); return undefined; }
-    parts.push(c);
-  }
-  return Buffer.concat(parts);
 }
 
 function send(res: ServerResponse, status: number, body: unknown) {
