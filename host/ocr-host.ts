@@ -1,5 +1,5 @@
-import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { presentsToken } from "../shared/util/shared-token";
 import { DocumentError } from "../shared/domain/errors";
 import { Deadline } from "../shared/ingest/parse/limits";
 import { ocrAvailable, ocrImage, ocrPdfPages } from "../shared/ingest/parse/ocr";
@@ -19,11 +19,6 @@ export interface OcrHostOptions { token: string; port?: number; hostname?: strin
 
 export async function startOcrHost(o: OcrHostOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   if (o.token.length < 16) throw new Error("the OCR host needs RAGLINE_OCR_TOKEN (16+ characters)");
-  const expected = Buffer.from(`Bearer ${o.token}`);
-  const authorized = (req: IncomingMessage) => {
-    const got = Buffer.from(req.headers.authorization ?? "");
-    return got.length === expected.length && timingSafeEqual(got, expected);
-  };
   const server = createServer((req, res) => void handle(req, res).catch((err) => {
     logger.error("ocr host request failed", { error: err as Error });
     if (!res.headersSent) send(res, 500, { error: { code: "internal", message: "OCR failed on the host" } });
@@ -32,7 +27,7 @@ export async function startOcrHost(o: OcrHostOptions): Promise<{ server: Server;
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://ocr");
     if (req.method === "GET" && url.pathname === "/health") return send(res, 200, { ok: await ocrAvailable() });
-    if (!authorized(req)) return send(res, 401, { error: { code: "unauthorized", message: "a bearer token is required" } });
+    if (!presentsToken(req.headers.authorization, o.token)) return send(res, 401, { error: { code: "unauthorized", message: "a bearer token is required" } });
     if (req.method !== "POST" || !["/ocr/pdf", "/ocr/image"].includes(url.pathname)) return send(res, 404, { error: { code: "not_found", message: `${req.method} ${url.pathname}` } });
     const body = Number(req.headers["content-length"] ?? 0) > o.maxBodyBytes ? "too_large" : await readBody(req, o.maxBodyBytes);
     if (body === "too_large") return send(res, 413, { error: { code: "too_large", message: `the body is larger than ${o.maxBodyBytes} bytes` } });

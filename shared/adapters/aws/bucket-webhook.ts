@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { s3EventSchema, type S3Record } from "../../../events/s3";
+import { presentsToken } from "../../util/shared-token";
 import type { Queue } from "../../ports/queue";
 
 // MinIO delivers bucket notifications to a webhook target (POST, JSON: {EventName, Key, Records}),
@@ -8,18 +8,6 @@ import type { Queue } from "../../ports/queue";
 // exactly what it gets on AWS. MinIO retries a delivery that is not answered 2xx.
 
 export interface BucketWebhookResult { status: number; queued: number; error?: string }
-
-const digest = (s: string) => createHash("sha256").update(s).digest();
-
-/**
- * MinIO sends `Authorization: Bearer <auth_token>` (or the token verbatim when it has a scheme). Without
- * a configured token the webhook is closed: anyone could otherwise announce (or hide) objects.
- */
-export function authorized(header: string | undefined, token: string | undefined): boolean {
-  if (!token || !header) return false;
-  const presented = header.startsWith("Bearer ") ? header.slice(7) : header;
-  return timingSafeEqual(digest(presented), digest(token));
-}
 
 /** Records of the configured bucket only; a body without records (MinIO's probe) queues nothing. */
 export function bucketRecords(body: unknown, bucket?: string): S3Record[] | { error: string } {
@@ -33,7 +21,9 @@ export async function forwardBucketNotification(
   queue: Queue, queueName: string, raw: string, opts: { bucket?: string; token?: string; authorization?: string } = {},
 ): Promise<BucketWebhookResult> {
   if (!opts.token) return { status: 403, queued: 0, error: "the bucket webhook is disabled: set RAGLINE_BUCKET_WEBHOOK_TOKEN" };
-  if (!authorized(opts.authorization, opts.token)) return { status: 401, queued: 0, error: "bad or missing authorization" };
+  // MinIO sends its auth_token as a bearer token. Without a configured token the webhook is closed:
+  // anyone could otherwise announce (or hide) objects.
+  if (!presentsToken(opts.authorization, opts.token)) return { status: 401, queued: 0, error: "bad or missing authorization" };
   let body: unknown;
   try { body = raw ? JSON.parse(raw) : {}; } catch { return { status: 400, queued: 0, error: "body is not JSON" }; }
   const records = bucketRecords(body, opts.bucket);
