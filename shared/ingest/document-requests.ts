@@ -4,13 +4,14 @@ import type { Principal } from "../auth/principal";
 import { tenantOf } from "../domain/access";
 import type { DocumentRecord } from "../domain/document";
 import { pipeline, type Readable } from "node:stream";
-import { NotFoundError, RaglineError, ValidationError } from "../domain/errors";
+import { NotFoundError, RaglineError } from "../domain/errors";
 import type { Context } from "../runtime/context";
 import { QUEUES } from "../topology";
 import { byteLimit } from "../util/byte-limit";
 import { allDocuments } from "./all-documents";
 import { staleDocuments, writeSourceMetadata, type StaleDocument } from "./freshness";
-import { existing, recordUpload, requireDocumentKey, SERVER_SET, uploadMetadata } from "./document-writes";
+import { existing, recordUpload, refuseServerSet, requireDocumentKey, uploadMetadata } from "./document-writes";
+import { sourceChanged } from "./object-events";
 
 // The documents API's core: every read, write and listing through ../auth/policy.ts, so the HTTP
 // handler stays a translation of requests and the rules hold on every runtime. What a write to one
@@ -86,14 +87,13 @@ export async function staleReport(ctx: Context, p: Principal): Promise<StaleDocu
  */
 export async function announceSourceChange(ctx: Context, p: Principal, key: string, metadata?: SourceChanged["metadata"], force?: boolean): Promise<void> {
   requireDocumentKey(key);
-  const forbidden = Object.keys(metadata ?? {}).filter((k) => SERVER_SET.includes(k.toLowerCase()));
-  if (forbidden.length) throw new ValidationError(`metadata.${forbidden[0]} is set by the server`, forbidden.map((k) => ({ field: `body.metadata.${k}`, message: "not settable" })));
+  refuseServerSet(Object.keys(metadata ?? {}), (k) => ({ shown: `metadata.${k}`, path: `body.metadata.${k}` }), "");
   const prev = await existing(ctx, key);
   if (!prev) throw new NotFoundError(`document ${key}`);
   // An `acl` key, even an empty list, is an ACL change; its absence leaves the ACL as it is.
   authorizeDocumentWrite(p, key, prev, metadata && "acl" in metadata ? metadata.acl ?? [] : undefined);
   if (metadata) await writeSourceMetadata(ctx, key, metadata);
-  await ctx.queue.send(QUEUES.ingestEvents, JSON.stringify({ type: "source.changed", key, ...(force ? { force } : {}) }));
+  await ctx.queue.send(QUEUES.ingestEvents, sourceChanged(key, { force }));
 }
 
 /**
@@ -105,5 +105,5 @@ export async function retryDocument(ctx: Context, p: Principal, key: string): Pr
   const prev = await existing(ctx, key);
   if (!prev || !(await ctx.objects.head(key))) throw new NotFoundError(`document ${key}`);
   authorizeDocumentWrite(p, key, prev);
-  await ctx.queue.send(QUEUES.ingestEvents, JSON.stringify({ type: "source.changed", key, force: true }));
+  await ctx.queue.send(QUEUES.ingestEvents, sourceChanged(key, { force: true }));
 }

@@ -11,7 +11,16 @@ import { documentMetadata, objectMetadata } from "./metadata";
 // the catalog, so a function that only uploads is granted no more.
 
 /** Metadata a client may never set: the server writes them from the authenticated uploader. */
-export const SERVER_SET = ["tenant", "owner"];
+const SERVER_SET = ["tenant", "owner"];
+
+/**
+ * Refuses metadata a client may not set; `field(k)` names where key `k` came in (a header, a body
+ * field), `why` ends the message.
+ */
+export function refuseServerSet(keys: string[], field: (k: string) => { shown: string; path: string }, why: string): void {
+  const forbidden = keys.filter((k) => SERVER_SET.includes(k.toLowerCase()));
+  if (forbidden.length) throw new ValidationError(`${field(forbidden[0]).shown} is set by the server${why}`, forbidden.map((k) => ({ field: field(k).path, message: "not settable" })));
+}
 
 /** A key the API serves: not a sidecar, not hidden (the same rule as the bucket's notifications). */
 export function requireDocumentKey(key: string): void {
@@ -37,8 +46,7 @@ export async function existing(ctx: Context, key: string): Promise<Pick<Document
 export async function uploadMetadata(ctx: Context, p: Principal, key: string, userMetadata: Record<string, string>, where: "headers" | "body" = "headers"): Promise<Record<string, string>> {
   requireDocumentKey(key);
   const name = (k: string) => (where === "headers" ? `x-amz-meta-${k}` : `metadata.${k}`);
-  const forbidden = Object.keys(userMetadata).filter((k) => SERVER_SET.includes(k.toLowerCase()));
-  if (forbidden.length) throw new ValidationError(`${name(forbidden[0])} is set by the server from the API key`, forbidden.map((k) => ({ field: `${where}.${name(k)}`, message: "not settable" })));
+  refuseServerSet(Object.keys(userMetadata), (k) => ({ shown: name(k), path: `${where}.${name(k)}` }), " from the API key");
   authorizeKeySpace(p, key, ctx.config.RAGLINE_DEFAULT_ACCESS);
   const prev = await existing(ctx, key);
   const hasAcl = Object.keys(userMetadata).some((k) => k.toLowerCase() === "acl");

@@ -154,7 +154,8 @@ async function releaseDuplicatesOf(ctx: Context, key: string): Promise<void> {
 }
 
 /** The core's own message for "look at this key again" (never another service's wire format). */
-export const sourceChanged = (key: string): string => JSON.stringify({ type: "source.changed", key } satisfies SourceChanged);
+export const sourceChanged = (key: string, opts: { force?: boolean } = {}): string =>
+  JSON.stringify({ type: "source.changed", key, ...(opts.force ? { force: true } : {}) } satisfies SourceChanged);
 
 function batches(chunks: Chunk[]): Chunk[][] {
   const out: Chunk[][] = [];
