@@ -59,8 +59,8 @@ export async function ocrPdfPages(body: Buffer, pages: { page: number; dpi: numb
  * faxes rendered at 325 dpi, word recall of their keys and answers is 0.806 with psm 3, 0.858 with psm 11.
  */
 async function recogniseFile(file: string, deadline: Deadline): Promise<OcrPage[]> {
-  const laidOut = await tesseract(file, deadline, 3);
-  if (!looksLikeForm(tsvWords(laidOut))) return fromTsv(laidOut);
+  const laidOut = tsvWords(await tesseract(file, deadline, 3));
+  if (!looksLikeForm(laidOut)) return pagesOf(laidOut);
   deadline.check("OCR");
   return fromTsv(await tesseract(file, deadline, 11));
 }
@@ -111,8 +111,12 @@ export function tsvWords(tsv: string): Word[] {
 
 /** Tesseract TSV → per page: paragraphs (block+par) with their mean confidence; tall short lines become headings. */
 export function fromTsv(tsv: string): OcrPage[] {
+  return pagesOf(tsvWords(tsv));
+}
+
+function pagesOf(words: Word[]): OcrPage[] {
   const byPage = new Map<number, Word[]>();
-  for (const w of tsvWords(tsv)) {
+  for (const w of words) {
     if (!byPage.has(w.page)) byPage.set(w.page, []);
     byPage.get(w.page)!.push(w);
   }
