@@ -53,29 +53,22 @@ export class ScheduleRunner {
 
   private now() { return (this.o.now ?? Date.now)(); }
 
-  /** Ms until the next run is due: the rest of the period since the last recorded start. */
+  /** Ms until the next run is due: the rest of the period since the last recorded start (a whole period without one). */
   dueInMs(): number {
-    const { clock, name, everyMs } = this.o;
-    const last = clock?.lastStart(name);
-    if (last === undefined) {
-      // Never ran: the first period starts now, and a restart does not start it again.
-      clock?.recordStart(name, this.now());
-      return everyMs;
-    }
-    return Math.min(everyMs, Math.max(0, last + everyMs - this.now()));
+    const last = this.o.clock?.lastStart(this.o.name);
+    return last === undefined ? this.o.everyMs : Math.min(this.o.everyMs, Math.max(0, last + this.o.everyMs - this.now()));
   }
 
   start() {
+    const { clock, name } = this.o;
+    // Never ran: the first period starts now, and a restart does not start it again.
+    if (clock && clock.lastStart(name) === undefined) clock.recordStart(name, this.now());
+    // A timer tick runs only when due by the clock (another replica may have run it meanwhile).
     const arm = (ms: number) => {
-      this.timer = setTimeout(() => void this.onTimer().finally(() => { if (this.timer) arm(this.dueInMs() || this.o.everyMs); }), ms);
+      this.timer = setTimeout(() => void this.tick({ ifDue: true }).finally(() => { if (this.timer) arm(this.dueInMs() || this.o.everyMs); }), ms);
       this.timer.unref();
     };
     arm(this.dueInMs());
-  }
-
-  /** A timer tick: runs only when due by the clock (another replica may have run it meanwhile). */
-  private async onTimer(): Promise<void> {
-    await this.tick({ ifDue: true });
   }
 
   /** One tick: runs unless a run is under way here or elsewhere. Resolves when this tick's run has ended. */

@@ -117,7 +117,10 @@ describe("the host's queue poller and schedules (real SQLite queue)", () => {
     const runner = (clock: SqliteScheduleClock) => new ScheduleRunner({ name: "evals-run", everyMs: DAY, timeoutSeconds: 5, lease: q, clock, now: () => now, run: async () => undefined });
 
     let clock = clockAt();
-    expect(runner(clock).dueInMs()).toBe(DAY); // first boot: one period from now
+    const first = runner(clock);
+    first.start(); // first boot: one period from now
+    expect(first.dueInMs()).toBe(DAY);
+    await first.stop();
     clock.close();
     now += 20 * 3_600_000; // restarted 20 h later: due in 4 h, not in 24 h again
     clock = clockAt();
