@@ -13,8 +13,12 @@ const ruleFor = (key: string, rules: DefaultAccessRule[]) =>
  */
 export function keyTenant(key: string, rules: DefaultAccessRule[] = []): string | null | undefined {
   const rule = ruleFor(key, rules);
-  if (!rule?.tenantSegment) return undefined;
-  const rest = key.slice(rule.prefix.length);
+  return rule?.tenantSegment ? segmentAfter(key, rule.prefix) : undefined;
+}
+
+/** The path segment right after `prefix`, or null when the key has none. */
+function segmentAfter(key: string, prefix: string): string | null {
+  const rest = key.slice(prefix.length);
   const slash = rest.indexOf("/");
   return slash > 0 ? rest.slice(0, slash) : null;
 }
@@ -33,7 +37,7 @@ export function withDefaultAccess(key: string, raw: Record<string, string> = {},
   if (rule.tenantSegment) {
     for (const k of Object.keys(out)) if (k.toLowerCase() === "tenant") delete out[k];
     // A key outside any tenant's segment gets a tenant no principal has: readable by nobody.
-    out.tenant = keyTenant(key, rules) ?? NO_TENANT;
+    out.tenant = segmentAfter(key, rule.prefix) ?? NO_TENANT;
   } else if (!has("tenant") && rule.tenant) out.tenant = rule.tenant;
   if (!has("acl") && rule.acl?.length) out.acl = JSON.stringify(rule.acl);
   return out;
