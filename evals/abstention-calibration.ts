@@ -6,6 +6,7 @@ import { preferNamedDocuments } from "../shared/query/named-documents";
 import { lexicalCoverage } from "../shared/query/relevance";
 import { retrieve } from "../shared/query/stages";
 import { loadDataset } from "./datasets/loader";
+import { awaitIngested } from "./run/await-ingested";
 import { mapPool } from "./run/pool";
 import { startLocalHost } from "./run/local-host";
 
@@ -39,13 +40,7 @@ for (const spec of datasets) {
         const doc = ds.document(id)!;
         if (!(await ctx.objects.head(keyOf(doc.fileName)))) await ctx.objects.put(keyOf(doc.fileName), await doc.read(), { contentType: doc.contentType });
       });
-      for (;;) {
-        const c = await ctx.catalog.counts();
-        const settled = (c.indexed ?? 0) + (c.failed ?? 0) + (c.duplicate ?? 0);
-        process.stderr.write(`\r${name}: ${settled}/${ds.documentIds.length} documents ingested`);
-        if (settled >= ds.documentIds.length) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      await awaitIngested(ctx, name, ds.documentIds.length, 500);
       process.stderr.write("\n");
     }
     const questions = ds.questions.slice(0, limit);

@@ -2,6 +2,7 @@ import { parseArgs } from "../cli/args";
 import { servingEmbedder } from "../shared/ingest/generations";
 import { CANDIDATE_WEIGHTS, chooseWeights, defaultWeights, measureWeights, type FusionWeights, type RetrievalEvalQuestion } from "../shared/query/retrieval-choice";
 import { loadDataset } from "./datasets/loader";
+import { awaitIngested } from "./run/await-ingested";
 import { mapPool } from "./run/pool";
 import { startLocalHost } from "./run/local-host";
 
@@ -29,13 +30,7 @@ for (const name of datasets) {
       const doc = ds.document(id)!;
       await ctx.objects.put(keyOf(doc.fileName), await doc.read(), { contentType: doc.contentType });
     });
-    for (;;) {
-      const c = await ctx.catalog.counts();
-      const settled = (c.indexed ?? 0) + (c.failed ?? 0) + (c.duplicate ?? 0);
-      process.stderr.write(`\r${name}: ${settled}/${ds.documentIds.length} documents ingested`);
-      if (settled >= ds.documentIds.length) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await awaitIngested(ctx, name, ds.documentIds.length, 250);
     process.stderr.write(` (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
 
     const asEval = (q: (typeof ds.questions)[number]): RetrievalEvalQuestion => ({
