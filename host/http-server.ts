@@ -7,6 +7,7 @@ import type { Topology } from "../shared/topology";
 import { attachBodyStream } from "../shared/util/request-body";
 import { decodeRequestPath } from "../shared/util/request-path";
 import { serveConsole } from "./console";
+import { applyCors } from "./cors";
 import { loadHandler } from "./handlers";
 import { readBody } from "./read-body";
 import { lambdaContext, withTimeout } from "./lambda-context";
@@ -22,12 +23,14 @@ const HELD_BODY_BYTES = 6 * 1024 * 1024;
 /** The slowest upload a streamed route waits for, on top of its function's timeout. */
 const TRANSFER_BYTES_PER_SECOND = 1024 * 1024;
 
-export function httpRequestListener(topology: Topology, maxBodyBytes: number) {
+/** `consoleOrigins`: a console served elsewhere that may call the API (RAGLINE_CONSOLE_ORIGIN; host/cors.ts). */
+export function httpRequestListener(topology: Topology, maxBodyBytes: number, consoleOrigins: readonly string[] = []) {
   const routes: CompiledRoute[] = Object.entries(topology.functions).flatMap(([name, f]) =>
     f.trigger.kind === "http" ? f.trigger.routes.map((r) => compileRoute(r, name)) : []);
 
   return async (req: IncomingMessage, res: ServerResponse) => {
     try {
+      if (applyCors(req, res, consoleOrigins)) return; // a preflight from the console's origin, answered
       // The path only: a request target of "//x" must not become a URL whose host is "x".
       const url = new URL(`http://host${req.url?.startsWith("/") ? req.url : `/${req.url ?? ""}`}`);
       // A malformed path is the client's error: refused here, before any route or handler sees it.

@@ -121,7 +121,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     }
   }
 
-  const api = httpRequestListener(topology, ctx.config.RAGLINE_MAX_OBJECT_BYTES);
+  const api = httpRequestListener(topology, ctx.config.RAGLINE_MAX_OBJECT_BYTES, ctx.config.RAGLINE_CONSOLE_ORIGIN);
   const bucketHook = bucketWebhook(ctx, topology); // MinIO bucket notifications → ingest queue
   const server = createServer((req, res) => { if (!bucketHook(req, res)) void api(req, res); });
   server.on("clientError", httpClientError); // requests Node's parser refuses get a JSON 400, like the rest of the API

@@ -40,7 +40,7 @@ export const NOT_FORWARDED: Record<string, string> = {
   RAGLINE_EMBED_API_KEY: "a secret", RAGLINE_RERANK_API_KEY: "a secret", RAGLINE_LLM_API_KEY: "a secret", RAGLINE_API_KEYS: "a secret (ApiKeys)", RAGLINE_OCR_TOKEN: "a secret (OcrToken)",
   RAGLINE_WEBHOOK_SECRET: "a secret (WebhookSecret)", RAGLINE_API_KEYS_FILE: "a file on a host; on AWS the ApiKeys secret",
   RAGLINE_BUCKET_WEBHOOK_TOKEN: "MinIO's webhook; on AWS S3 notifies SQS directly",
-  PORT: "the host's HTTP port", RAGLINE_HOST: "the host's bind address", RAGLINE_SCAN_INTERVAL_MS: "the folder bucket (host)",
+  PORT: "the host's HTTP port", RAGLINE_HOST: "the host's bind address", RAGLINE_CONSOLE_ORIGIN: "the host's CORS; on AWS the stacks give API Gateway the console site's origin", RAGLINE_SCAN_INTERVAL_MS: "the folder bucket (host)",
   RAGLINE_BUCKET_RESCAN_MS: "the folder bucket (host)", RAGLINE_POLL_WAIT_SECONDS: "the host's pollers (Lambda polls SQS itself)",
   RAGLINE_HEARTBEAT_MS: "host instances' leases (SQS owns leases on AWS)",
   RAGLINE_WORKERS: "the host's worker threads (each Lambda invocation has its own)",

@@ -14,6 +14,12 @@ export const configSchema = z.object({
   RAGLINE_DATA_DIR: z.string().min(1).default(".data"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   RAGLINE_HOST: z.string().default("127.0.0.1"),
+  /** Origins (comma-separated) of a console served elsewhere that may call this host's API cross-origin (CORS). Default: none. */
+  RAGLINE_CONSOLE_ORIGIN: z.string().default("").transform((v, c) => {
+    const origins = v.split(",").map((o) => o.trim()).filter(Boolean);
+    for (const o of origins) if (!/^https?:\/\/[^/\s*]+$/.test(o)) c.addIssue({ code: "custom", message: `${o} is not an origin (scheme://host[:port], no path, no wildcard)` });
+    return origins;
+  }),
   /** Backpressure: refuse new query jobs (429) above this many queued jobs. */
   RAGLINE_MAX_QUEUED_JOBS: int(500),
   RAGLINE_RETRY_AFTER_SECONDS: int(2),
