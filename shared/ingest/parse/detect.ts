@@ -61,8 +61,8 @@ export function claimMismatch(key: string, claimed: string | undefined, detected
   return claim ? `named or declared as ${claim}, but the bytes are ${detected}: read as text` : undefined;
 }
 
-export function detectContentType(key: string, body: Buffer, claimed?: string): string {
-  const magic = byMagic(body, extname(key).toLowerCase());
+export async function detectContentType(key: string, body: Buffer, claimed?: string): Promise<string> {
+  const magic = await byMagic(body, extname(key).toLowerCase());
   if (magic) return magic;
   const ext = EXT[extname(key).toLowerCase()];
   const claim = claimed?.split(";")[0].trim().toLowerCase();
@@ -77,7 +77,7 @@ export function detectContentType(key: string, body: Buffer, claimed?: string): 
   return TYPES.text;
 }
 
-function byMagic(b: Buffer, ext: string): string | undefined {
+async function byMagic(b: Buffer, ext: string): Promise<string | undefined> {
   const ascii = (n: number) => b.subarray(0, n).toString("latin1");
   // PDF: the header may follow a little junk (some generators prepend bytes); readers allow 1 KiB.
   const pdfAt = b.subarray(0, 1024).indexOf("%PDF-");
@@ -93,10 +93,10 @@ function byMagic(b: Buffer, ext: string): string | undefined {
   return undefined;
 }
 
-function zipType(b: Buffer, ext: string): string {
+async function zipType(b: Buffer, ext: string): Promise<string> {
   let names: string[];
   try {
-    names = zipEntries(b).map((e) => e.name);
+    names = (await zipEntries(b)).map((e) => e.name);
   } catch {
     // A truncated container: trust the extension so the Office parser reports it as corrupt.
     return ext === ".docx" ? TYPES.docx : ext === ".xlsx" ? TYPES.xlsx : TYPES.zip;

@@ -17,7 +17,7 @@ export const docxParser: Parser = {
   types: [DOCX_TYPE],
   async parse(input: ParseInput, env: ParseEnv): Promise<ParsedDocument> {
     // Inflating an untrusted container is only safe after the bomb check.
-    const entries = checkZipBomb(input.body, env.limits);
+    const entries = await checkZipBomb(input.body, env.limits);
     if (!entries.some((e) => e.name === "word/document.xml")) throw new DocumentError("corrupt_document", "the docx has no word/document.xml");
     let html: string;
     try {

@@ -31,7 +31,7 @@ const UNSUPPORTED: Record<string, string> = {
 export async function parseDocument(input: ParseInput, limits: Partial<ParseLimits> = {}): Promise<ParsedDocument> {
   if (input.body.length === 0) throw new DocumentError("empty_document", "the file is empty");
   const all: ParseLimits = { ...DEFAULT_LIMITS, ...input.limits, ...limits };
-  const type = detectContentType(input.key, input.body, input.contentType);
+  const type = await detectContentType(input.key, input.body, input.contentType);
   const parser = PARSERS.find((p) => p.types.includes(type));
   if (!parser) {
     if (type === TYPES.ole && /\.(docx|xlsx|pptx)$/i.test(input.key) && isEncryptedOffice(input.body)) {

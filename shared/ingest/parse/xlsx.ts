@@ -17,7 +17,7 @@ export const xlsxParser: Parser = {
   types: [XLSX_TYPE],
   async parse({ body }: ParseInput, { limits, deadline }: ParseEnv): Promise<ParsedDocument> {
     // Inflating an untrusted container is only safe after the bomb check.
-    const entries = checkZipBomb(body, limits);
+    const entries = await checkZipBomb(body, limits);
     // exceljs holds the whole workbook as objects (~10-20x its XML): refuse what would exhaust a worker.
     const xml = entries.filter((e) => /^xl\/(worksheets\/|sharedStrings)/.test(e.name)).reduce((n, e) => n + e.uncompressedSize, 0);
     if (xml > MAX_SHEET_XML_BYTES) throw new DocumentError("too_large", `the workbook's sheets hold ${Math.round(xml / 2 ** 20)} MiB of XML (limit ${MAX_SHEET_XML_BYTES / 2 ** 20} MiB)`);

@@ -1,118 +1,91 @@
-import { inflateRawSync } from "node:zlib";
+import yauzl from "yauzl";
 import { DocumentError } from "../../domain/errors";
 import type { ParseLimits } from "./limits";
 
-// Minimal zip reader for what the Office parsers need before they unzip: the entry names (to tell docx
-// from xlsx) and a bomb check. Sizes in the central directory can lie, so the check inflates every entry
-// with a hard output cap instead of trusting them.
+// What the Office parsers need before they unzip an untrusted container: the entry names (to tell docx from
+// xlsx) and a bomb check. yauzl reads the central directory and, while inflating, fails an entry whose bytes
+// pass its declared size; so the declared sizes are checked against the limits first, then every entry is
+// inflated (streamed and counted, never held) to prove they did not lie.
 
 export interface ZipEntry {
   name: string;
-  method: number;
   compressedSize: number;
   uncompressedSize: number;
-  localHeaderOffset: number;
 }
 
-const EOCD = 0x06054b50;
-const ZIP64_LOCATOR = 0x07064b50;
-const CENTRAL = 0x02014b50;
-const LOCAL = 0x04034b50;
+type ZipLimits = Pick<ParseLimits, "maxUncompressedBytes" | "maxZipEntries" | "maxCompressionRatio">;
 
+/** The local file header signature: the magic bytes of a zip container. */
 export function isZip(body: Buffer): boolean {
-  return body.length >= 4 && body.readUInt32LE(0) === LOCAL;
+  return body.length >= 4 && body.readUInt32LE(0) === 0x04034b50;
 }
 
-/** Entries from the central directory; throws `corrupt_document` when there is none. */
-export function zipEntries(body: Buffer): ZipEntry[] {
-  const eocd = findEocd(body);
-  if (eocd < 0) throw new DocumentError("corrupt_document", "the zip container is truncated (no central directory)");
-  let count = body.readUInt16LE(eocd + 10);
-  let cdOffset = body.readUInt32LE(eocd + 16);
-  if ((count === 0xffff || cdOffset === 0xffffffff) && eocd >= 20 && body.readUInt32LE(eocd - 20) === ZIP64_LOCATOR) {
-    const rec = Number(body.readBigUInt64LE(eocd - 20 + 8));
-    if (rec + 56 > body.length) throw new DocumentError("corrupt_document", "the zip64 directory is truncated");
-    count = Number(body.readBigUInt64LE(rec + 32));
-    cdOffset = Number(body.readBigUInt64LE(rec + 48));
+/** Entries from the central directory; throws `corrupt_document` when it is missing or damaged. */
+export async function zipEntries(body: Buffer): Promise<ZipEntry[]> {
+  const zip = await openZip(body);
+  try {
+    return (await readEntries(zip)).map(toZipEntry);
+  } finally {
+    zip.close();
   }
-  const entries: ZipEntry[] = [];
-  let p = cdOffset;
-  for (let i = 0; i < count; i++) {
-    if (p + 46 > body.length || body.readUInt32LE(p) !== CENTRAL) throw new DocumentError("corrupt_document", "the zip central directory is damaged");
-    const nameLen = body.readUInt16LE(p + 28);
-    const extraLen = body.readUInt16LE(p + 30);
-    const commentLen = body.readUInt16LE(p + 32);
-    const entry: ZipEntry = {
-      name: body.toString("utf8", p + 46, p + 46 + nameLen),
-      method: body.readUInt16LE(p + 10),
-      compressedSize: body.readUInt32LE(p + 20),
-      uncompressedSize: body.readUInt32LE(p + 24),
-      localHeaderOffset: body.readUInt32LE(p + 42),
-    };
-    readZip64Extra(body, p + 46 + nameLen, extraLen, entry);
-    entries.push(entry);
-    p += 46 + nameLen + extraLen + commentLen;
-  }
-  return entries;
 }
 
-/** Throws `zip_bomb` when the container would expand past the limits, `corrupt_document` when an entry is unreadable. */
-export function checkZipBomb(body: Buffer, limits: Pick<ParseLimits, "maxUncompressedBytes" | "maxZipEntries" | "maxCompressionRatio">): ZipEntry[] {
-  const entries = zipEntries(body);
-  if (entries.length > limits.maxZipEntries) throw new DocumentError("zip_bomb", `the container has ${entries.length} entries (limit ${limits.maxZipEntries})`);
-  let total = 0;
-  let compressed = 0;
-  for (const e of entries) {
-    if (e.name.endsWith("/")) continue;
-    const budget = limits.maxUncompressedBytes - total;
-    const data = entryData(body, e);
-    compressed += data.length;
-    let size: number;
-    if (e.method === 0) size = data.length;
-    else if (e.method === 8) {
-      try {
-        size = inflateRawSync(data, { maxOutputLength: Math.max(1, budget) }).length;
-      } catch (err) {
-        if (err instanceof RangeError || (err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
-          throw new DocumentError("zip_bomb", `the container expands past ${limits.maxUncompressedBytes} bytes`);
-        }
-        throw new DocumentError("corrupt_document", `zip entry ${e.name} cannot be inflated`, err);
-      }
-    } else throw new DocumentError("corrupt_document", `zip entry ${e.name} uses unsupported compression method ${e.method}`);
-    total += size;
+/**
+ * Throws `zip_bomb` when the container would expand past the limits, `encrypted_document` when an entry is
+ * password-protected, `corrupt_document` when an entry is unreadable.
+ */
+export async function checkZipBomb(body: Buffer, limits: ZipLimits): Promise<ZipEntry[]> {
+  const zip = await openZip(body);
+  try {
+    // The count comes from the end record, before a single entry is read.
+    if (zip.entryCount > limits.maxZipEntries) throw new DocumentError("zip_bomb", `the container has ${zip.entryCount} entries (limit ${limits.maxZipEntries})`);
+    const entries = await readEntries(zip);
+    const files = entries.filter((e) => !e.fileName.endsWith("/"));
+    const total = files.reduce((n, e) => n + e.uncompressedSize, 0);
+    const compressed = files.reduce((n, e) => n + e.compressedSize, 0);
     if (total > limits.maxUncompressedBytes) throw new DocumentError("zip_bomb", `the container expands past ${limits.maxUncompressedBytes} bytes`);
+    // Ordinary Office XML compresses 5-30x; hundreds of times on a large total is a bomb.
+    if (total > 16 * 1024 * 1024 && total / Math.max(1, compressed) > limits.maxCompressionRatio) {
+      throw new DocumentError("zip_bomb", `the container expands ${Math.round(total / Math.max(1, compressed))}x (limit ${limits.maxCompressionRatio}x)`);
+    }
+    for (const e of files) await inflateAndCount(zip, e);
+    return entries.map(toZipEntry);
+  } finally {
+    zip.close();
   }
-  // Ordinary Office XML compresses 5-30x; hundreds of times on a large total is a bomb.
-  if (total > 16 * 1024 * 1024 && total / Math.max(1, compressed) > limits.maxCompressionRatio) {
-    throw new DocumentError("zip_bomb", `the container expands ${Math.round(total / Math.max(1, compressed))}x (limit ${limits.maxCompressionRatio}x)`);
+}
+
+async function openZip(body: Buffer): Promise<yauzl.ZipFile> {
+  try {
+    return await yauzl.fromBufferPromise(body, { validateEntrySizes: true });
+  } catch (err) {
+    throw new DocumentError("corrupt_document", `the zip container is truncated or damaged (${(err as Error).message})`, err);
+  }
+}
+
+async function readEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
+  const entries: yauzl.Entry[] = [];
+  try {
+    for await (const e of zip.eachEntry()) entries.push(e);
+  } catch (err) {
+    throw new DocumentError("corrupt_document", `the zip central directory is damaged (${(err as Error).message})`, err);
   }
   return entries;
 }
 
-function entryData(body: Buffer, e: ZipEntry): Buffer {
-  const p = e.localHeaderOffset;
-  if (p + 30 > body.length || body.readUInt32LE(p) !== LOCAL) throw new DocumentError("corrupt_document", `zip entry ${e.name} is missing its local header`);
-  const start = p + 30 + body.readUInt16LE(p + 26) + body.readUInt16LE(p + 28);
-  if (start + e.compressedSize > body.length) throw new DocumentError("corrupt_document", `zip entry ${e.name} is truncated`);
-  return body.subarray(start, start + e.compressedSize);
-}
-
-function findEocd(body: Buffer): number {
-  const stop = Math.max(0, body.length - 22 - 0xffff);
-  for (let i = body.length - 22; i >= stop; i--) if (body.readUInt32LE(i) === EOCD) return i;
-  return -1;
-}
-
-function readZip64Extra(body: Buffer, start: number, len: number, e: ZipEntry): void {
-  for (let q = start; q + 4 <= start + len; ) {
-    const id = body.readUInt16LE(q);
-    const size = body.readUInt16LE(q + 2);
-    if (id === 0x0001) {
-      let r = q + 4;
-      if (e.uncompressedSize === 0xffffffff) { e.uncompressedSize = Number(body.readBigUInt64LE(r)); r += 8; }
-      if (e.compressedSize === 0xffffffff) { e.compressedSize = Number(body.readBigUInt64LE(r)); r += 8; }
-      if (e.localHeaderOffset === 0xffffffff) e.localHeaderOffset = Number(body.readBigUInt64LE(r));
-    }
-    q += 4 + size;
+/** Inflates one entry to nowhere; yauzl fails the stream once it passes the entry's declared size. */
+async function inflateAndCount(zip: yauzl.ZipFile, e: yauzl.Entry): Promise<void> {
+  if (e.isEncrypted()) throw new DocumentError("encrypted_document", `zip entry ${e.fileName} is password-protected`);
+  try {
+    const stream = await zip.openReadStreamPromise(e);
+    for await (const _ of stream);
+  } catch (err) {
+    const message = (err as Error).message;
+    if (message.startsWith("too many bytes")) throw new DocumentError("zip_bomb", `zip entry ${e.fileName} expands past its declared ${e.uncompressedSize} bytes`, err);
+    throw new DocumentError("corrupt_document", `zip entry ${e.fileName} cannot be read (${message})`, err);
   }
+}
+
+function toZipEntry(e: yauzl.Entry): ZipEntry {
+  return { name: e.fileName, compressedSize: e.compressedSize, uncompressedSize: e.uncompressedSize };
 }

@@ -11,32 +11,32 @@ import { zipSync } from "./zip-helper";
 describe("content type by magic bytes", () => {
   it("a PDF, a docx and a PNG are recognised whatever their key says", async () => {
     const pdf = await pdfBuffer((d) => d.addPage().text("hello"));
-    expect(detectContentType("notes.txt", pdf)).toBe(TYPES.pdf);
-    expect(detectContentType("upload", makeDocx([{ p: "hello" }]))).toBe(TYPES.docx);
-    expect(detectContentType("report.pdf", Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"))).toBe(TYPES.png);
-    expect(detectContentType("x", Buffer.from("ffd8ffe000104a464946", "hex"))).toBe(TYPES.jpeg);
-    expect(detectContentType("x", Buffer.from("49492a00", "hex"))).toBe(TYPES.tiff);
+    expect(await detectContentType("notes.txt", pdf)).toBe(TYPES.pdf);
+    expect(await detectContentType("upload", makeDocx([{ p: "hello" }]))).toBe(TYPES.docx);
+    expect(await detectContentType("report.pdf", Buffer.from("89504e470d0a1a0a0000000d49484452", "hex"))).toBe(TYPES.png);
+    expect(await detectContentType("x", Buffer.from("ffd8ffe000104a464946", "hex"))).toBe(TYPES.jpeg);
+    expect(await detectContentType("x", Buffer.from("49492a00", "hex"))).toBe(TYPES.tiff);
   });
 
-  it("zip containers are told apart by their inner paths", () => {
-    expect(detectContentType("a.zip", zipSync({ "xl/workbook.xml": "<workbook/>" }))).toBe(TYPES.xlsx);
-    expect(detectContentType("a.xlsx", zipSync({ "ppt/presentation.xml": "<p/>" }))).toBe(TYPES.pptx);
-    expect(detectContentType("a.docx", zipSync({ "readme.txt": "hi" }))).toBe(TYPES.zip);
+  it("zip containers are told apart by their inner paths", async () => {
+    expect(await detectContentType("a.zip", zipSync({ "xl/workbook.xml": "<workbook/>" }))).toBe(TYPES.xlsx);
+    expect(await detectContentType("a.xlsx", zipSync({ "ppt/presentation.xml": "<p/>" }))).toBe(TYPES.pptx);
+    expect(await detectContentType("a.docx", zipSync({ "readme.txt": "hi" }))).toBe(TYPES.zip);
   });
 
-  it("text formats: html by its doctype, email by its headers, otherwise the extension or the uploader's claim", () => {
-    expect(detectContentType("page.txt", Buffer.from("<!DOCTYPE html><html><body>x</body></html>"))).toBe(TYPES.html);
+  it("text formats: html by its doctype, email by its headers, otherwise the extension or the uploader's claim", async () => {
+    expect(await detectContentType("page.txt", Buffer.from("<!DOCTYPE html><html><body>x</body></html>"))).toBe(TYPES.html);
     const mail = "Received: from mx\r\nFrom: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\nDate: Tue, 1 Oct 2024 10:00:00 +0000\r\n\r\nbody";
-    expect(detectContentType("inbox/12345", Buffer.from(mail))).toBe(TYPES.eml);
-    expect(detectContentType("table.csv", Buffer.from("a,b\n1,2\n"))).toBe(TYPES.csv);
-    expect(detectContentType("upload", Buffer.from("# Title\n\ntext"), "text/markdown; charset=utf-8")).toBe(TYPES.markdown);
-    expect(detectContentType("upload", Buffer.from("just words"))).toBe(TYPES.text);
+    expect(await detectContentType("inbox/12345", Buffer.from(mail))).toBe(TYPES.eml);
+    expect(await detectContentType("table.csv", Buffer.from("a,b\n1,2\n"))).toBe(TYPES.csv);
+    expect(await detectContentType("upload", Buffer.from("# Title\n\ntext"), "text/markdown; charset=utf-8")).toBe(TYPES.markdown);
+    expect(await detectContentType("upload", Buffer.from("just words"))).toBe(TYPES.text);
     // A file that mentions "%PDF-" in its text is not a PDF.
-    expect(detectContentType("howto.txt", Buffer.from("Files start with %PDF- then a version."))).toBe(TYPES.text);
+    expect(await detectContentType("howto.txt", Buffer.from("Files start with %PDF- then a version."))).toBe(TYPES.text);
   });
 
-  it("binary junk is not text", () => {
-    expect(detectContentType("blob.txt", Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 31) % 256)))).toBe(TYPES.binary);
+  it("binary junk is not text", async () => {
+    expect(await detectContentType("blob.txt", Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 31) % 256)))).toBe(TYPES.binary);
   });
 });
 
