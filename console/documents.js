@@ -1,5 +1,6 @@
 import { api, documentPath, query } from "./lib/api.js";
 import { $, fill, h, list, showError, time } from "./lib/dom.js";
+import { config } from "./lib/config.js";
 
 // Documents: upload (file input or drop) with metadata and ACL straight to the bucket through an upload
 // URL (POST /uploads, then one PUT: the bytes never pass through the API), the list with live status
@@ -76,9 +77,9 @@ async function upload(files) {
 
 /** The one PUT the upload URL allows, with exactly its headers (no API key: the URL is the credential). */
 async function putToUrl({ url, method, headers }, file) {
-  const target = new URL(url, location.href);
-  // The host's own URL: same origin, whatever scheme or name a proxy in front of it shows.
-  const href = target.host === location.host ? target.pathname + target.search : target.href;
+  const target = new URL(url, config.apiUrl || location.href);
+  // The host's own URL, where it serves this page: same origin, whatever scheme or name a proxy in front of it shows.
+  const href = !config.apiUrl && target.host === location.host ? target.pathname + target.search : target.href;
   let res;
   try {
     res = await fetch(href, { method, headers, body: file });

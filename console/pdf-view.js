@@ -1,4 +1,5 @@
 import { ApiError, documentPath } from "./lib/api.js";
+import { apiUrl } from "./lib/config.js";
 import { $, fill, h } from "./lib/dom.js";
 import { session } from "./lib/session.js";
 
@@ -22,7 +23,7 @@ async function loadPdfjs() {
 
 async function fetchBytes(key) {
   const headers = session.key() ? { "x-api-key": session.key() } : {};
-  const res = await fetch(`${documentPath(key)}?content`, { headers });
+  const res = await fetch(apiUrl(`${documentPath(key)}?content`), { headers });
   if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, `${res.status}: the document could not be read (${res.status === 404 ? "gone, or not readable with this key" : res.statusText})`);
   return new Uint8Array(await res.arrayBuffer());
 }

@@ -1,6 +1,7 @@
+import { apiUrl } from "./config.js";
 import { session } from "./session.js";
 
-// The public HTTP API, same origin. Errors are the API's `{error: {code, message}}`, thrown as ApiError.
+// The public HTTP API: this origin, or the one config.json names (./config.js). Errors are the API's `{error: {code, message}}`, thrown as ApiError.
 
 export class ApiError extends Error {
   constructor(status, code, message, retryAfter) {
@@ -22,7 +23,7 @@ export async function api(method, path, { body, headers = {}, key = session.key(
   }
   let res;
   try {
-    res = await fetch(path, { method, headers: h, body: payload });
+    res = await fetch(apiUrl(path), { method, headers: h, body: payload });
   } catch (err) {
     throw new ApiError(0, "network", `cannot reach the API: ${err.message}`);
   }

@@ -1,4 +1,5 @@
 import { api } from "./api.js";
+import { config } from "./config.js";
 import { session } from "./session.js";
 
 // Follows one job over the WebSocket `/ws`: subscribe with the last sequence number seen, so a
@@ -12,8 +13,9 @@ import { session } from "./session.js";
 const TERMINAL = new Set(["done", "failed", "cancelled"]);
 
 export function webSocketUrl() {
-  const url = new URL("/ws", location.href);
-  url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  // The configured WebSocket API, else /ws on this origin.
+  const url = new URL(config.webSocketUrl || "/ws", location.href);
+  if (!config.webSocketUrl) url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
   // Browsers cannot set headers on a WebSocket; the API takes the key as ?token= on connect.
   const key = session.key();
   if (key) url.searchParams.set("token", key);
