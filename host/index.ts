@@ -51,7 +51,7 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const topology = opts.topology ?? defaultTopology;
   const role = opts.role ?? "all";
   setContext(ctx); // handlers in this process use the host's ports
-  checkWebhookSettings(ctx.config); // a bad allowlist stops start-up; a missing secret is said out loud
+  checkWebhookSettings(ctx.settings.webhooks); // a bad allowlist stops start-up; a missing secret is said out loud
   const stops: (() => Promise<void> | void)[] = [];
 
   // A host that died mid-batch left leases behind. Where the host owns the leases (the embedded

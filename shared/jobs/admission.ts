@@ -1,7 +1,7 @@
 import type { QueryRequest } from "../domain/job";
 import { TooManyRequestsError } from "../domain/errors";
 import type { AdmissionRefused, AdmissionSlot } from "../ports/job-store";
-import type { Context } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 import { QUEUES } from "../topology";
 
 // Admission of query jobs: which class a job runs in, and backpressure (429 + Retry-After) decided
@@ -24,16 +24,16 @@ export const queueFor = (cls: JobClass) => (cls === "long" ? QUEUES.queryJobsLon
  * authenticated caller, the caller's jobs in flight (RAGLINE_MAX_JOBS_PER_CALLER). The job store
  * takes them atomically with writing the job (see JobStore.create), so a burst cannot overshoot.
  */
-export function admissionSlots(ctx: Context, req: QueryRequest, cls: JobClass): AdmissionSlot[] {
-  const slots: AdmissionSlot[] = [{ key: `queue:${queueFor(cls)}`, limit: ctx.config.RAGLINE_MAX_QUEUED_JOBS }];
+export function admissionSlots(ctx: Uses<never, "jobs">, req: QueryRequest, cls: JobClass): AdmissionSlot[] {
+  const slots: AdmissionSlot[] = [{ key: `queue:${queueFor(cls)}`, limit: ctx.settings.jobs.maxQueued }];
   const caller = callerOf(req);
-  if (caller) slots.push({ key: `caller:${caller}`, limit: ctx.config.RAGLINE_MAX_JOBS_PER_CALLER });
+  if (caller) slots.push({ key: `caller:${caller}`, limit: ctx.settings.jobs.maxPerCaller });
   return slots;
 }
 
 /** What a caller is told when a slot is full: 429 with Retry-After. */
-export function refusal(ctx: Context, refused: AdmissionRefused): TooManyRequestsError {
-  const retryAfter = ctx.config.RAGLINE_RETRY_AFTER_SECONDS;
+export function refusal(ctx: Uses<never, "jobs">, refused: AdmissionRefused): TooManyRequestsError {
+  const retryAfter = ctx.settings.jobs.retryAfterSeconds;
   const { key, limit } = refused.slot;
   return key.startsWith("caller:")
     ? new TooManyRequestsError(`you have ${refused.held} jobs in flight (limit ${limit}); retry later`, retryAfter)

@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 import { RaglineError, ValidationError } from "../domain/errors";
 import { logger } from "../observability/logger";
-import type { Config } from "../runtime/config";
+import type { WebhookSettings } from "../runtime/settings";
 
 // Where a completion webhook may go. A callbackUrl is the caller's choice of a URL the server will POST
 // to, so without this it reaches whatever the server can: loopback services, the cloud metadata endpoint,
@@ -93,11 +93,11 @@ function ipv6Hextets(address: string): number[] {
 
 export interface CallbackPolicy { allowHttp: boolean; allowedHosts: Set<string>; allowedAddresses: BlockList }
 
-/** RAGLINE_WEBHOOK_ALLOW_HTTP and RAGLINE_WEBHOOK_ALLOWLIST ("hooks.internal, 10.1.0.0/16, 127.0.0.1"); a bad CIDR throws. */
-export function callbackPolicy(config: Pick<Config, "RAGLINE_WEBHOOK_ALLOW_HTTP" | "RAGLINE_WEBHOOK_ALLOWLIST">): CallbackPolicy {
+/** The allowlist ("hooks.internal, 10.1.0.0/16, 127.0.0.1", RAGLINE_WEBHOOK_ALLOWLIST) and plain-http switch; a bad CIDR throws. */
+export function callbackPolicy(webhooks: Pick<WebhookSettings, "allowHttp" | "allowlist">): CallbackPolicy {
   const allowedHosts = new Set<string>();
   const allowedAddresses = new BlockList();
-  for (const entry of config.RAGLINE_WEBHOOK_ALLOWLIST.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean)) {
+  for (const entry of webhooks.allowlist.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean)) {
     const [network, prefix] = entry.replace(/^\[|\]$/g, "").split("/");
     const family = isIP(network);
     if (family === 0 && prefix === undefined) { allowedHosts.add(entry.replace(/\.$/, "")); continue; }
@@ -105,7 +105,7 @@ export function callbackPolicy(config: Pick<Config, "RAGLINE_WEBHOOK_ALLOW_HTTP"
     if (family === 0 || !Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32)) throw new Error(`RAGLINE_WEBHOOK_ALLOWLIST: "${entry}" is neither a host name, an IP address nor a CIDR`);
     allowedAddresses.addSubnet(network, bits, family === 6 ? "ipv6" : "ipv4");
   }
-  return { allowHttp: config.RAGLINE_WEBHOOK_ALLOW_HTTP, allowedHosts, allowedAddresses };
+  return { allowHttp: webhooks.allowHttp, allowedHosts, allowedAddresses };
 }
 
 /** Why a callback may not be sent; `transient` when only name resolution failed (delivery retries that). */
@@ -153,11 +153,11 @@ export class WebhooksDisabledError extends RaglineError {
 }
 
 /** The submit-time check: a 400 naming body.callbackUrl, or webhooks_disabled. */
-export async function assertCallbackAllowed(config: Config, callbackUrl: string | undefined, resolve: Resolve = systemResolve): Promise<void> {
+export async function assertCallbackAllowed(webhooks: WebhookSettings, callbackUrl: string | undefined, resolve: Resolve = systemResolve): Promise<void> {
   if (callbackUrl === undefined) return;
-  if (!config.RAGLINE_WEBHOOK_SECRET) throw new WebhooksDisabledError();
+  if (!webhooks.secret) throw new WebhooksDisabledError();
   try {
-    await checkCallbackUrl(callbackUrl, callbackPolicy(config), resolve);
+    await checkCallbackUrl(callbackUrl, callbackPolicy(webhooks), resolve);
   } catch (err) {
     if (!(err instanceof CallbackRefused)) throw err;
     throw new ValidationError(`invalid body.callbackUrl: ${err.reason}`, [{ field: "body.callbackUrl", message: err.reason }]);
@@ -165,9 +165,9 @@ export async function assertCallbackAllowed(config: Config, callbackUrl: string 
 }
 
 /** At start-up: the allowlist parses, and a deployment without a webhook secret says that callbacks are refused. */
-export function checkWebhookSettings(config: Config): void {
-  callbackPolicy(config);
-  if (!config.RAGLINE_WEBHOOK_SECRET) {
+export function checkWebhookSettings(webhooks: WebhookSettings): void {
+  callbackPolicy(webhooks);
+  if (!webhooks.secret) {
     logger.warn("RAGLINE_WEBHOOK_SECRET is not set: query jobs with a callbackUrl are refused (400 webhooks_disabled); set a secret of 16+ characters to enable completion webhooks");
   }
 }

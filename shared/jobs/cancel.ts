@@ -1,13 +1,13 @@
 import type { Job } from "../domain/job";
 import { ConflictError, NotFoundError } from "../domain/errors";
-import type { Context } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 import { enqueueWebhook } from "./webhook";
 
 /**
  * Cancels a job: it moves to `cancelled` at once; a runner stops at its next stage boundary (and
  * aborts an in-flight generation stream) when it sees the state.
  */
-export async function cancelJob(ctx: Context, jobId: string): Promise<Job> {
+export async function cancelJob(ctx: Uses<"jobs" | "notifier" | "queue">, jobId: string): Promise<Job> {
   const job = await ctx.jobs.get(jobId);
   if (!job) throw new NotFoundError("query job");
   const cancelled = await ctx.jobs.transition(jobId, ["pending", "working"], "cancelled", { error: "cancelled by request" });

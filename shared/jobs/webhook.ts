@@ -5,7 +5,7 @@ import type { Job } from "../domain/job";
 import { TransientError } from "../domain/errors";
 import { logger } from "../observability/logger";
 import { nowIso } from "../util/time";
-import type { Context } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 import { QUEUES } from "../topology";
 import { callbackPolicy, CallbackRefused, checkCallbackUrl, type CheckedCallback, type Resolve } from "./callback-url";
 
@@ -45,7 +45,7 @@ export interface DeliveryAttempt { at: string; status?: number; error?: string; 
  * longer allowed (its name now resolves to a blocked address, or there is no secret) is refused: recorded,
  * not sent, not retried. `resolve` is the name resolution (injectable for tests).
  */
-export async function deliverWebhook(ctx: Context, jobId: string, opts: { timeoutMs?: number; resolve?: Resolve } = {}): Promise<"delivered" | "skipped" | "refused"> {
+export async function deliverWebhook(ctx: Uses<"jobs", "webhooks">, jobId: string, opts: { timeoutMs?: number; resolve?: Resolve } = {}): Promise<"delivered" | "skipped" | "refused"> {
   const job = await ctx.jobs.get(jobId);
   if (!job?.request.callbackUrl) return "skipped";
   const previous = ((job.checkpoints.webhook as { attempts?: DeliveryAttempt[]; delivered?: boolean } | undefined) ?? {});
@@ -53,11 +53,11 @@ export async function deliverWebhook(ctx: Context, jobId: string, opts: { timeou
   const record = (attempt: DeliveryAttempt, delivered: boolean) =>
     ctx.jobs.saveCheckpoint(jobId, "webhook", { attempts: [...(previous.attempts ?? []), attempt], delivered, ...(attempt.refused ? { refused: true } : {}) });
   const started = Date.now();
-  const secret = ctx.config.RAGLINE_WEBHOOK_SECRET;
+  const secret = ctx.settings.webhooks.secret;
   let target: CheckedCallback;
   try {
     if (!secret) throw new CallbackRefused("webhooks_disabled: RAGLINE_WEBHOOK_SECRET is not set");
-    target = await checkCallbackUrl(job.request.callbackUrl, callbackPolicy(ctx.config), opts.resolve);
+    target = await checkCallbackUrl(job.request.callbackUrl, callbackPolicy(ctx.settings.webhooks), opts.resolve);
   } catch (err) {
     if (!(err instanceof CallbackRefused)) throw err;
     if (err.transient) { // the name did not resolve this time: retried like a failed connection
@@ -105,7 +105,7 @@ function postPinned(target: CheckedCallback, headers: Record<string, string>, bo
 }
 
 /** Queues the completion webhook of a finished job, if it asked for one. */
-export async function enqueueWebhook(ctx: Context, job: Pick<Job, "id" | "request">): Promise<void> {
+export async function enqueueWebhook(ctx: Uses<"queue">, job: Pick<Job, "id" | "request">): Promise<void> {
   if (!job.request.callbackUrl) return;
   await ctx.queue.send(QUEUES.webhooks, JSON.stringify({ type: "webhook.deliver", jobId: job.id }));
 }

@@ -2,7 +2,7 @@ import { embedMessageSchema, indexMessageSchema, queryRunMessageSchema, sourceCh
 import { decodeS3Key, s3EventSchema } from "../../events/s3";
 import { logger } from "../observability/logger";
 import type { LostLease } from "../ports/queue";
-import type { Context } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 import { QUEUES, topology, type Topology } from "../topology";
 
 // What a job or document says while it waits for its next attempt after its worker was lost. A
@@ -47,7 +47,7 @@ export function workerLostReason(n: { lostAt: string; attempt: number; maxAttemp
  * Records on each query job whose lease was lost why it waits (event + note). Called by the host
  * before the leases are released, so the note precedes the next attempt's events in the log.
  */
-export async function recordLostWork(ctx: Context, lost: LostLease[], nextAttemptBy: Date): Promise<void> {
+export async function recordLostWork(ctx: Uses<"jobs" | "notifier" | "catalog">, lost: LostLease[], nextAttemptBy: Date): Promise<void> {
   for (const l of lost) {
     if (INGEST_STAGE[l.queue]) { await recordLostIngest(ctx, l, nextAttemptBy); continue; }
     if (!QUERY_QUEUES.has(l.queue)) continue; // webhooks: released without a note
@@ -84,7 +84,7 @@ function documentsOf(queue: string, body: string): { key: string; version?: stri
   return chunks.success ? [{ key: chunks.data.documentKey, version: chunks.data.version }] : [];
 }
 
-async function recordLostIngest(ctx: Context, l: LostLease, nextAttemptBy: Date): Promise<void> {
+async function recordLostIngest(ctx: Uses<"catalog">, l: LostLease, nextAttemptBy: Date): Promise<void> {
   try {
     const stage = INGEST_STAGE[l.queue];
     const max = maxReceives(l.queue);

@@ -12,8 +12,8 @@ import type { Context } from "../runtime/context";
  * then its queue message is sent. A send that fails ends the job `failed` (its slots go back).
  */
 export async function submitQuery(ctx: Context, request: QueryRequest): Promise<Job> {
-  await assertCallbackAllowed(ctx.config, request.callbackUrl); // SSRF: where the outcome may be POSTed
-  const jobClass = classify(request, ctx.config.RAGLINE_LONG_JOB_TOP_K);
+  await assertCallbackAllowed(ctx.settings.webhooks, request.callbackUrl); // SSRF: where the outcome may be POSTed
+  const jobClass = classify(request, ctx.settings.jobs.longJobTopK);
   const req = { ...request, jobClass };
   let job: Job;
   try {

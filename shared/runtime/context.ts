@@ -8,10 +8,11 @@ import { SqliteSearchIndex } from "../adapters/embedded/sqlite-search-index";
 import { topology } from "../topology";
 import { loadConfig, type Config } from "./config";
 import { createModelPorts } from "./models";
+import { settingsFrom } from "./settings";
 import type { Context } from "./context-types";
 import { createRemoteContext, usesRemotePorts } from "./remote-context";
 
-export type { Context, Ports } from "./context-types";
+export type { Context, Ports, Uses } from "./context-types";
 
 /** Everything on one machine, no services: SQLite files and a folder under the data dir. */
 export function createEmbeddedContext(config: Config): Context & { objects: FolderObjectStore; queue: SqliteQueue; notifier: LocalNotifier } {
@@ -23,6 +24,7 @@ export function createEmbeddedContext(config: Config): Context & { objects: Fold
   const notifier = new LocalNotifier(jobs);
   return {
     config,
+    settings: settingsFrom(config),
     bucket: topology.bucket.name,
     objects: new FolderObjectStore(config.bucketDir, join(config.dataDir, "tmp")),
     queue, jobs, index, catalog, notifier,

@@ -16,6 +16,7 @@ import { logger } from "../observability/logger";
 import type { DocumentCatalog, JobStore, Notifier, ObjectStore, Queue, SearchIndex } from "../ports";
 import { queueFunctions, topology } from "../topology";
 import type { Config } from "./config";
+import { settingsFrom } from "./settings";
 import { buildsPort, resolveBackends, type ResolvedBackends } from "./config-backends";
 import type { Context } from "./context-types";
 import { createModelPorts } from "./models";
@@ -59,7 +60,7 @@ export function createRemoteContext(config: Config): RemoteContext {
   const notifier: Notifier = local ?? lazy("apigateway-websocket", METHODS.notifier, () => loaded.notifier);
 
   return {
-    config, backends: b, ready,
+    config, settings: settingsFrom(config), backends: b, ready,
     bucket: b.s3.bucket ?? topology.bucket.name,
     objects, queue, jobs, catalog, index, notifier,
     ...createModelPorts(config),

@@ -79,7 +79,7 @@ describe("submitQuery: every way a job ends gives its caller's slot back (embedd
   const full = () => expect(submitQuery(ctx, req())).rejects.toBeInstanceOf(TooManyRequestsError);
 
   it("30 simultaneous submits from one caller with a limit of 3: 3 accepted, 27 refused with Retry-After", async () => {
-    ctx.config.RAGLINE_MAX_JOBS_PER_CALLER = 3;
+    ctx.settings.jobs.maxPerCaller = 3;
     const outcomes = await Promise.allSettled(Array.from({ length: 30 }, () => submitQuery(ctx, req())));
     expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(3);
     const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === "rejected").map((o) => o.reason);

@@ -122,7 +122,7 @@ describe("callbackUrl at delivery (real SQLite job store, a real receiver on thi
     let answers = 0;
     const rebindingResolve: Resolve = async () => (answers++ === 0 ? [{ address: PUBLIC_IP, family: 4 }] : [{ address: "127.0.0.1", family: 4 }]);
     const url = `http://hooks.example.test:${hook.port}/hook`;
-    await expect(assertCallbackAllowed(ctx.config, url, rebindingResolve)).resolves.toBeUndefined(); // submit: public
+    await expect(assertCallbackAllowed(ctx.settings.webhooks, url, rebindingResolve)).resolves.toBeUndefined(); // submit: public
     const id = await finishedJob(url);
     expect(await deliverWebhook(ctx, id, { resolve: rebindingResolve, timeoutMs: 2000 })).toBe("refused");
     expect(hook.received).toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { blockedRange, callbackPolicy, checkCallbackUrl, type Resolve } from "../../../shared/jobs/callback-url";
 
-const policy = (allowlist = "", allowHttp = false) => callbackPolicy({ RAGLINE_WEBHOOK_ALLOWLIST: allowlist, RAGLINE_WEBHOOK_ALLOW_HTTP: allowHttp });
+const policy = (allowlist = "", allowHttp = false) => callbackPolicy({ allowlist, allowHttp });
 /** A fake DNS (no network): every name resolves to the given addresses. */
 const fakeDns = (...addresses: string[]): Resolve => async () => addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
 
