@@ -1,17 +1,19 @@
 import { basename } from "node:path";
+import { CsvError, type Options, parse } from "csv-parse/sync";
 import type { ParsedDocument } from "../../domain/document";
 import { DocumentError } from "../../domain/errors";
 import { decodeText } from "./encoding";
 import type { ParseEnv, ParseInput, Parser } from "./types";
 
 // CSV/TSV: one table block whose first row is the header; the chunker splits it by rows and repeats the header.
+// csv-parse reads the fields; the delimiter is sniffed here (csv-parse takes it as given).
 
 export const csvParser: Parser = {
   types: ["text/csv", "text/tab-separated-values"],
   async parse({ key, body }: ParseInput, { limits }: ParseEnv): Promise<ParsedDocument> {
     const { text, encoding } = decodeText(body);
     const delimiter = sniffDelimiter(text);
-    const rows = parseDelimited(text.replace(/^\uFEFF/, ""), delimiter, limits.maxCells).filter((r) => r.some((c) => c.trim()));
+    const rows = parseDelimited(text, delimiter, limits.maxCells).filter((r) => r.some((c) => c.trim()));
     if (!rows.length) throw new DocumentError("no_text", "the CSV file has no rows");
     const width = Math.max(...rows.map((r) => r.length));
     const padded = rows.map((r) => [...r.map((c) => c.trim()), ...Array(width - r.length).fill("")]);
@@ -32,7 +34,7 @@ export function sniffDelimiter(text: string): string {
   let best = ",";
   let bestScore = 0;
   for (const d of [",", ";", "\t", "|"]) {
-    const counts = lines.map((l) => parseDelimited(l, d)[0]?.length ?? 0);
+    const counts = lines.map((l) => fieldsOnLine(l, d));
     const fields = counts[0] ?? 0;
     if (fields < 2) continue;
     const consistent = counts.filter((c) => c === fields).length / counts.length;
@@ -42,31 +44,42 @@ export function sniffDelimiter(text: string): string {
   return best;
 }
 
-/** RFC 4180: quoted fields may hold delimiters, doubled quotes and line breaks. */
+/**
+ * RFC 4180 as spreadsheets write it: quoted fields may hold delimiters, doubled quotes and line breaks;
+ * a quote inside an unquoted field is a character; rows may differ in length; a BOM is dropped. A quote
+ * left open at the end is `corrupt_document`, more than `maxCells` cells `too_large` (counted as rows arrive).
+ */
 export function parseDelimited(text: string, delimiter: string, maxCells = Infinity): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
   let cells = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"' && field.trim() === "") { quoted = true; field = ""; }
-    else if (ch === delimiter) { row.push(field); field = ""; }
-    else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      cells += row.length;
-      if (cells > maxCells) throw new DocumentError("too_large", `the table has more than ${maxCells} cells`);
-      row = [];
-      field = "";
-    } else field += ch;
+  try {
+    return parse(text, {
+      ...READ_AS_SPREADSHEETS_WRITE,
+      delimiter,
+      on_record: (row: string[]) => {
+        cells += row.length;
+        if (cells > maxCells) throw new DocumentError("too_large", `the table has more than ${maxCells} cells`);
+        return row;
+      },
+    });
+  } catch (err) {
+    if (err instanceof CsvError) throw new DocumentError("corrupt_document", `the CSV file cannot be read: ${err.message}`, err);
+    throw err;
   }
-  if (field || row.length) { row.push(field); rows.push(row); }
-  return rows;
+}
+
+const READ_AS_SPREADSHEETS_WRITE: Options = {
+  bom: true,
+  relax_quotes: true,
+  relax_column_count: true,
+  // A quote opens a field after spaces too (`a, "b, c"`).
+  ltrim: true,
+  record_delimiter: ["\r\n", "\n", "\r"],
+};
+
+function fieldsOnLine(line: string, delimiter: string): number {
+  try {
+    return parse(line, { ...READ_AS_SPREADSHEETS_WRITE, delimiter, to_line: 1 })[0]?.length ?? 0;
+  } catch {
+    return 0; // a line that opens a quoted field it does not close
+  }
 }
