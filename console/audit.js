@@ -1,10 +1,13 @@
 import { api } from "./lib/api.js";
 import { $, showError } from "./lib/dom.js";
+import { session } from "./lib/session.js";
 
 // The blind audit of one eval run, a page at a time: the question and the answer, scored useful /
 // partly / wrong (keys u, p, w); the sources and the reference show only once scored; Enter goes on.
 // At the end the verdicts go to POST /evals/{id}/audit, which sums them up as `npm run eval:audit`
 // does (useful share, 95 % Wilson interval, agreement with the automatic verdicts): no maths here.
+// Verdicts are kept in the tab's sessionStorage under the run's id as they are given, so a reload
+// reopens the audit at the first unscored answer; they are let go once the API has summed them up.
 
 const KEYS = { u: "useful", p: "partly", w: "wrong" };
 let state; // { id, items, at, verdicts }
@@ -14,7 +17,11 @@ export async function startAudit(id) {
   showError($("#audit-error"), null);
   try {
     const { items } = await api("GET", `/evals/${encodeURIComponent(id)}/audit`);
-    state = { id, items, at: 0, verdicts: {} };
+    const known = new Set(items.map((i) => i.item));
+    const verdicts = Object.fromEntries(Object.entries(session.auditVerdicts(id)).filter(([item, v]) => known.has(item) && Object.values(KEYS).includes(v)));
+    const unscored = items.findIndex((i) => !verdicts[i.item]);
+    state = { id, items, at: unscored === -1 ? items.length - 1 : unscored, verdicts };
+    session.saveAuditVerdicts(id, verdicts);
   } catch (err) {
     showError($("#audit-error"), err);
     $("#audit").hidden = false;
@@ -69,6 +76,7 @@ function reveal(verdict) {
 function score(verdict) {
   const item = state.items[state.at];
   state.verdicts[item.item] = verdict;
+  session.saveAuditVerdicts(state.id, state.verdicts);
   $("#audit-progress").textContent = `Answer ${state.at + 1} of ${state.items.length} · ${Object.keys(state.verdicts).length} scored`;
   reveal(verdict);
 }
@@ -83,6 +91,7 @@ async function finish() {
   const { id, verdicts } = state;
   try {
     const r = await api("POST", `/evals/${encodeURIComponent(id)}/audit`, { body: { verdicts } });
+    session.endAudit(id);
     $("#audit-item").hidden = true;
     $("#audit-summary").hidden = false;
     const pct = (x) => `${(x * 100).toFixed(1)} %`;

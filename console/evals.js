@@ -1,6 +1,7 @@
 import { api } from "./lib/api.js";
 import { $, fill, h, showError, time } from "./lib/dom.js";
 import { startAudit, stopAudit } from "./audit.js";
+import { session } from "./lib/session.js";
 
 // Evals: the runs the bucket holds (GET /evals, admins only), each run's HTML report
 // (GET /evals/{id}/report) in a sandboxed frame (no script, no network, an opaque origin), and the
@@ -16,6 +17,9 @@ export async function showEvals() {
     const { runs } = await api("GET", "/evals");
     showError(error, null);
     fill($("#evals-table tbody"), runs.length ? runs.map(row) : h("tr", null, h("td", { colspan: "5" }, "No eval runs stored yet (npm run eval, or the daily scheduled run).")));
+    // An audit under way when the page was reloaded (or the tab left) goes on where it was.
+    const open = session.openAudit();
+    if (open && runs.some((r) => r.id === open) && $("#audit").hidden) startAudit(open);
   } catch (err) {
     fill($("#evals-table tbody"));
     showError(error, err.status === 403 ? { message: "Only an admin key may see eval runs." } : err);
@@ -46,6 +50,7 @@ function row(run) {
 
 async function showReport(id) {
   stopAudit();
+  session.closeAudit(); // its verdicts stay: opening it again resumes it
   const error = $("#evals-error");
   try {
     const html = await api("GET", `/evals/${encodeURIComponent(id)}/report`);

@@ -427,7 +427,7 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await shot("evals-report");
   });
 
-  it("Audit: one answer at a time, sources hidden until scored; three items scored by keyboard (u, w, u); the summary is the CLI's", async () => {
+  it("Audit: one answer at a time, sources hidden until scored; three items scored by keyboard (u, w, u) with a reload after two, which resumes at the third; the summary is the CLI's", async () => {
     await page.locator(`#evals-table tr[data-run="${RUN}"] button:has-text("Audit")`).click();
     await page.waitForSelector("#audit:not([hidden])");
     expect(await page.textContent("#audit-progress")).toBe("Answer 1 of 3 · 0 scored");
@@ -444,6 +444,15 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
       expect(await page.getAttribute(`#audit .verdicts button[data-verdict="${key === "u" ? "useful" : "wrong"}"]`, "aria-pressed")).toBe("true");
       expect(await page.textContent("#audit-progress")).toBe(`Answer ${i + 1} of 3 · ${i + 1} scored`);
       await page.keyboard.press("Enter");
+      if (i !== 1) continue;
+      // Two scored: the verdicts are in the tab's sessionStorage under the run's id (never localStorage, never the key there).
+      expect(await page.evaluate((run) => [JSON.parse(sessionStorage.getItem(`ragline.audit.${run}`)), localStorage.length], RUN)).toEqual([{ A01: "useful", A02: "wrong" }, 0]);
+      await page.reload();
+      // The reload reopens the audit at the first unscored answer, still blind.
+      await page.waitForSelector("#audit:not([hidden]) #audit-item[data-item=A03]");
+      expect(await page.textContent("#audit-progress")).toBe("Answer 3 of 3 · 2 scored");
+      expect(await page.textContent("#audit-question")).toBe(`A03. ${REPORT_QUESTIONS[2].question}`);
+      expect(await page.isHidden("#audit-sources")).toBe(true);
     }
     await page.waitForSelector("#audit-summary:not([hidden])");
     expect(await page.textContent("#audit-share")).toBe("Useful: 66.7 % (95% Wilson CI 20.8 %–93.9 %, n=3)");
@@ -454,6 +463,8 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     expect(text).toContain("audit: 3 answers scored");
     expect(text).toContain("useful 2 · partly 0 · wrong 1");
     expect(text).toContain("agreement with the automatic verdict: 66.7 % of 3");
+    // Summed up: the verdicts are let go, so the next audit of the run starts afresh.
+    expect(await page.evaluate((run) => [sessionStorage.getItem(`ragline.audit.${run}`), sessionStorage.getItem("ragline.auditOpen")], RUN)).toEqual([null, null]);
     await shot("audit-summary");
   });
 
