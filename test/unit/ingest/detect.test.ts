@@ -35,6 +35,13 @@ describe("content type by magic bytes", () => {
     expect(await detectContentType("howto.txt", Buffer.from("Files start with %PDF- then a version."))).toBe(TYPES.text);
   });
 
+  it("text whose first letters look like a short binary signature is still text", async () => {
+    expect(await detectContentType("notes.txt", Buffer.from("BMW annual report: revenue grew by four percent."))).toBe(TYPES.text);
+    expect(await detectContentType("minutes", Buffer.from("MZ Holdings: minutes of the board meeting."))).toBe(TYPES.text);
+    expect(await detectContentType("audio.md", Buffer.from("ID3 tags are the metadata of MP3 files."))).toBe(TYPES.markdown);
+    expect(await detectContentType("scan.txt", Buffer.concat([Buffer.from("\r\n"), Buffer.from("%PDF-1.7\n1 0 obj\nendobj")]))).toBe(TYPES.pdf);
+  });
+
   it("binary junk is not text", async () => {
     expect(await detectContentType("blob.txt", Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 31) % 256)))).toBe(TYPES.binary);
   });
