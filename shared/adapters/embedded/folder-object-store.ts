@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, mkdirSync, statSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
@@ -129,12 +129,21 @@ export class FolderObjectStore implements ObjectStore {
     return out.sort();
   }
 
-  /** Stat of a key and its sidecar, as one change marker. */
-  async fingerprint(key: string): Promise<string | undefined> {
+  /** Whether a key names a folder (the keys under it are objects). */
+  async isFolder(key: string): Promise<boolean> {
+    try { return (await stat(this.pathOf(key))).isDirectory(); } catch { return false; }
+  }
+
+  /**
+   * Stat of a key and its sidecar, as one change marker. Synchronous: two stats of a local file take
+   * microseconds, far less than two round trips through the thread pool (a burst of dropped files is
+   * looked at file by file).
+   */
+  fingerprint(key: string): string | undefined {
     try {
-      const s = await stat(this.pathOf(key));
-      if (!s.isFile()) return undefined; // a directory is not an object (its keys are under it)
-      const side = await stat(this.pathOf(key) + SIDECAR_SUFFIX).catch(() => undefined);
+      const s = statSync(this.pathOf(key), { throwIfNoEntry: false });
+      if (!s?.isFile()) return undefined; // gone, or a directory (not an object: its keys are under it)
+      const side = statSync(this.pathOf(key) + SIDECAR_SUFFIX, { throwIfNoEntry: false });
       return createHash("sha1").update(`${s.size}:${s.mtimeMs}:${side ? side.mtimeMs : ""}`).digest("hex").slice(0, 16);
     } catch {
       return undefined;

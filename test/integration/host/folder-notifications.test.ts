@@ -51,6 +51,24 @@ describe("folder bucket notifications from file-system events (real directory, f
     await seen("removed reports/deep/b.txt");
   });
 
+  it("watches a folder made after start: a later change inside it is announced, also once the folder is removed and made again", async () => {
+    events.length = 0;
+    mkdirSync(join(root, "later", "deeper"), { recursive: true });
+    writeFileSync(join(root, "later", "deeper", "d.txt"), "one");
+    await seen("created later/deeper/d.txt");
+    events.length = 0;
+    writeFileSync(join(root, "later", "deeper", "d.txt"), "two, longer"); // only the new folder's own watcher sees this
+    await seen("created later/deeper/d.txt");
+    rmSync(join(root, "later"), { recursive: true });
+    await seen("removed later/deeper/d.txt");
+    events.length = 0;
+    mkdirSync(join(root, "later"));
+    writeFileSync(join(root, "later", "e.txt"), "e");
+    await seen("created later/e.txt");
+    writeFileSync(join(root, "later", "e.txt"), "e, changed");
+    await waitFor(() => events.filter((e) => e === "created later/e.txt").length === 2, "second created later/e.txt", 10_000);
+  });
+
   it("ignores hidden files and announces each change once", async () => {
     events.length = 0;
     writeFileSync(join(root, ".editor-swap"), "x");
