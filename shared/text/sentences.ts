@@ -1,4 +1,7 @@
 // Sentence splitting that does not cut at abbreviations, initials, decimals or list numbering.
+// Kept by hand rather than Intl.Segmenter (ICU 78, Node 20 and 22 alike): it cuts after "Dr.", "J." and "Jan."
+// and before a closing quote that follows a space; it split 186 of 597 clapnq passages differently (31 %), and
+// still 132 with this abbreviation list merged on top, at ~1.5-2x the CPU (test/unit/text/sentences.test.ts).
 
 const ABBREV = new Set([
   "e.g", "i.e", "etc", "vs", "fig", "figs", "eq", "no", "nos", "dr", "mr", "mrs", "ms", "prof", "inc", "ltd", "co",
