@@ -2,6 +2,9 @@ import { logger } from "../shared/observability/logger";
 import { runWithTimeout } from "./lambda-context";
 
 // Schedules in AWS `rate(...)` form, run by the host on timers.
+// Kept by hand rather than croner: the topology has only rate(N unit) schedules (a period, not a calendar),
+// and what this file does is the part croner does not: a start clock kept across restarts and replicas,
+// a lease so replicas run a tick once, a timeout with abort. croner fits once a `cron(...)` schedule appears.
 
 const UNIT_MS: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
 
