@@ -6,6 +6,9 @@ import type { ParseInput, Parser } from "./types";
 // HTML: walk the element stream; headings, paragraphs, list items, code and tables become blocks.
 // Only the main content is kept: when the page marks it (<main>, <article>, role=main) the rest is dropped,
 // and navigation, banners, sidebars, cookie notices, scripts and forms are skipped everywhere.
+// Kept by hand rather than @mozilla/readability 0.6 on linkedom (measured): on our two html tests it kept the
+// cookie banner and a short page's <nav>, and turned <h1> into <h2>; the walker below would still be needed
+// for its output; 600 KB page: 0.3-0.9 s CPU vs 0.06-0.2 s here; +~300 KB minified in the Lambda bundle.
 
 const SKIP = new Set(["script", "style", "noscript", "nav", "header", "footer", "aside", "template", "svg", "form", "button", "iframe", "select"]);
 const SKIP_ROLES = new Set(["navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar"]);
