@@ -1,7 +1,7 @@
 import type { EmbedMessage, IndexMessage, SourceChanged } from "../../events/messages";
 import { decodeS3Key, type S3Notification, type S3TestEvent } from "../../events/s3";
 import { logger } from "../observability/logger";
-import type { Context } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 
 // A message on its last attempt failed: the queue will dead-letter it, and nothing else would ever
 // tell its document. The document is marked failed with the reason, so it shows as failed (not
@@ -9,7 +9,7 @@ import type { Context } from "../runtime/context";
 
 type IngestMessage = EmbedMessage | IndexMessage | SourceChanged | S3Notification | S3TestEvent;
 
-export async function markDeadLettered(ctx: Context, stage: string, msg: IngestMessage, err: unknown, receives: number): Promise<void> {
+export async function markDeadLettered(ctx: Uses<"catalog">, stage: string, msg: IngestMessage, err: unknown, receives: number): Promise<void> {
   const reason = (key: string) => `dead_lettered: the ${stage} stage failed ${receives} times (last: ${(err as Error)?.message ?? String(err)}); POST /documents/${key}/retry ingests it again`;
   if ("documentKey" in msg && "version" in msg) {
     // Only the version the message was for: a newer version in flight is not failed by an old message.

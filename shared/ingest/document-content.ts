@@ -1,7 +1,7 @@
 import { canReadDocument } from "../auth/policy";
 import type { Principal } from "../auth/principal";
 import { NotFoundError } from "../domain/errors";
-import type { Context } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 import { readableDocument } from "./document-requests";
 import { objectMetadata } from "./metadata";
 
@@ -12,10 +12,10 @@ import { objectMetadata } from "./metadata";
 
 export interface DocumentContent { body: Buffer; contentType: string; filename: string }
 
-export async function documentContent(ctx: Context, p: Principal, key: string): Promise<DocumentContent> {
+export async function documentContent(ctx: Uses<"catalog" | "objects", "access">, p: Principal, key: string): Promise<DocumentContent> {
   const record = await readableDocument(ctx, p, key);
   const object = await ctx.objects.get(key);
-  if (!object || !canReadDocument(p, { metadata: objectMetadata(key, object.info.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS) })) throw new NotFoundError(`document ${key}`);
+  if (!object || !canReadDocument(p, { metadata: objectMetadata(key, object.info.metadata, ctx.settings.access.defaultRules) })) throw new NotFoundError(`document ${key}`);
   const claimed = object.info.contentType ?? record.contentType;
   return { body: object.body, contentType: validType(claimed) ?? "application/octet-stream", filename: key.split("/").at(-1)! };
 }

@@ -5,7 +5,7 @@ import { tenantOf } from "../domain/access";
 import type { DocumentRecord } from "../domain/document";
 import { pipeline, type Readable } from "node:stream";
 import { NotFoundError, RaglineError } from "../domain/errors";
-import type { Context } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 import { QUEUES } from "../topology";
 import { byteLimit } from "../util/byte-limit";
 import { allDocuments } from "./all-documents";
@@ -22,8 +22,8 @@ import { sourceChanged } from "./object-events";
  * bucket as it arrives, and past RAGLINE_MAX_OBJECT_BYTES (announced or counted) the upload fails
  * with 413 at once and nothing is stored.
  */
-export async function uploadDocument(ctx: Context, p: Principal, key: string, body: Buffer | Readable, opts: { contentType?: string; userMetadata: Record<string, string>; contentLength?: number }) {
-  const max = ctx.config.RAGLINE_MAX_OBJECT_BYTES;
+export async function uploadDocument(ctx: Uses<"catalog" | "objects", "access" | "ingest">, p: Principal, key: string, body: Buffer | Readable, opts: { contentType?: string; userMetadata: Record<string, string>; contentLength?: number }) {
+  const max = ctx.settings.ingest.maxObjectBytes;
   const tooLarge = () => new RaglineError("too_large", `the body exceeds RAGLINE_MAX_OBJECT_BYTES (${max} bytes)`, { status: 413 });
   if ((Buffer.isBuffer(body) ? body.length : opts.contentLength ?? 0) > max) throw tooLarge();
   const raw = await uploadMetadata(ctx, p, key, opts.userMetadata);
@@ -34,7 +34,7 @@ export async function uploadDocument(ctx: Context, p: Principal, key: string, bo
   return { key, status: "pending" as const, size: info.size };
 }
 
-export async function deleteDocument(ctx: Context, p: Principal, key: string): Promise<void> {
+export async function deleteDocument(ctx: Uses<"catalog" | "objects", "access">, p: Principal, key: string): Promise<void> {
   requireDocumentKey(key);
   const prev = await existing(ctx, key);
   if (!prev) throw new NotFoundError(`document ${key}`);
@@ -43,20 +43,20 @@ export async function deleteDocument(ctx: Context, p: Principal, key: string): P
 }
 
 /** A document the caller may read; 404 otherwise (whether or not it exists). */
-export async function readableDocument(ctx: Context, p: Principal, key: string): Promise<DocumentRecord> {
+export async function readableDocument(ctx: Uses<"catalog">, p: Principal, key: string): Promise<DocumentRecord> {
   const doc = await ctx.catalog.get(key);
   if (!doc || !canReadDocument(p, doc)) throw new NotFoundError(`document ${key}`);
   return redactDuplicate(ctx, p, doc);
 }
 
 /** `duplicateOf` names a key only when the caller may read it. */
-async function redactDuplicate(ctx: Context, p: Principal, doc: DocumentRecord): Promise<DocumentRecord> {
+async function redactDuplicate(ctx: Uses<"catalog">, p: Principal, doc: DocumentRecord): Promise<DocumentRecord> {
   if (!doc.duplicateOf) return doc;
   const twin = await ctx.catalog.get(doc.duplicateOf);
   return twin && canReadDocument(p, twin) ? doc : { ...doc, duplicateOf: undefined };
 }
 
-export async function listDocuments(ctx: Context, p: Principal, q: { prefix?: string; status?: DocumentRecord["status"]; limit: number; after?: string }) {
+export async function listDocuments(ctx: Uses<"catalog">, p: Principal, q: { prefix?: string; status?: DocumentRecord["status"]; limit: number; after?: string }) {
   const page = await ctx.catalog.list(q);
   const documents = await Promise.all(page.filter((d) => canReadDocument(p, d)).map((d) => redactDuplicate(ctx, p, d)));
   // Counts of what this caller may see, not of the whole catalog (which would say that hidden documents exist).
@@ -66,7 +66,7 @@ export async function listDocuments(ctx: Context, p: Principal, q: { prefix?: st
 }
 
 /** The staleness report, of documents the caller may read; objects never ingested only for admins of their tenant. */
-export async function staleReport(ctx: Context, p: Principal): Promise<StaleDocument[]> {
+export async function staleReport(ctx: Uses<"catalog" | "embedder" | "objects", "access">, p: Principal): Promise<StaleDocument[]> {
   const all = await allDocuments(ctx);
   const records = new Map(all.map((d) => [d.key, d]));
   const out: StaleDocument[] = [];
@@ -85,7 +85,7 @@ export async function staleReport(ctx: Context, p: Principal): Promise<StaleDocu
  * (queued, they could be taken by two workers at once and land in either order); the queued event
  * then re-reads the object.
  */
-export async function announceSourceChange(ctx: Context, p: Principal, key: string, metadata?: SourceChanged["metadata"], force?: boolean): Promise<void> {
+export async function announceSourceChange(ctx: Uses<"catalog" | "objects" | "queue", "access">, p: Principal, key: string, metadata?: SourceChanged["metadata"], force?: boolean): Promise<void> {
   requireDocumentKey(key);
   refuseServerSet(Object.keys(metadata ?? {}), (k) => ({ shown: `metadata.${k}`, path: `body.metadata.${k}` }), "");
   const prev = await existing(ctx, key);
@@ -100,7 +100,7 @@ export async function announceSourceChange(ctx: Context, p: Principal, key: stri
  * Ingest a document again from its object (after a failure, or when it is stuck because its messages
  * dead-lettered): a write, so the same rules; the work goes through the ingest queue like any change.
  */
-export async function retryDocument(ctx: Context, p: Principal, key: string): Promise<void> {
+export async function retryDocument(ctx: Uses<"catalog" | "objects" | "queue", "access">, p: Principal, key: string): Promise<void> {
   requireDocumentKey(key);
   const prev = await existing(ctx, key);
   if (!prev || !(await ctx.objects.head(key))) throw new NotFoundError(`document ${key}`);

@@ -2,7 +2,7 @@ import { authorizeDocumentWrite, authorizeKeySpace } from "../auth/policy";
 import type { Principal } from "../auth/principal";
 import type { DocumentRecord } from "../domain/document";
 import { ValidationError } from "../domain/errors";
-import type { Context } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 import { isDocumentKey } from "./keys";
 import { documentMetadata, objectMetadata } from "./metadata";
 
@@ -31,9 +31,9 @@ export function requireDocumentKey(key: string): void {
  * The document as the bucket holds it now (the catalog follows the bucket and may lag a change that
  * is still queued), or as the catalog last knew it when its object is gone.
  */
-export async function existing(ctx: Context, key: string): Promise<Pick<DocumentRecord, "metadata"> | undefined> {
+export async function existing(ctx: Uses<"catalog" | "objects", "access">, key: string): Promise<Pick<DocumentRecord, "metadata"> | undefined> {
   const head = await ctx.objects.head(key);
-  if (head) return { metadata: objectMetadata(key, head.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS) };
+  if (head) return { metadata: objectMetadata(key, head.metadata, ctx.settings.access.defaultRules) };
   return ctx.catalog.get(key);
 }
 
@@ -43,11 +43,11 @@ export async function existing(ctx: Context, key: string): Promise<Pick<Document
  * Shared by PUT /documents and POST /uploads (whose URL pins exactly these). `where` names the
  * request field a refused key came in.
  */
-export async function uploadMetadata(ctx: Context, p: Principal, key: string, userMetadata: Record<string, string>, where: "headers" | "body" = "headers"): Promise<Record<string, string>> {
+export async function uploadMetadata(ctx: Uses<"catalog" | "objects", "access">, p: Principal, key: string, userMetadata: Record<string, string>, where: "headers" | "body" = "headers"): Promise<Record<string, string>> {
   requireDocumentKey(key);
   const name = (k: string) => (where === "headers" ? `x-amz-meta-${k}` : `metadata.${k}`);
   refuseServerSet(Object.keys(userMetadata), (k) => ({ shown: name(k), path: `${where}.${name(k)}` }), " from the API key");
-  authorizeKeySpace(p, key, ctx.config.RAGLINE_DEFAULT_ACCESS);
+  authorizeKeySpace(p, key, ctx.settings.access.defaultRules);
   const prev = await existing(ctx, key);
   const hasAcl = Object.keys(userMetadata).some((k) => k.toLowerCase() === "acl");
   const asked = documentMetadata(userMetadata);
@@ -58,8 +58,8 @@ export async function uploadMetadata(ctx: Context, p: Principal, key: string, us
 }
 
 /** After an upload through the API: the document is pending until the bucket notification reaches the parser. */
-export async function recordUpload(ctx: Context, key: string, size: number, raw: Record<string, string>): Promise<void> {
-  const metadata = objectMetadata(key, raw, ctx.config.RAGLINE_DEFAULT_ACCESS);
+export async function recordUpload(ctx: Uses<"catalog", "access">, key: string, size: number, raw: Record<string, string>): Promise<void> {
+  const metadata = objectMetadata(key, raw, ctx.settings.access.defaultRules);
   const rec = await ctx.catalog.get(key);
   if (!rec || rec.status !== "processing") await ctx.catalog.put(key, { status: "pending", size, error: undefined, metadata });
 }

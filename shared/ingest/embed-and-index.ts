@@ -1,7 +1,7 @@
 import { decodeVector, encodeVector, type EmbedMessage, type IndexMessage } from "../../events/messages";
 import { embeddingText, type EmbeddedChunk } from "../domain/chunk";
 import { metrics, MetricUnit } from "../observability/metrics";
-import type { Context } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 import { QUEUES } from "../topology";
 import { embedderFor, modelsToEmbed } from "./generations";
 
@@ -10,7 +10,7 @@ import { embedderFor, modelsToEmbed } from "./generations";
 // index: stage the batch; when the version holds all its chunks for the serving model, activate it
 // and mark it indexed.
 
-export async function embedBatch(ctx: Context, msg: EmbedMessage): Promise<{ embedded: number; reused: number; stale: boolean }> {
+export async function embedBatch(ctx: Uses<"catalog" | "embedder" | "index" | "previousEmbedder" | "queue">, msg: EmbedMessage): Promise<{ embedded: number; reused: number; stale: boolean }> {
   if (await isStale(ctx, msg.documentKey, msg.version)) return { embedded: 0, reused: 0, stale: true };
   let embedded = 0;
   let reused = 0;
@@ -48,7 +48,7 @@ export function sizedBodies(msg: IndexMessage, maxBytes = MAX_MESSAGE_BYTES): st
   return [...sizedBodies({ ...msg, chunks: msg.chunks.slice(0, half) }, maxBytes), ...sizedBodies({ ...msg, chunks: msg.chunks.slice(half) }, maxBytes)];
 }
 
-export async function indexBatch(ctx: Context, msg: IndexMessage): Promise<{ activated: boolean; stale: boolean }> {
+export async function indexBatch(ctx: Uses<"catalog" | "index">, msg: IndexMessage): Promise<{ activated: boolean; stale: boolean }> {
   if (await isStale(ctx, msg.documentKey, msg.version)) return { activated: false, stale: true };
   const chunks: EmbeddedChunk[] = msg.chunks.map(({ vector, ...c }) => ({ ...c, vector: decodeVector(vector), embeddingModel: msg.embeddingModel }));
   await ctx.index.stage(chunks);
@@ -67,7 +67,7 @@ export async function indexBatch(ctx: Context, msg: IndexMessage): Promise<{ act
 }
 
 /** A message for a version that is no longer the document's current one is dropped. */
-async function isStale(ctx: Context, key: string, version: string): Promise<boolean> {
+async function isStale(ctx: Uses<"catalog">, key: string, version: string): Promise<boolean> {
   const rec = await ctx.catalog.get(key);
   return !rec || rec.version !== version || rec.status === "failed" || rec.status === "duplicate";
 }

@@ -1,6 +1,6 @@
 import type { DocumentMetadata, DocumentRecord } from "../domain/document";
 import { NotFoundError } from "../domain/errors";
-import type { Context } from "../runtime/context";
+import type { Context, Uses } from "../runtime/context";
 import { QUEUES } from "../topology";
 import { allDocuments } from "./all-documents";
 import { isDocumentKey } from "./keys";
@@ -10,7 +10,7 @@ import { isStuck, onObjectCreated, sourceChanged, type IngestOutcome } from "./o
 // reconciliation that repairs whatever notifications missed.
 
 /** New metadata written onto the object (merged into what it has); the bytes stay as they are. */
-export async function writeSourceMetadata(ctx: Context, key: string, metadata: DocumentMetadata): Promise<void> {
+export async function writeSourceMetadata(ctx: Uses<"objects">, key: string, metadata: DocumentMetadata): Promise<void> {
   const obj = await ctx.objects.get(key);
   if (!obj) throw new NotFoundError(`object ${key}`);
   const flat = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
@@ -18,7 +18,7 @@ export async function writeSourceMetadata(ctx: Context, key: string, metadata: D
 }
 
 /** `source.changed` (CMS webhook, queue message): new metadata is written to the object, then the object is re-read. */
-export async function onSourceChanged(ctx: Context, key: string, metadata?: DocumentMetadata, force = false): Promise<IngestOutcome> {
+export async function onSourceChanged(ctx: Uses<"catalog" | "index" | "objects" | "queue", "access" | "ingest"> & Pick<Context, "offload">, key: string, metadata?: DocumentMetadata, force = false): Promise<IngestOutcome> {
   if (metadata) await writeSourceMetadata(ctx, key, metadata);
   // Same bytes with new metadata → a new version whose chunks keep their ids, so no embedding call.
   return onObjectCreated(ctx, key, { force });
@@ -32,7 +32,7 @@ export interface StaleDocument { key: string; status: DocumentRecord["status"] |
  * catalog: no request per document. A HEAD per object, one after another, took minutes at 5,000
  * documents, past API Gateway's 30 s.
  */
-export async function staleDocuments(ctx: Context, records?: DocumentRecord[]): Promise<StaleDocument[]> {
+export async function staleDocuments(ctx: Uses<"catalog" | "embedder" | "objects">, records?: DocumentRecord[]): Promise<StaleDocument[]> {
   const objects = new Map<string, string | undefined>();
   for await (const obj of ctx.objects.list()) objects.set(obj.key, obj.etag);
   const out: StaleDocument[] = [];
@@ -52,7 +52,7 @@ export async function staleDocuments(ctx: Context, records?: DocumentRecord[]): 
 }
 
 /** Sends the bucket events that were missed: new or changed objects, and index entries whose object is gone. */
-export async function reconcile(ctx: Context): Promise<{ created: number; removed: number }> {
+export async function reconcile(ctx: Uses<"catalog" | "objects" | "queue">): Promise<{ created: number; removed: number }> {
   const records = await allDocuments(ctx);
   const byKey = new Map(records.map((r) => [r.key, r]));
   const events: string[] = [];

@@ -5,7 +5,7 @@ import { DocumentError } from "../domain/errors";
 import { logger } from "../observability/logger";
 import { metrics, MetricUnit } from "../observability/metrics";
 import type { ParseChunkRequest } from "../ports/offload";
-import type { Context } from "../runtime/context";
+import type { Context, Uses } from "../runtime/context";
 import { QUEUES, topology } from "../topology";
 import { sha256 } from "../util/hash";
 import { allDocuments } from "./all-documents";
@@ -39,23 +39,20 @@ export function isStuck(rec: { status: string; updatedAt?: string }, now = Date.
   return rec.status === "processing" && Boolean(rec.updatedAt) && now - Date.parse(rec.updatedAt!) > STUCK_AFTER_MS;
 }
 
-/** The OCR host the configuration names, as parse limits (none: local Tesseract). */
-const ocrHostOf = (c: Context["config"]) => (c.RAGLINE_OCR_URL ? { ocrHost: { url: c.RAGLINE_OCR_URL, token: c.RAGLINE_OCR_TOKEN } } : {});
-
 /** `force`: ingest again even when the content, metadata and state say nothing changed (a retry). */
-export async function onObjectCreated(ctx: Context, key: string, opts: { force?: boolean } = {}): Promise<IngestOutcome> {
+export async function onObjectCreated(ctx: Uses<"catalog" | "index" | "objects" | "queue", "access" | "ingest"> & Pick<Context, "offload">, key: string, opts: { force?: boolean } = {}): Promise<IngestOutcome> {
   if (!isDocumentKey(key)) return "unchanged";
   // The size is checked before the bytes are read: a too-large object must not cost its size in memory.
   const head = await ctx.objects.head(key);
-  if (head && head.size > ctx.config.RAGLINE_MAX_OBJECT_BYTES) {
-    const metadata = objectMetadata(key, head.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS);
-    await ctx.catalog.put(key, { status: "failed", size: head.size, sourceEtag: head.etag, metadata, error: `too_large: the file is larger than ${ctx.config.RAGLINE_MAX_OBJECT_BYTES} bytes` });
+  if (head && head.size > ctx.settings.ingest.maxObjectBytes) {
+    const metadata = objectMetadata(key, head.metadata, ctx.settings.access.defaultRules);
+    await ctx.catalog.put(key, { status: "failed", size: head.size, sourceEtag: head.etag, metadata, error: `too_large: the file is larger than ${ctx.settings.ingest.maxObjectBytes} bytes` });
     return "failed";
   }
   const obj = head && (await ctx.objects.get(key));
   if (!obj) return onObjectRemoved(ctx, key).then(() => "missing" as const);
   const hash = sha256(obj.body);
-  const metadata = objectMetadata(key, obj.info.metadata, ctx.config.RAGLINE_DEFAULT_ACCESS);
+  const metadata = objectMetadata(key, obj.info.metadata, ctx.settings.access.defaultRules);
   const prev = await ctx.catalog.get(key);
   const sameMeta = JSON.stringify(prev?.metadata ?? {}) === JSON.stringify(metadata);
   if (!opts.force && prev?.contentHash === hash && sameMeta && isSettled(prev)) {
@@ -80,12 +77,12 @@ export async function onObjectCreated(ctx: Context, key: string, opts: { force?:
   await ctx.catalog.put(key, { ...base, status: "processing", chunks: undefined });
   if (lostTwins(prev, hash, metadata)) await releaseDuplicatesOf(ctx, key);
   try {
-    if (obj.body.length > ctx.config.RAGLINE_MAX_OBJECT_BYTES) throw new DocumentError("too_large", `the file is larger than ${ctx.config.RAGLINE_MAX_OBJECT_BYTES} bytes`);
+    if (obj.body.length > ctx.settings.ingest.maxObjectBytes) throw new DocumentError("too_large", `the file is larger than ${ctx.settings.ingest.maxObjectBytes} bytes`);
     // Off this thread where the runtime has a worker pool (the host), in-process otherwise.
     const request: ParseChunkRequest = {
       key, body: obj.body, contentType: obj.info.contentType, version, metadata,
-      limits: { timeoutMs: PARSE_TIMEOUT_MS, maxPages: ctx.config.RAGLINE_PARSE_MAX_PAGES, maxOcrPages: ctx.config.RAGLINE_OCR_MAX_PAGES, ocrDpi: ctx.config.RAGLINE_OCR_DPI, ...ocrHostOf(ctx.config) },
-      chunking: { maxWords: ctx.config.RAGLINE_CHUNK_WORDS, overlapWords: ctx.config.RAGLINE_CHUNK_OVERLAP_WORDS },
+      limits: { timeoutMs: PARSE_TIMEOUT_MS, ...ctx.settings.ingest.parse },
+      chunking: ctx.settings.ingest.chunking,
     };
     const doc = await (ctx.offload ? ctx.offload.parseAndChunk(request) : parseAndChunk(request));
     await syncAttachments(ctx, key, doc.attachments ?? [], obj.info.metadata, prev?.contentType === EMAIL);
@@ -110,7 +107,7 @@ function isSettled(rec: { status: string; chunks?: number; updatedAt?: string })
   return rec.status === "indexed" || rec.status === "duplicate" || rec.status === "failed" || (rec.status === "processing" && rec.chunks !== undefined && !isStuck(rec));
 }
 
-export async function onObjectRemoved(ctx: Context, key: string): Promise<IngestOutcome> {
+export async function onObjectRemoved(ctx: Uses<"catalog" | "index" | "objects" | "queue">, key: string): Promise<IngestOutcome> {
   if (await ctx.objects.head(key)) return "unchanged"; // re-created since the event was sent
   const wasEmail = (await ctx.catalog.get(key))?.contentType === EMAIL;
   await ctx.index.removeDocument(key);
@@ -124,7 +121,7 @@ export async function onObjectRemoved(ctx: Context, key: string): Promise<Ingest
  * Email attachments become objects of their own under `<key>.attachments/`, so the bucket's events ingest
  * them as documents (with the mail's metadata and ACL); ones the new version no longer has are removed.
  */
-async function syncAttachments(ctx: Context, key: string, attachments: Attachment[], metadata: Record<string, string> | undefined, hadAttachments: boolean): Promise<void> {
+async function syncAttachments(ctx: Uses<"objects">, key: string, attachments: Attachment[], metadata: Record<string, string> | undefined, hadAttachments: boolean): Promise<void> {
   const prefix = `${key}.attachments/`;
   const written = new Set<string>();
   for (const a of attachments) {
@@ -147,7 +144,7 @@ function lostTwins(prev: DocumentRecord | undefined, hash: string, metadata: Doc
 }
 
 /** Re-announces the keys recorded as duplicates of `key` (a typed source.changed each), so one of them becomes the indexed copy. */
-async function releaseDuplicatesOf(ctx: Context, key: string): Promise<void> {
+async function releaseDuplicatesOf(ctx: Uses<"catalog" | "queue">, key: string): Promise<void> {
   const twins = (await allDocuments(ctx, "duplicate")).filter((d) => d.duplicateOf === key);
   for (const t of twins) await ctx.catalog.delete(t.key);
   if (twins.length) await ctx.queue.sendBatch(QUEUES.ingestEvents, twins.map((t) => sourceChanged(t.key)));

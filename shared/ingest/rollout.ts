@@ -1,7 +1,7 @@
 import type { EmbedMessage } from "../../events/messages";
 import type { Chunk } from "../domain/chunk";
 import { logger } from "../observability/logger";
-import type { Context } from "../runtime/context";
+import type { Context, Uses } from "../runtime/context";
 import { QUEUES } from "../topology";
 import { allDocuments } from "./all-documents";
 import { tuneRetrieval } from "../query/retrieval-tuning";
@@ -25,7 +25,7 @@ export interface RolloutStatus {
 const REQUEST_TTL_MS = 10 * 60_000;
 const BATCH = 16;
 
-export async function rolloutStatus(ctx: Context): Promise<RolloutStatus> {
+export async function rolloutStatus(ctx: Uses<"embedder" | "index">): Promise<RolloutStatus> {
   const serving = await ctx.index.servingModel();
   const target = ctx.embedder.model;
   const { chunks, covered } = await ctx.index.modelCoverage(target);

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { documentKeySchema } from "../../events/api";
 import { ForbiddenError, type Principal } from "../auth/principal";
 import { ConflictError, RaglineError, ValidationError } from "../domain/errors";
-import type { Context } from "../runtime/context";
+import type { Context, Uses } from "../runtime/context";
 import { resolveBackends } from "../runtime/config-backends";
 import { exactBytes } from "../util/byte-limit";
 import { recordUpload, uploadMetadata } from "./document-writes";
@@ -38,7 +38,7 @@ interface HostGrant { key: string; contentType: string; size: number; userMetada
 
 /** POST /uploads: the caller may write the key (401/403/404 as PUT /documents); the answer is a URL for one PUT. */
 export async function requestUpload(ctx: Context, p: Principal, req: UploadRequest, hostBaseUrl: string, now = Date.now()): Promise<UploadTicket> {
-  if (req.size > ctx.config.RAGLINE_MAX_OBJECT_BYTES) throw new RaglineError("too_large", `size ${req.size} exceeds RAGLINE_MAX_OBJECT_BYTES (${ctx.config.RAGLINE_MAX_OBJECT_BYTES})`, { status: 413 });
+  if (req.size > ctx.settings.ingest.maxObjectBytes) throw new RaglineError("too_large", `size ${req.size} exceeds RAGLINE_MAX_OBJECT_BYTES (${ctx.settings.ingest.maxObjectBytes})`, { status: 413 });
   const userMetadata = Object.fromEntries(Object.entries(req.metadata ?? {}).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? JSON.stringify(v) : v]));
   const metadata = await uploadMetadata(ctx, p, req.key, userMetadata, "body");
   const expiresAt = new Date(now + UPLOAD_URL_SECONDS * 1000).toISOString();
@@ -65,7 +65,7 @@ const redeeming = new Set<string>();
  * type and x-amz-meta-* headers the URL was issued for, as S3 holds a presigned PUT to its signature.
  * The write is authorized again for the grant's principal, so a document changed since is not overwritten blindly.
  */
-export async function redeemHostUpload(ctx: Context, token: string, body: Buffer | Readable, headers: Record<string, string | undefined>, now = Date.now()) {
+export async function redeemHostUpload(ctx: Uses<"catalog" | "objects", "access">, token: string, body: Buffer | Readable, headers: Record<string, string | undefined>, now = Date.now()) {
   const name = /^[\w-]{43}$/.test(token) ? grantKey(token) : undefined;
   if (!name || redeeming.has(name)) throw new ForbiddenError("upload URL unknown, already used or expired");
   redeeming.add(name);
@@ -102,7 +102,7 @@ let lastSweep = Number.NEGATIVE_INFINITY;
  * Grants never redeemed are removed once past their expiry (by their object's age), at most once a
  * minute per process, when a new one is issued; a failed sweep is left to the next.
  */
-export async function sweepExpiredGrants(ctx: Context, now = Date.now()): Promise<number> {
+export async function sweepExpiredGrants(ctx: Uses<"objects">, now = Date.now()): Promise<number> {
   if (now - lastSweep < 60_000) return 0;
   lastSweep = now;
   let removed = 0;

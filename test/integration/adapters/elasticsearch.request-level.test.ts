@@ -197,7 +197,7 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
     on("POST", /_delete_by_query$/, () => ({ deleted: 4, version_conflicts: 0, failures: [] }));
     // Only what the rollout reads of the context: the index, the configured model, and an empty catalog
     // (the retrieval tuning that follows a switch needs the object store: absent here, it logs a warning).
-    const ctx = { index, embedder: { model: "new" }, catalog: { list: async () => [] } } as unknown as Parameters<typeof rolloutStatus>[0];
+    const ctx = { index, embedder: { model: "new" }, catalog: { list: async () => [] } } as unknown as Parameters<typeof rolloutTick>[0];
     expect(await rolloutStatus(ctx)).toMatchObject({ state: "rolling", serving: "old", target: "new", chunks: 4, covered: 3 });
     target = 4;
     expect(await rolloutTick(ctx)).toMatchObject({ state: "switched", serving: "new", chunks: 4, covered: 4 });
