@@ -57,7 +57,7 @@ export async function checkZipBomb(body: Buffer, limits: ZipLimits): Promise<Zip
 
 async function openZip(body: Buffer): Promise<yauzl.ZipFile> {
   try {
-    return await yauzl.fromBufferPromise(body, { validateEntrySizes: true });
+    return await yauzl.fromBufferPromise(withoutTrailingBytes(body), { validateEntrySizes: true });
   } catch (err) {
     throw new DocumentError("corrupt_document", `the zip container is truncated or damaged (${(err as Error).message})`, err);
   }
@@ -84,6 +84,20 @@ async function inflateAndCount(zip: yauzl.ZipFile, e: yauzl.Entry): Promise<void
     if (message.startsWith("too many bytes")) throw new DocumentError("zip_bomb", `zip entry ${e.fileName} expands past its declared ${e.uncompressedSize} bytes`, err);
     throw new DocumentError("corrupt_document", `zip entry ${e.fileName} cannot be read (${message})`, err);
   }
+}
+
+/**
+ * The container up to the end of its end record. Bytes after it (padding, a transfer tool's junk) are
+ * ignored by the Office parsers (jszip) but refused by yauzl, so they are cut off here.
+ */
+function withoutTrailingBytes(body: Buffer): Buffer {
+  const EOCD = 0x06054b50;
+  for (let i = body.length - 22; i >= Math.max(0, body.length - 22 - 0xffff); i--) {
+    if (body.readUInt32LE(i) !== EOCD) continue;
+    const end = i + 22 + body.readUInt16LE(i + 20);
+    if (end <= body.length) return body.subarray(0, end);
+  }
+  return body; // no end record: yauzl says so
 }
 
 function toZipEntry(e: yauzl.Entry): ZipEntry {

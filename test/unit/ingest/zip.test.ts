@@ -24,6 +24,12 @@ describe("zip container check", () => {
     expect(entries.every((e) => e.uncompressedSize >= 0 && e.compressedSize >= 0)).toBe(true);
   });
 
+  it("bytes after the end record are ignored, as the Office parsers ignore them", async () => {
+    const docx = makeDocx([{ p: "Revenue grew by four percent." }]);
+    const padded = Buffer.concat([docx, Buffer.alloc(512), Buffer.from("\r\n")]);
+    expect((await checkZipBomb(padded, LIMITS)).map((e) => e.name)).toContain("word/document.xml");
+  });
+
   it("an entry whose declared size is a lie is a bomb, found while inflating", async () => {
     const honest = zipSync({ "word/document.xml": Buffer.alloc(4 * 1024 * 1024, 0x41) });
     const lying = patchCentral(honest, 24, 1000, 32);
