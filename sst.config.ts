@@ -13,13 +13,16 @@ export default $config({
   },
   async run() {
     const [{ deploy }, { deploySettingsFrom }] = await Promise.all([import("./stacks"), import("./stacks/settings")]);
-    return deploy(sst, deploySettingsFrom($app.stage, process.env));
+    return deploy(sst, deploySettingsFrom($app.stage, process.env), undefined, $cli.paths.root);
   },
 });
 
 declare module "./stacks/sst-api" {
   // In this check, the stacks' opaque outputs are Pulumi's.
   interface Out<T> extends $util.OutputInstance<T> {}
+  // ...and the console's Router is SST's.
+  interface RouterLike extends sst.aws.Router {}
+  interface RouterUrl extends $util.Output<string> {}
 }
 
 // Compile-time checks against SST's generated types (never run): the stacks' view of SST fits the
@@ -32,6 +35,8 @@ export type SstTypeChecks = [
   Check<ConstructorParameters<Sst["aws"]["Dynamo"]>[1], import("./stacks/sst-api").DynamoArgs>,
   Check<ConstructorParameters<Sst["aws"]["Function"]>[1], import("./stacks/sst-api").FunctionArgs>,
   Check<ConstructorParameters<Sst["aws"]["Cron"]>[1], import("./stacks/sst-api").CronArgs>,
+  Check<NonNullable<ConstructorParameters<Sst["aws"]["ApiGatewayV2"]>[1]>, import("./stacks/sst-api").HttpApiArgs>,
+  Check<NonNullable<ConstructorParameters<Sst["aws"]["StaticSite"]>[1]>, import("./stacks/sst-api").StaticSiteArgs>,
   Check<NonNullable<Parameters<InstanceType<Sst["aws"]["Queue"]>["subscribe"]>[1]>, import("./stacks/sst-api").QueueSubscriberArgs>,
   Check<Parameters<InstanceType<Sst["aws"]["Bucket"]>["notify"]>[0], { notifications: import("./stacks/sst-api").BucketNotification[] }>,
   Check<NonNullable<Parameters<InstanceType<Sst["aws"]["ApiGatewayWebSocket"]>["route"]>[2]>, import("./stacks/sst-api").WsRouteArgs>,

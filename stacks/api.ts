@@ -1,15 +1,20 @@
 import type { Topology } from "../shared/topology";
-import type { FunctionLike, SstApi } from "./sst-api";
+import { CONSOLE_CORS } from "./console-site";
+import type { FunctionLike, Out, SstApi } from "./sst-api";
 
 // The HTTP API (payload v2) and the WebSocket API. They are created before the functions (which
 // link the WebSocket API for its management endpoint), then given the topology's routes: every
 // route of the http functions, and the WebSocket routes ($connect, $disconnect, and actions chosen
 // by the frame's "action"). A WebSocket route with an `authorizer` (only $connect may have one on
 // API Gateway) gets that topology function as its Lambda REQUEST authorizer, whose context API
-// Gateway passes to every later event of the connection as requestContext.authorizer.
+// Gateway passes to every later event of the connection as requestContext.authorizer. Browsers may
+// call the HTTP API from the console's origin only (SST's default would be any origin, "*").
 
-export function apis(sst: SstApi) {
-  return { http: new sst.aws.ApiGatewayV2("Api"), ws: new sst.aws.ApiGatewayWebSocket("Realtime") };
+export function apis(sst: SstApi, consoleOrigin: Out<string>) {
+  return {
+    http: new sst.aws.ApiGatewayV2("Api", { cors: { ...CONSOLE_CORS, allowOrigins: [consoleOrigin] } }),
+    ws: new sst.aws.ApiGatewayWebSocket("Realtime"),
+  };
 }
 
 export function routes(topology: Topology, api: ReturnType<typeof apis>, fns: Record<string, FunctionLike>) {

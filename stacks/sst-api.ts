@@ -50,6 +50,24 @@ export interface DynamoArgs {
 export interface DynamoLike { name: Out<string>; arn: Out<string> }
 
 export interface HttpApiLike { url: Out<string>; route(route: string, handler: Input<string>): unknown }
+/** CORS of the HTTP API (API Gateway answers preflights itself). */
+export interface HttpApiArgs {
+  cors: {
+    allowOrigins: Input<string>[];
+    allowMethods: ("GET" | "HEAD" | "POST" | "PUT" | "DELETE")[];
+    allowHeaders: string[];
+    exposeHeaders: string[];
+    maxAge: `${number} seconds`;
+  };
+}
+/** A CloudFront Router (opaque here; sst.config.ts makes it SST's Router for the type check), and its URL. */
+export interface RouterLike { url: RouterUrl }
+export interface RouterUrl extends Out<string> {}
+export interface StaticSiteArgs {
+  path: Input<string>;
+  router: { instance: Input<RouterLike> };
+  assets: { fileOptions: { files: string; cacheControl: string }[] };
+}
 /** A Lambda REQUEST authorizer on the WebSocket API (used by its $connect route). */
 export interface WsAuthorizerArgs { lambda: { function: Input<string>; identitySources?: string[] } }
 export interface WsRouteArgs { auth?: { lambda?: Input<string> } }
@@ -71,7 +89,9 @@ export interface SstApi {
     Queue: new (name: string, args?: QueueArgs) => QueueLike;
     Dynamo: new (name: string, args: DynamoArgs) => DynamoLike;
     Function: new (name: string, args: FunctionArgs) => FunctionLike;
-    ApiGatewayV2: new (name: string) => HttpApiLike;
+    ApiGatewayV2: new (name: string, args?: HttpApiArgs) => HttpApiLike;
+    Router: new (name: string) => RouterLike;
+    StaticSite: new (name: string, args: StaticSiteArgs) => { url: Out<string> };
     ApiGatewayWebSocket: new (name: string) => WebSocketApiLike;
     Cron: new (name: string, args: CronArgs) => unknown;
     permission: (args: PermissionArgs) => unknown;

@@ -46,7 +46,9 @@ async function load() {
       // Outputs AWS would compute, in their documented shapes.
       const state = {
         ...args.inputs, arn: `arn:aws:mock:eu-west-1:123456789012:${args.type.split(":")[1]}/${args.name}`, name: args.inputs.name ?? args.name,
-        url: `https://sqs.eu-west-1.amazonaws.com/123456789012/${args.name}`, apiEndpoint: `wss://${args.name}.execute-api.eu-west-1.amazonaws.com`,
+        url: `https://sqs.eu-west-1.amazonaws.com/123456789012/${args.name}`,
+        apiEndpoint: `${args.inputs.protocolType === "HTTP" ? "https" : "wss"}://${args.name}.execute-api.eu-west-1.amazonaws.com`,
+        domainName: `${args.name.toLowerCase()}.cloudfront.net`, // a CloudFront distribution's
         executionArn: `arn:aws:execute-api:eu-west-1:123456789012:${args.name}`, invokeArn: `arn:aws:apigateway:eu-west-1:lambda:path/${args.name}/invocations`,
         bucket: args.inputs.bucket ?? args.name,
       };

@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CORS_EXPOSED, CORS_HEADERS, CORS_METHODS } from "../../../host/cors";
 import { LINKS } from "../../../shared/adapters/aws/sst-links";
 import { queueFunctions, topology, type FunctionDef, type Use } from "../../../shared/topology";
 import { deploy } from "../../../stacks";
@@ -177,10 +180,37 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
       ...Object.keys(topology.functions).map(LINKS.fn), ...topology.queues.flatMap((q) => [LINKS.queue(q), LINKS.dlq(q)]),
       ...Object.entries(topology.functions).filter(([, d]) => d.trigger.kind === "schedule").map(([n]) => LINKS.cron(n)),
     ];
-    const fixed = [LINKS.bucket, LINKS.jobsTable, LINKS.documentsTable, "Api", LINKS.realtime, LINKS.esUrl, LINKS.esApiKey, "WebhookSecret", "LlmApiKey", "ApiKeys"];
+    const fixed = [LINKS.bucket, LINKS.jobsTable, LINKS.documentsTable, "Api", LINKS.realtime, LINKS.esUrl, LINKS.esApiKey, "WebhookSecret", "LlmApiKey", "ApiKeys", "ConsoleSiteAssets" /* the console's files */];
     expect(top.map((r) => r.name).sort()).toEqual([...fromTopology, ...fixed].sort());
     // Every Lambda function is one of the topology's: no route or schedule made its own.
     expect(of("aws:lambda/function:Function")).toHaveLength(Object.keys(topology.functions).length);
+  });
+
+  it("the web console is a static site on its own CloudFront Router, its config.json naming the HTTP API's and the WebSocket API's URLs", () => {
+    expect(of("sst:aws:Router").map((r) => r.name)).toEqual(["Console"]);
+    expect(of("sst:aws:StaticSite").map((r) => r.name)).toEqual(["ConsoleSite"]);
+    const distribution = named("aws:cloudfront/distribution:Distribution", "ConsoleCdnDistribution")!;
+    expect(ev.outputs.console).toBe(`https://${distribution.state.domainName}`);
+    // The two URLs as deployed (the APIs' outputs), written where the site's files are taken from.
+    expect(ev.outputs.api).toBe(`https://${named("aws:apigatewayv2/api:Api", "ApiApi")!.name}.execute-api.eu-west-1.amazonaws.com`);
+    expect(ev.outputs.realtime).toMatch(/^wss:\/\/RealtimeApi\.execute-api\..+\/\$default$/);
+    const config = JSON.parse(readFileSync(join(process.cwd(), ".sst", "console-site", "test", "console", "config.json"), "utf8"));
+    expect(config).toEqual({ apiUrl: ev.outputs.api, webSocketUrl: ev.outputs.realtime });
+    // What is uploaded: the page, the console's modules, that config, pdf.js; nothing cached as immutable (no file name has a hash).
+    const files = unwrap(named("pulumi-nodejs:dynamic:Resource", "ConsoleSiteAssetFiles.sst.aws.BucketFiles")!.inputs.files) as { key: string; source: string; cacheControl: string }[];
+    expect(files.map((f) => f.key)).toEqual(expect.arrayContaining(["index.html", "console/app.js", "console/lib/config.js", "console/config.json", "console/vendor/pdfjs/pdf.min.mjs", "console/vendor/pdfjs/pdf.worker.min.mjs"]));
+    expect(JSON.parse(readFileSync(files.find((f) => f.key === "console/config.json")!.source, "utf8"))).toEqual(config);
+    expect(new Set(files.map((f) => f.cacheControl))).toEqual(new Set(["max-age=0,no-cache"]));
+  });
+
+  it("the HTTP API allows CORS from the console's origin only (not *), with the headers the console sends, as the host does", () => {
+    const cors = named("aws:apigatewayv2/api:Api", "ApiApi")!.inputs.corsConfiguration;
+    expect(unwrap(cors.allowOrigins)).toEqual([ev.outputs.console]);
+    expect(cors.allowCredentials).toBeUndefined();
+    expect(cors).toMatchObject({ allowMethods: CORS_METHODS, allowHeaders: CORS_HEADERS, exposeHeaders: CORS_EXPOSED, maxAge: 600 });
+    expect(cors.allowHeaders).toEqual(expect.arrayContaining(["x-api-key", "authorization"]));
+    // The WebSocket API has no CORS (browsers do not ask): the key goes there as ?token= on $connect, checked by the authorizer.
+    expect(named("aws:apigatewayv2/api:Api", "RealtimeApi")!.inputs.corsConfiguration).toBeUndefined();
   });
 
   it("HTTP and WebSocket functions carry the topology's concurrency as reserved concurrency; queue functions do not", () => {
