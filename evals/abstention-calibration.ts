@@ -27,6 +27,8 @@ interface Features {
   shippedAbstains: boolean;
 }
 const all: Features[] = [];
+/** `--dump FILE`: every question's ranked sources as the evidence check sees them, for evals/abstention-train.ts. */
+const dumped: { dataset: string; id: string; question: string; answerable: boolean; relevance: number; sources: { text: string; sectionPath: string[]; documentKey: string; score: number }[] }[] = [];
 
 for (const spec of datasets) {
   const ds = loadDataset(spec);
@@ -57,6 +59,7 @@ for (const spec of datasets) {
       const units = scoreEvidence(question, sources).map((u) => ({ c: u.coverage, o: u.own, f: u.focus, t: u.typeOk, n: u.n }));
       const shippedAbstains = relevance < minRelevance || !planAnswer(question, sources).units.length;
       all.push({ dataset: name, answerable: q.answerable, relevance, units: units.slice(0, 40), shippedAbstains });
+      dumped.push({ dataset: name, id: q.id, question, answerable: q.answerable, relevance, sources: ranked.map((ch) => ({ text: ch.text, sectionPath: ch.sectionPath, documentKey: ch.documentKey, score: ch.score })) });
     }
     process.stderr.write(`${name}: ${questions.length} questions measured\n`);
   } finally {
@@ -65,6 +68,7 @@ for (const spec of datasets) {
 }
 
 if (typeof flags.save === "string") writeFileSync(flags.save, JSON.stringify(all));
+if (typeof flags.dump === "string") writeFileSync(flags.dump, JSON.stringify(dumped));
 const names = [...new Set(all.map((f) => f.dataset))];
 const rows: { a: number; f: number; type: boolean; cells: Record<string, { unans?: number; falseAbst: number }>; worstFalse: number; unans: number }[] = [];
 for (const type of [true, false]) {

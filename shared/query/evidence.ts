@@ -3,6 +3,9 @@ import { splitSentences } from "../text/sentences";
 import type { GenerationSource } from "../ports/models";
 import { columnHeaders, promoteHeaderRows, tableFacts } from "../ingest/chunk/table-facts";
 import { carriesNamesAsked, namesAnotherIssuer } from "./named-documents";
+import { answerFeatures, type FeatureName } from "./answer-features";
+import { ABSTENTION_MODEL } from "./abstention-model";
+import { predict, type LogisticModel } from "./logistic";
 
 // Evidence units and how well each answers the question. A unit is what an extractive answer can
 // quote: a sentence, a table value line (`row — column: value`, written by the chunker) or a table row
@@ -45,21 +48,29 @@ export interface EvidenceThresholds {
    * the document, and only the rest of the question has to be found.
    */
   named?: { minCoverage: number; minFocus: number };
+  /**
+   * A learned check where the coverage / focus thresholds decline: the question is answered from its leading
+   * sources when the model's probability that they answer it reaches `threshold` (shared/query/abstention-model.ts).
+   */
+  learned?: { model: LogisticModel & { features: readonly string[] }; threshold: number };
 }
 
 /**
- * Calibrated with `npm run eval:abstention` on the tuning half of the dev questions (clapnq: 90 answerable,
- * 90 unanswerable; tatqa: 200 answerable; evals/README.md, "Abstention"). Answering only from the first 2
- * sources, minimum coverage 0.2 / 0.25 / 0.3 / 0.34 / 0.4 abstains on 28 / 36 / 47 / 50 / 61 % of clapnq's
- * unanswerable questions at 7 / 16 / 21 / 29 / 40 % false abstention on its answerable ones (tatqa: 4 / 6 / 7 /
- * 8 / 11 %); from any of the 6 sources, 20 / 26 / 38 / 40 / 53 % at 7 / 12 / 18 / 24 / 37 %. The old check: 38 %
- * at 22 % there. Lexical features separate the two weakly (AUC 0.67); a cross-encoder or an LLM judge is what
- * moves this curve.
+ * The coverage / focus thresholds were calibrated with `npm run eval:abstention` on the tuning half of the dev
+ * questions: answering only from the first 2 sources, minimum coverage 0.2 / 0.25 / 0.3 / 0.34 / 0.4 abstains on
+ * 28 / 36 / 47 / 50 / 61 % of clapnq's unanswerable questions at 7 / 16 / 21 / 29 / 40 % false abstention on its
+ * answerable ones (tatqa: 4 / 6 / 7 / 8 / 11 %). Where they decline, a learned check (abstention-model.ts, fitted by
+ * evals/abstention-train.ts) answers when it is sure (p >= its threshold): out of fold on all dev questions, clapnq
+ * 80 / 180 unanswerable declined at 30 / 180 answerable declined (thresholds alone: 81 at 35), tatqa 5 / 300 answerable
+ * declined (20), financebench 8 / 52 (14). Alone the model sits on the thresholds' curve (AUC 0.70).
  */
-export const DEFAULT_THRESHOLDS: EvidenceThresholds = { minCoverage: 0.3, minFocus: 0.2, fromTopSources: 2, named: { minCoverage: 0.2, minFocus: 0.1 } };
+export const DEFAULT_THRESHOLDS: EvidenceThresholds = {
+  minCoverage: 0.3, minFocus: 0.2, fromTopSources: 2, named: { minCoverage: 0.2, minFocus: 0.1 },
+  learned: { model: ABSTENTION_MODEL, threshold: ABSTENTION_MODEL.threshold },
+};
 
 /** How the evidence check is described in a job's `backends.relevance`. */
-export const EVIDENCE_CHECK = `evidence-v2 coverage >= ${DEFAULT_THRESHOLDS.minCoverage}, focus >= ${DEFAULT_THRESHOLDS.minFocus} (${DEFAULT_THRESHOLDS.named!.minCoverage} / ${DEFAULT_THRESHOLDS.named!.minFocus} from a document carrying the names asked), answer type, top ${DEFAULT_THRESHOLDS.fromTopSources} sources`;
+export const EVIDENCE_CHECK = `evidence-v3 coverage >= ${DEFAULT_THRESHOLDS.minCoverage}, focus >= ${DEFAULT_THRESHOLDS.minFocus}, answer type, else learned check p >= ${ABSTENTION_MODEL.threshold} (${ABSTENTION_MODEL.features.length} lexical features), else ${DEFAULT_THRESHOLDS.named!.minCoverage} / ${DEFAULT_THRESHOLDS.named!.minFocus} from a document carrying the names asked; top ${DEFAULT_THRESHOLDS.fromTopSources} sources`;
 
 const TITLE_MAX_WORDS = 14;
 const isTableRow = (line: string) => /^\|.*\|$/.test(line.trim());
@@ -268,6 +279,20 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
   return out.sort((a, b) => b.score - a.score || place.get(a.n)! - place.get(b.n)! || a.order - b.order);
 }
 
+/**
+ * The learned check: the leading sources answer when the model says so and one of their units holds the kind of
+ * answer asked and some of the question's focus (never a unit that only repeats the title). The unit quoted is the
+ * best-scored of those that pass the thresholds, else the looser named point, else the best-scored of them.
+ */
+function learnedBest(question: string, sources: readonly SourceWithContext[], scored: ScoredUnit[], t: EvidenceThresholds, leading: Set<number>): ScoredUnit | undefined {
+  const { model, threshold } = t.learned!;
+  const lead = scored.filter((u) => leading.has(u.n) && u.typeOk && u.own > 0);
+  if (!lead.length) return undefined;
+  const f = answerFeatures(question, sources, scored, t.fromTopSources);
+  if (predict(model, model.features.map((k) => f[k as FeatureName])) < threshold) return undefined;
+  return lead.find((u) => supports(u, t)) ?? (t.named && lead.find((u) => supports(u, { ...t, ...t.named }))) ?? lead[0];
+}
+
 /** A unit good enough to answer from. */
 export const supports = (u: ScoredUnit, t: EvidenceThresholds) => u.coverage >= t.minCoverage && u.focus >= t.minFocus && u.typeOk;
 
@@ -286,7 +311,7 @@ export function planAnswer(question: string, sources: readonly SourceWithContext
   // The answer must come from the best-ranked sources: looking further down finds a lucky partial match
   // for almost any question, which is how unanswerable questions got answered.
   const leading = new Set(sources.slice(0, t.fromTopSources).map((s) => s.n));
-  let best = scored.find((u) => leading.has(u.n) && supports(u, t));
+  let best = scored.find((u) => leading.has(u.n) && supports(u, t)) ?? (t.learned && learnedBest(question, sources, scored, t, leading));
   if (!best && t.named) {
     // Only units of the sources whose document carries the question's names.
     const named = new Set(sources.slice(0, t.fromTopSources).filter((s) => s.documentKey && carriesNamesAsked(question, { documentKey: s.documentKey, sectionPath: s.sectionPath ?? [] })).map((s) => s.n));
