@@ -28,13 +28,13 @@ export const csvParser: Parser = {
   },
 };
 
-/** The delimiter that splits the first lines into the most equal, non-trivial number of fields. */
+/** The delimiter that splits the first records into the most equal, non-trivial number of fields. */
 export function sniffDelimiter(text: string): string {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim()).slice(0, 20);
+  const head = text.slice(0, 64 * 1024);
   let best = ",";
   let bestScore = 0;
   for (const d of [",", ";", "\t", "|"]) {
-    const counts = lines.map((l) => fieldsOnLine(l, d));
+    const counts = fieldCounts(head, d);
     const fields = counts[0] ?? 0;
     if (fields < 2) continue;
     const consistent = counts.filter((c) => c === fields).length / counts.length;
@@ -76,10 +76,21 @@ const READ_AS_SPREADSHEETS_WRITE: Options = {
   record_delimiter: ["\r\n", "\n", "\r"],
 };
 
-function fieldsOnLine(line: string, delimiter: string): number {
+/** Fields per record in the first 20 non-blank records (a quoted field may span lines). */
+function fieldCounts(head: string, delimiter: string): number[] {
+  const counts: number[] = [];
   try {
-    return parse(line, { ...READ_AS_SPREADSHEETS_WRITE, delimiter, to_line: 1 })[0]?.length ?? 0;
+    parse(head, {
+      ...READ_AS_SPREADSHEETS_WRITE,
+      delimiter,
+      to: 20,
+      on_record: (row: string[]) => {
+        if (row.some((c) => c.trim())) counts.push(row.length);
+        return row;
+      },
+    });
   } catch {
-    return 0; // a line that opens a quoted field it does not close
+    // The head ends inside a quoted field (or the file does): the records before it count.
   }
+  return counts;
 }

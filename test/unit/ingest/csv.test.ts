@@ -12,6 +12,12 @@ describe("csv fields", () => {
     expect(sniffDelimiter('name,note\n"Doe; J.","a; b; c"\n"Roe; K.","d; e; f"\n')).toBe(",");
   });
 
+  it("sniffs by records, so quoted fields that span lines and hold commas do not mislead it", () => {
+    const text = 'id;address;note\n1;"Main St 4,\nOslo, NO";"a, b"\n2;"Elm St 9,\nBergen, NO";"c, d"\n3;"Oak St 1,\nMolde, NO";"e, f"\n';
+    expect(sniffDelimiter(text)).toBe(";");
+    expect(parseDelimited(text, ";")[1]).toEqual(["1", "Main St 4,\nOslo, NO", "a, b"]);
+  });
+
   it("reads quotes after spaces, quotes inside a bare field, doubled quotes, ragged rows and mixed line ends", () => {
     const rows = parseDelimited('\uFEFFitem, "size, in"\r\npipe,5" wide\rvalve,"the ""big"" one",extra\nlast', ",");
     expect(rows).toEqual([["item", "size, in"], ["pipe", '5" wide'], ["valve", 'the "big" one', "extra"], ["last"]]);
