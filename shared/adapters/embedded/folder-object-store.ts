@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createWriteStream, mkdirSync, statSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, statSync, type Stats } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
@@ -12,6 +12,8 @@ import type { ObjectInfo, ObjectStore, PutOptions } from "../../ports/object-sto
 
 export const SIDECAR_SUFFIX = ".meta.json";
 const TMP_PREFIX = ".ragline-tmp-";
+/** Objects up to this size are read synchronously (see get). */
+const SYNC_READ_BYTES = 256 * 1024;
 
 export class FolderObjectStore implements ObjectStore {
   readonly name = "folder";
@@ -31,11 +33,16 @@ export class FolderObjectStore implements ObjectStore {
     return join(this.root, ...clean.split("/"));
   }
 
+  // Reads of small objects are synchronous: a stat and a read of a local file take microseconds, where
+  // the promise API costs a thread-pool round trip each for open, stat, read and close. Large files
+  // are read asynchronously, so a big PDF never holds the event loop.
   async get(key: string) {
-    const info = await this.head(key);
-    if (!info) return undefined;
+    const path = this.pathOf(key);
+    const s = statSync(path, { throwIfNoEntry: false });
+    if (!s?.isFile()) return undefined;
     try {
-      return { body: await readFile(this.pathOf(key)), info };
+      const body = s.size <= SYNC_READ_BYTES ? readFileSync(path) : await readFile(path);
+      return { body, info: this.infoOf(key, s) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw e;
@@ -43,19 +50,19 @@ export class FolderObjectStore implements ObjectStore {
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
-    try {
-      const s = await stat(this.pathOf(key));
-      if (!s.isFile()) return undefined;
-      return { key, size: s.size, lastModified: s.mtime.toISOString(), etag: `${s.size}-${s.mtimeMs}`, metadata: await this.sidecar(key) };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw e;
-    }
+    const s = statSync(this.pathOf(key), { throwIfNoEntry: false });
+    return s?.isFile() ? this.infoOf(key, s) : undefined;
   }
 
-  private async sidecar(key: string): Promise<Record<string, string> | undefined> {
+  private infoOf(key: string, s: Stats): ObjectInfo {
+    return { key, size: s.size, lastModified: s.mtime.toISOString(), etag: `${s.size}-${s.mtimeMs}`, metadata: this.sidecar(key) };
+  }
+
+  private sidecar(key: string): Record<string, string> | undefined {
+    const path = this.pathOf(key) + SIDECAR_SUFFIX;
     try {
-      const raw = JSON.parse(await readFile(this.pathOf(key) + SIDECAR_SUFFIX, "utf8"));
+      if (!statSync(path, { throwIfNoEntry: false })) return undefined; // most objects have none: no exception thrown and caught
+      const raw = JSON.parse(readFileSync(path, "utf8"));
       return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
     } catch {
       return undefined;

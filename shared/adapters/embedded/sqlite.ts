@@ -11,9 +11,10 @@ const loadDriver = () => (driver ??= createRequire(import.meta.url)("better-sqli
 /**
  * Opens a SQLite file tuned for several processes on one machine (WAL, busy timeout). `pageSize`
  * applies to a new file only (a WAL file keeps the size it was made with): small pages for small,
- * frequent commits, as each commit writes whole pages.
+ * frequent commits, as each commit writes whole pages. `walPages`: pages the WAL may grow to before a
+ * checkpoint (SQLite's default is 1,000), for files of many small commits.
  */
-export function openSqlite(path: string, opts: { pageSize?: number } = {}): Database.Database {
+export function openSqlite(path: string, opts: { pageSize?: number; walPages?: number } = {}): Database.Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const Driver = loadDriver();
   const db = new Driver(path);
@@ -22,6 +23,11 @@ export function openSqlite(path: string, opts: { pageSize?: number } = {}): Data
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 10000");
   db.pragma("foreign_keys = ON");
+  if (opts.walPages) {
+    // Checkpoints less often (each is an fsync); the WAL file is cut back to this size after one.
+    db.pragma(`wal_autocheckpoint = ${opts.walPages}`);
+    db.pragma(`journal_size_limit = ${opts.walPages * (opts.pageSize ?? 4096)}`);
+  }
   return db;
 }
 
