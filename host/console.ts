@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { dirname, extname, join, resolve, sep } from "node:path";
-import { REPORT_CSS } from "../evals/report/html";
+import { consolePolicy } from "./console-policy";
 
 // The web console (console/): static ES modules and CSS served at `/` and `/console/*`. It talks only
 // to the public API, so serving it is file serving and nothing else. Asked only after no API route
@@ -31,12 +30,9 @@ const TYPES: Record<string, string> = {
   ".ttf": "font/ttf",
 };
 
-// Data the console shows is always set as text; the policy is a second line of defence: no inline
-// script, no plugin, nothing from another origin, not framed. The one inline style allowed is the eval
-// report's, by its hash: the report is shown in a sandboxed frame (no script) that inherits this policy.
-const REPORT_STYLE = `'sha256-${createHash("sha256").update(REPORT_CSS).digest("base64")}'`;
+// The console's policy (host/console-policy.ts): here the API is this origin, so connect-src is 'self' alone.
 const SECURITY_HEADERS = {
-  "content-security-policy": `default-src 'self'; script-src 'self'; style-src 'self' ${REPORT_STYLE}; img-src 'self' data:; connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'`,
+  "content-security-policy": consolePolicy(),
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
   "cache-control": "no-cache",

@@ -1,12 +1,15 @@
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { consolePolicy } from "../host/console-policy";
 import type { Input, Out, RouterLike, SstApi } from "./sst-api";
 
 // The web console on AWS: its static files (console/, and pdf.js from node_modules) served by a
 // CloudFront Router beside the APIs, with a config.json written at deploy time that names the HTTP
 // API's and the WebSocket API's URLs (the console reads it first; the host's own is empty: same origin).
 // The Router comes first, so that the HTTP API's CORS can name its origin (and only it) while the
-// site's files, uploaded later, name the APIs: no cycle between the two.
+// site's files, uploaded later, name the APIs: no cycle between the two. The host's Content-Security-
+// Policy goes with the page: in index.html as a <meta> (connect-src: the APIs' origins), and the one
+// directive a <meta> cannot carry (frame-ancestors) with the other security headers from the Router.
 
 export interface ConsoleConfig { apiUrl: string; webSocketUrl: string }
 
@@ -26,12 +29,13 @@ export const CONSOLE_CORS = {
  * /console/vendor/pdfjs/) into `out`, with config.json naming the APIs. Returns `out`.
  */
 export function writeConsoleSite(root: string, out: string, config: ConsoleConfig): string {
-  for (const [name, url] of [["apiUrl", config.apiUrl], ["webSocketUrl", config.webSocketUrl]] as const) {
-    if (!/^(https|wss):\/\/[^/\s]+/.test(url)) throw new Error(`console site: ${name} must be an https/wss URL, got ${url}`);
-  }
+  const origins = [origin("apiUrl", config.apiUrl, "https:", "http:"), origin("webSocketUrl", config.webSocketUrl, "wss:", "ws:")];
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, "console", "vendor", "pdfjs", "standard_fonts"), { recursive: true });
-  cpSync(join(root, "console", "index.html"), join(out, "index.html"));
+  const index = readFileSync(join(root, "console", "index.html"), "utf8");
+  const meta = `<meta charset="utf-8">\n  <meta http-equiv="Content-Security-Policy" content="${consolePolicy(origins, false)}">`;
+  if (!index.includes('<meta charset="utf-8">')) throw new Error("console site: index.html has no <meta charset> to put the policy after");
+  writeFileSync(join(out, "index.html"), index.replace('<meta charset="utf-8">', meta));
   cpSync(join(root, "console"), join(out, "console"), { recursive: true, filter: (src) => !src.endsWith("config.json") });
   const pdfjs = join(root, "node_modules", "pdfjs-console");
   for (const f of PDFJS_FILES) cpSync(join(pdfjs, f), join(out, "console", "vendor", "pdfjs", f.split("/").at(-1)!));
@@ -40,10 +44,29 @@ export function writeConsoleSite(root: string, out: string, config: ConsoleConfi
   return out;
 }
 
+/** The URL's origin; https/wss, or plain http/ws to a loopback address (a local test): the key must not travel in clear. */
+function origin(name: string, url: string, secure: string, plain: string): string {
+  if (!URL.canParse(url)) throw new Error(`console site: ${name} is not a URL: ${url}`);
+  const u = new URL(url);
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
+  if (u.protocol !== secure && !(loopback && u.protocol === plain)) throw new Error(`console site: ${name} must be a ${secure.slice(0, -1)} URL, got ${url}`);
+  return u.origin;
+}
+
+/** Headers CloudFront adds to every answer of the console's Router (a CloudFront Function). */
+export const EDGE_HEADERS: Record<string, string> = {
+  "content-security-policy": "frame-ancestors 'none'",
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
 const apply = <T, R>(o: Input<T>, f: (v: T) => R): Out<R> => (o as unknown as { apply(g: (v: T) => R): Out<R> }).apply(f);
 
 /** The Router the console is served by; its URL is the console's origin. */
-export const consoleRouter = (sst: SstApi): RouterLike => new sst.aws.Router("Console");
+export const consoleRouter = (sst: SstApi): RouterLike => new sst.aws.Router("Console", {
+  edge: { viewerResponse: { injection: Object.entries(EDGE_HEADERS).map(([k, v]) => `event.response.headers[${JSON.stringify(k)}] = { value: ${JSON.stringify(v)} };`).join("\n") } },
+});
 
 /** The console's files on the Router, once the APIs' URLs are known (at deploy time). */
 export function consoleSite(sst: SstApi, router: RouterLike, apis: { http: Out<string>; ws: Out<string> }, root: string, stage: string) {

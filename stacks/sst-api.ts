@@ -62,6 +62,8 @@ export interface HttpApiArgs {
 }
 /** A CloudFront Router (opaque here; sst.config.ts makes it SST's Router for the type check), and its URL. */
 export interface RouterLike { url: RouterUrl }
+/** Code CloudFront runs on each answer (a CloudFront Function body; `event.response` is the answer). */
+export interface RouterArgs { edge: { viewerResponse: { injection: string } } }
 export interface RouterUrl extends Out<string> {}
 export interface StaticSiteArgs {
   path: Input<string>;
@@ -90,7 +92,7 @@ export interface SstApi {
     Dynamo: new (name: string, args: DynamoArgs) => DynamoLike;
     Function: new (name: string, args: FunctionArgs) => FunctionLike;
     ApiGatewayV2: new (name: string, args?: HttpApiArgs) => HttpApiLike;
-    Router: new (name: string) => RouterLike;
+    Router: new (name: string, args: RouterArgs) => RouterLike;
     StaticSite: new (name: string, args: StaticSiteArgs) => { url: Out<string> };
     ApiGatewayWebSocket: new (name: string) => WebSocketApiLike;
     Cron: new (name: string, args: CronArgs) => unknown;

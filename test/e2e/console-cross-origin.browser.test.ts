@@ -2,15 +2,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, resolve, sep } from "node:path";
+import { writeConsoleSite } from "../../stacks/console-site";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startHostProcess, type HostProcess } from "../helpers/host-process";
 import { StandInInferenceHost } from "../helpers/inference-server";
 import { tempDir } from "../helpers/tmp";
 
-// The console as the AWS deploy serves it: static files on one origin (here a plain file server, as
-// CloudFront is there), with a config.json naming the API on another origin (the host, as API Gateway is
-// there). The host allows exactly that origin (RAGLINE_CONSOLE_ORIGIN): sign-in, the document list, an
+// The console as the AWS deploy serves it: the site's files as the deploy writes them (stacks/console-site.ts:
+// config.json naming the API, the CSP in index.html) on one origin (here a plain file server, as CloudFront
+// is there), and the API on another origin (the host, as API Gateway is there). The host allows exactly that origin (RAGLINE_CONSOLE_ORIGIN): sign-in, the document list, an
 // upload and a streamed answer work across origins, and the key goes nowhere but the API. The same
 // console served from an origin the host does not name cannot use the API: the browser refuses it.
 // No Chromium is a failure, not a skip (see console.browser.test.ts).
@@ -18,21 +19,20 @@ import { tempDir } from "../helpers/tmp";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const KEY = "cross-origin-key-carol-0003";
-const CONSOLE_ROOT = resolve(import.meta.dirname, "..", "..", "console");
-const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".json": "application/json" };
+const ROOT = resolve(import.meta.dirname, "..", "..");
+const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".json": "application/json" };
 const SLOW = 90_000;
 const poll = <T>(fn: () => Promise<T> | T, timeout = 30_000) => expect.poll(fn, { timeout, interval: 100 });
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const window: any, document: any, sessionStorage: any, MutationObserver: any;
 
-/** A plain static file server of console/ (index.html at /, files under /console/), with the given config.json. */
-async function staticConsole(config: () => object): Promise<{ server: Server; origin: string }> {
+/** A plain static file server of a folder (index.html at /), no headers but the content type. */
+async function staticFiles(dir: string): Promise<{ server: Server; origin: string }> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
-    if (path === "/console/config.json") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(config()));
-    const file = path === "/" ? join(CONSOLE_ROOT, "index.html") : resolve(CONSOLE_ROOT, `.${path.replace(/^\/console/, "")}`);
-    if (!file.startsWith(CONSOLE_ROOT + sep) || !existsSync(file) || !TYPES[extname(file)]) return void res.writeHead(404).end();
+    const file = resolve(dir, `.${path === "/" ? "/index.html" : path}`);
+    if (!file.startsWith(dir + sep) || !existsSync(file) || !TYPES[extname(file)]) return void res.writeHead(404).end();
     res.writeHead(200, { "content-type": TYPES[extname(file)] }).end(readFileSync(file));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -68,15 +68,16 @@ describe("web console on its own origin, the API on another (CORS)", { timeout: 
     t = tempDir();
     llm = await StandInInferenceHost.start();
     llm.streamEventDelayMs = 60; // several deltas per answer
-    // The host is started after the sites (it must know the console's origin); their config reads its URL then.
-    const config = () => ({ apiUrl: host.url, webSocketUrl: host.wsUrl });
-    [site, elsewhere] = await Promise.all([staticConsole(config), staticConsole(config)]);
+    // The host is started after the sites (it must know the console's origin); the site's files are written then.
+    const siteDir = join(t.dir, "site");
+    [site, elsewhere] = await Promise.all([staticFiles(siteDir), staticFiles(siteDir)]);
     const browserReady = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     host = await startHostProcess(t.dir, {
       RAGLINE_AUTH: "required", RAGLINE_CONSOLE_ORIGIN: site.origin,
       RAGLINE_API_KEYS: JSON.stringify([{ key: KEY, tenant: "default", subject: "carol", groups: [], roles: ["reader", "writer", "admin"] }]),
       RAGLINE_GENERATOR: "openai", RAGLINE_LLM_URL: llm.url, RAGLINE_LLM_MODEL: "standin/llm", RAGLINE_QUERY_TRANSFORM: "off",
     });
+    writeConsoleSite(ROOT, siteDir, { apiUrl: host.url, webSocketUrl: host.wsUrl });
     for (const [key, text] of SEED) expect((await api(host.url, "PUT", `/documents/${key}`, Buffer.from(text), { ...auth, "content-type": "text/markdown" })).status).toBe(202);
     browser = await browserReady;
     page = await browser.newPage();
@@ -97,6 +98,9 @@ describe("web console on its own origin, the API on another (CORS)", { timeout: 
 
   it("signs in from the console's origin against the API's: the key is accepted, admin shown", async () => {
     await page.goto(`${site.origin}/`);
+    // The page's own policy (a <meta>: this server sends none) lets it reach its origin and the API's only.
+    const policy = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', "content");
+    expect(policy).toContain(`connect-src 'self' ${host.url} ${new URL(host.wsUrl).origin};`);
     await page.fill("#api-key", KEY);
     await page.click("#signin-form button[type=submit]");
     await poll(() => page.textContent("#who")).toBe("Signed in: API key …0003 accepted · admin");
@@ -132,6 +136,8 @@ describe("web console on its own origin, the API on another (CORS)", { timeout: 
     expect(keyed.length).toBeGreaterThan(3);
     expect(keyed.filter((r) => new URL(r.url).host !== api.host)).toEqual([]);
     expect(requests.filter((r) => r.url.startsWith("ws")).map((r) => new URL(r.url).origin)).toContain(`ws://${api.host}`);
+    // And the page could not send it elsewhere if it tried: its policy blocks any other origin.
+    expect(await page.evaluate((url) => fetch(url).then(() => "fetched", () => "blocked"), `${elsewhere.origin}/index.html`)).toBe("blocked");
     expect(pageErrors).toEqual([]);
   });
 

@@ -5,6 +5,7 @@ import { CORS_EXPOSED, CORS_HEADERS, CORS_METHODS } from "../../../host/cors";
 import { LINKS } from "../../../shared/adapters/aws/sst-links";
 import { queueFunctions, topology, type FunctionDef, type Use } from "../../../shared/topology";
 import { deploy } from "../../../stacks";
+import { EDGE_HEADERS } from "../../../stacks/console-site";
 import { DLQ_RETENTION_SECONDS } from "../../../stacks/queues";
 import { deploySettingsFrom } from "../../../stacks/settings";
 import { evaluate, hasSstPlatform, type Evaluated, type MockResource } from "./sst-mocks";
@@ -201,6 +202,11 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
     expect(files.map((f) => f.key)).toEqual(expect.arrayContaining(["index.html", "console/app.js", "console/lib/config.js", "console/config.json", "console/vendor/pdfjs/pdf.min.mjs", "console/vendor/pdfjs/pdf.worker.min.mjs"]));
     expect(JSON.parse(readFileSync(files.find((f) => f.key === "console/config.json")!.source, "utf8"))).toEqual(config);
     expect(new Set(files.map((f) => f.cacheControl))).toEqual(new Set(["max-age=0,no-cache"]));
+    expect(readFileSync(files.find((f) => f.key === "index.html")!.source, "utf8")).toContain(`connect-src 'self' ${new URL(ev.outputs.api as string).origin} ${new URL(ev.outputs.realtime as string).origin};`);
+    // The Router adds the headers a <meta> policy cannot give: not framed, no sniffing, no referrer.
+    const response = named("aws:cloudfront/function:Function", "ConsoleCloudfrontFunctionResponse")!;
+    for (const [k, v] of Object.entries(EDGE_HEADERS)) expect(response.inputs.code).toContain(`event.response.headers[${JSON.stringify(k)}] = { value: ${JSON.stringify(v)} };`);
+    expect(distribution.inputs.defaultCacheBehavior.functionAssociations).toEqual(expect.arrayContaining([{ eventType: "viewer-response", functionArn: response.state.arn }]));
   });
 
   it("the HTTP API allows CORS from the console's origin only (not *), with the headers the console sends, as the host does", () => {
