@@ -38,6 +38,7 @@ export type SstTypeChecks = [
   Check<NonNullable<ConstructorParameters<Sst["aws"]["ApiGatewayV2"]>[1]>, import("./stacks/sst-api").HttpApiArgs>,
   Check<NonNullable<ConstructorParameters<Sst["aws"]["StaticSite"]>[1]>, import("./stacks/sst-api").StaticSiteArgs>,
   Check<NonNullable<ConstructorParameters<Sst["aws"]["Router"]>[1]>, import("./stacks/sst-api").RouterArgs>,
+  Check<NonNullable<ConstructorParameters<Sst["aws"]["Bucket"]>[1]>, import("./stacks/sst-api").BucketArgs>,
   Check<NonNullable<Parameters<InstanceType<Sst["aws"]["Queue"]>["subscribe"]>[1]>, import("./stacks/sst-api").QueueSubscriberArgs>,
   Check<Parameters<InstanceType<Sst["aws"]["Bucket"]>["notify"]>[0], { notifications: import("./stacks/sst-api").BucketNotification[] }>,
   Check<NonNullable<Parameters<InstanceType<Sst["aws"]["ApiGatewayWebSocket"]>["route"]>[2]>, import("./stacks/sst-api").WsRouteArgs>,

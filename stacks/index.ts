@@ -18,10 +18,10 @@ import { storage } from "./storage";
 export function deploy(sst: SstApi, settings: DeploySettings, topology: Topology = defaultTopology, root = process.cwd()) {
   const s = { environment: {}, secretKeys: [], ...settings };
   narrowLinks(sst);
-  const store = storage(sst);
+  const router = consoleRouter(sst);
+  const store = storage(sst, router.url);
   const qs = queues(sst, topology);
   const sec = secrets(sst, s);
-  const router = consoleRouter(sst);
   const api = apis(sst, router.url);
   const fns = functions(sst, topology, { ...store, realtime: api.ws, queues: qs, es: sec.es, secrets: sec.linked }, s.environment);
   routes(topology, api, fns);

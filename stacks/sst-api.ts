@@ -39,6 +39,8 @@ export interface QueueSubscriberArgs {
 export interface QueueLike { arn: Out<string>; url: Out<string>; subscribe(subscriber: Input<string>, args?: QueueSubscriberArgs): unknown }
 
 export interface BucketNotification { name: string; /** The queue's ARN. */ queue: Input<string>; events: ("s3:ObjectCreated:*" | "s3:ObjectRemoved:*")[] }
+/** CORS of the documents bucket (the console's presigned uploads). */
+export interface BucketArgs { cors: { allowOrigins: Input<string>[]; allowMethods: "PUT"[]; allowHeaders: string[]; maxAge: `${number} seconds` } }
 export interface BucketLike { name: Out<string>; arn: Out<string>; notify(args: { notifications: BucketNotification[] }): unknown }
 
 export interface DynamoArgs {
@@ -87,7 +89,7 @@ export interface PermissionArgs { actions: string[]; resources: Input<string>[] 
 
 export interface SstApi {
   aws: {
-    Bucket: new (name: string, args?: Record<string, never>) => BucketLike;
+    Bucket: new (name: string, args?: BucketArgs) => BucketLike;
     Queue: new (name: string, args?: QueueArgs) => QueueLike;
     Dynamo: new (name: string, args: DynamoArgs) => DynamoLike;
     Function: new (name: string, args: FunctionArgs) => FunctionLike;

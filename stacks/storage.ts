@@ -1,9 +1,11 @@
 import { DOCUMENTS_TABLE, JOBS_TABLE } from "../shared/adapters/aws/dynamodb-schema";
 import { LINKS } from "../shared/adapters/aws/sst-links";
-import type { DynamoArgs, SstApi } from "./sst-api";
+import type { BucketArgs, DynamoArgs, Out, SstApi } from "./sst-api";
 
 // The bucket and the two tables (job state + event log; document catalog), with the key schema and
 // indexes the DynamoDB adapters query (shared/adapters/aws/dynamodb-schema.ts) and TTL on jobs.
+// Browsers reach the bucket only with a presigned upload URL (POST /uploads): from the console's
+// origin, one PUT with the signed headers (content type, x-amz-meta-*); SST's default CORS is any origin, any method.
 
 type Index = { name: string; partitionKey: string; sortKey: string };
 
@@ -21,9 +23,13 @@ function table(keys: { pk: string; sk?: string }, indexes: Record<string, Index>
 export const jobsTableArgs = () => table({ pk: JOBS_TABLE.partitionKey, sk: JOBS_TABLE.sortKey }, JOBS_TABLE.indexes, JOBS_TABLE.projection, JOBS_TABLE.ttlAttribute);
 export const documentsTableArgs = () => table({ pk: DOCUMENTS_TABLE.partitionKey }, DOCUMENTS_TABLE.indexes, DOCUMENTS_TABLE.projection);
 
-export function storage(sst: SstApi) {
+export const bucketArgs = (consoleOrigin: Out<string>): BucketArgs => ({
+  cors: { allowOrigins: [consoleOrigin], allowMethods: ["PUT"], allowHeaders: ["content-type", "x-amz-meta-*"], maxAge: "600 seconds" },
+});
+
+export function storage(sst: SstApi, consoleOrigin: Out<string>) {
   return {
-    bucket: new sst.aws.Bucket(LINKS.bucket),
+    bucket: new sst.aws.Bucket(LINKS.bucket, bucketArgs(consoleOrigin)),
     jobs: new sst.aws.Dynamo(LINKS.jobsTable, jobsTableArgs()),
     documents: new sst.aws.Dynamo(LINKS.documentsTable, documentsTableArgs()),
   };
