@@ -2,7 +2,7 @@ import { contentTerms } from "../text/terms";
 import { splitSentences } from "../text/sentences";
 import type { GenerationSource } from "../ports/models";
 import { columnHeaders, promoteHeaderRows, tableFacts } from "../ingest/chunk/table-facts";
-import { carriesNamesAsked, namesAnotherIssuer } from "./named-documents";
+import { carriesNamesAsked, namesAnotherIssuer, withoutStatementNames } from "./named-documents";
 import { answerFeatures, type FeatureName } from "./answer-features";
 import { ABSTENTION_MODEL } from "./abstention-model";
 import { predict, type LogisticModel } from "./logistic";
@@ -232,7 +232,8 @@ export function questionCore(question: string): string {
 }
 
 export function scoreEvidence(question: string, sources: readonly SourceWithContext[]): ScoredUnit[] {
-  question = questionCore(question);
+  // "FY2021" asks for 2021: a statement's column says "2021" (or "August 29, 2021"), never "FY2021".
+  question = withoutStatementNames(questionCore(question));
   const all0 = [...new Set(contentTerms(question))];
   const about = all0.filter((t) => !OPERATION_WORDS.has(t));
   const q = about.length ? about : all0;

@@ -105,8 +105,20 @@ export function namesAnotherIssuer(question: string, chunk: Pick<Chunk, "documen
   return !names.some((n) => have.has(n));
 }
 
+/**
+ * The question without the words that name a statement ("using the cash flow statement", "within the balance
+ * sheet"): they say where to look, not what to find, and a note's sentence that mentions "the consolidated balance
+ * sheets" is not the balance sheet.
+ */
+export function withoutStatementNames(question: string): string {
+  return STATEMENTS.reduce((q, s) => q.replace(new RegExp(s.asked.source, "gi"), " "), question).replace(/\s+/g, " ").trim();
+}
+
 function isStatement(chunk: Rankable, asked: number[]): boolean {
-  const caption = `${chunk.sectionPath.at(-1) ?? ""} ${chunk.text?.split("\n", 1)[0] ?? ""}`;
+  // The statement's heading (or the unit line under it: "(amounts in millions, except par value and share data)"),
+  // or a caption as the chunk's first line; a sentence that mentions "the consolidated balance sheets" is no caption.
+  const first = chunk.text?.split("\n", 1)[0].trim() ?? "";
+  const caption = `${chunk.sectionPath.slice(-2).join(" ")} ${first.split(/\s+/).length <= 12 && !/\.$/.test(first) ? first : ""}`;
   return asked.some((i) => STATEMENTS[i].heading.test(caption));
 }
 
@@ -118,7 +130,14 @@ export function preferNamedDocuments<T extends Rankable>(question: string, chunk
   const names = namedTerms(question);
   const asked = statementsAsked(question);
   if ((!names.length && !asked.length) || chunks.length < 2) return chunks;
-  const scores = chunks.map((c) => { const have = documentTerms(c); return names.filter((n) => have.has(n)).length; });
+  // A document's score is the most names any of its chunks carries: a heading deeper in the document that repeats
+  // a year ("Fiscal 2016 Compared With Fiscal 2015") must not put that section before the statement asked for.
+  const byDocument = new Map<string, number>();
+  for (const c of chunks) {
+    const have = documentTerms(c);
+    byDocument.set(c.documentKey, Math.max(byDocument.get(c.documentKey) ?? 0, names.filter((n) => have.has(n)).length));
+  }
+  const scores = chunks.map((c) => byDocument.get(c.documentKey)!);
   const statement = chunks.map((c) => (asked.length && isStatement(c, asked) ? 1 : 0));
   if (scores.every((s) => s === scores[0]) && statement.every((s) => s === statement[0])) return chunks;
   return chunks.map((c, i) => ({ c, i, s: scores[i], t: statement[i] })).sort((a, b) => b.s - a.s || b.t - a.t || a.i - b.i).map((x) => x.c);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ExtractiveGenerator } from "../../../shared/adapters/local/extractive-generator";
 import { tableChunks } from "../../../shared/ingest/chunk";
 import { answerType, DEFAULT_THRESHOLDS, holdsType, planAnswer, questionCore, scoreEvidence, supports, unitsOf } from "../../../shared/query/evidence";
-import { carriesNamesAsked, namedTerms, preferNamedDocuments, statementQuery } from "../../../shared/query/named-documents";
+import { carriesNamesAsked, namedTerms, preferNamedDocuments, statementQuery, withoutStatementNames } from "../../../shared/query/named-documents";
 import { NO_ANSWER } from "../../../shared/text/no-answer";
 
 const answer = async (question: string, sources: { n: number; documentKey: string; text: string; sectionPath?: string[] }[]) => {
@@ -121,6 +121,33 @@ describe("documents named by the question", () => {
     expect(preferNamedDocuments(q, ranked).map((c) => c.sectionPath[1])).toEqual(["Notes", "Note 6—Leases", "Consolidated Balance Sheets"]);
     expect(statementQuery(q, "how much total assets did Costco have at the end of FY2021?")).toBe("consolidated balance sheets how much total assets did Costco have at the end of FY2021?");
     expect(statementQuery("What was the role of the board?", "")).toBeUndefined();
+  });
+});
+
+describe("a question that names a statement (cited page)", () => {
+  const chunk = (sectionPath: string[], text: string) => ({ documentKey: "f/COSTCO_2021_10K.pdf", sectionPath: ["Costco Wholesale Corporation · Form 10-K · FY2021", ...sectionPath], metadata: {}, text });
+  const q = "Using only the information within the balance sheet, how much total assets did Costco have at the end of FY2021?";
+
+  it("puts the statement under its unit line first, not a note's sentence that mentions the balance sheets", () => {
+    const note = chunk(["Item 8", "Note 6—Leases"], "Included in other long-term assets in the consolidated balance sheets.\nOperating lease liabilities.");
+    const statement = chunk(["Item 8", "CONSOLIDATED BALANCE SHEETS", "(amounts in millions, except par value and share data)"], "(amounts in millions, except par value and share data)\nTOTAL ASSETS — August 29, / 2021: $59,268");
+    expect(preferNamedDocuments(q, [note, statement])).toEqual([statement, note]);
+  });
+
+  it("ranks a document by its best chunk, so a deeper heading repeating a year does not outrank the statement", () => {
+    const mdna = chunk(["Item 7", "Fiscal 2021 Compared With Fiscal 2020"], "Net sales increased 18%.");
+    const statement = chunk(["Item 8", "CONSOLIDATED BALANCE SHEETS"], "TOTAL ASSETS — 2021: $59,268");
+    expect(preferNamedDocuments(q, [mdna, statement])).toEqual([statement, mdna]);
+  });
+
+  it("does not count the statement's name as words to find in the answer", () => {
+    expect(withoutStatementNames(q)).toBe("Using only the information within the , how much total assets did Costco have at the end of FY2021?");
+    const scored = scoreEvidence(q.replace("FY2021", "2021"), [
+      { n: 1, documentKey: "f/COSTCO_2021_10K.pdf", sectionPath: ["Note 6—Leases"], text: "Goodwill is included in other long-term assets in the consolidated balance sheets." },
+      { n: 2, documentKey: "f/COSTCO_2021_10K.pdf", sectionPath: ["CONSOLIDATED BALANCE SHEETS"], text: "CONSOLIDATED BALANCE SHEETS, in millions\nTOTAL ASSETS — August 29, / 2021: $59,268" },
+    ]);
+    // The statement's own line, not the note's sentence that names the statement.
+    expect(scored[0]).toMatchObject({ n: 2, text: "TOTAL ASSETS — August 29, / 2021: $59,268" });
   });
 });
 
