@@ -232,7 +232,7 @@ export function questionCore(question: string): string {
 }
 
 export function scoreEvidence(question: string, sources: readonly SourceWithContext[]): ScoredUnit[] {
-  // "FY2021" asks for 2021: a statement's column says "2021" (or "August 29, 2021"), never "FY2021".
+  // Instructions and the statement named ("within the balance sheet") say where to look, not what to find.
   question = withoutStatementNames(questionCore(question));
   const all0 = [...new Set(contentTerms(question))];
   const about = all0.filter((t) => !OPERATION_WORDS.has(t));
