@@ -6,6 +6,7 @@ import { pageText } from "../../../shared/ingest/parse/pdf/items";
 import { isSingleColumn, readingOrder, type Region } from "../../../shared/ingest/parse/pdf/layout";
 import { groupLines, type Line } from "../../../shared/ingest/parse/pdf/lines";
 import { dropRunningLines, type PageLines } from "../../../shared/ingest/parse/pdf/running";
+import { paragraphs } from "../../../shared/ingest/parse/pdf/paragraphs";
 import { findTables } from "../../../shared/ingest/parse/pdf/tables";
 import { DATASETS } from "../../helpers/datasets";
 import { pdfBuffer, reportPdf, sentences, TWO_COLUMN_TEXT } from "./pdf-fixtures";
@@ -79,4 +80,17 @@ describe("PDF reading order: the single-column fast path", () => {
     expect(pages.filter(isSingleColumn).length).toBeGreaterThan(10);
     for (const lines of pages) expect(read(lines, false)).toEqual(read(lines, true));
   }, 60_000);
+});
+
+describe("PDF paragraphs: line joins see whole words", () => {
+  const line = (text: string, y: number): Line => {
+    const seg = { text, x0: 54, x1: 54 + 5 * text.length, y, size: 10, bold: false };
+    return { y, x0: seg.x0, x1: seg.x1, size: 10, segments: [seg] };
+  };
+  it("a word broken over three lines is one word, and a known compound keeps its hyphen after it", () => {
+    const known = new Set(["infrastructure-based"]);
+    const lines = ["The company runs an infra-", "structure-", "based service and a well-", "run network across all regions."].map((t, i) => line(t, 100 + 12 * i));
+    const [para] = paragraphs(lines, (w) => known.has(w));
+    expect(para.text).toBe("The company runs an infrastructure-based service and a wellrun network across all regions.");
+  });
 });

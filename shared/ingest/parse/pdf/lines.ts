@@ -33,17 +33,21 @@ function toLine(runs: TextRun[]): Line {
   runs.sort((a, b) => a.x0 - b.x0);
   const segments: Segment[] = [];
   let cur: TextRun[] = [];
+  // Visible characters in cur: a list marker has at most six, so longer text is not joined to test it.
+  let curChars = 0;
   const close = () => {
     if (cur.length) segments.push(mergeRuns(cur));
     cur = [];
+    curChars = 0;
   };
   for (const r of runs) {
     const prev = cur[cur.length - 1];
     const size = Math.max(r.size, prev?.size ?? 0);
     // A list marker stays with its text, so bullets do not look like a column of their own.
-    const marker = segments.length === 0 && MARKER.test(joined(cur).trim());
+    const marker = segments.length === 0 && curChars <= 6 && MARKER.test(joined(cur).trim());
     if (prev && r.x0 - prev.x1 > COLUMN_GAP_EM * size && !marker) close();
     cur.push(r);
+    curChars += r.text.replace(/\s/g, "").length;
   }
   close();
   // A lone currency sign or closing bracket belongs to the number next to it.

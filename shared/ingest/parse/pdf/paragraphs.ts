@@ -63,12 +63,22 @@ export function paragraphs(lines: Line[], keepHyphen: (word: string) => boolean)
 }
 
 function finish(lines: Line[], keepHyphen: (word: string) => boolean): Paragraph {
-  let text = "";
+  // Pieces joined by spaces at the end. Joining each line onto the whole text so far tested the line-end
+  // patterns against all of it (quadratic in a long paragraph); they only look at the end of the last piece,
+  // and a line joined without a space (a word broken at the line end) extends that piece.
+  const pieces: string[] = [];
   for (const l of lines) {
     const t = l.segments.map((s) => s.text).join(" ").trim();
-    if (!text) text = t;
-    else text = joinLines(text, t, keepHyphen);
+    if (!pieces.length) {
+      if (t) pieces.push(t);
+      continue;
+    }
+    const last = pieces[pieces.length - 1];
+    const joined = joinLines(last, t, keepHyphen);
+    if (joined === `${last} ${t}`) pieces.push(t);
+    else pieces[pieces.length - 1] = joined;
   }
+  let text = pieces.join(" ");
   const list = BULLET.test(text);
   if (list) text = text.replace(BULLET, "");
   const segs = lines.flatMap((l) => l.segments);

@@ -22,9 +22,8 @@ function inBand(l: Line, p: PageLines): boolean {
   return l.y < p.height * BAND || l.y > p.height * (1 - BAND);
 }
 
-/** In the edge bands, or among the first/last two lines (short pages end well above the bottom band). */
-function atEdge(l: Line, p: PageLines): boolean {
-  const i = p.lines.indexOf(l);
+/** In the edge bands, or among the first/last two lines (short pages end well above the bottom band); i: l's index. */
+function atEdge(l: Line, i: number, p: PageLines): boolean {
   return inBand(l, p) || i < 2 || i >= p.lines.length - 2;
 }
 
@@ -39,8 +38,8 @@ export function dropRunningLines(pages: PageLines[]): PageLines[] {
   for (const p of pages) {
     const seen = new Set<string>();
     const offs = new Set<number>();
-    for (const l of p.lines) {
-      if (!atEdge(l, p)) continue;
+    for (const [i, l] of p.lines.entries()) {
+      if (!atEdge(l, i, p)) continue;
       const k = shape(lineText(l));
       seen.add(k);
       if (inBand(l, p)) {
@@ -70,9 +69,9 @@ export function dropRunningLines(pages: PageLines[]): PageLines[] {
   };
   return pages.map((p) => ({
     ...p,
-    lines: p.lines.filter((l) => !(
+    lines: p.lines.filter((l, i) => !(
       (inBand(l, p) && (running(l) || PAGE_NUMBER.test(lineText(l)))) ||
-      (atEdge(l, p) && (numbered(l, p) || (running(l) && pages.length >= 4)))
+      (atEdge(l, i, p) && (numbered(l, p) || (running(l) && pages.length >= 4)))
     )),
   }));
 }
