@@ -223,8 +223,11 @@ const OPERATION_WORDS = new Set(contentTerms(
  */
 export function questionCore(question: string): string {
   let q = question.replace(/\(([^)]*\b(round|units?|usd|millions?|billions?|percent|decimal)\b[^)]*)\)/gi, " ");
-  const lead = /^[^?]{0,160}\banswer the following question[^:]*:\s*/i.exec(q);
+  const lead = /^[^?]{0,240}\b(answer the following question|here'?s the question|here is the question|the question is)[^:]*:\s*/i.exec(q);
   if (lead) q = q.slice(lead[0].length);
+  // "In agreement with the information outlined in the income statement, what is ...": where to look, not what
+  // (a clause with a number, "Using 2019 figures, ...", says what and stays).
+  q = q.replace(/^\s*(in agreement with|in line with|using|based on|according to|relying on|referring to|by relying on)\b[^,?\d]{0,120},\s*(?=(what|how|which|who|when|where|is|are|was|were|did|does|do|has|have)\b)/i, "");
   const sentences = splitSentences(q.replace(/\s+/g, " ").trim());
   const instruction = /^(please|answer|give|provide|respond|round|calculate|compute|base|using|use|rely|assume|express|report|show|state|explain|if\b.*\bthen\b)/i;
   const kept = sentences.filter((s, i) => i === 0 || !instruction.test(s));

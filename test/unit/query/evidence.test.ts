@@ -85,6 +85,13 @@ describe("the question's core", () => {
     expect(questionCore("Using the cash flow statement, answer the following question: how much did Block generate from operations in FY2020? Answer in USD millions."))
       .toBe("how much did Block generate from operations in FY2020?");
     expect(questionCore("who sang the song the reverend mr black")).toBe("who sang the song the reverend mr black");
+    // A preamble before the question, and a leading clause that says where to look.
+    expect(questionCore("We want to calculate a financial metric. Please help us compute it from the statement of income. Here's the question: what is the FY2015 EBITDA margin for Netflix? Calculate it from operating income."))
+      .toBe("what is the FY2015 EBITDA margin for Netflix?");
+    expect(questionCore("In agreement with the information outlined in the income statement, what is the FY2017 net profit margin for Best Buy?"))
+      .toBe("what is the FY2017 net profit margin for Best Buy?");
+    expect(questionCore("Using 2019 figures, how did revenue change?")).toBe("Using 2019 figures, how did revenue change?");
+    expect(questionCore("Based on what you know, the sky is blue")).toBe("Based on what you know, the sky is blue");
   });
 });
 
