@@ -11,7 +11,11 @@ export interface AssembledSource extends GenerationSource {
   chunkId: string;
   chunkIds: string[];
   score: number;
+  /** Where each chunk's text begins in `text`, with its page: a quote is cited at the page that holds it. */
+  spans?: ChunkSpan[];
 }
+
+export interface ChunkSpan { offset: number; chunkId: string; page?: number }
 
 export interface AssembleOutput { sources: AssembledSource[]; tokens: number }
 
@@ -93,7 +97,7 @@ async function addNeighbours(kept: ScoredChunk[], chunksOf: (key: string) => Pro
 
 // ---- passages --------------------------------------------------------------------------------
 
-interface Passage { chunks: Chunk[]; rank: number; score: number; text: string }
+interface Passage { chunks: Chunk[]; rank: number; score: number; text: string; spans: ChunkSpan[] }
 
 /** Runs of consecutive text chunks of one document become one passage, ranked by its best chunk. */
 function joinAdjacent(placed: Placed[]): Passage[] {
@@ -106,7 +110,15 @@ function joinAdjacent(placed: Placed[]): Passage[] {
     const close = () => {
       if (!run.length) return;
       const best = run.reduce((a, b) => (b.rank < a.rank ? b : a));
-      passages.push({ chunks: run.map((r) => r.chunk), rank: best.rank, score: best.score, text: run.map((r) => r.chunk.text).reduce(joinOverlapping) });
+      let text = "";
+      const spans: ChunkSpan[] = [];
+      for (const { chunk } of run) {
+        // A chunk's own words start where the passage so far ends (the overlap it repeats is the previous chunk's).
+        const offset = text ? Math.min(text.trimEnd().length + 1, joinOverlapping(text, chunk.text).length) : 0;
+        text = text ? joinOverlapping(text, chunk.text) : chunk.text;
+        spans.push({ offset, chunkId: chunk.id, page: chunk.page });
+      }
+      passages.push({ chunks: run.map((r) => r.chunk), rank: best.rank, score: best.score, text, spans });
       run = [];
     };
     for (const p of list) {
@@ -155,7 +167,7 @@ function fitBudget(passages: Passage[], budget: number): AssembleOutput {
     const pages = p.chunks.map((c) => c.page).filter((x): x is number => x !== undefined);
     sources.push({
       n: sources.length + 1, documentKey: first.documentKey, page: pages.length ? Math.min(...pages) : undefined, sectionPath: first.sectionPath,
-      text, chunkId: bestChunkId(p), chunkIds: p.chunks.map((c) => c.id), score: p.score,
+      text, chunkId: bestChunkId(p), chunkIds: p.chunks.map((c) => c.id), score: p.score, ...(p.spans.length > 1 ? { spans: p.spans } : {}),
     });
   }
   return { sources, tokens: used };
