@@ -238,7 +238,9 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
   // Instructions and the statement named ("within the balance sheet") say where to look, not what to find.
   question = withoutStatementNames(questionCore(question));
   const all0 = [...new Set(contentTerms(question))];
-  const about = all0.filter((t) => !OPERATION_WORDS.has(t));
+  // "total assets", "total revenue": a statement's row label, not an instruction to add things up.
+  const labelled = new Set(/\btotal\s+(?!amounts?\b|values?\b|number\b|sum\b|of\b)[a-z]/i.test(question) ? contentTerms("total") : []);
+  const about = all0.filter((t) => !OPERATION_WORDS.has(t) || labelled.has(t));
   const q = about.length ? about : all0;
   if (!q.length) return [];
   const type = answerType(question);

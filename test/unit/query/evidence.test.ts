@@ -45,6 +45,11 @@ describe("extractive answers from the evidence check", () => {
     expect(text).toBe("Total sales — 2019: $1,496.5 [1]");
   });
 
+  it("reads 'total assets' as a row label, not an instruction to add up", () => {
+    const text = "Balance sheet, in millions\nCurrent assets / Other current assets — 2021: 1,312\nTotal assets — 2021: 59,268";
+    expect(planAnswer("What were the total assets in 2021?", [{ n: 1, text, documentKey: "b.pdf" }]).units.map((u) => u.text)).toEqual(["Total assets — 2021: 59,268"]);
+  });
+
   it("reads a markdown table flattened onto one line: the asked year's value, or the row for several years", () => {
     const text = "| | December 31, | | |---|---|---| | | 2019 | 2018 | | Rent and other deposits | 6,106 | 5,687 | | Value added tax receivables, net | 592 | 519 | Note 15. Other assets consisted of the following.";
     const ask = (q: string) => planAnswer(q, [{ n: 1, text, documentKey: "r.txt" }]).units.map((u) => u.text);
