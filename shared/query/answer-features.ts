@@ -1,5 +1,5 @@
 import { contentTerms, tokens } from "../text/terms";
-import { answerType, holdsType, questionCore, unitsOf, type ScoredUnit, type SourceWithContext } from "./evidence";
+import { answerType, holdsType, questionCore, unitsOf, type ScoredUnit, type SourceWithContext } from "./evidence-units";
 import { namedTerms } from "./named-documents";
 
 // What a learned abstention check reads about a question and its leading sources: how well the best
