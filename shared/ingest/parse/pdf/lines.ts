@@ -86,13 +86,19 @@ export function mergeRuns(runs: TextRun[]): Segment {
 /** Concatenates runs, adding a space where there is a visible gap and no space already. */
 function joined(runs: TextRun[]): string {
   let out = "";
+  // out's last character, kept aside: testing the end of out itself went over the whole line each time.
+  let last = "";
   let prev: TextRun | undefined;
   for (const r of runs) {
     if (prev) {
       const gap = r.x0 - prev.x1;
-      if (gap > 0.15 * Math.min(r.size, prev.size) && !/\s$/.test(out) && !/^\s/.test(r.text)) out += " ";
+      if (gap > 0.15 * Math.min(r.size, prev.size) && !/\s/.test(last) && !/^\s/.test(r.text)) {
+        out += " ";
+        last = " ";
+      }
     }
     out += r.text;
+    if (r.text) last = r.text.at(-1)!;
     prev = r;
   }
   return out.replace(/\s+/g, " ").trim();
