@@ -1,7 +1,7 @@
 import type { EmbedMessage } from "../../events/messages";
 import type { Chunk } from "../domain/chunk";
 import { logger } from "../observability/logger";
-import type { Context, Uses } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 import { QUEUES } from "../topology";
 import { allDocuments } from "./all-documents";
 import { tuneRetrieval } from "../query/retrieval-tuning";
@@ -33,7 +33,7 @@ export async function rolloutStatus(ctx: Uses<"embedder" | "index">): Promise<Ro
 }
 
 /** One step: queue re-embeds for documents missing new vectors, or switch once nothing is missing. */
-export async function rolloutTick(ctx: Context, now = Date.now()): Promise<RolloutStatus> {
+export async function rolloutTick(ctx: Uses<"catalog" | "embedder" | "index" | "objects" | "previousEmbedder" | "queue", "query">, now = Date.now()): Promise<RolloutStatus> {
   const status = await rolloutStatus(ctx);
   if (status.state === "current") await tuneQuietly(ctx);
   if (status.state !== "rolling") return status;
@@ -66,6 +66,6 @@ export async function rolloutTick(ctx: Context, now = Date.now()): Promise<Rollo
 }
 
 /** Fusion weights are (re)chosen on the serving generation; a bad eval set is logged, never stops a rollout. */
-async function tuneQuietly(ctx: Context): Promise<void> {
+async function tuneQuietly(ctx: Uses<"embedder" | "index" | "objects" | "previousEmbedder", "query">): Promise<void> {
   await tuneRetrieval(ctx).catch((err) => logger.warn("retrieval tuning failed", { error: err instanceof Error ? err.message : String(err) }));
 }

@@ -37,7 +37,7 @@ export interface UploadTicket { key: string; url: string; method: "PUT"; headers
 interface HostGrant { key: string; contentType: string; size: number; userMetadata: Record<string, string>; metadata: Record<string, string>; principal: Principal; expiresAt: string }
 
 /** POST /uploads: the caller may write the key (401/403/404 as PUT /documents); the answer is a URL for one PUT. */
-export async function requestUpload(ctx: Context, p: Principal, req: UploadRequest, hostBaseUrl: string, now = Date.now()): Promise<UploadTicket> {
+export async function requestUpload(ctx: Uses<"catalog" | "objects", "access" | "ingest"> & Pick<Context, "bucket" | "config">, p: Principal, req: UploadRequest, hostBaseUrl: string, now = Date.now()): Promise<UploadTicket> {
   if (req.size > ctx.settings.ingest.maxObjectBytes) throw new RaglineError("too_large", `size ${req.size} exceeds RAGLINE_MAX_OBJECT_BYTES (${ctx.settings.ingest.maxObjectBytes})`, { status: 413 });
   const userMetadata = Object.fromEntries(Object.entries(req.metadata ?? {}).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? JSON.stringify(v) : v]));
   const metadata = await uploadMetadata(ctx, p, req.key, userMetadata, "body");

@@ -1,7 +1,7 @@
 import { servingEmbedder } from "../ingest/generations";
 import { logger } from "../observability/logger";
 import type { Embedder } from "../ports/models";
-import type { Context } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 import { sha256 } from "../util/hash";
 import { chooseWeights, defaultWeights, type RetrievalChoice, type RetrievalEvalQuestion } from "./retrieval-choice";
 
@@ -42,13 +42,13 @@ export function parseEvalSet(text: string): RetrievalEvalQuestion[] {
   return out;
 }
 
-async function readEvalSet(ctx: Context): Promise<{ key: string; hash: string; questions: RetrievalEvalQuestion[] } | undefined> {
+async function readEvalSet(ctx: Uses<"objects">): Promise<{ key: string; hash: string; questions: RetrievalEvalQuestion[] } | undefined> {
   const obj = await ctx.objects.get(EVAL_SET_KEY);
   if (!obj) return undefined;
   return { key: EVAL_SET_KEY, hash: sha256(obj.body).slice(0, 16), questions: parseEvalSet(obj.body.toString("utf8")) };
 }
 
-async function readChoice(ctx: Context): Promise<RetrievalChoice | undefined> {
+async function readChoice(ctx: Uses<"objects">): Promise<RetrievalChoice | undefined> {
   const obj = await ctx.objects.get(CHOICE_KEY);
   if (!obj) return undefined;
   try {
@@ -59,19 +59,19 @@ async function readChoice(ctx: Context): Promise<RetrievalChoice | undefined> {
 }
 
 /** Weights set explicitly in the configuration (both or either), which override any choice. */
-function configured(ctx: Context, embedder: Pick<Embedder, "backend" | "model">): RetrievalChoice | undefined {
-  const b = ctx.config.RAGLINE_FUSION_BM25_WEIGHT;
-  const v = ctx.config.RAGLINE_FUSION_VECTOR_WEIGHT;
+function configured(ctx: Uses<never, "query">, embedder: Pick<Embedder, "backend" | "model">): RetrievalChoice | undefined {
+  const b = ctx.settings.query.fusion.bm25Weight;
+  const v = ctx.settings.query.fusion.vectorWeight;
   if (b === undefined && v === undefined) return undefined;
   // The unset one keeps its historical weight of 1 (RAGLINE_FUSION_BM25_WEIGHT=0 alone means vectors only).
   return { bm25Weight: b ?? 1, vectorWeight: v ?? 1, embeddingModel: embedder.model, chosenBy: "config", basis: "RAGLINE_FUSION_BM25_WEIGHT / RAGLINE_FUSION_VECTOR_WEIGHT" };
 }
 
 const CACHE_MS = 30_000;
-const cache = new WeakMap<Context, { at: number; choice: RetrievalChoice | undefined }>();
+const cache = new WeakMap<object, { at: number; choice: RetrievalChoice | undefined }>();
 
 /** The weights queries of this index generation use: configured, else chosen for this model, else the default. */
-export async function retrievalChoice(ctx: Context, embedder: Pick<Embedder, "backend" | "model">, now = Date.now()): Promise<RetrievalChoice> {
+export async function retrievalChoice(ctx: Uses<"objects", "query">, embedder: Pick<Embedder, "backend" | "model">, now = Date.now()): Promise<RetrievalChoice> {
   const explicit = configured(ctx, embedder);
   if (explicit) return explicit;
   let hit = cache.get(ctx);
@@ -88,13 +88,13 @@ export async function retrievalChoice(ctx: Context, embedder: Pick<Embedder, "ba
  * Measures and records the weights when the recorded choice is missing, for another embedding model,
  * or from another version of the eval set. Cheap when nothing changed (two small reads).
  */
-export async function tuneRetrieval(ctx: Context, opts: { force?: boolean } = {}): Promise<RetrievalChoice | undefined> {
+export async function tuneRetrieval(ctx: Uses<"embedder" | "index" | "objects" | "previousEmbedder", "query">, opts: { force?: boolean } = {}): Promise<RetrievalChoice | undefined> {
   if (!(await ctx.index.servingModel())) return undefined; // nothing indexed yet: nothing to measure
   const embedder = await servingEmbedder(ctx);
   const [recorded, evalSet] = await Promise.all([readChoice(ctx), readEvalSet(ctx)]);
   const current = recorded && recorded.embeddingModel === embedder.model && recorded.evalSet?.hash === evalSet?.hash;
   if (current && !opts.force) return recorded;
-  const choice = await chooseWeights(ctx.index, embedder, evalSet, { k: ctx.config.RAGLINE_FUSION_K });
+  const choice = await chooseWeights(ctx.index, embedder, evalSet, { k: ctx.settings.query.fusion.k });
   await ctx.objects.put(CHOICE_KEY, Buffer.from(JSON.stringify(choice, null, 2)), { contentType: "application/json" });
   cache.delete(ctx);
   logger.info("retrieval fusion chosen", { model: choice.embeddingModel, by: choice.chosenBy, bm25: choice.bm25Weight, vector: choice.vectorWeight, effect: choice.effect });
@@ -102,7 +102,7 @@ export async function tuneRetrieval(ctx: Context, opts: { force?: boolean } = {}
 }
 
 /** What `GET /index/rollout` shows: the weights queries use now, why, and their measured effect. */
-export async function retrievalStatus(ctx: Context): Promise<RetrievalChoice | { error: string }> {
+export async function retrievalStatus(ctx: Uses<"embedder" | "index" | "objects" | "previousEmbedder", "query">): Promise<RetrievalChoice | { error: string }> {
   try {
     return await retrievalChoice(ctx, await servingEmbedder(ctx));
   } catch (err) {

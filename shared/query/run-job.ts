@@ -8,7 +8,7 @@ import type { TokenUsage } from "../text/tokens";
 import type { GenerateRequest } from "../ports/models";
 import { logger } from "../observability/logger";
 import { metrics, MetricUnit } from "../observability/metrics";
-import type { Context } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 import type { WaitingNote } from "../jobs/worker-lost";
 import { nowIso } from "../util/time";
 import type { AssembleOutput } from "./assemble";
@@ -70,7 +70,7 @@ export interface RunJobOptions {
   signal?: AbortSignal;
 }
 
-export async function runQueryJob(ctx: Context, jobId: string, opts: RunJobOptions = {}): Promise<"completed" | "failed" | "skipped" | "deferred"> {
+export async function runQueryJob(ctx: Uses<"embedder" | "generator" | "index" | "jobs" | "notifier" | "objects" | "previousEmbedder" | "queue" | "reranker", "jobs" | "query">, jobId: string, opts: RunJobOptions = {}): Promise<"completed" | "failed" | "skipped" | "deferred"> {
   const maxAttempts = opts.maxAttempts ?? 3;
   const signal = opts.signal;
   let job = await ctx.jobs.get(jobId);
@@ -80,7 +80,7 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: RunJobOptio
   // Per-tenant cap: a new job of a tenant already running its share waits in the queue (re-sent with
   // a delay, so it does not use up its receive count).
   const tenant = job.request.principal?.tenant;
-  if (job.status === "pending" && tenant && ctx.jobs.countWorking && (await ctx.jobs.countWorking(tenant)) >= ctx.config.RAGLINE_MAX_RUNNING_PER_TENANT) {
+  if (job.status === "pending" && tenant && ctx.jobs.countWorking && (await ctx.jobs.countWorking(tenant)) >= ctx.settings.jobs.maxRunningPerTenant) {
     await ctx.queue.send(queueFor(job.request.jobClass ?? "interactive"), JSON.stringify({ type: "query.run", jobId }), { delaySeconds: 1 });
     return "deferred";
   }
@@ -210,7 +210,7 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: RunJobOptio
       await flush();
       return { answer: stream.answer, usage };
     }, { info: (o) => (o.usage ? { usage: o.usage } : {}), next: "ground" });
-    const grounding = await stage("ground", answerStands ? cp.ground : undefined, async () => groundAnswer(generated.answer, context.sources, ctx.config.RAGLINE_GROUNDING_MIN_SUPPORT),
+    const grounding = await stage("ground", answerStands ? cp.ground : undefined, async () => groundAnswer(generated.answer, context.sources, ctx.settings.query.groundingMinSupport),
       { info: (o) => ({ unsupported: o.unsupported.length }) });
 
     const result: QueryResult = {
@@ -221,7 +221,7 @@ export async function runQueryJob(ctx: Context, jobId: string, opts: RunJobOptio
         index: ctx.index.name, embedder: `${ctx.embedder.backend}:${retrieved.embeddingModel ?? ctx.embedder.model}`,
         reranker: `${ctx.reranker.backend}:${ctx.reranker.model}`, generator: `${ctx.generator.backend}:${ctx.generator.model}`,
         transform: transformed.by, relevance: relevanceMethod(ctx, reranked.relevanceBy),
-        grounding: `${GROUNDING_METHOD} support >= ${ctx.config.RAGLINE_GROUNDING_MIN_SUPPORT}`,
+        grounding: `${GROUNDING_METHOD} support >= ${ctx.settings.query.groundingMinSupport}`,
       },
       timings,
       unsupportedSentences: grounding.unsupported,

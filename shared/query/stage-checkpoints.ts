@@ -1,5 +1,5 @@
 import type { Chunk, ScoredChunk } from "../domain/chunk";
-import type { Context } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 import type { AssembleOutput } from "./assemble";
 import type { RankedChunk, RerankOutput, RetrieveOutput } from "./stages";
 
@@ -33,7 +33,7 @@ export interface ResumedStages { retrieve?: RetrieveOutput; rerank?: RerankOutpu
  * The retrieve and rerank outputs of a resumed job, chunks read back from the index; empty (run
  * them again) when there is nothing to resume or a chunk is no longer there.
  */
-export async function resumeStages(ctx: Context, cp: { retrieve?: RetrieveCheckpoint | RetrieveOutput; rerank?: RerankCheckpoint | RerankOutput }): Promise<ResumedStages> {
+export async function resumeStages(ctx: Uses<"index">, cp: { retrieve?: RetrieveCheckpoint | RetrieveOutput; rerank?: RerankCheckpoint | RerankOutput }): Promise<ResumedStages> {
   if (!cp.retrieve) return {};
   const refs = [...cp.retrieve.chunks, ...(cp.rerank?.chunks ?? [])];
   const chunks = new Map<string, Chunk>();

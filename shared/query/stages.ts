@@ -3,7 +3,7 @@ import { readAccess } from "../auth/policy";
 import type { ScoredChunk } from "../domain/chunk";
 import type { QueryRequest } from "../domain/job";
 import type { Reranker } from "../ports/models";
-import type { Context } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 import { assemble as assemblePassages, type AssembleOutput } from "./assemble";
 import { asChatModel } from "../text/chat-model";
 import { reciprocalRankFusion } from "../text/fusion";
@@ -35,14 +35,14 @@ export interface RerankOutput {
   abstain: boolean;
 }
 
-const topKOf = (ctx: Context, req: QueryRequest) => req.topK ?? ctx.config.RAGLINE_TOP_K;
+const topKOf = (ctx: Uses<never, "query">, req: QueryRequest) => req.topK ?? ctx.settings.query.topK;
 
-export function transformEnabled(ctx: Context): boolean {
-  return ctx.config.RAGLINE_QUERY_TRANSFORM !== "off" && asChatModel(ctx.generator) !== undefined;
+export function transformEnabled(ctx: Uses<"generator", "query">): boolean {
+  return ctx.settings.query.transform !== "off" && asChatModel(ctx.generator) !== undefined;
 }
 
-export async function transform(ctx: Context, req: QueryRequest): Promise<TransformOutput> {
-  return transformQuery(transformEnabled(ctx) ? asChatModel(ctx.generator) : undefined, req.question, ctx.config.RAGLINE_QUERY_EXPANSIONS);
+export async function transform(ctx: Uses<"generator", "query">, req: QueryRequest): Promise<TransformOutput> {
+  return transformQuery(transformEnabled(ctx) ? asChatModel(ctx.generator) : undefined, req.question, ctx.settings.query.expansions);
 }
 
 /**
@@ -50,9 +50,9 @@ export async function transform(ctx: Context, req: QueryRequest): Promise<Transf
  * again by reciprocal rank fusion. Filters and the principal's tenant and groups go into the index
  * query. No principal means the anonymous one: the default tenant, documents without an ACL.
  */
-export async function retrieve(ctx: Context, req: QueryRequest, queries: string[] = [req.question]): Promise<RetrieveOutput> {
-  const c = ctx.config;
-  const candidates = topKOf(ctx, req) * c.RAGLINE_CANDIDATES_PER_SOURCE;
+export async function retrieve(ctx: Uses<"embedder" | "index" | "objects" | "previousEmbedder", "query">, req: QueryRequest, queries: string[] = [req.question]): Promise<RetrieveOutput> {
+  const c = ctx.settings.query;
+  const candidates = topKOf(ctx, req) * c.candidatesPerSource;
   // A question that names a financial statement also searches for that statement by its heading.
   const statement = statementQuery(req.question, questionCore(req.question));
   if (statement && !queries.includes(statement)) queries = [...queries, statement];
@@ -62,13 +62,13 @@ export async function retrieve(ctx: Context, req: QueryRequest, queries: string[
   const access = readAccess(req.principal);
   // Fusion weights of this index generation: configured, chosen on its eval set, or the measured default.
   const choice = await retrievalChoice(ctx, embedder);
-  const fusion = { bm25Weight: choice.bm25Weight, vectorWeight: choice.vectorWeight, k: c.RAGLINE_FUSION_K };
+  const fusion = { bm25Weight: choice.bm25Weight, vectorWeight: choice.vectorWeight, k: c.fusion.k };
   const lists = await Promise.all(queries.map((text, i) => ctx.index.search({
     text, vector: vectors[i], embeddingModel: embedder.model, topK: candidates, filters: req.filters, access, fusion,
   })));
   const used = { bm25Weight: fusion.bm25Weight, vectorWeight: fusion.vectorWeight, by: choice.chosenBy };
   if (lists.length === 1) return { chunks: lists[0], embeddingModel: embedder.model, fusion: used };
-  const fused = reciprocalRankFusion(lists.map((items) => ({ items, weight: 1 })), (ch) => `${ch.documentKey}\u0000${ch.id}`, c.RAGLINE_FUSION_K);
+  const fused = reciprocalRankFusion(lists.map((items) => ({ items, weight: 1 })), (ch) => `${ch.documentKey}\u0000${ch.id}`, c.fusion.k);
   return { chunks: fused.slice(0, candidates).map((f) => ({ ...f.item, score: f.score })), embeddingModel: embedder.model, fusion: used };
 }
 
@@ -76,17 +76,17 @@ export async function retrieve(ctx: Context, req: QueryRequest, queries: string[
 export const isCrossEncoder = (r: Reranker) => !r.passThrough;
 
 /** Reranks (cross-encoder when configured), scores relevance and decides whether to abstain. */
-export async function rerank(ctx: Context, req: QueryRequest, input: RetrieveOutput): Promise<RerankOutput> {
-  const c = ctx.config;
+export async function rerank(ctx: Uses<"generator" | "reranker", "query">, req: QueryRequest, input: RetrieveOutput): Promise<RerankOutput> {
+  const c = ctx.settings.query;
   if (isCrossEncoder(ctx.reranker)) {
     const ranked = await ctx.reranker.rerank(req.question, input.chunks, topKOf(ctx, req));
-    const chunks = ranked.filter((ch) => ch.score >= c.RAGLINE_MIN_RERANK_SCORE).map((ch) => ({ ...ch, relevance: ch.score }));
+    const chunks = ranked.filter((ch) => ch.score >= c.minRerankScore).map((ch) => ({ ...ch, relevance: ch.score }));
     return { chunks, relevanceBy: "cross-encoder", abstain: !chunks.length };
   }
   // No cross-encoder: documents the question names come first, then lexical relevance and the evidence check.
   const ranked = await ctx.reranker.rerank(req.question, preferNamedDocuments(req.question, input.chunks), topKOf(ctx, req));
   const chunks = ranked.map((ch) => ({ ...ch, relevance: lexicalCoverage(questionCore(req.question), ch) }));
-  if (!chunks.some((ch) => ch.relevance >= c.RAGLINE_MIN_RELEVANCE)) return { chunks, relevanceBy: "lexical-coverage", abstain: true };
+  if (!chunks.some((ch) => ch.relevance >= c.minRelevance)) return { chunks, relevanceBy: "lexical-coverage", abstain: true };
   // The extractive generator abstains unless one unit (sentence, table value or row) answers the question's
   // focus with the kind of thing asked; the chunks that hold the answer move first, so its citations start
   // at [1]. An LLM is not held to this lexical check (it reads paraphrase); its sources keep their rank.
@@ -96,9 +96,9 @@ export async function rerank(ctx: Context, req: QueryRequest, input: RetrieveOut
   return { chunks: [...first.map((i) => chunks[i]), ...chunks.filter((_, i) => !first.includes(i))], relevanceBy: "lexical-coverage", abstain: false };
 }
 
-export async function assemble(ctx: Context, input: RerankOutput, question?: string): Promise<AssembleOutput> {
+export async function assemble(ctx: Uses<"generator" | "index", "query">, input: RerankOutput, question?: string): Promise<AssembleOutput> {
   if (input.abstain) return { sources: [], tokens: 0 };
-  const out = await assemblePassages(input.chunks, { budgetTokens: ctx.config.RAGLINE_CONTEXT_TOKENS, chunksOf: (key) => ctx.index.chunksOf(key) });
+  const out = await assemblePassages(input.chunks, { budgetTokens: ctx.settings.query.contextTokens, chunksOf: (key) => ctx.index.chunksOf(key) });
   return ctx.generator.extractive === true && question !== undefined ? numberedByUse(out, question) : out;
 }
 
@@ -118,7 +118,7 @@ function numberedByUse(out: AssembleOutput, question: string): AssembleOutput {
 }
 
 /** How relevance was judged, for the result's `backends`. */
-export function relevanceMethod(ctx: Context, by: RerankOutput["relevanceBy"]): string {
-  if (by === "cross-encoder") return `cross-encoder score >= ${ctx.config.RAGLINE_MIN_RERANK_SCORE}`;
-  return `lexical coverage >= ${ctx.config.RAGLINE_MIN_RELEVANCE}${ctx.generator.extractive === true ? `, ${EVIDENCE_CHECK}` : ""}`;
+export function relevanceMethod(ctx: Uses<"generator", "query">, by: RerankOutput["relevanceBy"]): string {
+  if (by === "cross-encoder") return `cross-encoder score >= ${ctx.settings.query.minRerankScore}`;
+  return `lexical coverage >= ${ctx.settings.query.minRelevance}${ctx.generator.extractive === true ? `, ${EVIDENCE_CHECK}` : ""}`;
 }

@@ -5,13 +5,13 @@ import { admissionSlots, classify, queueFor, refusal } from "../jobs/admission";
 import { assertCallbackAllowed } from "../jobs/callback-url";
 import { logger } from "../observability/logger";
 import { AdmissionRefused } from "../ports/job-store";
-import type { Context } from "../runtime/context";
+import type { Uses } from "../runtime/context";
 
 /**
  * Accepts a query as a job: its callbackUrl is checked first (SSRF), then the job row is written only if its admission slots have room (else 429),
  * then its queue message is sent. A send that fails ends the job `failed` (its slots go back).
  */
-export async function submitQuery(ctx: Context, request: QueryRequest): Promise<Job> {
+export async function submitQuery(ctx: Uses<"jobs" | "queue", "jobs" | "webhooks">, request: QueryRequest): Promise<Job> {
   await assertCallbackAllowed(ctx.settings.webhooks, request.callbackUrl); // SSRF: where the outcome may be POSTed
   const jobClass = classify(request, ctx.settings.jobs.longJobTopK);
   const req = { ...request, jobClass };

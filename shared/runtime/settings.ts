@@ -39,6 +39,8 @@ export interface WebhookSettings {
 
 export interface QuerySettings {
   topK: number;
+  /** Candidates each retrieval side (BM25, vector) brings per answer source. */
+  candidatesPerSource: number;
   transform: "auto" | "off";
   expansions: number;
   /** Fusion weights set by the operator (they win over the measured choice), and the RRF constant. */
@@ -74,7 +76,7 @@ export function settingsFrom(c: Config): Settings {
     },
     webhooks: { secret: c.RAGLINE_WEBHOOK_SECRET, allowHttp: c.RAGLINE_WEBHOOK_ALLOW_HTTP, allowlist: c.RAGLINE_WEBHOOK_ALLOWLIST },
     query: {
-      topK: c.RAGLINE_TOP_K, transform: c.RAGLINE_QUERY_TRANSFORM, expansions: c.RAGLINE_QUERY_EXPANSIONS,
+      topK: c.RAGLINE_TOP_K, candidatesPerSource: c.RAGLINE_CANDIDATES_PER_SOURCE, transform: c.RAGLINE_QUERY_TRANSFORM, expansions: c.RAGLINE_QUERY_EXPANSIONS,
       fusion: { bm25Weight: c.RAGLINE_FUSION_BM25_WEIGHT, vectorWeight: c.RAGLINE_FUSION_VECTOR_WEIGHT, k: c.RAGLINE_FUSION_K },
       contextTokens: c.RAGLINE_CONTEXT_TOKENS, minRelevance: c.RAGLINE_MIN_RELEVANCE, minRerankScore: c.RAGLINE_MIN_RERANK_SCORE,
       groundingMinSupport: c.RAGLINE_GROUNDING_MIN_SUPPORT,

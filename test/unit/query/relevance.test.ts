@@ -5,10 +5,10 @@ import type { Reranker } from "../../../shared/ports/models";
 import { lexicalCoverage } from "../../../shared/query/relevance";
 import { rerank } from "../../../shared/query/stages";
 import { loadConfig } from "../../../shared/runtime/config";
-import type { Context } from "../../../shared/runtime/context";
+import { settingsFrom } from "../../../shared/runtime/settings";
 
 const chunk = (id: string, text: string, score = 0.5): ScoredChunk => ({ id, documentKey: `${id}.md`, version: "v", ordinal: 0, text, sectionPath: [], kind: "text", metadata: {}, score });
-const ctxWith = (reranker: Reranker, env: Record<string, string> = {}) => ({ reranker, config: loadConfig(env) }) as unknown as Context;
+const ctxWith = (reranker: Reranker, env: Record<string, string> = {}) => ({ reranker, settings: settingsFrom(loadConfig(env)) }) as unknown as Parameters<typeof rerank>[0];
 const chunks = [chunk("a", "The canteen serves lunch from noon."), chunk("b", "Parental leave lasts sixteen weeks.")];
 
 describe("relevance gate (abstain rather than guess)", () => {
