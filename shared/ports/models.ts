@@ -29,7 +29,14 @@ export interface GenerateRequest {
   question: string;
   sources: GenerationSource[];
   signal?: AbortSignal;
+  /**
+   * For an extractive generator: the units the core's evidence check chose (shared/query/evidence.ts), in
+   * the order to say them, each with its source number. It quotes them; it does not judge them.
+   */
+  quote?: QuotedUnit[];
 }
+
+export interface QuotedUnit { n: number; text: string }
 
 export interface Generator {
   readonly model: string;

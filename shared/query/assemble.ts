@@ -1,6 +1,6 @@
 import { estimateTokens } from "../text/tokens";
 import type { Chunk, ScoredChunk } from "../domain/chunk";
-import type { GenerationSource } from "../ports/models";
+import type { GenerationSource, QuotedUnit } from "../ports/models";
 
 // Context assembly: near-duplicate chunks merged, neighbouring chunks added where they complete a
 // passage, adjacent chunks joined (their overlap removed), a token budget, sources numbered in rank
@@ -17,7 +17,12 @@ export interface AssembledSource extends GenerationSource {
 
 export interface ChunkSpan { offset: number; chunkId: string; page?: number }
 
-export interface AssembleOutput { sources: AssembledSource[]; tokens: number }
+export interface AssembleOutput {
+  sources: AssembledSource[];
+  tokens: number;
+  /** For an extractive generator: the units the evidence check chose to answer with (none: it abstains). */
+  quote?: QuotedUnit[];
+}
 
 export interface AssembleOptions {
   budgetTokens: number;

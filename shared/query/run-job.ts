@@ -16,7 +16,7 @@ import type { UsageHook } from "../text/chat-model";
 import { citationsFor } from "./citations";
 import { GROUNDING_METHOD, groundAnswer, type GroundingOutput } from "./grounding";
 import { isNoAnswer, NO_ANSWER } from "../text/no-answer";
-import { assemble, relevanceMethod, rerank, retrieve, transform, transformEnabled, type RerankOutput, type RetrieveOutput } from "./stages";
+import { assemble, quoteFor, relevanceMethod, rerank, retrieve, transform, transformEnabled, type RerankOutput, type RetrieveOutput } from "./stages";
 import type { TransformOutput } from "./transform";
 import { compactAssemble, compactRerank, compactRetrieve, resumeStages, sameAssembly, type AssembleCheckpoint, type RerankCheckpoint, type RetrieveCheckpoint } from "./stage-checkpoints";
 
@@ -204,7 +204,8 @@ export async function runQueryJob(ctx: Uses<"embedder" | "generator" | "index" |
         return { answer: stream.answer, abstained: true };
       }
       let usage: TokenUsage | undefined;
-      const genReq: GenerateRequest & UsageHook = { question: req.question, sources: context.sources, signal: abort.signal, onUsage: (u) => { usage = u; } };
+      const quote = ctx.generator.extractive === true ? quoteFor(context, req.question) : undefined;
+      const genReq: GenerateRequest & UsageHook = { question: req.question, sources: context.sources, quote, signal: abort.signal, onUsage: (u) => { usage = u; } };
       for await (const delta of ctx.generator.generate(genReq)) await apply(stream.push(delta));
       await apply(stream.end());
       await flush();

@@ -2,7 +2,7 @@ import { servingEmbedder } from "../ingest/generations";
 import { readAccess } from "../auth/policy";
 import type { ScoredChunk } from "../domain/chunk";
 import type { QueryRequest } from "../domain/job";
-import type { Reranker } from "../ports/models";
+import type { QuotedUnit, Reranker } from "../ports/models";
 import type { Uses } from "../runtime/context";
 import { assemble as assemblePassages, type AssembleOutput } from "./assemble";
 import { asChatModel } from "../text/chat-model";
@@ -111,10 +111,15 @@ export async function assemble(ctx: Uses<"generator" | "index", "query">, input:
 function numberedByUse(out: AssembleOutput, question: string): AssembleOutput {
   const plan = planAnswer(question, out.sources.map((s) => ({ n: s.n, text: s.text, sectionPath: s.sectionPath, documentKey: s.documentKey })));
   const used = [...new Set(plan.units.map((u) => u.n))];
-  if (!used.length) return out;
+  if (!used.length) return { ...out, quote: [] };
   const order = [...used, ...out.sources.map((s) => s.n).filter((n) => !used.includes(n))];
   const label = new Map(order.map((n, i) => [n, i + 1]));
-  return { ...out, sources: out.sources.map((s) => ({ ...s, n: label.get(s.n)! })) };
+  return { ...out, sources: out.sources.map((s) => ({ ...s, n: label.get(s.n)! })), quote: plan.units.map((u) => ({ n: label.get(u.n)!, text: u.text })) };
+}
+
+/** What an extractive generator quotes: the plan made at assembly (a checkpoint from before it had one: planned now). */
+export function quoteFor(context: AssembleOutput, question: string): QuotedUnit[] {
+  return context.quote ?? planAnswer(question, context.sources.map((s) => ({ n: s.n, text: s.text, sectionPath: s.sectionPath, documentKey: s.documentKey }))).units.map((u) => ({ n: u.n, text: u.text }));
 }
 
 /** How relevance was judged, for the result's `backends`. */

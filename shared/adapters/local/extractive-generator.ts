@@ -2,11 +2,10 @@ import type { GenerateRequest, Generator } from "../../ports/models";
 import { splitSentences } from "../../text/sentences";
 import { NO_ANSWER } from "../../text/no-answer";
 import { contentTerms } from "../../text/terms";
-import { DEFAULT_THRESHOLDS, planAnswer, type EvidenceThresholds } from "../../query/evidence";
 
 // NOT a language model: it answers with the retrieved units (a sentence, or one table value line or
-// row with its labels) that best answer the question, each followed by its [n] citation, and says so
-// plainly when none supports the question (shared/query/evidence.ts: focus terms, answer type).
+// row with its labels) that the core's evidence check chose (shared/query/evidence.ts: focus terms, answer
+// type; passed as `quote`), each followed by its [n] citation, and says so plainly when none was chosen.
 
 export { NO_ANSWER };
 
@@ -21,10 +20,9 @@ export class ExtractiveGenerator implements Generator {
   readonly model = "extractive-v2";
   readonly backend = "local";
   readonly extractive = true;
-  constructor(private readonly thresholds: EvidenceThresholds = DEFAULT_THRESHOLDS) {}
 
   async *generate(req: GenerateRequest): AsyncIterable<string> {
-    const { units } = planAnswer(req.question, req.sources, this.thresholds);
+    const units = req.quote ?? [];
     if (!units.length) {
       yield NO_ANSWER;
       return;

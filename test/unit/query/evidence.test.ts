@@ -7,7 +7,9 @@ import { NO_ANSWER } from "../../../shared/text/no-answer";
 
 const answer = async (question: string, sources: { n: number; documentKey: string; text: string; sectionPath?: string[] }[]) => {
   let out = "";
-  for await (const d of new ExtractiveGenerator().generate({ question, sources })) out += d;
+  // The query's plan, quoted by the generator, as the job runner passes it.
+  const quote = planAnswer(question, sources).units.map(({ n, text }) => ({ n, text }));
+  for await (const d of new ExtractiveGenerator().generate({ question, sources, quote })) out += d;
   return out;
 };
 
