@@ -7,7 +7,10 @@ export default $config({
   app(input) {
     // Stages whose data outlives `sst remove` and whose resources are protected: RAGLINE_PROTECTED_STAGES
     // (comma-separated), by default the names the docs deploy with (prod) and "production".
-    const protectedStages = (process.env.RAGLINE_PROTECTED_STAGES ?? "prod,production").split(",").map((s) => s.trim()).filter(Boolean);
+    const protectedStages = (process.env.RAGLINE_PROTECTED_STAGES ?? "prod,production")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     const isProtected = protectedStages.includes(input?.stage ?? "");
     return { name: "ragline", removal: isProtected ? "retain" : "remove", protect: isProtected, home: "aws" };
   },

@@ -9,9 +9,15 @@ import { DATASETS_DIR, percentile, tempDataDir } from "./support";
 // default cache). Queries alternate between the two; latency p50/p95 and nDCG@10 on scifact's
 // questions (their relevant abstracts are the judgments).
 
-const corpus = readFileSync(join(DATASETS_DIR, "scifact", "corpus.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { id: string; title: string; text: string });
-const questions = readFileSync(join(DATASETS_DIR, "scifact", "questions.jsonl"), "utf8").split("\n").filter(Boolean)
-  .map((l) => JSON.parse(l) as { question: string; relevant_doc_ids: string[] }).filter((q) => q.relevant_doc_ids.length);
+const corpus = readFileSync(join(DATASETS_DIR, "scifact", "corpus.jsonl"), "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as { id: string; title: string; text: string });
+const questions = readFileSync(join(DATASETS_DIR, "scifact", "questions.jsonl"), "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as { question: string; relevant_doc_ids: string[] })
+  .filter((q) => q.relevant_doc_ids.length);
 
 const t = tempDataDir();
 const path = join(t.dir, "search.db");
@@ -19,7 +25,16 @@ const writer = new SqliteSearchIndex(path);
 const vector = new Float32Array([1]);
 for (let i = 0; i < corpus.length; i += 500) {
   const chunks: EmbeddedChunk[] = corpus.slice(i, i + 500).map((d) => ({
-    id: d.id, documentKey: d.id, version: "v1", ordinal: 0, text: `${d.title}\n${d.text}`, sectionPath: [], kind: "text", metadata: {}, vector, embeddingModel: "none",
+    id: d.id,
+    documentKey: d.id,
+    version: "v1",
+    ordinal: 0,
+    text: `${d.title}\n${d.text}`,
+    sectionPath: [],
+    kind: "text",
+    metadata: {},
+    vector,
+    embeddingModel: "none",
   }));
   await writer.stage(chunks);
   for (const c of chunks) await writer.activate(c.documentKey, "v1");
@@ -42,7 +57,15 @@ for (let round = 0; round < 2; round++) {
       const t0 = performance.now();
       const hits = await index.search({ text: q.question, topK: 10, fusion: { vectorWeight: 0 } });
       const ms = performance.now() - t0;
-      if (round === 1) { stats[name].ms.push(ms); stats[name].ndcg.push(ndcg10(hits.map((h) => h.documentKey), q.relevant_doc_ids)); }
+      if (round === 1) {
+        stats[name].ms.push(ms);
+        stats[name].ndcg.push(
+          ndcg10(
+            hits.map((h) => h.documentKey),
+            q.relevant_doc_ids,
+          ),
+        );
+      }
     }
   }
 }

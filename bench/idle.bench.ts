@@ -24,7 +24,17 @@ const store = new FolderObjectStore(root, join(t.dir, "tmp"));
 
 async function idleCpu(watcher: boolean, round: number): Promise<number> {
   let announced = 0;
-  const n = new FolderNotifications(store, join(t.dir, `state-${watcher}-${round}.db`), "documents", async (r) => { announced += r.length; }, 500, 60_000, watcher);
+  const n = new FolderNotifications(
+    store,
+    join(t.dir, `state-${watcher}-${round}.db`),
+    "documents",
+    async (r) => {
+      announced += r.length;
+    },
+    500,
+    60_000,
+    watcher,
+  );
   n.start();
   while (announced < FILES) await new Promise((r) => setTimeout(r, 200)); // first full scan and settle
   await new Promise((r) => setTimeout(r, 1500));

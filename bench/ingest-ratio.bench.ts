@@ -18,7 +18,10 @@ const perRound = Number(flags.docs ?? 400);
 const rounds = Number(flags.rounds ?? 4);
 const TARGET = 0.6;
 
-const corpus = (readFileSync(join(DATASETS_DIR, "scifact/corpus.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) as Doc[]);
+const corpus = readFileSync(join(DATASETS_DIR, "scifact/corpus.jsonl"), "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .map((l) => JSON.parse(l)) as Doc[];
 const WARMUP = 60; // documents each path ingests first, unmeasured: handlers loaded, worker threads started
 if (corpus.length < 2 * perRound * rounds + 2 * WARMUP) throw new Error(`need ${2 * perRound * rounds + 2 * WARMUP} documents, scifact has ${corpus.length}`);
 
@@ -39,7 +42,10 @@ async function throughPipeline(docs: Doc[]): Promise<void> {
   }
 }
 
-interface Run { docsPerS: number; cpuMsPerDoc: number }
+interface Run {
+  docsPerS: number;
+  cpuMsPerDoc: number;
+}
 async function measure(run: () => Promise<unknown>, n: number): Promise<Run> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -62,15 +68,25 @@ for (let r = 0; r < rounds; r++) {
   const called = () => measure(() => ingestDirectly(direct, b), b.length);
   let pipeRun: Run;
   let d: Run;
-  if (r % 2 === 0) { pipeRun = await piped(); d = await called(); } else { d = await called(); pipeRun = await piped(); }
+  if (r % 2 === 0) {
+    pipeRun = await piped();
+    d = await called();
+  } else {
+    d = await called();
+    pipeRun = await piped();
+  }
   ratios.push(pipeRun.docsPerS / d.docsPerS);
-  lines.push(`  round ${r + 1}: pipeline ${pipeRun.docsPerS.toFixed(0)} docs/s (${pipeRun.cpuMsPerDoc.toFixed(2)} CPU-ms/doc), direct ${d.docsPerS.toFixed(0)} docs/s (${d.cpuMsPerDoc.toFixed(2)} CPU-ms/doc): ${ratios.at(-1)!.toFixed(2)}x`);
+  lines.push(
+    `  round ${r + 1}: pipeline ${pipeRun.docsPerS.toFixed(0)} docs/s (${pipeRun.cpuMsPerDoc.toFixed(2)} CPU-ms/doc), direct ${d.docsPerS.toFixed(0)} docs/s (${d.cpuMsPerDoc.toFixed(2)} CPU-ms/doc): ${ratios.at(-1)!.toFixed(2)}x`,
+  );
 }
 const median = [...ratios].sort((x, y) => x - y)[Math.floor(ratios.length / 2)];
 console.log(`ingestion, pipeline vs direct stage calls: ${rounds} interleaved rounds of ${perRound} scifact abstracts each`);
 console.log(lines.join("\n"));
 console.log(`  median ratio pipeline/direct: ${median.toFixed(2)}x (target >= ${TARGET}x: ${median >= TARGET ? "met" : "NOT met"})`);
-console.log(`  (the pipeline's time includes the bucket's ${pipe.config.RAGLINE_SCAN_INTERVAL_MS} ms settle wait before a dropped file is announced; worker threads: ${host.workers?.pool.size ?? 0})`);
+console.log(
+  `  (the pipeline's time includes the bucket's ${pipe.config.RAGLINE_SCAN_INTERVAL_MS} ms settle wait before a dropped file is announced; worker threads: ${host.workers?.pool.size ?? 0})`,
+);
 await host.close();
 await pipe.close();
 await direct.close();

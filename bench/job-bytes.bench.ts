@@ -19,7 +19,11 @@ const BEFORE_KIB = 757.4; // measured with this bench (1000 docs, 200 jobs) on t
 
 const written = () => Number(/wchar:\s*(\d+)/.exec(readFileSync("/proc/self/io", "utf8"))![1]);
 
-const lines = (file: string) => readFileSync(join(DATASETS_DIR, file), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const lines = (file: string) =>
+  readFileSync(join(DATASETS_DIR, file), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 const corpus = lines("scifact/corpus.jsonl").slice(0, docCount) as Doc[];
 const questions = lines("scifact/questions.jsonl") as { question: string }[];
 
@@ -32,14 +36,32 @@ let storeBytes = 0;
 const byMethod = new Map<string, { calls: number; bytes: number; each: number[] }>();
 let depth = 0; // a store method calling another (create → get) is counted once
 const store = ctx.jobs as unknown as Record<string, unknown>;
-const PORT_METHODS = ["create", "get", "transition", "saveCheckpoint", "commitStage", "recordAttempt", "appendEvent", "events", "subscribe", "unsubscribe", "subscribers", "purgeFinished", "slotsHeld", "countActive", "countWorking"];
+const PORT_METHODS = [
+  "create",
+  "get",
+  "transition",
+  "saveCheckpoint",
+  "commitStage",
+  "recordAttempt",
+  "appendEvent",
+  "events",
+  "subscribe",
+  "unsubscribe",
+  "subscribers",
+  "purgeFinished",
+  "slotsHeld",
+  "countActive",
+  "countWorking",
+];
 for (const name of PORT_METHODS) {
   const fn = store[name];
   if (typeof fn !== "function") continue;
   store[name] = async (...args: unknown[]) => {
     const before = written();
     depth++;
-    try { return await (fn as (...a: unknown[]) => Promise<unknown>).apply(ctx.jobs, args); } finally {
+    try {
+      return await (fn as (...a: unknown[]) => Promise<unknown>).apply(ctx.jobs, args);
+    } finally {
       if (--depth === 0) {
         const n = written() - before;
         storeBytes += n;
@@ -63,16 +85,29 @@ for (let i = 0; i < jobCount; i++) {
   perJobAll.push(written() - all);
 }
 const db = (ctx.jobs as unknown as { db: import("better-sqlite3").Database }).db;
-const kept = db.prepare(`SELECT SUM(length(request) + COALESCE(length(result), 0) + length(checkpoints)) AS jobs,
-  (SELECT SUM(length(data)) FROM job_log) AS events FROM jobs`).get() as { jobs: number; events: number };
+const kept = db
+  .prepare(`SELECT SUM(length(request) + COALESCE(length(result), 0) + length(checkpoints)) AS jobs,
+  (SELECT SUM(length(data)) FROM job_log) AS events FROM jobs`)
+  .get() as { jobs: number; events: number };
 
 const kib = (n: number) => (n / 1024).toFixed(1);
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-console.log(`job bookkeeping: ${jobCount} query jobs over ${corpus.length} scifact abstracts (top-k ${ctx.config.RAGLINE_TOP_K}, ${ctx.generator.backend} generator)`);
-console.log(`  job store writes per job: mean ${kib(mean(perJob))} KiB, p50 ${kib(percentile(perJob, 50))}, p95 ${kib(percentile(perJob, 95))} (target <= ${TARGET_KIB} KiB: ${mean(perJob) / 1024 <= TARGET_KIB ? "met" : "NOT met"})`);
+console.log(
+  `job bookkeeping: ${jobCount} query jobs over ${corpus.length} scifact abstracts (top-k ${ctx.config.RAGLINE_TOP_K}, ${ctx.generator.backend} generator)`,
+);
+console.log(
+  `  job store writes per job: mean ${kib(mean(perJob))} KiB, p50 ${kib(percentile(perJob, 50))}, p95 ${kib(percentile(perJob, 95))} (target <= ${TARGET_KIB} KiB: ${mean(perJob) / 1024 <= TARGET_KIB ? "met" : "NOT met"})`,
+);
 console.log(`  before (whole checkpoints rewritten each stage, an event a commit; this bench at 0e6ef7c): mean ${BEFORE_KIB} KiB`);
 console.log(`  whole process per job (queue included): mean ${kib(mean(perJobAll))} KiB`);
-console.log(`  kept per finished job: ${kib((kept.jobs + kept.events) / jobCount)} KiB (rows ${kib(kept.jobs / jobCount)}, events ${kib(kept.events / jobCount)})`);
-console.log(`  by call, per job: ${[...byMethod].filter(([, m]) => m.bytes).map(([k, m]) => `${k} ${(m.calls / jobCount).toFixed(1)}x ${kib(m.bytes / jobCount)} KiB (p50 ${kib(percentile(m.each, 50))})`).join(", ")}`);
+console.log(
+  `  kept per finished job: ${kib((kept.jobs + kept.events) / jobCount)} KiB (rows ${kib(kept.jobs / jobCount)}, events ${kib(kept.events / jobCount)})`,
+);
+console.log(
+  `  by call, per job: ${[...byMethod]
+    .filter(([, m]) => m.bytes)
+    .map(([k, m]) => `${k} ${(m.calls / jobCount).toFixed(1)}x ${kib(m.bytes / jobCount)} KiB (p50 ${kib(percentile(m.each, 50))})`)
+    .join(", ")}`,
+);
 await ctx.close();
 data.cleanup();

@@ -26,7 +26,11 @@ const maxSeconds = Number(flags.seconds ?? 30);
 class SimulatedCostGenerator implements Generator {
   readonly model: string;
   readonly backend: string;
-  constructor(private readonly inner: Generator, private readonly baseMs: number, private readonly perSourceMs: number) {
+  constructor(
+    private readonly inner: Generator,
+    private readonly baseMs: number,
+    private readonly perSourceMs: number,
+  ) {
     this.model = `${inner.model} (+simulated cost)`;
     this.backend = inner.backend;
   }
@@ -39,24 +43,47 @@ class SimulatedCostGenerator implements Generator {
 const data = tempDataDir();
 const FLOOD_KEY = "bench-flood-key-0123456789";
 const PER_CALLER = 4;
-const ctx = createContext(loadConfig({
-  ...process.env, RAGLINE_DATA_DIR: data.dir, RAGLINE_MAX_QUEUED_JOBS: String(Math.max(50, clients * 2)),
-  // Anonymous callers (runs 1 and 2) share no per-caller quota; the keyed caller of run 3 has one.
-  RAGLINE_API_KEYS: JSON.stringify([{ key: FLOOD_KEY, tenant: "default", subject: "flooder", roles: ["reader"] }]), RAGLINE_MAX_JOBS_PER_CALLER: String(PER_CALLER),
-}));
+const ctx = createContext(
+  loadConfig({
+    ...process.env,
+    RAGLINE_DATA_DIR: data.dir,
+    RAGLINE_MAX_QUEUED_JOBS: String(Math.max(50, clients * 2)),
+    // Anonymous callers (runs 1 and 2) share no per-caller quota; the keyed caller of run 3 has one.
+    RAGLINE_API_KEYS: JSON.stringify([{ key: FLOOD_KEY, tenant: "default", subject: "flooder", roles: ["reader"] }]),
+    RAGLINE_MAX_JOBS_PER_CALLER: String(PER_CALLER),
+  }),
+);
 ctx.generator = new SimulatedCostGenerator(ctx.generator, 20, 8);
 const host = await startHost({ ctx, port: 0 });
 
-const corpus = readFileSync(join(DATASETS_DIR, "scifact/corpus.jsonl"), "utf8").split("\n").filter(Boolean).slice(0, 1000).map((l) => JSON.parse(l));
-const questions: string[] = readFileSync(join(DATASETS_DIR, "scifact/questions.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).question);
+const corpus = readFileSync(join(DATASETS_DIR, "scifact/corpus.jsonl"), "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .slice(0, 1000)
+  .map((l) => JSON.parse(l));
+const questions: string[] = readFileSync(join(DATASETS_DIR, "scifact/questions.jsonl"), "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .map((l) => JSON.parse(l).question);
 for (const d of corpus) writeFileSync(join(ctx.config.bucketDir, `${d.id}.txt`), `${d.title}\n\n${d.text}`);
 while (((await ctx.catalog.counts()).indexed ?? 0) < corpus.length) await sleep(200);
 
-interface Outcome { status: number; firstMs?: number; doneMs?: number; retryAfter?: string | null; final?: string; jobId?: string }
+interface Outcome {
+  status: number;
+  firstMs?: number;
+  doneMs?: number;
+  retryAfter?: string | null;
+  final?: string;
+  jobId?: string;
+}
 
 async function runJob(h: Host, body: Record<string, unknown>, key?: string): Promise<Outcome> {
   const start = performance.now();
-  const res = await fetch(`${h.url}/queries`, { method: "POST", headers: { "content-type": "application/json", ...(key ? { "x-api-key": key } : {}) }, body: JSON.stringify(body) });
+  const res = await fetch(`${h.url}/queries`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(key ? { "x-api-key": key } : {}) },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json()) as { jobId?: string };
   if (res.status !== 202 || !json.jobId) return { status: res.status, retryAfter: res.headers.get("retry-after") };
   return new Promise((resolve, reject) => {
@@ -66,7 +93,10 @@ async function runJob(h: Host, body: Record<string, unknown>, key?: string): Pro
     ws.on("message", (raw) => {
       const e = JSON.parse(raw.toString());
       firstMs ??= performance.now() - start;
-      if (e.type === "done" || e.type === "failed") { ws.close(); resolve({ status: 202, firstMs, doneMs: performance.now() - start, final: e.type, jobId: json.jobId }); }
+      if (e.type === "done" || e.type === "failed") {
+        ws.close();
+        resolve({ status: 202, firstMs, doneMs: performance.now() - start, final: e.type, jobId: json.jobId });
+      }
     });
     ws.on("error", reject);
   });
@@ -80,17 +110,21 @@ const stats = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(0)} ms, p95 ${
   let issued = 0;
   const deadline = performance.now() + maxSeconds * 1000;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: clients }, async (_, c) => {
-    while (issued < maxJobs && performance.now() < deadline) {
-      issued++;
-      const o = await runJob(host, { question: questions[(issued + c) % questions.length] });
-      outcomes.push(o);
-      if (o.status === 429) await sleep(ctx.config.RAGLINE_RETRY_AFTER_SECONDS * 1000);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      while (issued < maxJobs && performance.now() < deadline) {
+        issued++;
+        const o = await runJob(host, { question: questions[(issued + c) % questions.length] });
+        outcomes.push(o);
+        if (o.status === 429) await sleep(ctx.config.RAGLINE_RETRY_AFTER_SECONDS * 1000);
+      }
+    }),
+  );
   const secs = (performance.now() - t0) / 1000;
   const done = outcomes.filter((o) => o.doneMs !== undefined);
-  console.log(`load: ${clients} clients, ${outcomes.length} submissions in ${secs.toFixed(1)} s → ${(done.length / secs).toFixed(1)} jobs/s completed, ${outcomes.filter((o) => o.status === 429).length} × 429`);
+  console.log(
+    `load: ${clients} clients, ${outcomes.length} submissions in ${secs.toFixed(1)} s → ${(done.length / secs).toFixed(1)} jobs/s completed, ${outcomes.filter((o) => o.status === 429).length} × 429`,
+  );
   console.log(`  time to first event: ${stats(done.map((o) => o.firstMs!))}`);
   console.log(`  time to done:        ${stats(done.map((o) => o.doneMs!))}`);
 }
@@ -111,7 +145,9 @@ const alone = await steadyShort(false);
 const mixed = await steadyShort(true);
 console.log(`mixed: short jobs alone ${stats(alone)}`);
 console.log(`       short jobs during a burst of 40 long jobs ${stats(mixed)}`);
-console.log(`       (long jobs run on their own queue with ${topology.functions["query-run-long"].concurrency} workers, short ones with ${topology.functions["query-run"].concurrency}; simulated generation 20 ms + 8 ms/source)`);
+console.log(
+  `       (long jobs run on their own queue with ${topology.functions["query-run-long"].concurrency} workers, short ones with ${topology.functions["query-run"].concurrency}; simulated generation 20 ms + 8 ms/source)`,
+);
 
 // Run 3: one caller, 40 submissions at once, limit PER_CALLER in flight. Generation costs 2 s here, so
 // the accepted jobs are still in flight while the rest arrive.
@@ -121,17 +157,36 @@ console.log(`       (long jobs run on their own queue with ${topology.functions[
   const flood = await Promise.all(Array.from({ length: 40 }, (_, i) => runJob(host, { question: questions[i] }, FLOOD_KEY)));
   const accepted = flood.filter((o) => o.status === 202);
   const refused = flood.filter((o) => o.status === 429);
-  console.log(`flood: 40 simultaneous submissions from one caller (RAGLINE_MAX_JOBS_PER_CALLER=${PER_CALLER}): ${accepted.length} × 202, ${refused.length} × 429 ` +
-    `(${refused.filter((o) => o.retryAfter).length} with Retry-After), ${flood.length - accepted.length - refused.length} other; ` +
-    `accepted jobs ended: ${accepted.filter((o) => o.final === "done").length} done, ${accepted.filter((o) => o.final === "failed").length} failed of ${accepted.length}`);
+  console.log(
+    `flood: 40 simultaneous submissions from one caller (RAGLINE_MAX_JOBS_PER_CALLER=${PER_CALLER}): ${accepted.length} × 202, ${refused.length} × 429 ` +
+      `(${refused.filter((o) => o.retryAfter).length} with Retry-After), ${flood.length - accepted.length - refused.length} other; ` +
+      `accepted jobs ended: ${accepted.filter((o) => o.final === "done").length} done, ${accepted.filter((o) => o.final === "failed").length} failed of ${accepted.length}`,
+  );
   // The server's own record of each accepted job (created → ended): how many were in flight at once.
-  const spans = await Promise.all(accepted.map(async (o) => {
-    const j = await (await fetch(`${host.url}/queries/${o.jobId}`, { headers: { "x-api-key": FLOOD_KEY } })).json() as { createdAt: string; updatedAt: string };
-    return [Date.parse(j.createdAt), Date.parse(j.updatedAt)] as const;
-  }));
-  const edges = spans.flatMap(([a, b]) => [[a, 1], [b, -1]] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  let now = 0, most = 0;
-  for (const [, d] of edges) { now += d; most = Math.max(most, now); }
+  const spans = await Promise.all(
+    accepted.map(async (o) => {
+      const j = (await (await fetch(`${host.url}/queries/${o.jobId}`, { headers: { "x-api-key": FLOOD_KEY } })).json()) as {
+        createdAt: string;
+        updatedAt: string;
+      };
+      return [Date.parse(j.createdAt), Date.parse(j.updatedAt)] as const;
+    }),
+  );
+  const edges = spans
+    .flatMap(
+      ([a, b]) =>
+        [
+          [a, 1],
+          [b, -1],
+        ] as const,
+    )
+    .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let now = 0,
+    most = 0;
+  for (const [, d] of edges) {
+    now += d;
+    most = Math.max(most, now);
+  }
   console.log(`       at most ${most} of that caller's jobs in flight at once (created → ended, as the server recorded them); limit ${PER_CALLER}`);
   ctx.generator = inner;
 }

@@ -14,7 +14,11 @@ const flags = benchFlags();
 const base = Number(flags.docs ?? 1500);
 const steps = Number(flags.steps ?? 100);
 
-const lines = (file: string) => readFileSync(join(DATASETS_DIR, file), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const lines = (file: string) =>
+  readFileSync(join(DATASETS_DIR, file), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 const corpus = lines("scifact/corpus.jsonl") as Doc[];
 const questions = lines("scifact/questions.jsonl") as { question: string }[];
 
@@ -46,7 +50,12 @@ const fmt = (n: number) => n.toFixed(1);
 console.log(`hybrid query right after each activation: ${base} scifact abstracts, ${steps} documents added one at a time, interleaved`);
 for (const s of setups) {
   const stats = s.index.vectorCacheStats();
-  console.log(`  ${s.name}: p50 ${fmt(percentile(s.ms, 50))} ms, p95 ${fmt(percentile(s.ms, 95))} ms (whole loads ${stats.reloads}, changes applied ${stats.applied})`);
+  console.log(
+    `  ${s.name}: p50 ${fmt(percentile(s.ms, 50))} ms, p95 ${fmt(percentile(s.ms, 95))} ms (whole loads ${stats.reloads}, changes applied ${stats.applied})`,
+  );
 }
 console.log(`  ratio before / now, p50: ${(percentile(setups[1].ms, 50) / percentile(setups[0].ms, 50)).toFixed(1)}x`);
-for (const s of setups) { await s.ctx.close(); s.data.cleanup(); }
+for (const s of setups) {
+  await s.ctx.close();
+  s.data.cleanup();
+}

@@ -24,7 +24,11 @@ function parent() {
     const peaks: Record<string, number[]> = { buffered: [], streamed: [] };
     for (let r = 0; r < rounds; r++) {
       for (const mode of ["buffered", "streamed"] as const) {
-        const out = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, "--child", mode, "--uploads", String(uploads), "--mb", String(mb)], { encoding: "utf8", env: { ...process.env, RAGLINE_LOG_LEVEL: "ERROR" } });
+        const out = spawnSync(
+          process.execPath,
+          [...process.execArgv, import.meta.filename, "--child", mode, "--uploads", String(uploads), "--mb", String(mb)],
+          { encoding: "utf8", env: { ...process.env, RAGLINE_LOG_LEVEL: "ERROR" } },
+        );
         const line = out.stdout.split("\n").find((l) => l.startsWith("{"));
         if (out.status !== 0 || !line) throw new Error(`child ${mode} failed: ${out.stderr.slice(-2000)}`);
         peaks[mode].push(JSON.parse(line).peakOverBaselineMb);
@@ -33,8 +37,10 @@ function parent() {
     const med = (xs: number[]) => percentile(xs, 50);
     const b = med(peaks.buffered);
     const s = med(peaks.streamed);
-    console.log(`  ${uploads} upload(s) at once: peak RSS over baseline, median of ${rounds}: buffered ${b.toFixed(0)} MB, streamed ${s.toFixed(0)} MB (${(b / Math.max(s, 1)).toFixed(1)}x less)` +
-      `  [buffered ${peaks.buffered.map((x) => x.toFixed(0)).join("/")}; streamed ${peaks.streamed.map((x) => x.toFixed(0)).join("/")}]`);
+    console.log(
+      `  ${uploads} upload(s) at once: peak RSS over baseline, median of ${rounds}: buffered ${b.toFixed(0)} MB, streamed ${s.toFixed(0)} MB (${(b / Math.max(s, 1)).toFixed(1)}x less)` +
+        `  [buffered ${peaks.buffered.map((x) => x.toFixed(0)).join("/")}; streamed ${peaks.streamed.map((x) => x.toFixed(0)).join("/")}]`,
+    );
   }
 }
 
@@ -45,24 +51,38 @@ async function child(mode: "buffered" | "streamed", uploads: number, mb: number)
   const { loadHandler } = await import("../host/handlers");
   const { lambdaContext } = await import("../host/lambda-context");
   const { topology } = await import("../shared/topology");
-  const server: Server = mode === "streamed"
-    ? createServer(httpRequestListener(topology, 200 * MB))
-    : createServer(async (req, res) => {
-      // The earlier host: the body collected whole, then base64 in the event; the handler decodes it.
-      const parts: Buffer[] = [];
-      for await (const c of req as AsyncIterable<Buffer>) parts.push(c);
-      const body = Buffer.concat(parts);
-      const key = decodeURIComponent(req.url!.slice("/documents/".length));
-      const event = {
-        version: "2.0", routeKey: "PUT /documents/{key+}", rawPath: req.url, rawQueryString: "", headers: { "content-type": "application/octet-stream" },
-        pathParameters: { key }, body: body.toString("base64"), isBase64Encoded: true,
-        requestContext: { http: { method: "PUT", path: req.url, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "bench" }, requestId: "r", routeKey: "PUT /documents/{key+}", stage: "$default", time: "", timeEpoch: Date.now() },
-      };
-      const handler = await loadHandler("http/documents");
-      const r = await handler(event, lambdaContext("http-documents", 600)); // generous: this measures memory, not time
-      res.writeHead(r.statusCode, r.headers);
-      res.end(r.body);
-    });
+  const server: Server =
+    mode === "streamed"
+      ? createServer(httpRequestListener(topology, 200 * MB))
+      : createServer(async (req, res) => {
+          // The earlier host: the body collected whole, then base64 in the event; the handler decodes it.
+          const parts: Buffer[] = [];
+          for await (const c of req as AsyncIterable<Buffer>) parts.push(c);
+          const body = Buffer.concat(parts);
+          const key = decodeURIComponent(req.url!.slice("/documents/".length));
+          const event = {
+            version: "2.0",
+            routeKey: "PUT /documents/{key+}",
+            rawPath: req.url,
+            rawQueryString: "",
+            headers: { "content-type": "application/octet-stream" },
+            pathParameters: { key },
+            body: body.toString("base64"),
+            isBase64Encoded: true,
+            requestContext: {
+              http: { method: "PUT", path: req.url, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "bench" },
+              requestId: "r",
+              routeKey: "PUT /documents/{key+}",
+              stage: "$default",
+              time: "",
+              timeEpoch: Date.now(),
+            },
+          };
+          const handler = await loadHandler("http/documents");
+          const r = await handler(event, lambdaContext("http-documents", 600)); // generous: this measures memory, not time
+          res.writeHead(r.statusCode, r.headers);
+          res.end(r.body);
+        });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
   await put(port, "warm-up.bin", 1); // modules loaded, context created
@@ -82,10 +102,19 @@ function put(port: number, key: string, mb: number): Promise<number> {
   const piece = Buffer.alloc(64 * 1024, "ragline upload bench ");
   const total = mb * MB;
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method: "PUT", path: `/documents/${key}`, headers: { "content-type": "application/octet-stream", "content-length": String(total) } }, (res: IncomingMessage) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "PUT",
+        path: `/documents/${key}`,
+        headers: { "content-type": "application/octet-stream", "content-length": String(total) },
+      },
+      (res: IncomingMessage) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on("error", reject);
     let sent = 0;
     const pump = () => {

@@ -12,7 +12,11 @@ const data = new Float32Array(N * D);
 const rnd = () => Math.random() - 0.5;
 for (let i = 0; i < N; i++) {
   let norm = 0;
-  for (let j = 0; j < D; j++) { const v = rnd(); data[i * D + j] = v; norm += v * v; }
+  for (let j = 0; j < D; j++) {
+    const v = rnd();
+    data[i * D + j] = v;
+    norm += v * v;
+  }
   norm = Math.sqrt(norm);
   for (let j = 0; j < D; j++) data[i * D + j] /= norm;
 }
@@ -26,25 +30,44 @@ function sortAll(query: Float32Array, limit: number): number[] {
     scores.push({ i, s });
   }
   scores.sort((a, b) => b.s - a.s);
-  return scores.slice(0, limit).filter((x) => x.s > 0).map((x) => x.i);
+  return scores
+    .slice(0, limit)
+    .filter((x) => x.s > 0)
+    .map((x) => x.i);
 }
 function dotsOnly(query: Float32Array): number {
   let acc = 0;
-  for (let i = 0; i < N; i++) { let s = 0; for (let j = 0; j < D; j++) s += data[i * D + j] * query[j]; acc += s; }
+  for (let i = 0; i < N; i++) {
+    let s = 0;
+    for (let j = 0; j < D; j++) s += data[i * D + j] * query[j];
+    acc += s;
+  }
   return acc;
 }
 
 const t: Record<string, number[]> = { heap: [], sortAll: [], floor: [] };
 for (let round = 0; round < 3; round++) {
   for (const q of queries) {
-    let t0 = performance.now(); const a = topKByDot(data, D, q, K); t.heap.push(performance.now() - t0);
-    t0 = performance.now(); const b = sortAll(q, K); t.sortAll.push(performance.now() - t0);
-    t0 = performance.now(); dotsOnly(q); t.floor.push(performance.now() - t0);
+    let t0 = performance.now();
+    const a = topKByDot(data, D, q, K);
+    t.heap.push(performance.now() - t0);
+    t0 = performance.now();
+    const b = sortAll(q, K);
+    t.sortAll.push(performance.now() - t0);
+    t0 = performance.now();
+    dotsOnly(q);
+    t.floor.push(performance.now() - t0);
     if (a.join() !== b.join()) throw new Error(`the two top-k disagree: ${a.slice(0, 5)} vs ${b.slice(0, 5)} (${a.length} vs ${b.length})`);
   }
 }
 console.log(`vector top-${K} over ${N} x ${D}-d vectors, ${queries.length} queries x 3 interleaved rounds:`);
-for (const [name, v] of Object.entries({ "typed-array heap (now)": t.heap, "object per chunk + sort (before)": t.sortAll, "dot products only (floor)": t.floor })) {
+for (const [name, v] of Object.entries({
+  "typed-array heap (now)": t.heap,
+  "object per chunk + sort (before)": t.sortAll,
+  "dot products only (floor)": t.floor,
+})) {
   console.log(`  ${name.padEnd(34)} p50 ${percentile(v, 50).toFixed(1)} ms, p95 ${percentile(v, 95).toFixed(1)} ms`);
 }
-console.log(`  before / now p50: ${(percentile(t.sortAll, 50) / percentile(t.heap, 50)).toFixed(2)}x; now / floor p50: ${(percentile(t.heap, 50) / percentile(t.floor, 50)).toFixed(2)}x`);
+console.log(
+  `  before / now p50: ${(percentile(t.sortAll, 50) / percentile(t.heap, 50)).toFixed(2)}x; now / floor p50: ${(percentile(t.heap, 50) / percentile(t.floor, 50)).toFixed(2)}x`,
+);

@@ -29,20 +29,40 @@ const root = join(import.meta.dirname, "..");
 
 // Real filings, the small ones (8-Ks, earnings releases, 10-Qs under 500 KB: 9 files, ~190 pages).
 const pdfDir = join(DATASETS_DIR, "financebench", "docs");
-const pdfs = readdirSync(pdfDir).filter((f) => f.endsWith(".pdf") && statSync(join(pdfDir, f)).size < 500_000).sort();
-const questions = ["What was the revenue growth in the quarter?", "Which segment had the highest operating income?", "What dividend was declared?", "How did gross margin change year over year?"];
+const pdfs = readdirSync(pdfDir)
+  .filter((f) => f.endsWith(".pdf") && statSync(join(pdfDir, f)).size < 500_000)
+  .sort();
+const questions = [
+  "What was the revenue growth in the quarter?",
+  "Which segment had the highest operating income?",
+  "What dividend was declared?",
+  "How did gross margin change year over year?",
+];
 
-interface HostProc { url: string; bucket: string; stop(): Promise<void> }
+interface HostProc {
+  url: string;
+  bucket: string;
+  stop(): Promise<void>;
+}
 
 async function startHost(workers: string): Promise<HostProc> {
   const data = tempDataDir();
   const env: Record<string, string> = {
-    ...(process.env as Record<string, string>), LOG_LEVEL: "ERROR", NODE_NO_WARNINGS: "1", RAGLINE_EVAL_SUITE: "off",
-    RAGLINE_MAX_QUEUED_JOBS: "100000", RAGLINE_MAX_JOBS_PER_CALLER: "100000", RAGLINE_MAX_RUNNING_PER_TENANT: "64",
+    ...(process.env as Record<string, string>),
+    LOG_LEVEL: "ERROR",
+    NODE_NO_WARNINGS: "1",
+    RAGLINE_EVAL_SUITE: "off",
+    RAGLINE_MAX_QUEUED_JOBS: "100000",
+    RAGLINE_MAX_JOBS_PER_CALLER: "100000",
+    RAGLINE_MAX_RUNNING_PER_TENANT: "64",
   };
   if (workers === POOL) delete env.RAGLINE_WORKERS;
   else env.RAGLINE_WORKERS = workers;
-  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), "dev", "--data", data.dir, "--port", "0"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), "dev", "--data", data.dir, "--port", "0"], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   proc.stdout.on("data", (d) => (out += d));
   proc.stderr.on("data", (d) => (out += d));
@@ -52,8 +72,16 @@ async function startHost(workers: string): Promise<HostProc> {
   }
   const url = /API:\s+(http:\/\/\S+)/.exec(out)![1];
   return {
-    url, bucket: join(data.dir, "bucket"),
-    stop: () => new Promise((resolve) => { proc.once("exit", () => { data.cleanup(); resolve(); }); proc.kill("SIGTERM"); }),
+    url,
+    bucket: join(data.dir, "bucket"),
+    stop: () =>
+      new Promise((resolve) => {
+        proc.once("exit", () => {
+          data.cleanup();
+          resolve();
+        });
+        proc.kill("SIGTERM");
+      }),
   };
 }
 
@@ -75,9 +103,17 @@ async function ingest(h: HostProc, files: { name: string; from?: string; text?: 
 }
 
 /** A few tiny documents, so that queries find something and every worker thread has started. */
-const warmUp = (h: HostProc) => ingest(h, [0, 1, 2, 3].map((i) => ({ name: `warm-${i}.txt`, text: `Warm-up note ${i}. Revenue grew ${i + 3} percent in the quarter. The dividend was ${i} cents.` })));
+const warmUp = (h: HostProc) =>
+  ingest(
+    h,
+    [0, 1, 2, 3].map((i) => ({ name: `warm-${i}.txt`, text: `Warm-up note ${i}. Revenue grew ${i + 3} percent in the quarter. The dividend was ${i} cents.` })),
+  );
 
-interface Samples { post: number[]; ws: number[]; unfinished: number }
+interface Samples {
+  post: number[];
+  ws: number[];
+  unfinished: number;
+}
 
 /**
  * CLIENTS clients, each asking every CLIENTS/QPS seconds (open loop: a slow answer does not slow the
@@ -96,10 +132,27 @@ async function clients(h: HostProc, until: () => boolean): Promise<Samples> {
     await new Promise<void>((resolve, reject) => {
       const ws = new WebSocket(wsUrl);
       // A job that never ends must not hold the run: counted, and given up after a while.
-      const timer = setTimeout(() => { s.unfinished++; ws.close(); resolve(); }, 120_000);
-      ws.on("open", () => { s.ws.push(performance.now() - t); ws.send(JSON.stringify({ action: "subscribe", jobId, afterSeq: 0 })); });
-      ws.on("message", (raw) => { const e = JSON.parse(raw.toString()); if (e.type === "done" || e.type === "failed") { clearTimeout(timer); ws.close(); resolve(); } });
-      ws.on("error", (err) => { clearTimeout(timer); reject(err); });
+      const timer = setTimeout(() => {
+        s.unfinished++;
+        ws.close();
+        resolve();
+      }, 120_000);
+      ws.on("open", () => {
+        s.ws.push(performance.now() - t);
+        ws.send(JSON.stringify({ action: "subscribe", jobId, afterSeq: 0 }));
+      });
+      ws.on("message", (raw) => {
+        const e = JSON.parse(raw.toString());
+        if (e.type === "done" || e.type === "failed") {
+          clearTimeout(timer);
+          ws.close();
+          resolve();
+        }
+      });
+      ws.on("error", (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
     });
   };
   const periodMs = (CLIENTS / QPS) * 1000;
@@ -150,7 +203,14 @@ async function loopDelayWhileIngesting(w: string): Promise<number[]> {
   const data = tempDataDir();
   const ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: data.dir, RAGLINE_EVAL_SUITE: "off", ...(w === POOL ? {} : { RAGLINE_WORKERS: w }) }));
   const host = await startHostHere({ ctx, port: 0 });
-  const h: HostProc = { url: host.url, bucket: ctx.config.bucketDir, stop: async () => { await host.close(); data.cleanup(); } };
+  const h: HostProc = {
+    url: host.url,
+    bucket: ctx.config.bucketDir,
+    stop: async () => {
+      await host.close();
+      data.cleanup();
+    },
+  };
   await warmUp(h);
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
@@ -165,11 +225,17 @@ for (let r = 0; r < ROUNDS; r++) {
   for (const w of r % 2 ? [POOL, "0"] : ["0", POOL]) {
     const d = await loopDelayWhileIngesting(w);
     push(loopDelay, w, d);
-    console.log(`  round ${r + 1}, RAGLINE_WORKERS=${w === POOL ? "unset (pool)" : w}: host event-loop delay while ingesting p95 ${d[0].toFixed(0)} ms, p99 ${d[1].toFixed(0)} ms, max ${d[2].toFixed(0)} ms`);
+    console.log(
+      `  round ${r + 1}, RAGLINE_WORKERS=${w === POOL ? "unset (pool)" : w}: host event-loop delay while ingesting p95 ${d[0].toFixed(0)} ms, p99 ${d[1].toFixed(0)} ms, max ${d[2].toFixed(0)} ms`,
+    );
   }
 }
 
-const p95 = (xs: Samples[], k: "post" | "ws") => percentile(xs.flatMap((x) => x[k]), 95);
+const p95 = (xs: Samples[], k: "post" | "ws") =>
+  percentile(
+    xs.flatMap((x) => x[k]),
+    95,
+  );
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const row = (label: string, m: Map<string, Samples[]>, w: string) =>
   `  ${label.padEnd(34)} POST /queries p95 ${p95(m.get(w)!, "post").toFixed(0).padStart(5)} ms   WebSocket open p95 ${p95(m.get(w)!, "ws").toFixed(0).padStart(5)} ms   (${m.get(w)!.reduce((n, x) => n + x.post.length, 0)} queries${m.get(w)!.some((x) => x.unfinished) ? `, ${m.get(w)!.reduce((n, x) => n + x.unfinished, 0)} never ended` : ""})`;
@@ -180,11 +246,22 @@ for (const w of ["0", POOL]) {
   console.log(row(`${name}, during ingestion`, results.ingesting, w));
 }
 const ratio = (k: "post" | "ws") => (p95(results.ingesting.get("0")!, k) / p95(results.ingesting.get(POOL)!, k)).toFixed(2);
-console.log(`  during ingestion, RAGLINE_WORKERS=0 / pool: POST p95 ${ratio("post")}x, WebSocket open p95 ${ratio("ws")}x (target: POST p95 <= 100 ms with the pool)`);
+console.log(
+  `  during ingestion, RAGLINE_WORKERS=0 / pool: POST p95 ${ratio("post")}x, WebSocket open p95 ${ratio("ws")}x (target: POST p95 <= 100 ms with the pool)`,
+);
 console.log("ingestion alone (median docs/s):");
-for (const w of ["0", "1", "2"]) console.log(`  RAGLINE_WORKERS=${w}: ${median(results.docsPerSecond.get(w)!).toFixed(2)} docs/s (${results.docsPerSecond.get(w)!.map((v) => v.toFixed(2)).join(", ")})`);
-console.log(`  2 workers / 1 worker: ${(median(results.docsPerSecond.get("2")!) / median(results.docsPerSecond.get("1")!)).toFixed(2)}x; 2 workers / in-process: ${(median(results.docsPerSecond.get("2")!) / median(results.docsPerSecond.get("0")!)).toFixed(2)}x`);
+for (const w of ["0", "1", "2"])
+  console.log(
+    `  RAGLINE_WORKERS=${w}: ${median(results.docsPerSecond.get(w)!).toFixed(2)} docs/s (${results.docsPerSecond
+      .get(w)!
+      .map((v) => v.toFixed(2))
+      .join(", ")})`,
+  );
+console.log(
+  `  2 workers / 1 worker: ${(median(results.docsPerSecond.get("2")!) / median(results.docsPerSecond.get("1")!)).toFixed(2)}x; 2 workers / in-process: ${(median(results.docsPerSecond.get("2")!) / median(results.docsPerSecond.get("0")!)).toFixed(2)}x`,
+);
 console.log("request thread, event-loop delay while ingesting (median of rounds):");
 const at = (w: string, i: number) => median(loopDelay.get(w)!.map((d) => d[i]));
-for (const w of ["0", POOL]) console.log(`  ${w === POOL ? "pool" : "RAGLINE_WORKERS=0"}: p95 ${at(w, 0).toFixed(0)} ms, p99 ${at(w, 1).toFixed(0)} ms, max ${at(w, 2).toFixed(0)} ms`);
+for (const w of ["0", POOL])
+  console.log(`  ${w === POOL ? "pool" : "RAGLINE_WORKERS=0"}: p95 ${at(w, 0).toFixed(0)} ms, p99 ${at(w, 1).toFixed(0)} ms, max ${at(w, 2).toFixed(0)} ms`);
 console.log(`  RAGLINE_WORKERS=0 / pool: p95 ${(at("0", 0) / at(POOL, 0)).toFixed(1)}x, p99 ${(at("0", 1) / at(POOL, 1)).toFixed(1)}x`);

@@ -30,8 +30,14 @@ export function parseCommandLine(command: Command, argv: string[]): { flags: Fla
     const { values, positionals } = parseStrict({ args: argv, options, allowPositionals: true, strict: true });
     return { flags: values as Flags, positionals };
   } catch (err) {
-    const known = Object.keys(options).map((o) => `--${o}`).join(", ") || "no options";
-    const what = (err as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? `unknown option ${String((err as Error).message.match(/'([^']+)'/)?.[1] ?? "")}` : (err as Error).message;
+    const known =
+      Object.keys(options)
+        .map((o) => `--${o}`)
+        .join(", ") || "no options";
+    const what =
+      (err as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+        ? `unknown option ${String((err as Error).message.match(/'([^']+)'/)?.[1] ?? "")}`
+        : (err as Error).message;
     throw new UsageError(`${command}: ${what} (${command} takes ${known})`);
   }
 }
@@ -40,7 +46,8 @@ export function parseCommandLine(command: Command, argv: string[]): { flags: Fla
 export function integerFlag(flags: Flags, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const v = flags[name];
   if (v === undefined) return undefined;
-  if (typeof v !== "string" || !/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got ${String(v)})`);
+  if (typeof v !== "string" || !/^\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max} (got ${String(v)})`);
   return Number(v);
 }
 
@@ -48,7 +55,8 @@ export function integerFlag(flags: Flags, name: string, min: number, max = Numbe
 export function choiceFlag<const T extends string>(flags: Flags, name: string, allowed: readonly T[], fallback: T): T {
   const v = flags[name];
   if (v === undefined) return fallback;
-  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${allowed.join(", ")} (got ${String(v)})`);
+  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v))
+    throw new UsageError(`--${name} must be one of ${allowed.join(", ")} (got ${String(v)})`);
   return v as T;
 }
 

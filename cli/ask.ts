@@ -7,7 +7,8 @@ import { integerFlag, stringFlag, type Flags } from "./args";
 export async function ask(question: string, flags: Flags) {
   const base = stringFlag(flags, "url") ?? process.env.RAGLINE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
   const body: Record<string, unknown> = { question };
-  const prefix = stringFlag(flags, "prefix"), topK = integerFlag(flags, "top-k", 1);
+  const prefix = stringFlag(flags, "prefix"),
+    topK = integerFlag(flags, "top-k", 1);
   if (prefix !== undefined) body.filters = { keyPrefix: prefix };
   if (topK !== undefined) body.topK = topK;
   const auth: Record<string, string> = process.env.RAGLINE_API_KEY ? { authorization: `Bearer ${process.env.RAGLINE_API_KEY}` } : {};
@@ -28,13 +29,23 @@ export async function ask(question: string, flags: Flags) {
       if (e.type === "delta") process.stdout.write(e.data.text);
       if (e.type === "done") {
         process.stdout.write("\n\nSources:\n");
-        for (const c of e.data.citations as { n: number; documentKey: string; page?: number }[]) process.stdout.write(`  [${c.n}] ${c.documentKey}${c.page ? ` (page ${c.page})` : ""}\n`);
+        for (const c of e.data.citations as { n: number; documentKey: string; page?: number }[])
+          process.stdout.write(`  [${c.n}] ${c.documentKey}${c.page ? ` (page ${c.page})` : ""}\n`);
         ws.close();
         resolve();
       }
-      if (e.type === "failed") { ws.close(); reject(new Error(`job failed: ${e.data.error}`)); }
-      if (e.type === "cancelled") { ws.close(); reject(new Error("job cancelled")); }
-      if (e.type === "error") { ws.close(); reject(new Error(e.error?.message ?? "subscription error")); }
+      if (e.type === "failed") {
+        ws.close();
+        reject(new Error(`job failed: ${e.data.error}`));
+      }
+      if (e.type === "cancelled") {
+        ws.close();
+        reject(new Error("job cancelled"));
+      }
+      if (e.type === "error") {
+        ws.close();
+        reject(new Error(e.error?.message ?? "subscription error"));
+      }
     });
     ws.on("error", reject);
   });

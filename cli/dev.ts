@@ -10,7 +10,8 @@ import { selectFunctions } from "./functions";
 
 export async function dev(flags: Flags, opts: { quiet?: boolean } = {}) {
   const env = { ...process.env };
-  const data = stringFlag(flags, "data"), port = integerFlag(flags, "port", 0, 65535);
+  const data = stringFlag(flags, "data"),
+    port = integerFlag(flags, "port", 0, 65535);
   if (data) env.RAGLINE_DATA_DIR = data;
   if (port !== undefined) env.PORT = String(port);
   // A developer's machine does not run the daily eval suite into its own bucket unless asked to.
@@ -28,14 +29,20 @@ export async function dev(flags: Flags, opts: { quiet?: boolean } = {}) {
   Ask:       npx ragline ask "your question"
 `);
   let last = "";
-  const progress = opts.quiet ? undefined : setInterval(async () => {
-    const c = await ctx.catalog.counts().catch(() => ({} as Record<string, number>));
-    const total = Object.values(c).reduce((a, b) => a + b, 0);
-    if (!total) return;
-    const line = `documents: ${c.indexed ?? 0} indexed of ${total}` + (c.processing || c.pending ? `, ${(c.processing ?? 0) + (c.pending ?? 0)} in progress` : "") + (c.failed ? `, ${c.failed} failed` : "") + (c.duplicate ? `, ${c.duplicate} duplicates` : "");
-    if (line !== last) process.stdout.write(`${process.stdout.isTTY ? "\r\x1b[K" : ""}${line}${process.stdout.isTTY ? "" : "\n"}`);
-    last = line;
-  }, 1000);
+  const progress = opts.quiet
+    ? undefined
+    : setInterval(async () => {
+        const c = await ctx.catalog.counts().catch(() => ({}) as Record<string, number>);
+        const total = Object.values(c).reduce((a, b) => a + b, 0);
+        if (!total) return;
+        const line =
+          `documents: ${c.indexed ?? 0} indexed of ${total}` +
+          (c.processing || c.pending ? `, ${(c.processing ?? 0) + (c.pending ?? 0)} in progress` : "") +
+          (c.failed ? `, ${c.failed} failed` : "") +
+          (c.duplicate ? `, ${c.duplicate} duplicates` : "");
+        if (line !== last) process.stdout.write(`${process.stdout.isTTY ? "\r\x1b[K" : ""}${line}${process.stdout.isTTY ? "" : "\n"}`);
+        last = line;
+      }, 1000);
 
   const shutdown = async () => {
     if (progress) clearInterval(progress);

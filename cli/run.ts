@@ -10,13 +10,19 @@ import { topology } from "../shared/topology";
 
 export async function runOnce(name: string | undefined): Promise<void> {
   const def = name ? topology.functions[name] : undefined;
-  const schedules = Object.entries(topology.functions).filter(([, d]) => d.trigger.kind === "schedule").map(([n]) => n);
+  const schedules = Object.entries(topology.functions)
+    .filter(([, d]) => d.trigger.kind === "schedule")
+    .map(([n]) => n);
   if (!name || !def || def.trigger.kind !== "schedule") {
     throw new Error(`run: ${name ? `"${name}" is not a scheduled function` : "name a scheduled function"}; one of ${schedules.join(", ")}`);
   }
   const ctx = createContext(loadConfig());
   setContext(ctx);
-  const run = runWithTimeout(async (signal) => (await loadHandler(def.handler))(scheduledEvent(name), lambdaContext(name, def.timeoutSeconds, signal)), def.timeoutSeconds, name);
+  const run = runWithTimeout(
+    async (signal) => (await loadHandler(def.handler))(scheduledEvent(name), lambdaContext(name, def.timeoutSeconds, signal)),
+    def.timeoutSeconds,
+    name,
+  );
   try {
     const result = await run.result;
     process.stdout.write(`${JSON.stringify({ function: name, result: result ?? null })}\n`);

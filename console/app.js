@@ -12,7 +12,13 @@ import { initAudit } from "./audit.js";
 // caller's principal, so sign-in shows what the API says about the key: accepted or refused (a
 // probe of GET /documents), and whether it administers (GET /health shows backends only to admins).
 
-const TABS = { documents: [showDocuments, hideDocuments], ask: [showAsk, () => {}], jobs: [showJobs, hideJobs], index: [showIndexPage, () => {}], evals: [showEvals, hideEvals] };
+const TABS = {
+  documents: [showDocuments, hideDocuments],
+  ask: [showAsk, () => {}],
+  jobs: [showJobs, hideJobs],
+  index: [showIndexPage, () => {}],
+  evals: [showEvals, hideEvals],
+};
 
 async function probe(key) {
   await api("GET", "/documents?limit=1", { key });
@@ -68,9 +74,15 @@ initJobs();
 initIndexPage();
 initEvals();
 initAudit();
-$("#signin-form").addEventListener("submit", (e) => { e.preventDefault(); signIn($("#api-key").value.trim()); });
+$("#signin-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  signIn($("#api-key").value.trim());
+});
 // Signing out forgets the key and the session's jobs, and reloads so that nothing the last principal saw stays on the page.
-$("#sign-out").addEventListener("click", () => { session.signOut(); location.replace(location.pathname); });
+$("#sign-out").addEventListener("click", () => {
+  session.signOut();
+  location.replace(location.pathname);
+});
 window.addEventListener("hashchange", route);
 const stored = session.key();
 if (stored === null) signedOut();

@@ -11,7 +11,10 @@ let current;
 let cited = new Map(); // n → citation of the answer on screen
 
 export function initAsk() {
-  $("#ask-form").addEventListener("submit", (e) => { e.preventDefault(); ask(new FormData(e.target)); });
+  $("#ask-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    ask(new FormData(e.target));
+  });
 }
 
 function request(f) {
@@ -57,18 +60,29 @@ export function follow(jobId) {
   const answerEl = $("#answer");
   let text = "";
   current = followJob(jobId, {
-    onState: (s) => { $("#stream-state").textContent = s; },
+    onState: (s) => {
+      $("#stream-state").textContent = s;
+    },
     onError: (e) => showError($("#ask-error"), { message: `${e.code}: ${e.message}` }),
     onFrame: (frame) => {
       if (frame.type === "stage") stage(frame.data);
       if (frame.type === "retrieved") stage({ stage: "retrieved", status: `${frame.data?.chunks?.length ?? 0} chunks` });
       if (frame.type === "delta" || frame.type === "stage") {
         const next = applyToAnswer(text, frame);
-        if (next !== text) { text = next; answerEl.textContent = text; }
+        if (next !== text) {
+          text = next;
+          answerEl.textContent = text;
+        }
       }
       if (frame.type === "done") finish(frame.data);
-      if (frame.type === "failed") { answerEl.dataset.state = "failed"; showError($("#ask-error"), { message: `failed: ${reason(frame.data)}` }); }
-      if (frame.type === "cancelled") { answerEl.dataset.state = "cancelled"; showError($("#ask-error"), { message: "the job was cancelled" }); }
+      if (frame.type === "failed") {
+        answerEl.dataset.state = "failed";
+        showError($("#ask-error"), { message: `failed: ${reason(frame.data)}` });
+      }
+      if (frame.type === "cancelled") {
+        answerEl.dataset.state = "cancelled";
+        showError($("#ask-error"), { message: "the job was cancelled" });
+      }
     },
   });
 }
@@ -86,12 +100,15 @@ function resetPanel(state) {
   $("#answer").dataset.state = state;
 }
 
-const reason = (d) => (typeof d?.error === "string" ? d.error : d?.error?.message ?? d?.reason ?? JSON.stringify(d ?? {}));
+const reason = (d) => (typeof d?.error === "string" ? d.error : (d?.error?.message ?? d?.reason ?? JSON.stringify(d ?? {})));
 
 function stage({ stage, status, ms }) {
   const list = $("#stages");
   let item = [...list.children].find((li) => li.dataset.stage === stage);
-  if (!item) { item = h("li", { "data-stage": stage }); list.append(item); }
+  if (!item) {
+    item = h("li", { "data-stage": stage });
+    list.append(item);
+  }
   item.className = status;
   item.textContent = `${stage}: ${status}${ms !== undefined ? ` ${ms} ms` : ""}`;
 }
@@ -104,12 +121,25 @@ function finish(result) {
   answerEl.dataset.state = "done";
   $("#abstained").hidden = !result.abstained;
   $("#unsupported-note").hidden = !(result.unsupportedSentences ?? []).length;
-  fill($("#citations"), citations.map((c) => h("li", { id: `cite-${c.n}`, value: c.n, tabindex: "-1", "data-key": c.documentKey },
-    h("strong", null, c.documentKey),
-    c.page !== undefined ? ` · page ${c.page}` : "",
-    c.sectionPath?.length ? ` · ${c.sectionPath.join(" › ")}` : "",
-    " ", h("button", { type: "button", class: "open-source", onclick: () => openCitation(c) }, c.page !== undefined && /\.pdf$/i.test(c.documentKey) ? `Show page ${c.page}` : "Show source"),
-    h("blockquote", null, c.text.length > 400 ? `${c.text.slice(0, 400)}…` : c.text))));
+  fill(
+    $("#citations"),
+    citations.map((c) =>
+      h(
+        "li",
+        { id: `cite-${c.n}`, value: c.n, tabindex: "-1", "data-key": c.documentKey },
+        h("strong", null, c.documentKey),
+        c.page !== undefined ? ` · page ${c.page}` : "",
+        c.sectionPath?.length ? ` · ${c.sectionPath.join(" › ")}` : "",
+        " ",
+        h(
+          "button",
+          { type: "button", class: "open-source", onclick: () => openCitation(c) },
+          c.page !== undefined && /\.pdf$/i.test(c.documentKey) ? `Show page ${c.page}` : "Show source",
+        ),
+        h("blockquote", null, c.text.length > 400 ? `${c.text.slice(0, 400)}…` : c.text),
+      ),
+    ),
+  );
 }
 
 /** The answer as text nodes, with unsupported sentences in <mark> and [n] as buttons to the citation. */
@@ -132,9 +162,12 @@ function answerNodes(answer, unsupported, known) {
 }
 
 function withCitations(text, known) {
-  return text.split(/(\[\d+\])/).filter(Boolean).map((part) => {
-    const n = Number(/^\[(\d+)\]$/.exec(part)?.[1]);
-    if (!known.has(n)) return part;
-    return h("button", { type: "button", class: "cite", "aria-label": `citation ${n}`, onclick: () => openCitation(cited.get(n)) }, part);
-  });
+  return text
+    .split(/(\[\d+\])/)
+    .filter(Boolean)
+    .map((part) => {
+      const n = Number(/^\[(\d+)\]$/.exec(part)?.[1]);
+      if (!known.has(n)) return part;
+      return h("button", { type: "button", class: "cite", "aria-label": `citation ${n}`, onclick: () => openCitation(cited.get(n)) }, part);
+    });
 }

@@ -50,8 +50,13 @@ export function initAudit() {
 function onKey(e) {
   if (!state || e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target?.tagName ?? "")) return;
   const verdict = KEYS[e.key.toLowerCase()];
-  if (verdict && !$("#audit-item").hidden) { e.preventDefault(); score(verdict); }
-  else if (e.key === "Enter" && !$("#audit-next").hidden && e.target !== $("#audit-next")) { e.preventDefault(); next(); }
+  if (verdict && !$("#audit-item").hidden) {
+    e.preventDefault();
+    score(verdict);
+  } else if (e.key === "Enter" && !$("#audit-next").hidden && e.target !== $("#audit-next")) {
+    e.preventDefault();
+    next();
+  }
 }
 
 function show() {
@@ -83,7 +88,12 @@ function score(verdict) {
 
 function next() {
   if (!state?.verdicts[state.items[state.at].item]) return;
-  if (state.at < state.items.length - 1) { state.at++; show(); $("#audit-question").focus?.(); return; }
+  if (state.at < state.items.length - 1) {
+    state.at++;
+    show();
+    $("#audit-question").focus?.();
+    return;
+  }
   finish();
 }
 

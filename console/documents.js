@@ -17,15 +17,28 @@ export function initDocuments() {
   const form = $("#upload-form");
   const input = $("#upload-files");
   const zone = $("#drop-zone");
-  form.addEventListener("submit", (e) => { e.preventDefault(); upload([...input.files]).then(() => { input.value = ""; }); });
-  zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("over"); });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    upload([...input.files]).then(() => {
+      input.value = "";
+    });
+  });
+  zone.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    zone.classList.add("over");
+  });
   zone.addEventListener("dragleave", () => zone.classList.remove("over"));
   zone.addEventListener("drop", (e) => {
     e.preventDefault();
     zone.classList.remove("over");
     upload([...(e.dataTransfer?.files ?? [])]);
   });
-  zone.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); input.click(); } });
+  zone.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      input.click();
+    }
+  });
   $("#doc-filters").addEventListener("submit", (e) => {
     e.preventDefault();
     const f = new FormData(e.target);
@@ -33,7 +46,10 @@ export function initDocuments() {
     loaded = PAGE;
     refresh();
   });
-  $("#doc-more").addEventListener("click", () => { loaded += PAGE; refresh(); });
+  $("#doc-more").addEventListener("click", () => {
+    loaded += PAGE;
+    refresh();
+  });
 }
 
 export function showDocuments() {
@@ -42,19 +58,27 @@ export function showDocuments() {
   timer = setInterval(refresh, POLL_MS);
 }
 
-export function hideDocuments() { clearInterval(timer); }
+export function hideDocuments() {
+  clearInterval(timer);
+}
 
 /** The metadata fields as POST /uploads takes them (lists as arrays). */
 function metadataOf(f) {
   const metadata = {};
   for (const name of ["department", "date"]) if (String(f.get(name) ?? "").trim()) metadata[name] = String(f.get(name)).trim();
-  for (const name of ["tags", "acl"]) { const v = list(f.get(name)); if (v.length) metadata[name] = v; }
+  for (const name of ["tags", "acl"]) {
+    const v = list(f.get(name));
+    if (v.length) metadata[name] = v;
+  }
   return metadata;
 }
 
 async function upload(files) {
   const log = $("#upload-log");
-  if (!files.length) { log.prepend(h("li", { class: "error" }, "Choose or drop at least one file.")); return; }
+  if (!files.length) {
+    log.prepend(h("li", { class: "error" }, "Choose or drop at least one file."));
+    return;
+  }
   const f = new FormData($("#upload-form"));
   const prefix = String(f.get("prefix") ?? "").trim();
   const metadata = metadataOf(f);
@@ -89,7 +113,11 @@ async function putToUrl({ url, method, headers }, file) {
   if (!res.ok) {
     const text = await res.text();
     let message = text;
-    try { message = JSON.parse(text).error?.message ?? text; } catch { /* S3 answers XML */ }
+    try {
+      message = JSON.parse(text).error?.message ?? text;
+    } catch {
+      /* S3 answers XML */
+    }
     throw new Error(`upload refused (${res.status}): ${message.slice(0, 300)}`);
   }
 }
@@ -106,37 +134,59 @@ async function refresh() {
 }
 
 function render({ documents = [], counts = {}, next }) {
-  fill($("#doc-counts"), Object.entries(counts).map(([status, n]) => h("span", { "data-status": status }, `${status}: ${n}`)));
+  fill(
+    $("#doc-counts"),
+    Object.entries(counts).map(([status, n]) => h("span", { "data-status": status }, `${status}: ${n}`)),
+  );
   const tbody = $("#doc-table tbody");
   const seen = new Set();
   documents.forEach((doc, i) => {
     seen.add(doc.key);
     let row = rows.get(doc.key);
-    if (!row) { row = newRow(doc.key); rows.set(doc.key, row); }
+    if (!row) {
+      row = newRow(doc.key);
+      rows.set(doc.key, row);
+    }
     updateRow(row, doc);
     if (tbody.children[i] !== row) tbody.insertBefore(row, tbody.children[i] ?? null);
   });
-  for (const [key, row] of rows) if (!seen.has(key)) { row.remove(); rows.delete(key); }
+  for (const [key, row] of rows)
+    if (!seen.has(key)) {
+      row.remove();
+      rows.delete(key);
+    }
   $("#doc-more").hidden = !next;
 }
 
 function newRow(key) {
-  return h("tr", { "data-key": key },
+  return h(
+    "tr",
+    { "data-key": key },
     h("td", { class: "key" }, key),
     h("td", { class: "status" }),
     h("td", { class: "chunks" }),
     h("td", { class: "updated" }),
-    h("td", null,
+    h(
+      "td",
+      null,
       h("button", { type: "button", onclick: () => showChunks(key) }, "Chunks"),
       " ",
       h("button", { type: "button", onclick: () => retry(key) }, "Retry"),
       " ",
-      h("button", { type: "button", onclick: () => remove(key) }, "Delete")));
+      h("button", { type: "button", onclick: () => remove(key) }, "Delete"),
+    ),
+  );
 }
 
 function updateRow(row, doc) {
   const [, status, chunks, updated] = row.children;
-  const reason = doc.error ? (typeof doc.error === "string" ? doc.error : doc.error.message ?? JSON.stringify(doc.error)) : doc.duplicateOf ? `duplicate of ${doc.duplicateOf}` : "";
+  const reason = doc.error
+    ? typeof doc.error === "string"
+      ? doc.error
+      : (doc.error.message ?? JSON.stringify(doc.error))
+    : doc.duplicateOf
+      ? `duplicate of ${doc.duplicateOf}`
+      : "";
   status.className = `status status-${doc.status}`;
   if (status.dataset.text !== doc.status + reason) {
     status.dataset.text = doc.status + reason;
@@ -154,9 +204,23 @@ async function showChunks(key) {
   fill(out, h("li", null, "loading…"));
   try {
     const { chunks = [] } = await api("GET", `${documentPath(key)}/chunks`);
-    fill(out, chunks.length ? chunks.map((c) => h("li", { "data-chunk": c.id },
-      h("div", { class: "where" }, [c.page !== undefined ? `page ${c.page}` : "no page", (c.sectionPath ?? []).join(" › ")].filter(Boolean).join(" · ")),
-      h("div", { class: "text" }, c.text))) : h("li", null, "no chunks (yet)"));
+    fill(
+      out,
+      chunks.length
+        ? chunks.map((c) =>
+            h(
+              "li",
+              { "data-chunk": c.id },
+              h(
+                "div",
+                { class: "where" },
+                [c.page !== undefined ? `page ${c.page}` : "no page", (c.sectionPath ?? []).join(" › ")].filter(Boolean).join(" · "),
+              ),
+              h("div", { class: "text" }, c.text),
+            ),
+          )
+        : h("li", null, "no chunks (yet)"),
+    );
   } catch (err) {
     fill(out, h("li", { class: "error" }, err.message));
   }

@@ -16,7 +16,10 @@ export async function showEvals() {
   try {
     const { runs } = await api("GET", "/evals");
     showError(error, null);
-    fill($("#evals-table tbody"), runs.length ? runs.map(row) : h("tr", null, h("td", { colspan: "5" }, "No eval runs stored yet (npm run eval, or the daily scheduled run).")));
+    fill(
+      $("#evals-table tbody"),
+      runs.length ? runs.map(row) : h("tr", null, h("td", { colspan: "5" }, "No eval runs stored yet (npm run eval, or the daily scheduled run).")),
+    );
     // An audit under way when the page was reloaded (or the tab left) goes on where it was.
     const open = session.openAudit();
     if (open && runs.some((r) => r.id === open) && $("#audit").hidden) startAudit(open);
@@ -35,17 +38,46 @@ export function hideEvals() {
 const pct = (x) => `${(x * 100).toFixed(1)} %`;
 
 function row(run) {
-  if (run.error) return h("tr", { "data-run": run.id }, h("td", { class: "key" }, run.id), h("td", { colspan: "4", class: "error" }, `unreadable: ${run.error}`));
-  const datasets = run.datasets.map((d) => h("div", null, `${d.name}: `, d.usefulShare ? `${pct(d.usefulShare.value)} [${pct(d.usefulShare.low)}, ${pct(d.usefulShare.high)}], n=${d.usefulShare.n}` : `${d.completed}/${d.questions} completed, not scored`));
-  const gate = run.gate ? h("span", { class: run.gate.passed ? "status status-completed" : "status status-failed" }, run.gate.passed ? "passed" : "failed") : "—";
-  return h("tr", { "data-run": run.id },
+  if (run.error)
+    return h("tr", { "data-run": run.id }, h("td", { class: "key" }, run.id), h("td", { colspan: "4", class: "error" }, `unreadable: ${run.error}`));
+  const datasets = run.datasets.map((d) =>
+    h(
+      "div",
+      null,
+      `${d.name}: `,
+      d.usefulShare
+        ? `${pct(d.usefulShare.value)} [${pct(d.usefulShare.low)}, ${pct(d.usefulShare.high)}], n=${d.usefulShare.n}`
+        : `${d.completed}/${d.questions} completed, not scored`,
+    ),
+  );
+  const gate = run.gate
+    ? h("span", { class: run.gate.passed ? "status status-completed" : "status status-failed" }, run.gate.passed ? "passed" : "failed")
+    : "—";
+  return h(
+    "tr",
+    { "data-run": run.id },
     h("td", { class: "key" }, run.id, h("br"), h("small", null, `${run.kind}${run.suite ? ` · ${run.suite}` : ""} · ${run.verdictMethod}`)),
     h("td", null, `${new Date(run.startedAt).toLocaleDateString()} ${time(run.startedAt)}`, h("br"), h("small", null, `${run.seconds.toFixed(1)} s`)),
     h("td", null, datasets),
     h("td", null, gate),
-    h("td", null,
-      h("button", { type: "button", onclick: () => showReport(run.id) }, "Report"), " ",
-      h("button", { type: "button", onclick: () => { $("#report").hidden = true; startAudit(run.id); } }, "Audit")));
+    h(
+      "td",
+      null,
+      h("button", { type: "button", onclick: () => showReport(run.id) }, "Report"),
+      " ",
+      h(
+        "button",
+        {
+          type: "button",
+          onclick: () => {
+            $("#report").hidden = true;
+            startAudit(run.id);
+          },
+        },
+        "Audit",
+      ),
+    ),
+  );
 }
 
 async function showReport(id) {

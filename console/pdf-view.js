@@ -24,14 +24,20 @@ async function loadPdfjs() {
 async function fetchBytes(key) {
   const headers = session.key() ? { "x-api-key": session.key() } : {};
   const res = await fetch(apiUrl(`${documentPath(key)}?content`), { headers });
-  if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, `${res.status}: the document could not be read (${res.status === 404 ? "gone, or not readable with this key" : res.statusText})`);
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      `http_${res.status}`,
+      `${res.status}: the document could not be read (${res.status === 404 ? "gone, or not readable with this key" : res.statusText})`,
+    );
   return new Uint8Array(await res.arrayBuffer());
 }
 
 function openPdf(key) {
   if (!documents.has(key)) {
-    const p = Promise.all([loadPdfjs(), fetchBytes(key)]).then(([lib, data]) =>
-      lib.getDocument({ data, isEvalSupported: false, standardFontDataUrl: `${PDFJS}standard_fonts/` }).promise);
+    const p = Promise.all([loadPdfjs(), fetchBytes(key)]).then(
+      ([lib, data]) => lib.getDocument({ data, isEvalSupported: false, standardFontDataUrl: `${PDFJS}standard_fonts/` }).promise,
+    );
     p.catch(() => documents.delete(key)); // a failure is not kept: the next click tries again
     documents.set(key, p);
   }
@@ -40,7 +46,11 @@ function openPdf(key) {
 
 /** A new answer: the documents of the last one are let go. */
 export function resetViewer() {
-  for (const p of documents.values()) p.then((d) => d.destroy(), () => {});
+  for (const p of documents.values())
+    p.then(
+      (d) => d.destroy(),
+      () => {},
+    );
   documents.clear();
   $("#viewer").hidden = true;
 }
@@ -59,7 +69,10 @@ export async function openCitation(c) {
   const isPdf = /\.pdf$/i.test(c.documentKey) && c.page;
   $("#viewer-note").textContent = isPdf ? "Rendering the page…" : "The page view is for PDFs; the cited text is below.";
   $("#viewer-title").focus();
-  if (!isPdf) { viewer.dataset.state = "text"; return; }
+  if (!isPdf) {
+    viewer.dataset.state = "text";
+    return;
+  }
   try {
     const doc = await openPdf(c.documentKey);
     const page = await doc.getPage(Math.min(c.page, doc.numPages));
@@ -69,8 +82,11 @@ export async function openCitation(c) {
     fill($("#viewer-page"), canvas, marks);
     viewer.dataset.page = String(page.pageNumber);
     viewer.dataset.state = "rendered";
-    $("#viewer-note").textContent = `Page ${page.pageNumber} of ${doc.numPages}. `
-      + (marks.length ? `The cited text is marked (${marks.length} line${marks.length === 1 ? "" : "s"}).` : "The cited text was not found as such on the page (a table or a scan?); it is shown below.");
+    $("#viewer-note").textContent =
+      `Page ${page.pageNumber} of ${doc.numPages}. ` +
+      (marks.length
+        ? `The cited text is marked (${marks.length} line${marks.length === 1 ? "" : "s"}).`
+        : "The cited text was not found as such on the page (a table or a scan?); it is shown below.");
   } catch (err) {
     if (mine !== shown) return;
     viewer.dataset.state = "failed";
@@ -112,7 +128,10 @@ export function citedItems(items, cited) {
     page += t;
   }
   const hit = new Set();
-  for (const piece of cited.split(/(?<=[.!?;:])\s+|\n+/).map(squash).filter((p) => p.length >= 12)) {
+  for (const piece of cited
+    .split(/(?<=[.!?;:])\s+|\n+/)
+    .map(squash)
+    .filter((p) => p.length >= 12)) {
     for (let at = page.indexOf(piece); at >= 0; at = page.indexOf(piece, at + piece.length)) {
       for (const s of spans) if (s.start < at + piece.length && s.end > at) hit.add(s);
     }

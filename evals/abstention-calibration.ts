@@ -22,13 +22,23 @@ const limit = flags.limit ? Number(flags.limit) : undefined;
 const minRelevance = 0.3; // RAGLINE_MIN_RELEVANCE's default, the cheap check before this one
 
 interface Features {
-  dataset: string; answerable: boolean; relevance: number; units: { c: number; o: number; f: number; t: boolean }[];
+  dataset: string;
+  answerable: boolean;
+  relevance: number;
+  units: { c: number; o: number; f: number; t: boolean }[];
   /** The shipped check (strict point, the looser one for a document carrying the question's names) declined. */
   shippedAbstains: boolean;
 }
 const all: Features[] = [];
 /** `--dump FILE`: every question's ranked sources as the evidence check sees them, for evals/abstention-train.ts. */
-const dumped: { dataset: string; id: string; question: string; answerable: boolean; relevance: number; sources: { text: string; sectionPath: string[]; documentKey: string; score: number }[] }[] = [];
+const dumped: {
+  dataset: string;
+  id: string;
+  question: string;
+  answerable: boolean;
+  relevance: number;
+  sources: { text: string; sectionPath: string[]; documentKey: string; score: number }[];
+}[] = [];
 
 for (const spec of datasets) {
   const ds = loadDataset(spec);
@@ -59,7 +69,14 @@ for (const spec of datasets) {
       const units = scoreEvidence(question, sources).map((u) => ({ c: u.coverage, o: u.own, f: u.focus, t: u.typeOk, n: u.n }));
       const shippedAbstains = relevance < minRelevance || !planAnswer(question, sources).units.length;
       all.push({ dataset: name, answerable: q.answerable, relevance, units: units.slice(0, 40), shippedAbstains });
-      dumped.push({ dataset: name, id: q.id, question, answerable: q.answerable, relevance, sources: ranked.map((ch) => ({ text: ch.text, sectionPath: ch.sectionPath, documentKey: ch.documentKey, score: ch.score })) });
+      dumped.push({
+        dataset: name,
+        id: q.id,
+        question,
+        answerable: q.answerable,
+        relevance,
+        sources: ranked.map((ch) => ({ text: ch.text, sectionPath: ch.sectionPath, documentKey: ch.documentKey, score: ch.score })),
+      });
     }
     process.stderr.write(`${name}: ${questions.length} questions measured\n`);
   } finally {
@@ -80,7 +97,10 @@ for (const type of [true, false]) {
         const qs = all.filter((x) => x.dataset === n);
         const ans = qs.filter((x) => x.answerable);
         const un = qs.filter((x) => !x.answerable);
-        cells[n] = { unans: un.length ? un.filter(abstains).length / un.length : undefined, falseAbst: ans.length ? ans.filter(abstains).length / ans.length : 0 };
+        cells[n] = {
+          unans: un.length ? un.filter(abstains).length / un.length : undefined,
+          falseAbst: ans.length ? ans.filter(abstains).length / ans.length : 0,
+        };
       }
       const worstFalse = Math.max(...Object.values(cells).map((c) => c.falseAbst));
       const unansCells = Object.values(cells).filter((c) => c.unans !== undefined);
@@ -93,13 +113,17 @@ const fmt = (x?: number) => (x === undefined ? "   -" : x.toFixed(2));
 process.stdout.write(`operating points (best abstention on unanswerable first, among those with false abstention <= 0.10 everywhere; then the rest):\n`);
 process.stdout.write(`  cover focus type  ${names.map((n) => `${n}: abstain-unans / false-abst`).join("   ")}\n`);
 const ok = rows.filter((r) => r.worstFalse <= 0.1).sort((x, y) => y.unans - x.unans);
-const rest = rows.filter((r) => r.worstFalse > 0.1).sort((x, y) => (y.unans - y.worstFalse) - (x.unans - x.worstFalse));
+const rest = rows.filter((r) => r.worstFalse > 0.1).sort((x, y) => y.unans - y.worstFalse - (x.unans - x.worstFalse));
 for (const r of [...ok.slice(0, 12), ...rest.slice(0, 8)]) {
-  process.stdout.write(`  ${r.a.toFixed(2)}  ${r.f.toFixed(2)}  ${r.type ? "yes " : "no  "}  ${names.map((n) => `${fmt(r.cells[n].unans)} / ${fmt(r.cells[n].falseAbst)}`.padEnd(n.length + 29)).join("   ")}\n`);
+  process.stdout.write(
+    `  ${r.a.toFixed(2)}  ${r.f.toFixed(2)}  ${r.type ? "yes " : "no  "}  ${names.map((n) => `${fmt(r.cells[n].unans)} / ${fmt(r.cells[n].falseAbst)}`.padEnd(n.length + 29)).join("   ")}\n`,
+  );
 }
 process.stdout.write("the shipped check (shared/query/evidence.ts DEFAULT_THRESHOLDS):\n");
 for (const n of names) {
   const qs = all.filter((x) => x.dataset === n);
   const share = (xs: Features[]) => (xs.length ? `${xs.filter((x) => x.shippedAbstains).length}/${xs.length}` : "-");
-  process.stdout.write(`  ${n}: abstained on unanswerable ${share(qs.filter((x) => !x.answerable))}, false abstention ${share(qs.filter((x) => x.answerable))}\n`);
+  process.stdout.write(
+    `  ${n}: abstained on unanswerable ${share(qs.filter((x) => !x.answerable))}, false abstention ${share(qs.filter((x) => x.answerable))}\n`,
+  );
 }

@@ -41,9 +41,12 @@ async function main() {
   const [command, ...rest] = process.argv.slice(2);
   const { positionals, flags } = parseArgs(rest);
   switch (command) {
-    case "run": return run(flags);
-    case "gate": return gate(flags);
-    case "audit": return positionals[0] === "import" ? auditImport(positionals[1] ?? str(flags.sheet), flags) : auditExport(flags);
+    case "run":
+      return run(flags);
+    case "gate":
+      return gate(flags);
+    case "audit":
+      return positionals[0] === "import" ? auditImport(positionals[1] ?? str(flags.sheet), flags) : auditExport(flags);
     default:
       process.stdout.write(USAGE);
       process.exitCode = command && command !== "help" ? 1 : 0;
@@ -51,7 +54,9 @@ async function main() {
 }
 
 /** The system to ask: a deployment at --url, or an embedded one started here. */
-async function target(flags: Record<string, string | true>): Promise<{ client: HttpPipelineClient; host?: LocalHost; settings: Record<string, string | number> }> {
+async function target(
+  flags: Record<string, string | true>,
+): Promise<{ client: HttpPipelineClient; host?: LocalHost; settings: Record<string, string | number> }> {
   const url = str(flags.url);
   if (url) return { client: new HttpPipelineClient(url, process.env.RAGLINE_API_KEY), settings: {} };
   const host = await startLocalHost({ dataDir: str(flags.data) });
@@ -78,16 +83,34 @@ async function run(flags: Record<string, string | true>) {
   const questionsFile = str(flags.questions);
   let suite: Suite;
   if (str(flags.suite)) suite = parseSuite(str(flags.suite)!);
-  else if (str(flags.dataset)) suite = { name: str(flags.dataset)!, parts: str(flags.dataset)!.split(",").map((d) => ({ dataset: d.trim(), limit: int(flags.limit, "limit"), distractors: int(flags.distractors, "distractors") })) };
-  else if (questionsFile) suite = { name: "questions", parts: [{ dataset: dirname(resolve(questionsFile)), limit: int(flags.limit, "limit"), distractors: int(flags.distractors, "distractors") }] };
+  else if (str(flags.dataset))
+    suite = {
+      name: str(flags.dataset)!,
+      parts: str(flags.dataset)!
+        .split(",")
+        .map((d) => ({ dataset: d.trim(), limit: int(flags.limit, "limit"), distractors: int(flags.distractors, "distractors") })),
+    };
+  else if (questionsFile)
+    suite = {
+      name: "questions",
+      parts: [{ dataset: dirname(resolve(questionsFile)), limit: int(flags.limit, "limit"), distractors: int(flags.distractors, "distractors") }],
+    };
   else throw new Error(`name a --dataset (one of: ${listDatasets(root).join(", ") || "none found"}) or a --suite\n\n${USAGE}`);
   if (!questionsFile && suite.parts.every((p) => !p.dataset.includes("/")) && noDatasets(root)) return;
   if (questionsFile) loadQuestionFile(questionsFile); // fail early on a bad file
   const { client, host, settings } = await target(flags);
   try {
     const report = await evaluate({
-      client, suite, kind: "run", root, questionsFile, judge: judgeFrom(cfg), concurrency: int(flags.concurrency, "concurrency") ?? cfg.RAGLINE_EVAL_CONCURRENCY,
-      namespace: cfg.RAGLINE_EVAL_NAMESPACE, settings, progress: stderrProgress(),
+      client,
+      suite,
+      kind: "run",
+      root,
+      questionsFile,
+      judge: judgeFrom(cfg),
+      concurrency: int(flags.concurrency, "concurrency") ?? cfg.RAGLINE_EVAL_CONCURRENCY,
+      namespace: cfg.RAGLINE_EVAL_NAMESPACE,
+      settings,
+      progress: stderrProgress(),
     });
     await finish(report, flags, host);
   } finally {
@@ -98,8 +121,16 @@ async function run(flags: Record<string, string | true>) {
 async function gate(flags: Record<string, string | true>) {
   const cfg = loadEvalConfig();
   const t0 = performance.now();
-  const outcome = await runGate({ update: flags.update === true, judge: flags.judge ? judgeFrom(cfg) : undefined, progress: stderrProgress(), root: str(flags.datasets) ?? cfg.RAGLINE_EVAL_DATASETS });
-  if ("skipped" in outcome) { process.stdout.write(`gate skipped: ${outcome.skipped}\n`); return; }
+  const outcome = await runGate({
+    update: flags.update === true,
+    judge: flags.judge ? judgeFrom(cfg) : undefined,
+    progress: stderrProgress(),
+    root: str(flags.datasets) ?? cfg.RAGLINE_EVAL_DATASETS,
+  });
+  if ("skipped" in outcome) {
+    process.stdout.write(`gate skipped: ${outcome.skipped}\n`);
+    return;
+  }
   await finish(outcome.report, flags);
   if (outcome.baselineWritten) process.stdout.write(`\nbaseline written: ${outcome.baselineWritten}\n`);
   if (outcome.result) {
@@ -120,8 +151,15 @@ async function auditExport(flags: Record<string, string | true>) {
   const { client, host, settings } = await target(flags);
   try {
     const report = await evaluate({
-      client, suite: { name: `audit-${n}`, parts: [{ dataset, sample: { n, seed } }] }, kind: "audit", root, questionsFile,
-      judge: judgeFrom(cfg), namespace: cfg.RAGLINE_EVAL_NAMESPACE, settings, progress: stderrProgress(),
+      client,
+      suite: { name: `audit-${n}`, parts: [{ dataset, sample: { n, seed } }] },
+      kind: "audit",
+      root,
+      questionsFile,
+      judge: judgeFrom(cfg),
+      namespace: cfg.RAGLINE_EVAL_NAMESPACE,
+      settings,
+      progress: stderrProgress(),
     });
     const out = resolve(str(flags.out) ?? join(REPO, "evals", "reports", `audit-${report.id}`));
     mkdirSync(out, { recursive: true });

@@ -1,6 +1,13 @@
 import { parseArgs } from "../cli/args";
 import { servingEmbedder } from "../shared/ingest/generations";
-import { CANDIDATE_WEIGHTS, chooseWeights, defaultWeights, measureWeights, type FusionWeights, type RetrievalEvalQuestion } from "../shared/query/retrieval-choice";
+import {
+  CANDIDATE_WEIGHTS,
+  chooseWeights,
+  defaultWeights,
+  measureWeights,
+  type FusionWeights,
+  type RetrievalEvalQuestion,
+} from "../shared/query/retrieval-choice";
 import { loadDataset } from "./datasets/loader";
 import { awaitIngested } from "./run/await-ingested";
 import { mapPool } from "./run/pool";
@@ -34,9 +41,16 @@ for (const name of datasets) {
     process.stderr.write(` (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
 
     const asEval = (q: (typeof ds.questions)[number]): RetrievalEvalQuestion => ({
-      question: q.question, documentKeys: q.relevantDocIds.flatMap((id) => { const d = ds.document(id); return d ? [keyOf(d.fileName)] : []; }),
+      question: q.question,
+      documentKeys: q.relevantDocIds.flatMap((id) => {
+        const d = ds.document(id);
+        return d ? [keyOf(d.fileName)] : [];
+      }),
     });
-    const questions = ds.questions.filter((q) => q.answerable && q.relevantDocIds.length).slice(0, limit).map(asEval);
+    const questions = ds.questions
+      .filter((q) => q.answerable && q.relevantDocIds.length)
+      .slice(0, limit)
+      .map(asEval);
     const tuning = questions.filter((_, i) => i % 2 === 0);
     const heldOut = questions.filter((_, i) => i % 2 === 1);
     const embedder = await servingEmbedder(ctx);
@@ -47,15 +61,24 @@ for (const name of datasets) {
     const row = (w: FusionWeights) => held.find((m) => m.bm25Weight === w.bm25Weight && m.vectorWeight === w.vectorWeight)!;
 
     const out = process.stdout;
-    out.write(`\n${name}: ${questions.length} questions (tuning ${tuning.length}, held-out ${heldOut.length}) over ${ds.documentIds.length} documents (${embedder.backend} embedder ${embedder.model})\n`);
+    out.write(
+      `\n${name}: ${questions.length} questions (tuning ${tuning.length}, held-out ${heldOut.length}) over ${ds.documentIds.length} documents (${embedder.backend} embedder ${embedder.model})\n`,
+    );
     out.write(`  held-out        recall@10  nDCG@10   tuning nDCG@10\n`);
     for (const w of CANDIDATE_WEIGHTS) {
-      const tags = [w === CANDIDATE_WEIGHTS.find((c) => c.bm25Weight === choice.bm25Weight && c.vectorWeight === choice.vectorWeight) ? "chosen" : "", w.bm25Weight === fallback.bm25Weight && w.vectorWeight === fallback.vectorWeight ? "default" : ""].filter(Boolean);
+      const tags = [
+        w === CANDIDATE_WEIGHTS.find((c) => c.bm25Weight === choice.bm25Weight && c.vectorWeight === choice.vectorWeight) ? "chosen" : "",
+        w.bm25Weight === fallback.bm25Weight && w.vectorWeight === fallback.vectorWeight ? "default" : "",
+      ].filter(Boolean);
       const tune = choice.measured!.find((m) => m.bm25Weight === w.bm25Weight && m.vectorWeight === w.vectorWeight)!;
-      out.write(`  ${label(w).padEnd(15)} ${row(w).recall10.toFixed(3).padStart(9)}  ${row(w).ndcg10.toFixed(3).padStart(7)}   ${tune.ndcg10.toFixed(3).padStart(7)}  ${tags.join(", ")}\n`);
+      out.write(
+        `  ${label(w).padEnd(15)} ${row(w).recall10.toFixed(3).padStart(9)}  ${row(w).ndcg10.toFixed(3).padStart(7)}   ${tune.ndcg10.toFixed(3).padStart(7)}  ${tags.join(", ")}\n`,
+      );
     }
     const chosen = row(choice);
-    out.write(`  chosen on the tuning half: ${label(choice)}; held-out nDCG@10 ${chosen.ndcg10.toFixed(3)} vs bm25 only ${row(CANDIDATE_WEIGHTS[0]).ndcg10.toFixed(3)}, equal weights ${row({ bm25Weight: 1, vectorWeight: 1 }).ndcg10.toFixed(3)}, default ${row(fallback).ndcg10.toFixed(3)}\n`);
+    out.write(
+      `  chosen on the tuning half: ${label(choice)}; held-out nDCG@10 ${chosen.ndcg10.toFixed(3)} vs bm25 only ${row(CANDIDATE_WEIGHTS[0]).ndcg10.toFixed(3)}, equal weights ${row({ bm25Weight: 1, vectorWeight: 1 }).ndcg10.toFixed(3)}, default ${row(fallback).ndcg10.toFixed(3)}\n`,
+    );
   } finally {
     await host.close();
   }

@@ -41,8 +41,14 @@ export async function runScheduledEvals(ctx: Context, cfg: EvalConfig): Promise<
     return { skipped, headline: {} };
   }
   const report = await evaluate({
-    client: new PortsPipelineClient(ctx), suite, kind: "scheduled", root, judge: judgeFrom(cfg),
-    namespace: cfg.RAGLINE_EVAL_NAMESPACE, concurrency: cfg.RAGLINE_EVAL_CONCURRENCY, settings: settingsOf(ctx.config),
+    client: new PortsPipelineClient(ctx),
+    suite,
+    kind: "scheduled",
+    root,
+    judge: judgeFrom(cfg),
+    namespace: cfg.RAGLINE_EVAL_NAMESPACE,
+    concurrency: cfg.RAGLINE_EVAL_CONCURRENCY,
+    settings: settingsOf(ctx.config),
   });
   const baseline = suite.name === "gate" && existsSync(BASELINE_PATH) ? (JSON.parse(readFileSync(BASELINE_PATH, "utf8")) as Baseline) : undefined;
   if (baseline) {
@@ -58,23 +64,44 @@ export async function runScheduledEvals(ctx: Context, cfg: EvalConfig): Promise<
 
 /** Per dataset: the numbers worth a dashboard and an alarm. */
 export function headlineMetrics(report: EvalReport): Record<string, Record<string, number>> {
-  return Object.fromEntries(report.datasets.map((d) => {
-    const m = d.summary.metrics;
-    const out: Record<string, number> = { Questions: d.summary.questions, QuestionsNotCompleted: d.summary.notCompleted, DocumentsFailed: d.ingest.failed.length };
-    if (d.summary.usefulShare) out.UsefulShare = d.summary.usefulShare.value;
-    const pick: [string, keyof typeof m][] = [["RecallAt10", "recall@10"], ["MRR", "mrr"], ["NDCGAt10", "ndcg@10"], ["TokenF1", "token_f1"], ["AnswerRecall", "answer_recall"],
-      ["CitationPrecision", "citation_precision"], ["Faithfulness", "faithfulness"], ["AbstentionAccuracy", "abstention_correct"]];
-    for (const [name, key] of pick) if (m[key]) out[name] = m[key]!.value;
-    if (d.summary.latency.end_to_end) { out.LatencyP50Ms = d.summary.latency.end_to_end.p50; out.LatencyP95Ms = d.summary.latency.end_to_end.p95; }
-    return [d.name, out];
-  }));
+  return Object.fromEntries(
+    report.datasets.map((d) => {
+      const m = d.summary.metrics;
+      const out: Record<string, number> = {
+        Questions: d.summary.questions,
+        QuestionsNotCompleted: d.summary.notCompleted,
+        DocumentsFailed: d.ingest.failed.length,
+      };
+      if (d.summary.usefulShare) out.UsefulShare = d.summary.usefulShare.value;
+      const pick: [string, keyof typeof m][] = [
+        ["RecallAt10", "recall@10"],
+        ["MRR", "mrr"],
+        ["NDCGAt10", "ndcg@10"],
+        ["TokenF1", "token_f1"],
+        ["AnswerRecall", "answer_recall"],
+        ["CitationPrecision", "citation_precision"],
+        ["Faithfulness", "faithfulness"],
+        ["AbstentionAccuracy", "abstention_correct"],
+      ];
+      for (const [name, key] of pick) if (m[key]) out[name] = m[key]!.value;
+      if (d.summary.latency.end_to_end) {
+        out.LatencyP50Ms = d.summary.latency.end_to_end.p50;
+        out.LatencyP95Ms = d.summary.latency.end_to_end.p95;
+      }
+      return [d.name, out];
+    }),
+  );
 }
 
 function emit(headline: Record<string, Record<string, number>>) {
   for (const [dataset, values] of Object.entries(headline)) {
     evalMetrics.addDimension("dataset", dataset);
     for (const [name, value] of Object.entries(values)) {
-      const unit = name.endsWith("Ms") ? MetricUnit.Milliseconds : /^(Questions|QuestionsNotCompleted|DocumentsFailed)$/.test(name) ? MetricUnit.Count : MetricUnit.NoUnit;
+      const unit = name.endsWith("Ms")
+        ? MetricUnit.Milliseconds
+        : /^(Questions|QuestionsNotCompleted|DocumentsFailed)$/.test(name)
+          ? MetricUnit.Count
+          : MetricUnit.NoUnit;
       evalMetrics.addMetric(`Eval${name}`, unit, value);
     }
     evalMetrics.publishStoredMetrics(); // one EMF record per dataset (publishing clears the dimension)

@@ -56,7 +56,20 @@ export interface QuestionRecord {
   latency: { endToEndMs?: number; queueMs?: number; observedMs: number; stages: Record<string, number> };
 }
 
-export const METRIC_NAMES = ["recall@5", "recall@10", "mrr", "ndcg@10", "exact_match", "token_f1", "answer_recall", "citation_precision", "faithfulness", "abstention_correct", "page_hit", "cited_page"] as const;
+export const METRIC_NAMES = [
+  "recall@5",
+  "recall@10",
+  "mrr",
+  "ndcg@10",
+  "exact_match",
+  "token_f1",
+  "answer_recall",
+  "citation_precision",
+  "faithfulness",
+  "abstention_correct",
+  "page_hit",
+  "cited_page",
+] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 export interface DatasetSummary {
@@ -76,7 +89,10 @@ export interface DatasetSummary {
 /** An answer sentence quoting an evidence passage: most of its words are in the passage. */
 export function quotesEvidence(answer: string, evidence: readonly string[]): boolean {
   if (!evidence.length) return false;
-  const sentences = answer.split(/(?<=[.!?])\s+|\[\d+\]/).map((s) => s.trim()).filter((s) => answerTokens(s).length >= 5);
+  const sentences = answer
+    .split(/(?<=[.!?])\s+|\[\d+\]/)
+    .map((s) => s.trim())
+    .filter((s) => answerTokens(s).length >= 5);
   return sentences.some((s) => evidence.some((e) => tokenOverlap(s, e).precision >= 0.8));
 }
 
@@ -86,17 +102,28 @@ export async function scoreRun(ds: EvalDataset, questions: readonly EvalQuestion
     const { record, rule } = scoreQuestion(ds, q, byId.get(q.id)!, run.keyToIds);
     let verdict = rule;
     if (judge && record.status === "completed") {
-      verdict = await judge.judge({
-        question: q.question, references: q.answers, unanswerable: !q.answerable, evidence: q.evidence,
-        answer: record.answer, sources: record.citations.map((c) => ({ n: c.n, text: c.text })),
-      }).catch((err: Error) => rule && { ...rule, reason: `${rule.reason} (judge failed: ${err.message})` });
+      verdict = await judge
+        .judge({
+          question: q.question,
+          references: q.answers,
+          unanswerable: !q.answerable,
+          evidence: q.evidence,
+          answer: record.answer,
+          sources: record.citations.map((c) => ({ n: c.n, text: c.text })),
+        })
+        .catch((err: Error) => rule && { ...rule, reason: `${rule.reason} (judge failed: ${err.message})` });
     }
     return { ...record, verdict: verdict?.verdict, verdictBy: verdict?.by, verdictReason: verdict?.reason };
   });
 }
 
 /** Scores one answer; `rule` is the deterministic verdict (undefined when there is nothing to score against). */
-export function scoreQuestion(ds: EvalDataset, q: EvalQuestion, a: RawAnswer, keyToIds: Map<string, string[]>): { record: QuestionRecord; rule?: VerdictResult } {
+export function scoreQuestion(
+  ds: EvalDataset,
+  q: EvalQuestion,
+  a: RawAnswer,
+  keyToIds: Map<string, string[]>,
+): { record: QuestionRecord; rule?: VerdictResult } {
   const idsOf = (key: string) => keyToIds.get(key) ?? [key];
   const ranked = dedupe(a.retrievedKeys.flatMap(idsOf));
   const gold = new Set(q.relevantDocIds);
@@ -126,24 +153,47 @@ export function scoreQuestion(ds: EvalDataset, q: EvalQuestion, a: RawAnswer, ke
   }
   if (completed) scores.abstention_correct = a.abstained === !q.answerable ? 1 : 0;
   if (completed && q.answerable && q.evidencePages.length) {
-    const onGoldPage = (key: string, page?: number, pageEnd?: number) => page !== undefined &&
-      q.evidencePages.some((g) => idsOf(key).includes(g.docId) && g.page >= page && g.page <= (pageEnd ?? page));
+    const onGoldPage = (key: string, page?: number, pageEnd?: number) =>
+      page !== undefined && q.evidencePages.some((g) => idsOf(key).includes(g.docId) && g.page >= page && g.page <= (pageEnd ?? page));
     scores.page_hit = (a.retrievedPages ?? []).some((c) => onGoldPage(c.documentKey, c.page, c.pageEnd)) ? 1 : 0;
     scores.cited_page = answered && a.citations.some((c) => onGoldPage(c.documentKey, c.page)) ? 1 : 0;
   }
 
   const record: QuestionRecord = {
-    id: q.id, question: q.question, answerable: q.answerable, answerKind: kind, goldAnswers: q.answers, relevantDocIds: q.relevantDocIds,
-    status: a.status, error: a.error, jobId: a.jobId, answer: a.answer, abstained: a.abstained, citations,
-    retrievedDocIds: ranked.slice(0, 10), citesGold, evidenceHit, scores,
+    id: q.id,
+    question: q.question,
+    answerable: q.answerable,
+    answerKind: kind,
+    goldAnswers: q.answers,
+    relevantDocIds: q.relevantDocIds,
+    status: a.status,
+    error: a.error,
+    jobId: a.jobId,
+    answer: a.answer,
+    abstained: a.abstained,
+    citations,
+    retrievedDocIds: ranked.slice(0, 10),
+    citesGold,
+    evidenceHit,
+    scores,
     latency: { endToEndMs: a.endToEndMs, queueMs: a.queueMs, observedMs: a.observedMs, stages: a.timings },
   };
   const rule = ruleVerdict({
-    status: a.status, answerable: q.answerable, abstained: a.abstained, answer: a.answer, kind, citesGold, evidenceHit,
-    hasEvidence: q.evidence.length > 0, hasGoldDocs: gold.size > 0, tokenF1: scores.token_f1,
+    status: a.status,
+    answerable: q.answerable,
+    abstained: a.abstained,
+    answer: a.answer,
+    kind,
+    citesGold,
+    evidenceHit,
+    hasEvidence: q.evidence.length > 0,
+    hasGoldDocs: gold.size > 0,
+    tokenF1: scores.token_f1,
     containsGold: kind === "short" && answered ? containsAnswer(a.answer, q.answers) : undefined,
-    answerRecall: scores.answer_recall, faithfulness: scores.faithfulness,
-    answerWords: answerTokens(stripCitations(a.answer)).length, goldWords: Math.min(...q.answers.map((g) => answerTokens(g).length), Infinity),
+    answerRecall: scores.answer_recall,
+    faithfulness: scores.faithfulness,
+    answerWords: answerTokens(stripCitations(a.answer)).length,
+    goldWords: Math.min(...q.answers.map((g) => answerTokens(g).length), Infinity),
   });
   if (rule) Object.assign(record, { verdict: rule.verdict, verdictBy: rule.by, verdictReason: rule.reason });
   return { record, rule };
@@ -170,16 +220,33 @@ export function summarize(records: readonly QuestionRecord[]): DatasetSummary {
     if (xs.length) latency[name] = { p50: percentile(xs, 50)!, p95: percentile(xs, 95)!, n: xs.length };
   };
   const stages = [...new Set(completed.flatMap((r) => Object.keys(r.latency.stages)))];
-  put("queue", completed.map((r) => r.latency.queueMs));
-  for (const s of stages) put(s, completed.map((r) => r.latency.stages[s]));
-  put("end_to_end", completed.map((r) => r.latency.endToEndMs));
-  put("observed", completed.map((r) => r.latency.observedMs));
+  put(
+    "queue",
+    completed.map((r) => r.latency.queueMs),
+  );
+  for (const s of stages)
+    put(
+      s,
+      completed.map((r) => r.latency.stages[s]),
+    );
+  put(
+    "end_to_end",
+    completed.map((r) => r.latency.endToEndMs),
+  );
+  put(
+    "observed",
+    completed.map((r) => r.latency.observedMs),
+  );
   const ci = wilsonInterval(verdicts.useful, scored);
   return {
-    questions: records.length, completed: completed.length, notCompleted: records.length - completed.length,
+    questions: records.length,
+    completed: completed.length,
+    notCompleted: records.length - completed.length,
     abstainedShare: completed.length ? completed.filter((r) => r.abstained).length / completed.length : 0,
-    verdicts, verdictBy: [...new Set(records.map((r) => r.verdictBy).filter((b): b is string => !!b))],
+    verdicts,
+    verdictBy: [...new Set(records.map((r) => r.verdictBy).filter((b): b is string => !!b))],
     usefulShare: scored ? { value: verdicts.useful / scored, low: ci.low, high: ci.high, n: scored } : undefined,
-    metrics, latency,
+    metrics,
+    latency,
   };
 }

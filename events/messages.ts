@@ -59,12 +59,15 @@ export const decodeVector = (s: string) => {
 export const sourceChangedSchema = z.object({
   type: z.literal("source.changed"),
   key: z.string().min(1),
-  metadata: z.object({
-    department: z.string().optional(),
-    date: z.string().optional(),
-    tags: z.array(z.string()).optional(),
-    acl: z.array(z.string()).optional(),
-  }).catchall(z.unknown()).optional(),
+  metadata: z
+    .object({
+      department: z.string().optional(),
+      date: z.string().optional(),
+      tags: z.array(z.string()).optional(),
+      acl: z.array(z.string()).optional(),
+    })
+    .catchall(z.unknown())
+    .optional(),
   /** Ingest again even if nothing seems to have changed (POST /documents/{key}/retry). */
   force: z.boolean().optional(),
 });

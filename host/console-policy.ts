@@ -16,8 +16,15 @@ const REPORT_STYLE = `'sha256-${createHash("sha256").update(REPORT_CSS).digest("
  */
 export function consolePolicy(connect: readonly string[] = [], frameAncestors = true): string {
   return [
-    "default-src 'self'", "script-src 'self'", `style-src 'self' ${REPORT_STYLE}`, "img-src 'self' data:",
-    `connect-src ${["'self'", ...connect].join(" ")}`, "worker-src 'self'", "object-src 'none'", "base-uri 'none'",
-    ...(frameAncestors ? ["frame-ancestors 'none'"] : []), "form-action 'self'",
+    "default-src 'self'",
+    "script-src 'self'",
+    `style-src 'self' ${REPORT_STYLE}`,
+    "img-src 'self' data:",
+    `connect-src ${["'self'", ...connect].join(" ")}`,
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    ...(frameAncestors ? ["frame-ancestors 'none'"] : []),
+    "form-action 'self'",
   ].join("; ");
 }

@@ -44,7 +44,11 @@ export function consoleFile(pathname: string, root = CONSOLE_ROOT): string | und
   if (pathname.startsWith("/console/vendor/pdfjs/")) return pdfjsFile(pathname.slice("/console/vendor/pdfjs/".length));
   if (!pathname.startsWith("/console/")) return undefined;
   let rel: string;
-  try { rel = decodeURIComponent(pathname.slice("/console/".length)); } catch { return undefined; }
+  try {
+    rel = decodeURIComponent(pathname.slice("/console/".length));
+  } catch {
+    return undefined;
+  }
   // Plain names only: no "..", no hidden files, no backslashes or NULs that another layer might read differently.
   if (rel.split("/").some((seg) => seg === "" || seg.startsWith(".")) || /[\\\0]/.test(rel)) return undefined;
   const file = resolve(root, rel);

@@ -28,7 +28,10 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, origins: re
     res.setHeader("access-control-expose-headers", CORS_EXPOSED.join(", "));
     return false;
   }
-  const asked = String(req.headers["access-control-request-headers"] ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const asked = String(req.headers["access-control-request-headers"] ?? "")
+    .split(",")
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
   res.writeHead(204, {
     "access-control-allow-methods": CORS_METHODS.join(", "),
     "access-control-allow-headers": asked.filter(allowedHeader).join(", "),

@@ -50,7 +50,9 @@ export class FolderNotifications {
   }
 
   /** True when changes come from the file system's own events (false: periodic scans only). */
-  get watching(): boolean { return this.watchers.size > 0; }
+  get watching(): boolean {
+    return this.watchers.size > 0;
+  }
 
   start() {
     this.running = true;
@@ -87,12 +89,20 @@ export class FolderNotifications {
     if (!this.useWatcher || this.watchFailed) return;
     this.watchDir(rel); // before the listing, so nothing created in between is missed
     let entries;
-    try { entries = await readdir(rel ? join(this.store.root, ...rel.split("/")) : this.store.root, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = await readdir(rel ? join(this.store.root, ...rel.split("/")) : this.store.root, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) if (e.isDirectory() && !e.name.startsWith(".")) await this.watchTree(rel ? `${rel}/${e.name}` : e.name);
   }
 
   private unwatch(rel: string) {
-    for (const [dir, w] of this.watchers) if (dir && (dir === rel || dir.startsWith(rel + "/"))) { w.close(); this.watchers.delete(dir); }
+    for (const [dir, w] of this.watchers)
+      if (dir && (dir === rel || dir.startsWith(rel + "/"))) {
+        w.close();
+        this.watchers.delete(dir);
+      }
   }
 
   private closeWatchers() {
@@ -123,18 +133,24 @@ export class FolderNotifications {
   private armDue(at: number) {
     clearTimeout(this.dueTimer);
     this.dueTimerAt = at;
-    this.dueTimer = setTimeout(() => {
-      this.dueTimer = undefined;
-      this.dueTimerAt = Infinity;
-      const now = Date.now();
-      const paths: string[] = [];
-      let next = Infinity;
-      for (const [k, t] of this.due) {
-        if (t <= now) { paths.push(k); this.due.delete(k); } else next = Math.min(next, t);
-      }
-      if (next < Infinity) this.armDue(Math.max(next, now + QUICK_LOOK_MS)); // keys due close together are looked at together
-      if (paths.length) void this.run(() => this.scanDirty(paths));
-    }, Math.max(0, at - Date.now()));
+    this.dueTimer = setTimeout(
+      () => {
+        this.dueTimer = undefined;
+        this.dueTimerAt = Infinity;
+        const now = Date.now();
+        const paths: string[] = [];
+        let next = Infinity;
+        for (const [k, t] of this.due) {
+          if (t <= now) {
+            paths.push(k);
+            this.due.delete(k);
+          } else next = Math.min(next, t);
+        }
+        if (next < Infinity) this.armDue(Math.max(next, now + QUICK_LOOK_MS)); // keys due close together are looked at together
+        if (paths.length) void this.run(() => this.scanDirty(paths));
+      },
+      Math.max(0, at - Date.now()),
+    );
   }
 
   private scheduleFull(delayMs: number) {
@@ -153,13 +169,17 @@ export class FolderNotifications {
   }
 
   /** One full scan (also what tests and the host call directly). */
-  scan(): Promise<void> { return this.run(() => this.scanAll()); }
+  scan(): Promise<void> {
+    return this.run(() => this.scanAll());
+  }
 
   private async scanAll() {
     await this.watchTree(""); // folders a watcher may have missed (and, at start, all of them)
     const keys = await this.store.keys();
     const present = new Set(keys);
-    const announced = new Map((this.db.prepare("SELECT key, fingerprint FROM announced").all() as { key: string; fingerprint: string }[]).map((r) => [r.key, r.fingerprint]));
+    const announced = new Map(
+      (this.db.prepare("SELECT key, fingerprint FROM announced").all() as { key: string; fingerprint: string }[]).map((r) => [r.key, r.fingerprint]),
+    );
     const removed = [...announced.keys()].filter((k) => !present.has(k));
     await this.settle(new Map(keys.map((k) => [k, undefined])), (k) => announced.get(k), removed);
   }
@@ -173,8 +193,14 @@ export class FolderNotifications {
     for (const p of paths) {
       // A file that is there, or one that was announced and is gone: that key alone.
       const fp = this.store.fingerprint(p);
-      if (fp) { keys.set(p, fp); continue; }
-      if (announced(p) !== undefined) { removed.push(p); continue; }
+      if (fp) {
+        keys.set(p, fp);
+        continue;
+      }
+      if (announced(p) !== undefined) {
+        removed.push(p);
+        continue;
+      }
       // Otherwise a directory (created, moved in or removed): it stands for every key under it.
       if (await this.store.isFolder(p)) await this.watchTree(p);
       else this.unwatch(p);
@@ -204,7 +230,10 @@ export class FolderNotifications {
     for (const [key, known] of keys) {
       if (++looked % 256 === 0) await new Promise((r) => setImmediate(r)); // a full scan of a large bucket lets requests in
       const fp = known ?? this.store.fingerprint(key);
-      if (!fp || announced(key) === fp) { this.candidates.delete(key); continue; }
+      if (!fp || announced(key) === fp) {
+        this.candidates.delete(key);
+        continue;
+      }
       if (this.candidates.get(key) === fp) {
         this.candidates.delete(key);
         created.push({ key, fp });
@@ -215,10 +244,7 @@ export class FolderNotifications {
     }
     if (!created.length && !removed.length) return;
     // Announce first, then remember: a crash in between re-announces, which the pipeline ignores.
-    await this.emit([
-      ...created.map((c) => s3Record("created", this.bucket, c.key)),
-      ...removed.map((k) => s3Record("removed", this.bucket, k)),
-    ]);
+    await this.emit([...created.map((c) => s3Record("created", this.bucket, c.key)), ...removed.map((k) => s3Record("removed", this.bucket, k))]);
     const upsert = this.sql("INSERT INTO announced (key, fingerprint) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET fingerprint = excluded.fingerprint");
     const del = this.sql("DELETE FROM announced WHERE key = ?");
     this.db.transaction(() => {

@@ -26,7 +26,8 @@ const TRANSFER_BYTES_PER_SECOND = 1024 * 1024;
 /** `consoleOrigins`: a console served elsewhere that may call the API (RAGLINE_CONSOLE_ORIGIN; host/cors.ts). */
 export function httpRequestListener(topology: Topology, maxBodyBytes: number, consoleOrigins: readonly string[] = []) {
   const routes: CompiledRoute[] = Object.entries(topology.functions).flatMap(([name, f]) =>
-    f.trigger.kind === "http" ? f.trigger.routes.map((r) => compileRoute(r, name)) : []);
+    f.trigger.kind === "http" ? f.trigger.routes.map((r) => compileRoute(r, name)) : [],
+  );
 
   return async (req: IncomingMessage, res: ServerResponse) => {
     try {
@@ -41,7 +42,11 @@ export function httpRequestListener(topology: Topology, maxBodyBytes: number, co
       if (!hit && (await serveConsole(req, res, url.pathname))) return; // the web console: only where no API route matches
       if (!hit) {
         const allow = allowedMethods(routes, url.pathname);
-        if (allow.length) return send(res, errorResult(405, "method_not_allowed", `${method} is not allowed on ${path.decoded}; allowed: ${allow.join(", ")}`, { allow: allow.join(", ") }));
+        if (allow.length)
+          return send(
+            res,
+            errorResult(405, "method_not_allowed", `${method} is not allowed on ${path.decoded}; allowed: ${allow.join(", ")}`, { allow: allow.join(", ") }),
+          );
         return send(res, errorResult(404, "not_found", `no route ${method} ${path.decoded}`));
       }
       const streamed = STREAMED_BODY.test(hit.route.routeKey);
@@ -49,7 +54,11 @@ export function httpRequestListener(topology: Topology, maxBodyBytes: number, co
       const limit = streamed ? maxBodyBytes : Math.min(maxBodyBytes, HELD_BODY_BYTES);
       const tooLarge = () => errorResult(413, "too_large", `body exceeds ${limit} bytes`);
       const announced = contentLength(req);
-      if (announced !== undefined && announced > limit) { send(res, tooLarge()); req.resume(); return; } // refused unread
+      if (announced !== undefined && announced > limit) {
+        send(res, tooLarge());
+        req.resume();
+        return;
+      } // refused unread
       const body = streamed ? Buffer.alloc(0) : await readBody(req, limit);
       if (body === "too_large") return send(res, tooLarge());
       const def = topology.functions[hit.route.functionName];
@@ -60,7 +69,11 @@ export function httpRequestListener(topology: Topology, maxBodyBytes: number, co
       try {
         // A streamed body arrives during the call (on Lambda, before it): its time is allowed on top, at 1 MiB/s.
         const seconds = def.timeoutSeconds + (streamed ? Math.ceil((announced ?? maxBodyBytes) / TRANSFER_BYTES_PER_SECOND) : 0);
-        const result = (await withTimeout(handler(event, lambdaContext(hit.route.functionName, seconds)), seconds, hit.route.functionName)) as APIGatewayProxyStructuredResultV2;
+        const result = (await withTimeout(
+          handler(event, lambdaContext(hit.route.functionName, seconds)),
+          seconds,
+          hit.route.functionName,
+        )) as APIGatewayProxyStructuredResultV2;
         send(res, result);
       } finally {
         // Answered before the body's end (refused, past the size limit, timed out): the rest is read and
@@ -80,7 +93,10 @@ export function httpRequestListener(topology: Topology, maxBodyBytes: number, co
 
 /** For the server's "clientError" event: a request Node's parser refuses (a raw NUL or space in the path, a bad header) gets a JSON error too. */
 export function httpClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (err.code === "ECONNRESET" || !socket.writable) { socket.destroy(); return; }
+  if (err.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
   const [status, code] = err.code === "HPE_HEADER_OVERFLOW" ? ["431 Request Header Fields Too Large", "headers_too_large"] : ["400 Bad Request", "bad_request"];
   const body = JSON.stringify({ error: { code, message: `malformed HTTP request (${err.code ?? "parse error"})` } });
   socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
@@ -91,7 +107,7 @@ function errorResult(statusCode: number, code: string, message: string, headers:
 }
 
 function toEvent(req: IncomingMessage, url: URL, routeKey: string, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
-  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : v ?? ""]));
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")]));
   const contentType = headers["content-type"] ?? "";
   const isText = TEXT_TYPES.test(contentType) && !/^PUT \/(documents|uploads)\//.test(routeKey); // file bytes stay bytes
   const now = Date.now();
@@ -106,9 +122,22 @@ function toEvent(req: IncomingMessage, url: URL, routeKey: string, pathParameter
     body: body.length ? (isText ? body.toString("utf8") : body.toString("base64")) : undefined,
     isBase64Encoded: body.length > 0 && !isText,
     requestContext: {
-      accountId: "local", apiId: "ragline-host", domainName: headers.host ?? "localhost", domainPrefix: "ragline",
-      http: { method: req.method ?? "GET", path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? "", userAgent: headers["user-agent"] ?? "" },
-      requestId: randomUUID(), routeKey, stage: "$default", time: new Date(now).toISOString(), timeEpoch: now,
+      accountId: "local",
+      apiId: "ragline-host",
+      domainName: headers.host ?? "localhost",
+      domainPrefix: "ragline",
+      http: {
+        method: req.method ?? "GET",
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? "",
+        userAgent: headers["user-agent"] ?? "",
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: "$default",
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
     },
   };
 }
@@ -125,7 +154,9 @@ function streamBody(req: IncomingMessage): Readable {
   body.on("error", () => {});
   req.pipe(body);
   // A client gone midway fails the stream, so a store writing it stops and keeps nothing.
-  req.on("close", () => { if (!req.complete) body.destroy(new Error("the client closed the request before the end of its body")); });
+  req.on("close", () => {
+    if (!req.complete) body.destroy(new Error("the client closed the request before the end of its body"));
+  });
   req.on("error", (e) => body.destroy(e));
   return body;
 }

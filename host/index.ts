@@ -73,12 +73,17 @@ export async function startHost(opts: HostOptions): Promise<Host> {
         queue.release(lost);
       } catch (err) {
         logger.error("releasing lost leases failed; the next sweep tries again", { error: err as Error });
-      } finally { sweeping = false; }
+      } finally {
+        sweeping = false;
+      }
     };
     await sweep();
     const timer = setInterval(() => void sweep(), period);
     timer.unref();
-    stops.push(() => { clearInterval(timer); queue.stopHeartbeat(); });
+    stops.push(() => {
+      clearInterval(timer);
+      queue.stopHeartbeat();
+    });
   }
 
   const pollers = new Map<string, QueuePoller>();
@@ -88,7 +93,15 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     for (const [name, def] of queueFunctions(topology)) {
       // Documents are parsed as many at once as there are worker threads to parse them.
       const concurrency = name === "ingest-parse" && workers ? Math.max(def.concurrency, workers.pool.size) : def.concurrency;
-      const p = new QueuePoller({ name, queue: ctx.queue, trigger: def.trigger, timeoutSeconds: def.timeoutSeconds, concurrency, handler: () => loadHandler(def.handler), waitSeconds: ctx.config.RAGLINE_POLL_WAIT_SECONDS });
+      const p = new QueuePoller({
+        name,
+        queue: ctx.queue,
+        trigger: def.trigger,
+        timeoutSeconds: def.timeoutSeconds,
+        concurrency,
+        handler: () => loadHandler(def.handler),
+        waitSeconds: ctx.config.RAGLINE_POLL_WAIT_SECONDS,
+      });
       p.start();
       pollers.set(name, p);
       stops.push(() => p.stop());
@@ -96,9 +109,19 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     const offload = workers;
     if (offload) stops.push(() => offload.close()); // once no poller can call it
     if (ctx.objects instanceof FolderObjectStore && opts.bucketNotifications !== false) {
-      const notifications = new FolderNotifications(ctx.objects, join(ctx.config.dataDir, "state", "bucket-notifications.db"), topology.bucket.name,
-        async (records) => { await ctx.queue.sendBatch(topology.bucket.notifications.queue, records.map((r) => JSON.stringify({ Records: [r] }))); },
-        ctx.config.RAGLINE_SCAN_INTERVAL_MS, ctx.config.RAGLINE_BUCKET_RESCAN_MS);
+      const notifications = new FolderNotifications(
+        ctx.objects,
+        join(ctx.config.dataDir, "state", "bucket-notifications.db"),
+        topology.bucket.name,
+        async (records) => {
+          await ctx.queue.sendBatch(
+            topology.bucket.notifications.queue,
+            records.map((r) => JSON.stringify({ Records: [r] })),
+          );
+        },
+        ctx.config.RAGLINE_SCAN_INTERVAL_MS,
+        ctx.config.RAGLINE_BUCKET_RESCAN_MS,
+      );
       notifications.start();
       stops.push(() => notifications.stop());
     }
@@ -111,7 +134,11 @@ export async function startHost(opts: HostOptions): Promise<Host> {
       for (const [name, def] of Object.entries(topology.functions)) {
         if (def.trigger.kind !== "schedule") continue;
         const runner = new ScheduleRunner({
-          name, everyMs: rateMs(def.trigger.expression), timeoutSeconds: def.timeoutSeconds, lease, clock,
+          name,
+          everyMs: rateMs(def.trigger.expression),
+          timeoutSeconds: def.timeoutSeconds,
+          lease,
+          clock,
           run: async (signal) => (await loadHandler(def.handler))(scheduledEvent(name), lambdaContext(name, def.timeoutSeconds, signal)),
         });
         runner.start();
@@ -123,11 +150,14 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
   const api = httpRequestListener(topology, ctx.config.RAGLINE_MAX_OBJECT_BYTES, ctx.config.RAGLINE_CONSOLE_ORIGIN);
   const bucketHook = bucketWebhook(ctx, topology); // MinIO bucket notifications → ingest queue
-  const server = createServer((req, res) => { if (!bucketHook(req, res)) void api(req, res); });
+  const server = createServer((req, res) => {
+    if (!bucketHook(req, res)) void api(req, res);
+  });
   server.on("clientError", httpClientError); // requests Node's parser refuses get a JSON 400, like the rest of the API
   if (role !== "workers") {
     const hub = ctx.notifier as unknown as Partial<ConnectionHub>;
-    if (typeof hub.attach !== "function" || typeof hub.detach !== "function") throw new Error(`notifier ${ctx.notifier.name} cannot hold WebSocket connections in the host`);
+    if (typeof hub.attach !== "function" || typeof hub.detach !== "function")
+      throw new Error(`notifier ${ctx.notifier.name} cannot hold WebSocket connections in the host`);
     const ws = webSocketUpgrade(topology, hub as ConnectionHub);
     server.on("upgrade", ws.handleUpgrade);
     stops.unshift(() => ws.close());
@@ -147,7 +177,10 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     workers,
     async close() {
       for (const stop of stops) await stop();
-      await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
       await ctx.close();
       setContext(undefined);
     },

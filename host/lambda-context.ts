@@ -40,7 +40,10 @@ export class InvocationTimeout extends Error {
 export function runWithTimeout<T>(run: (signal: AbortSignal) => Promise<T>, seconds: number, what: string): { result: Promise<T>; settled: Promise<void> } {
   const abort = new AbortController();
   const p = Promise.resolve().then(() => run(abort.signal));
-  const settled = p.then(() => undefined, () => undefined);
+  const settled = p.then(
+    () => undefined,
+    () => undefined,
+  );
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

@@ -15,20 +15,29 @@ import { readBody } from "./read-body";
 const IMAGE_EXTS = new Set(["png", "jpg", "tif", "gif", "bmp"]);
 const MAX_TIMEOUT_MS = 10 * 60_000;
 
-export interface OcrHostOptions { token: string; port?: number; hostname?: string; maxBodyBytes: number }
+export interface OcrHostOptions {
+  token: string;
+  port?: number;
+  hostname?: string;
+  maxBodyBytes: number;
+}
 
 export async function startOcrHost(o: OcrHostOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   if (o.token.length < 16) throw new Error("the OCR host needs RAGLINE_OCR_TOKEN (16+ characters)");
-  const server = createServer((req, res) => void handle(req, res).catch((err) => {
-    logger.error("ocr host request failed", { error: err as Error });
-    if (!res.headersSent) send(res, 500, { error: { code: "internal", message: "OCR failed on the host" } });
-  }));
+  const server = createServer(
+    (req, res) =>
+      void handle(req, res).catch((err) => {
+        logger.error("ocr host request failed", { error: err as Error });
+        if (!res.headersSent) send(res, 500, { error: { code: "internal", message: "OCR failed on the host" } });
+      }),
+  );
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? "/", "http://ocr");
     if (req.method === "GET" && url.pathname === "/health") return send(res, 200, { ok: await ocrAvailable() });
     if (!presentsToken(req.headers.authorization, o.token)) return send(res, 401, { error: { code: "unauthorized", message: "a bearer token is required" } });
-    if (req.method !== "POST" || !["/ocr/pdf", "/ocr/image"].includes(url.pathname)) return send(res, 404, { error: { code: "not_found", message: `${req.method} ${url.pathname}` } });
+    if (req.method !== "POST" || !["/ocr/pdf", "/ocr/image"].includes(url.pathname))
+      return send(res, 404, { error: { code: "not_found", message: `${req.method} ${url.pathname}` } });
     const body = Number(req.headers["content-length"] ?? 0) > o.maxBodyBytes ? "too_large" : await readBody(req, o.maxBodyBytes);
     if (body === "too_large") return send(res, 413, { error: { code: "too_large", message: `the body is larger than ${o.maxBodyBytes} bytes` } });
     const asked = Number(req.headers["x-ocr-timeout-ms"]);
@@ -36,7 +45,8 @@ export async function startOcrHost(o: OcrHostOptions): Promise<{ server: Server;
     try {
       if (url.pathname === "/ocr/pdf") {
         const pages = parsePages(req.headers["x-ocr-pages"]);
-        if (!pages) return send(res, 400, { error: { code: "invalid_request", message: "x-ocr-pages must be a JSON list of {page, dpi} (1..2000 pages, 72..600 dpi)" } });
+        if (!pages)
+          return send(res, 400, { error: { code: "invalid_request", message: "x-ocr-pages must be a JSON list of {page, dpi} (1..2000 pages, 72..600 dpi)" } });
         return send(res, 200, { pages: await ocrPdfPages(body, pages, deadline) });
       }
       const ext = url.searchParams.get("ext") ?? "";

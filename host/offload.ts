@@ -18,10 +18,19 @@ export class WorkerOffload implements Offload {
   async parseAndChunk(req: ParseChunkRequest): Promise<ParsedChunks> {
     const { bytes, transfer } = ownBytes(req.body);
     const timeoutMs = req.limits.timeoutMs + HARD_STOP_GRACE_MS;
-    const out = await this.pool.run<ParsedChunks>("parseAndChunk", { ...req, body: bytes }, {
-      transfer: [transfer], timeoutMs,
-      onTimeout: () => new DocumentError("parse_timeout", `parsing took longer than ${Math.round(timeoutMs / 1000)} s (its worker was stopped)`),
-    }).catch((err) => { throw revive(err); });
+    const out = await this.pool
+      .run<ParsedChunks>(
+        "parseAndChunk",
+        { ...req, body: bytes },
+        {
+          transfer: [transfer],
+          timeoutMs,
+          onTimeout: () => new DocumentError("parse_timeout", `parsing took longer than ${Math.round(timeoutMs / 1000)} s (its worker was stopped)`),
+        },
+      )
+      .catch((err) => {
+        throw revive(err);
+      });
     return { ...out, attachments: out.attachments?.map((a) => ({ ...a, body: asBuffer(a.body) })) };
   }
 

@@ -11,7 +11,10 @@ export class OffloadedEmbedder implements Embedder {
   readonly dimensions: number;
   readonly backend: string;
 
-  private constructor(private readonly inner: Embedder, private readonly pool: WorkerPool) {
+  private constructor(
+    private readonly inner: Embedder,
+    private readonly pool: WorkerPool,
+  ) {
     this.model = inner.model;
     this.dimensions = inner.dimensions;
     this.backend = inner.backend;

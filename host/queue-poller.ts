@@ -45,7 +45,13 @@ export class QueuePoller {
     // (its messages come back after their visibility timeout, or at once to a live instance's sweep).
     const bound = (this.opts.timeoutSeconds + 5) * 1000;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(this.workers), new Promise((r) => { timer = setTimeout(r, bound); timer.unref(); })]);
+    await Promise.race([
+      Promise.all(this.workers),
+      new Promise((r) => {
+        timer = setTimeout(r, bound);
+        timer.unref();
+      }),
+    ]);
     clearTimeout(timer);
     this.workers = [];
   }
@@ -58,14 +64,22 @@ export class QueuePoller {
       const asked = Date.now();
       try {
         messages = await queue.receive(trigger.queue, {
-          maxMessages: trigger.batchSize, visibilityTimeoutSeconds: trigger.visibilityTimeoutSeconds, waitSeconds: this.opts.waitSeconds ?? 1, maxReceives: trigger.maxReceives,
+          maxMessages: trigger.batchSize,
+          visibilityTimeoutSeconds: trigger.visibilityTimeoutSeconds,
+          waitSeconds: this.opts.waitSeconds ?? 1,
+          maxReceives: trigger.maxReceives,
         });
         receiveFailures = 0;
       } catch (err) {
         this.stats.queueErrors++;
         receiveFailures++;
         const delay = Math.min(30_000, 250 * 2 ** Math.min(receiveFailures, 7));
-        logger.error("receive failed; polling again after a backoff", { queue: trigger.queue, failures: receiveFailures, retryInMs: delay, error: err as Error });
+        logger.error("receive failed; polling again after a backoff", {
+          queue: trigger.queue,
+          failures: receiveFailures,
+          retryInMs: delay,
+          error: err as Error,
+        });
         await sleep(delay);
         continue;
       }
@@ -84,7 +98,10 @@ export class QueuePoller {
       } catch (err) {
         this.stats.queueErrors++;
         if (i >= tries) {
-          logger.error(`${what} failed ${tries} times; the message will be redelivered after its visibility timeout`, { queue: this.opts.trigger.queue, error: err as Error });
+          logger.error(`${what} failed ${tries} times; the message will be redelivered after its visibility timeout`, {
+            queue: this.opts.trigger.queue,
+            error: err as Error,
+          });
           return false;
         }
         logger.warn(`${what} failed; retrying`, { queue: this.opts.trigger.queue, try: i, error: err as Error });
@@ -98,12 +115,17 @@ export class QueuePoller {
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, trigger.queue)) };
     let failed: Set<string>;
     // While the handler runs, keep the batch invisible so no other worker picks it up.
-    const heartbeat = setInterval(() => {
-      for (const m of messages) {
-        void queue.changeVisibility(trigger.queue, m.receiptHandle, trigger.visibilityTimeoutSeconds)
-          .catch((err) => { this.stats.queueErrors++; logger.warn("extending a lease failed; the next beat tries again", { queue: trigger.queue, error: err as Error }); });
-      }
-    }, Math.max(50, (trigger.visibilityTimeoutSeconds * 1000) / 2));
+    const heartbeat = setInterval(
+      () => {
+        for (const m of messages) {
+          void queue.changeVisibility(trigger.queue, m.receiptHandle, trigger.visibilityTimeoutSeconds).catch((err) => {
+            this.stats.queueErrors++;
+            logger.warn("extending a lease failed; the next beat tries again", { queue: trigger.queue, error: err as Error });
+          });
+        }
+      },
+      Math.max(50, (trigger.visibilityTimeoutSeconds * 1000) / 2),
+    );
     this.stats.running++;
     this.stats.maxRunning = Math.max(this.stats.maxRunning, this.stats.running);
     try {
@@ -132,7 +154,10 @@ export class QueuePoller {
     for (const m of messages) {
       if (failed.has(m.id)) {
         this.stats.failed++;
-        const delay = Math.min(trigger.visibilityTimeoutSeconds, this.opts.retryDelaySeconds ? this.opts.retryDelaySeconds(m.receiveCount) : retryDelaySeconds(m.receiveCount, trigger.visibilityTimeoutSeconds));
+        const delay = Math.min(
+          trigger.visibilityTimeoutSeconds,
+          this.opts.retryDelaySeconds ? this.opts.retryDelaySeconds(m.receiveCount) : retryDelaySeconds(m.receiveCount, trigger.visibilityTimeoutSeconds),
+        );
         await this.queueCall("returning a failed message", () => queue.changeVisibility(trigger.queue, m.receiptHandle, delay));
       } else {
         this.stats.succeeded++;

@@ -10,7 +10,11 @@ export function readBody(req: IncomingMessage, max: number): Promise<Buffer | "t
     let size = 0;
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > max) { resolve("too_large"); req.resume(); return; }
+      if (size > max) {
+        resolve("too_large");
+        req.resume();
+        return;
+      }
       parts.push(c);
     });
     req.on("end", () => resolve(Buffer.concat(parts)));

@@ -17,7 +17,9 @@ export class SqliteScheduleClock implements ScheduleClock {
   }
 
   recordStart(name: string, at: number): void {
-    this.db.prepare("INSERT INTO schedule_starts (name, last_start) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET last_start = excluded.last_start").run(name, at);
+    this.db
+      .prepare("INSERT INTO schedule_starts (name, last_start) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET last_start = excluded.last_start")
+      .run(name, at);
   }
 
   close(): void {

@@ -16,8 +16,15 @@ export function rateMs(expression: string): number {
 
 export function scheduledEvent(name: string) {
   return {
-    version: "0", id: crypto.randomUUID(), "detail-type": "Scheduled Event", source: "aws.events", account: "local",
-    time: new Date().toISOString(), region: "local", resources: [`arn:ragline:events:local:rule/${name}`], detail: {},
+    version: "0",
+    id: crypto.randomUUID(),
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account: "local",
+    time: new Date().toISOString(),
+    region: "local",
+    resources: [`arn:ragline:events:local:rule/${name}`],
+    detail: {},
   };
 }
 
@@ -49,12 +56,21 @@ export class ScheduleRunner {
   private current?: Promise<"ran" | "skipped" | "not-due">;
   stats = { runs: 0, skipped: 0, failed: 0, notDue: 0 };
 
-  constructor(private readonly o: {
-    name: string; everyMs: number; timeoutSeconds: number; lease?: NamedLease; clock?: ScheduleClock; now?: () => number;
-    run: (signal: AbortSignal) => Promise<unknown>;
-  }) {}
+  constructor(
+    private readonly o: {
+      name: string;
+      everyMs: number;
+      timeoutSeconds: number;
+      lease?: NamedLease;
+      clock?: ScheduleClock;
+      now?: () => number;
+      run: (signal: AbortSignal) => Promise<unknown>;
+    },
+  ) {}
 
-  private now() { return (this.o.now ?? Date.now)(); }
+  private now() {
+    return (this.o.now ?? Date.now)();
+  }
 
   /** Ms until the next run is due: the rest of the period since the last recorded start (a whole period without one). */
   dueInMs(): number {
@@ -68,7 +84,13 @@ export class ScheduleRunner {
     if (clock && clock.lastStart(name) === undefined) clock.recordStart(name, this.now());
     // A timer tick runs only when due by the clock (another replica may have run it meanwhile).
     const arm = (ms: number) => {
-      this.timer = setTimeout(() => void this.tick({ ifDue: true }).finally(() => { if (this.timer) arm(this.dueInMs() || this.o.everyMs); }), ms);
+      this.timer = setTimeout(
+        () =>
+          void this.tick({ ifDue: true }).finally(() => {
+            if (this.timer) arm(this.dueInMs() || this.o.everyMs);
+          }),
+        ms,
+      );
       this.timer.unref();
     };
     arm(this.dueInMs());
@@ -79,7 +101,9 @@ export class ScheduleRunner {
     if (this.current) return this.skip();
     const p = this.runOnce(opts.ifDue ?? false);
     this.current = p;
-    return p.finally(() => { if (this.current === p) this.current = undefined; });
+    return p.finally(() => {
+      if (this.current === p) this.current = undefined;
+    });
   }
 
   private skip(): Promise<"skipped"> {
@@ -93,12 +117,23 @@ export class ScheduleRunner {
     const leaseName = `schedule:${name}`;
     // Held a little past the timeout (renewed while the run lasts): an aborted run still stopping keeps it.
     const ttlMs = this.o.timeoutSeconds * 1000 + 60_000;
-    const take = () => { try { return !lease || lease.tryLease(leaseName, ttlMs); } catch (err) { logger.warn("schedule lease unavailable", { function: name, error: err as Error }); return false; } };
+    const take = () => {
+      try {
+        return !lease || lease.tryLease(leaseName, ttlMs);
+      } catch (err) {
+        logger.warn("schedule lease unavailable", { function: name, error: err as Error });
+        return false;
+      }
+    };
     if (!take()) return this.skip();
     // Checked under the lease: two replicas whose timers fire together run it once.
     if (ifDue && this.o.clock && this.dueInMs() > 0) {
       this.stats.notDue++;
-      try { lease?.releaseLease(leaseName); } catch { /* expires by itself */ }
+      try {
+        lease?.releaseLease(leaseName);
+      } catch {
+        /* expires by itself */
+      }
       return "not-due";
     }
     this.o.clock?.recordStart(name, this.now());
@@ -113,7 +148,11 @@ export class ScheduleRunner {
     } finally {
       await run.settled; // an aborted run keeps its lease until it has stopped
       if (renew) clearInterval(renew);
-      try { lease?.releaseLease(leaseName); } catch { /* expires by itself */ }
+      try {
+        lease?.releaseLease(leaseName);
+      } catch {
+        /* expires by itself */
+      }
     }
     return "ran";
   }

@@ -33,10 +33,16 @@ export function connectRequest(req: IncomingMessage): ConnectRequest {
   for (const [k, v] of url.searchParams) (multiQuery[k] ??= []).push(v);
   const hasQuery = Object.keys(multiQuery).length > 0;
   return {
-    connectionId: randomUUID(), connectedAt: Date.now(),
-    headers: Object.fromEntries(Object.entries(multiValueHeaders).map(([k, v]) => [k, v.join(",")])), multiValueHeaders,
-    ...(hasQuery ? { queryStringParameters: Object.fromEntries(Object.entries(multiQuery).map(([k, v]) => [k, v.at(-1)!])), multiValueQueryStringParameters: multiQuery } : {}),
-    sourceIp: req.socket.remoteAddress ?? "", userAgent: req.headers["user-agent"], domainName: req.headers.host ?? "localhost",
+    connectionId: randomUUID(),
+    connectedAt: Date.now(),
+    headers: Object.fromEntries(Object.entries(multiValueHeaders).map(([k, v]) => [k, v.join(",")])),
+    multiValueHeaders,
+    ...(hasQuery
+      ? { queryStringParameters: Object.fromEntries(Object.entries(multiQuery).map(([k, v]) => [k, v.at(-1)!])), multiValueQueryStringParameters: multiQuery }
+      : {}),
+    sourceIp: req.socket.remoteAddress ?? "",
+    userAgent: req.headers["user-agent"],
+    domainName: req.headers.host ?? "localhost",
   };
 }
 
@@ -46,13 +52,25 @@ export function authorizerEvent(r: ConnectRequest): APIGatewayRequestAuthorizerE
   return {
     type: "REQUEST",
     methodArn: `arn:aws:execute-api:local:000000000000:${API_ID}/${STAGE}/$connect`,
-    headers: r.headers, multiValueHeaders: r.multiValueHeaders,
-    queryStringParameters: r.queryStringParameters ?? null, multiValueQueryStringParameters: r.multiValueQueryStringParameters ?? null,
+    headers: r.headers,
+    multiValueHeaders: r.multiValueHeaders,
+    queryStringParameters: r.queryStringParameters ?? null,
+    multiValueQueryStringParameters: r.multiValueQueryStringParameters ?? null,
     stageVariables: null,
     requestContext: {
-      routeKey: "$connect", eventType: "CONNECT", extendedRequestId: randomUUID(), requestTime: new Date(now).toUTCString(), messageDirection: "IN",
-      stage: STAGE, connectedAt: r.connectedAt, requestTimeEpoch: now, identity: { sourceIp: r.sourceIp, userAgent: r.userAgent ?? null },
-      requestId: randomUUID(), domainName: r.domainName, connectionId: r.connectionId, apiId: API_ID,
+      routeKey: "$connect",
+      eventType: "CONNECT",
+      extendedRequestId: randomUUID(),
+      requestTime: new Date(now).toUTCString(),
+      messageDirection: "IN",
+      stage: STAGE,
+      connectedAt: r.connectedAt,
+      requestTimeEpoch: now,
+      identity: { sourceIp: r.sourceIp, userAgent: r.userAgent ?? null },
+      requestId: randomUUID(),
+      domainName: r.domainName,
+      connectionId: r.connectionId,
+      apiId: API_ID,
     },
   } as unknown as APIGatewayRequestAuthorizerEvent;
 }
@@ -60,7 +78,11 @@ export function authorizerEvent(r: ConnectRequest): APIGatewayRequestAuthorizerE
 export type AuthorizerOutcome = { status: 200; authorizer: Record<string, unknown> } | { status: 401 | 403 | 500; reason: string };
 
 /** Runs an authorizer as API Gateway would, and says what API Gateway would answer. */
-export async function authorize(identitySources: string[], event: APIGatewayRequestAuthorizerEvent, invoke: (e: APIGatewayRequestAuthorizerEvent) => Promise<unknown>): Promise<AuthorizerOutcome> {
+export async function authorize(
+  identitySources: string[],
+  event: APIGatewayRequestAuthorizerEvent,
+  invoke: (e: APIGatewayRequestAuthorizerEvent) => Promise<unknown>,
+): Promise<AuthorizerOutcome> {
   const missing = identitySources.find((s) => !identityValue(s, event));
   if (missing) return { status: 401, reason: `identity source ${missing} is missing` }; // the authorizer is not invoked
   const started = Date.now();
@@ -68,14 +90,20 @@ export async function authorize(identitySources: string[], event: APIGatewayRequ
   try {
     result = await invoke(event);
   } catch (err) {
-    return (err as Error)?.message === "Unauthorized" ? { status: 401, reason: "Unauthorized" } : { status: 500, reason: `authorizer failed: ${(err as Error)?.message}` };
+    return (err as Error)?.message === "Unauthorized"
+      ? { status: 401, reason: "Unauthorized" }
+      : { status: 500, reason: `authorizer failed: ${(err as Error)?.message}` };
   }
   const r = result as { principalId?: unknown; policyDocument?: { Statement?: unknown }; context?: Record<string, unknown> } | undefined;
-  const statements = Array.isArray(r?.policyDocument?.Statement) ? (r!.policyDocument!.Statement as { Effect?: string; Action?: string | string[]; Resource?: string | string[] }[]) : undefined;
+  const statements = Array.isArray(r?.policyDocument?.Statement)
+    ? (r!.policyDocument!.Statement as { Effect?: string; Action?: string | string[]; Resource?: string | string[] }[])
+    : undefined;
   if (typeof r?.principalId !== "string" || !statements) return { status: 500, reason: "authorizer response lacks principalId or policyDocument" };
   const context = r.context ?? {};
-  if (Object.values(context).some((v) => !["string", "number", "boolean"].includes(typeof v))) return { status: 500, reason: "authorizer context values must be strings, numbers or booleans" };
-  const applies = (s: (typeof statements)[number]) => [s.Action ?? []].flat().some((a) => matches(a, "execute-api:Invoke")) && [s.Resource ?? []].flat().some((p) => matches(p, event.methodArn));
+  if (Object.values(context).some((v) => !["string", "number", "boolean"].includes(typeof v)))
+    return { status: 500, reason: "authorizer context values must be strings, numbers or booleans" };
+  const applies = (s: (typeof statements)[number]) =>
+    [s.Action ?? []].flat().some((a) => matches(a, "execute-api:Invoke")) && [s.Resource ?? []].flat().some((p) => matches(p, event.methodArn));
   if (statements.some((s) => s.Effect === "Deny" && applies(s))) return { status: 403, reason: "denied by policy" };
   if (!statements.some((s) => s.Effect === "Allow" && applies(s))) return { status: 403, reason: "not allowed by policy" };
   return { status: 200, authorizer: { ...context, principalId: r.principalId, integrationLatency: Date.now() - started } };
@@ -91,6 +119,9 @@ function identityValue(source: string, event: APIGatewayRequestAuthorizerEvent):
 
 /** IAM-style wildcard match (`*` any run, `?` one character). */
 function matches(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${re}$`).test(value);
 }

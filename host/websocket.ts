@@ -33,7 +33,9 @@ type WsResponse = { statusCode?: number; body?: string } | undefined;
 export function webSocketUpgrade(topology: Topology, hub: ConnectionHub, path = "/ws") {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   wss.on("error", (err) => logger.warn("websocket server error", { error: err }));
-  const routes = new Map(Object.entries(topology.functions).flatMap(([name, def]) => (def.trigger.kind === "websocket" ? [[def.trigger.route, { name, def }] as const] : [])));
+  const routes = new Map(
+    Object.entries(topology.functions).flatMap(([name, def]) => (def.trigger.kind === "websocket" ? [[def.trigger.route, { name, def }] as const] : [])),
+  );
   const authorizer = connectAuthorizer(topology, routes.get("$connect"));
   /** Routes a frame may select: not $connect/$disconnect, which only the connection's life invokes. */
   const actions = [...routes.keys()].filter((r) => !r.startsWith("$"));
@@ -43,7 +45,13 @@ export function webSocketUpgrade(topology: Topology, hub: ConnectionHub, path = 
     return withTimeout(handler(event, lambdaContext(target.name, target.def.timeoutSeconds)), target.def.timeoutSeconds, target.name);
   };
 
-  const invoke = async (route: string, c: ConnectRequest, eventType: "CONNECT" | "DISCONNECT" | "MESSAGE", auth: Record<string, unknown> | undefined, body?: string): Promise<WsResponse> => {
+  const invoke = async (
+    route: string,
+    c: ConnectRequest,
+    eventType: "CONNECT" | "DISCONNECT" | "MESSAGE",
+    auth: Record<string, unknown> | undefined,
+    body?: string,
+  ): Promise<WsResponse> => {
     const target = routes.get(route);
     if (!target) return undefined;
     const now = Date.now();
@@ -51,12 +59,30 @@ export function webSocketUpgrade(topology: Topology, hub: ConnectionHub, path = 
       ...(body === undefined ? {} : { body }),
       isBase64Encoded: false,
       // Only $connect sees the upgrade request's headers and query string, as on API Gateway.
-      ...(eventType === "CONNECT" ? { headers: c.headers, multiValueHeaders: c.multiValueHeaders, queryStringParameters: c.queryStringParameters, multiValueQueryStringParameters: c.multiValueQueryStringParameters } : {}),
+      ...(eventType === "CONNECT"
+        ? {
+            headers: c.headers,
+            multiValueHeaders: c.multiValueHeaders,
+            queryStringParameters: c.queryStringParameters,
+            multiValueQueryStringParameters: c.multiValueQueryStringParameters,
+          }
+        : {}),
       requestContext: {
         ...(auth ? { authorizer: auth } : {}),
-        routeKey: route, eventType, connectionId: c.connectionId, messageId: randomUUID(), extendedRequestId: randomUUID(), requestId: randomUUID(),
-        apiId: API_ID, domainName: c.domainName, stage: STAGE, connectedAt: c.connectedAt, requestTimeEpoch: now, requestTime: new Date(now).toUTCString(),
-        messageDirection: "IN", identity: { sourceIp: c.sourceIp, userAgent: c.userAgent },
+        routeKey: route,
+        eventType,
+        connectionId: c.connectionId,
+        messageId: randomUUID(),
+        extendedRequestId: randomUUID(),
+        requestId: randomUUID(),
+        apiId: API_ID,
+        domainName: c.domainName,
+        stage: STAGE,
+        connectedAt: c.connectedAt,
+        requestTimeEpoch: now,
+        requestTime: new Date(now).toUTCString(),
+        messageDirection: "IN",
+        identity: { sourceIp: c.sourceIp, userAgent: c.userAgent },
       },
     } as unknown as APIGatewayProxyWebsocketEventV2;
     return (await call(target, event)) as WsResponse;
@@ -86,7 +112,9 @@ export function webSocketUpgrade(topology: Topology, hub: ConnectionHub, path = 
     const { connectionId } = c;
     // ws has already closed the connection with the right code when it emits this; the listener
     // keeps the error from becoming an uncaught exception of the whole process.
-    ws.on("error", (err: Error & { code?: string }) => logger.info("websocket connection closed on bad input", { connectionId, code: err.code, reason: err.message }));
+    ws.on("error", (err: Error & { code?: string }) =>
+      logger.info("websocket connection closed on bad input", { connectionId, code: err.code, reason: err.message }),
+    );
     const send = (frame: string) => {
       if (ws.readyState !== ws.OPEN) return false;
       ws.send(frame, (err) => err && logger.debug("websocket send failed", { connectionId, reason: err.message }));
@@ -94,7 +122,11 @@ export function webSocketUpgrade(topology: Topology, hub: ConnectionHub, path = 
     };
     const reply = (message: string) => send(JSON.stringify({ type: "error", error: { code: "invalid_request", message } }));
     hub.attach(connectionId, { send });
-    const run = (p: Promise<unknown>) => p.then(() => undefined, (err) => logger.error("websocket handler failed", { connectionId, error: err as Error }));
+    const run = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (err) => logger.error("websocket handler failed", { connectionId, error: err as Error }),
+      );
     // Messages of one connection are handled in order.
     let chain = Promise.resolve();
     let pending = 0;
@@ -102,9 +134,18 @@ export function webSocketUpgrade(topology: Topology, hub: ConnectionHub, path = 
       if (isBinary) return void reply(`frames are JSON text, e.g. {"action":"subscribe","jobId":"…","afterSeq":0}`);
       const body = data.toString();
       let action: unknown;
-      try { action = JSON.parse(body)?.action; } catch { action = undefined; }
+      try {
+        action = JSON.parse(body)?.action;
+      } catch {
+        action = undefined;
+      }
       const route = typeof action === "string" && actions.includes(action) ? action : routes.has("$default") ? "$default" : undefined;
-      if (!route) return void reply(action === undefined ? "frame is not a JSON object with an \"action\"" : `unknown action ${JSON.stringify(String(action).slice(0, 64))}; known: ${actions.join(", ")}`);
+      if (!route)
+        return void reply(
+          action === undefined
+            ? 'frame is not a JSON object with an "action"'
+            : `unknown action ${JSON.stringify(String(action).slice(0, 64))}; known: ${actions.join(", ")}`,
+        );
       if (++pending > MAX_PENDING_FRAMES) return ws.close(1008, "too many frames in flight");
       chain = chain.then(() => run(invoke(route, c, "MESSAGE", auth, body))).finally(() => void pending--);
     });
@@ -120,17 +161,22 @@ export function webSocketUpgrade(topology: Topology, hub: ConnectionHub, path = 
       // listener, that error would be uncaught and end the process.
       socket.on("error", (err) => logger.debug("websocket client socket error", { reason: err.message }));
       let pathname: string | undefined;
-      try { pathname = new URL(req.url ?? "/", "http://host").pathname; } catch { /* refused below */ }
+      try {
+        pathname = new URL(req.url ?? "/", "http://host").pathname;
+      } catch {
+        /* refused below */
+      }
       if (pathname !== path) return refuse(socket, 404);
       upgrade(req, socket, head).catch((err) => {
         logger.error("websocket upgrade failed", { error: err as Error });
         refuse(socket, 500);
       });
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const c of wss.clients) c.terminate();
-      wss.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => resolve());
+      }),
   };
 }
 
@@ -146,6 +192,8 @@ function connectAuthorizer(topology: Topology, connect: Target | undefined) {
 /** Refuses an upgrade with an HTTP status, with API Gateway's body for it ({"message": "Unauthorized"}). */
 function refuse(socket: Duplex, status: number) {
   if (socket.destroyed) return;
-  const body = JSON.stringify({ message: status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" : STATUS_CODES[status] ?? "Error" });
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  const body = JSON.stringify({ message: status === 401 ? "Unauthorized" : status === 403 ? "Forbidden" : (STATUS_CODES[status] ?? "Error") });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

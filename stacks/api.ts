@@ -23,7 +23,9 @@ export function routes(topology: Topology, api: ReturnType<typeof apis>, fns: Re
     if (def.trigger.kind !== "websocket") continue;
     const authorizer = def.trigger.authorizer && topology.functions[def.trigger.authorizer];
     if (authorizer && authorizer.trigger.kind === "authorizer") {
-      const { id } = api.ws.addAuthorizer(authorizerName(def.trigger.authorizer!), { lambda: { function: fns[def.trigger.authorizer!].arn, identitySources: authorizer.trigger.identitySources } });
+      const { id } = api.ws.addAuthorizer(authorizerName(def.trigger.authorizer!), {
+        lambda: { function: fns[def.trigger.authorizer!].arn, identitySources: authorizer.trigger.identitySources },
+      });
       api.ws.route(def.trigger.route, fns[name].arn, { auth: { lambda: id } });
     } else {
       if (def.trigger.authorizer) throw new Error(`topology: ${name}'s authorizer ${def.trigger.authorizer} is not an authorizer function`);
@@ -33,4 +35,8 @@ export function routes(topology: Topology, api: ReturnType<typeof apis>, fns: Re
 }
 
 /** SST names the authorizer resource "<Api>Authorizer<name>"; a PascalCase name keeps it readable. */
-export const authorizerName = (fn: string) => fn.split("-").map((p) => p[0].toUpperCase() + p.slice(1)).join("");
+export const authorizerName = (fn: string) =>
+  fn
+    .split("-")
+    .map((p) => p[0].toUpperCase() + p.slice(1))
+    .join("");

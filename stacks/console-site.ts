@@ -11,7 +11,10 @@ import type { Input, Out, RouterLike, SstApi } from "./sst-api";
 // Policy goes with the page: in index.html as a <meta> (connect-src: the APIs' origins), and the one
 // directive a <meta> cannot carry (frame-ancestors) with the other security headers from the Router.
 
-export interface ConsoleConfig { apiUrl: string; webSocketUrl: string }
+export interface ConsoleConfig {
+  apiUrl: string;
+  webSocketUrl: string;
+}
 
 /** pdf.js files the console loads on its first citation, as the host serves them under /console/vendor/pdfjs/. */
 const PDFJS_FILES = ["build/pdf.min.mjs", "build/pdf.worker.min.mjs"];
@@ -39,7 +42,8 @@ export function writeConsoleSite(root: string, out: string, config: ConsoleConfi
   cpSync(join(root, "console"), join(out, "console"), { recursive: true, filter: (src) => !src.endsWith("config.json") });
   const pdfjs = join(root, "node_modules", "pdfjs-console");
   for (const f of PDFJS_FILES) cpSync(join(pdfjs, f), join(out, "console", "vendor", "pdfjs", f.split("/").at(-1)!));
-  for (const f of readdirSync(join(pdfjs, "standard_fonts"))) if (/\.(pfb|ttf)$/.test(f)) cpSync(join(pdfjs, "standard_fonts", f), join(out, "console", "vendor", "pdfjs", "standard_fonts", f));
+  for (const f of readdirSync(join(pdfjs, "standard_fonts")))
+    if (/\.(pfb|ttf)$/.test(f)) cpSync(join(pdfjs, "standard_fonts", f), join(out, "console", "vendor", "pdfjs", "standard_fonts", f));
   writeFileSync(join(out, "console", "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   return out;
 }
@@ -64,9 +68,16 @@ export const EDGE_HEADERS: Record<string, string> = {
 const apply = <T, R>(o: Input<T>, f: (v: T) => R): Out<R> => (o as unknown as { apply(g: (v: T) => R): Out<R> }).apply(f);
 
 /** The Router the console is served by; its URL is the console's origin. */
-export const consoleRouter = (sst: SstApi): RouterLike => new sst.aws.Router("Console", {
-  edge: { viewerResponse: { injection: Object.entries(EDGE_HEADERS).map(([k, v]) => `event.response.headers[${JSON.stringify(k)}] = { value: ${JSON.stringify(v)} };`).join("\n") } },
-});
+export const consoleRouter = (sst: SstApi): RouterLike =>
+  new sst.aws.Router("Console", {
+    edge: {
+      viewerResponse: {
+        injection: Object.entries(EDGE_HEADERS)
+          .map(([k, v]) => `event.response.headers[${JSON.stringify(k)}] = { value: ${JSON.stringify(v)} };`)
+          .join("\n"),
+      },
+    },
+  });
 
 /** The console's files on the Router, once the APIs' URLs are known (at deploy time). */
 export function consoleSite(sst: SstApi, router: RouterLike, apis: { http: Out<string>; ws: Out<string> }, root: string, stage: string) {

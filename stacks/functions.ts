@@ -8,7 +8,10 @@ import type { FunctionArgs, FunctionLike, Input, SstApi } from "./sst-api";
 // (RAGLINE_PORTS). Triggers are wired by ARN (queues.ts, api.ts, schedules.ts), so a function with
 // several routes is still one function, as in the host.
 
-export interface FunctionEnv { link: unknown[]; environment: Record<string, Input<string>> }
+export interface FunctionEnv {
+  link: unknown[];
+  environment: Record<string, Input<string>>;
+}
 
 export function functionArgs(def: FunctionDef, env: FunctionEnv): FunctionArgs {
   return {
@@ -28,9 +31,11 @@ export function functionArgs(def: FunctionDef, env: FunctionEnv): FunctionArgs {
 }
 
 export function functions(sst: SstApi, topology: Topology, resources: Linkables, environment: Record<string, Input<string>>): Record<string, FunctionLike> {
-  return Object.fromEntries(Object.entries(topology.functions).map(([name, def]) => {
-    const uses = def.uses ?? [];
-    const env = { link: linksFor(uses, resources), environment: { ...environment, RAGLINE_PORTS: portsSetting(uses) } };
-    return [name, new sst.aws.Function(LINKS.fn(name), functionArgs(def, env))];
-  }));
+  return Object.fromEntries(
+    Object.entries(topology.functions).map(([name, def]) => {
+      const uses = def.uses ?? [];
+      const env = { link: linksFor(uses, resources), environment: { ...environment, RAGLINE_PORTS: portsSetting(uses) } };
+      return [name, new sst.aws.Function(LINKS.fn(name), functionArgs(def, env))];
+    }),
+  );
 }

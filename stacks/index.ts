@@ -27,11 +27,13 @@ export function deploy(sst: SstApi, settings: DeploySettings, topology: Topology
   routes(topology, api, fns);
   subscribe(topology, qs, fns);
   store.bucket.notify({
-    notifications: [{
-      name: "IngestEvents",
-      queue: qs[topology.bucket.notifications.queue].queue.arn,
-      events: topology.bucket.notifications.events.map((e) => (e === "created" ? "s3:ObjectCreated:*" : "s3:ObjectRemoved:*")),
-    }],
+    notifications: [
+      {
+        name: "IngestEvents",
+        queue: qs[topology.bucket.notifications.queue].queue.arn,
+        events: topology.bucket.notifications.events.map((e) => (e === "created" ? "s3:ObjectCreated:*" : "s3:ObjectRemoved:*")),
+      },
+    ],
   });
   schedules(sst, topology, fns);
   consoleSite(sst, router, { http: api.http.url, ws: api.ws.url }, root, s.stage);

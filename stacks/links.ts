@@ -7,10 +7,24 @@ import type { BucketLike, DynamoLike, Out, QueueLike, SecretLike, SstApi, WebSoc
 // DeleteQueue, DeleteBucket, PutBucketPolicy...) are narrowed to what the adapters call.
 
 export const DYNAMO_ACTIONS = [
-  "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem",
-  "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:ConditionCheckItem",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "dynamodb:BatchGetItem",
+  "dynamodb:BatchWriteItem",
 ];
-export const SQS_ACTIONS = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"];
+export const SQS_ACTIONS = [
+  "sqs:SendMessage",
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:ChangeMessageVisibility",
+  "sqs:GetQueueAttributes",
+  "sqs:GetQueueUrl",
+];
 export const S3_BUCKET_ACTIONS = ["s3:ListBucket"];
 export const S3_OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"];
 
@@ -25,7 +39,10 @@ export function narrowLinks(sst: SstApi) {
   sst.Linkable.wrap(sst.aws.Queue, (q) => ({ properties: { url: q.url }, include: [sst.aws.permission({ actions: SQS_ACTIONS, resources: [q.arn] })] }));
   sst.Linkable.wrap(sst.aws.Bucket, (b) => ({
     properties: { name: b.name },
-    include: [sst.aws.permission({ actions: S3_BUCKET_ACTIONS, resources: [b.arn] }), sst.aws.permission({ actions: S3_OBJECT_ACTIONS, resources: [under(b.arn, "/*")] })],
+    include: [
+      sst.aws.permission({ actions: S3_BUCKET_ACTIONS, resources: [b.arn] }),
+      sst.aws.permission({ actions: S3_OBJECT_ACTIONS, resources: [under(b.arn, "/*")] }),
+    ],
   }));
 }
 
@@ -41,8 +58,12 @@ export interface Linkables {
 }
 
 const SECRET_OF: Partial<Record<Use, SecretSetting>> = {
-  embedder: "RAGLINE_EMBED_API_KEY", reranker: "RAGLINE_RERANK_API_KEY", generator: "RAGLINE_LLM_API_KEY",
-  apiKeys: "RAGLINE_API_KEYS", webhookSecret: "RAGLINE_WEBHOOK_SECRET", ocr: "RAGLINE_OCR_TOKEN",
+  embedder: "RAGLINE_EMBED_API_KEY",
+  reranker: "RAGLINE_RERANK_API_KEY",
+  generator: "RAGLINE_LLM_API_KEY",
+  apiKeys: "RAGLINE_API_KEYS",
+  webhookSecret: "RAGLINE_WEBHOOK_SECRET",
+  ocr: "RAGLINE_OCR_TOKEN",
 };
 
 /** What a function that uses `uses` is linked to. */

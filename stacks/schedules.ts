@@ -6,5 +6,8 @@ import type { FunctionLike, SstApi } from "./sst-api";
 
 export function schedules(sst: SstApi, topology: Topology, fns: Record<string, FunctionLike>) {
   return Object.entries(topology.functions).flatMap(([name, def]) =>
-    def.trigger.kind === "schedule" ? [new sst.aws.Cron(LINKS.cron(name), { schedule: def.trigger.expression as `rate(${string})`, function: fns[name].arn })] : []);
+    def.trigger.kind === "schedule"
+      ? [new sst.aws.Cron(LINKS.cron(name), { schedule: def.trigger.expression as `rate(${string})`, function: fns[name].arn })]
+      : [],
+  );
 }

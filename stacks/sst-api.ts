@@ -7,7 +7,9 @@
  * A Pulumi Output, opaque here (the stacks only pass outputs on). sst.config.ts merges Pulumi's
  * OutputInstance into it, so the SST type check compares the real thing.
  */
-export interface Out<T> { readonly __output?: T }
+export interface Out<T> {
+  readonly __output?: T;
+}
 export type Input<T> = T | Out<T>;
 
 export type Seconds = `${number} seconds`;
@@ -24,7 +26,10 @@ export interface FunctionArgs {
   nodejs?: { install?: string[] };
 }
 
-export interface FunctionLike { arn: Out<string>; name: Out<string> }
+export interface FunctionLike {
+  arn: Out<string>;
+  name: Out<string>;
+}
 
 export interface QueueArgs {
   visibilityTimeout?: Seconds;
@@ -36,12 +41,26 @@ export interface QueueSubscriberArgs {
   /** Merged into the event source mapping's arguments. */
   transform?: { eventSourceMapping?: { scalingConfig?: { maximumConcurrency: number } } };
 }
-export interface QueueLike { arn: Out<string>; url: Out<string>; subscribe(subscriber: Input<string>, args?: QueueSubscriberArgs): unknown }
+export interface QueueLike {
+  arn: Out<string>;
+  url: Out<string>;
+  subscribe(subscriber: Input<string>, args?: QueueSubscriberArgs): unknown;
+}
 
-export interface BucketNotification { name: string; /** The queue's ARN. */ queue: Input<string>; events: ("s3:ObjectCreated:*" | "s3:ObjectRemoved:*")[] }
+export interface BucketNotification {
+  name: string /** The queue's ARN. */;
+  queue: Input<string>;
+  events: ("s3:ObjectCreated:*" | "s3:ObjectRemoved:*")[];
+}
 /** CORS of the documents bucket (the console's presigned uploads). */
-export interface BucketArgs { cors: { allowOrigins: Input<string>[]; allowMethods: "PUT"[]; allowHeaders: string[]; maxAge: `${number} seconds` } }
-export interface BucketLike { name: Out<string>; arn: Out<string>; notify(args: { notifications: BucketNotification[] }): unknown }
+export interface BucketArgs {
+  cors: { allowOrigins: Input<string>[]; allowMethods: "PUT"[]; allowHeaders: string[]; maxAge: `${number} seconds` };
+}
+export interface BucketLike {
+  name: Out<string>;
+  arn: Out<string>;
+  notify(args: { notifications: BucketNotification[] }): unknown;
+}
 
 export interface DynamoArgs {
   fields: Record<string, "string" | "number" | "binary">;
@@ -49,9 +68,15 @@ export interface DynamoArgs {
   globalIndexes?: Record<string, { hashKey: string; rangeKey?: string; projection?: "all" | "keys-only" }>;
   ttl?: string;
 }
-export interface DynamoLike { name: Out<string>; arn: Out<string> }
+export interface DynamoLike {
+  name: Out<string>;
+  arn: Out<string>;
+}
 
-export interface HttpApiLike { url: Out<string>; route(route: string, handler: Input<string>): unknown }
+export interface HttpApiLike {
+  url: Out<string>;
+  route(route: string, handler: Input<string>): unknown;
+}
 /** CORS of the HTTP API (API Gateway answers preflights itself). */
 export interface HttpApiArgs {
   cors: {
@@ -63,9 +88,13 @@ export interface HttpApiArgs {
   };
 }
 /** A CloudFront Router (opaque here; sst.config.ts makes it SST's Router for the type check), and its URL. */
-export interface RouterLike { url: RouterUrl }
+export interface RouterLike {
+  url: RouterUrl;
+}
 /** Code CloudFront runs on each answer (a CloudFront Function body; `event.response` is the answer). */
-export interface RouterArgs { edge: { viewerResponse: { injection: string } } }
+export interface RouterArgs {
+  edge: { viewerResponse: { injection: string } };
+}
 export interface RouterUrl extends Out<string> {}
 export interface StaticSiteArgs {
   path: Input<string>;
@@ -73,19 +102,34 @@ export interface StaticSiteArgs {
   assets: { fileOptions: { files: string; cacheControl: string }[] };
 }
 /** A Lambda REQUEST authorizer on the WebSocket API (used by its $connect route). */
-export interface WsAuthorizerArgs { lambda: { function: Input<string>; identitySources?: string[] } }
-export interface WsRouteArgs { auth?: { lambda?: Input<string> } }
+export interface WsAuthorizerArgs {
+  lambda: { function: Input<string>; identitySources?: string[] };
+}
+export interface WsRouteArgs {
+  auth?: { lambda?: Input<string> };
+}
 export interface WebSocketApiLike {
   url: Out<string>;
   managementEndpoint: Out<string>;
   route(route: string, handler: Input<string>, args?: WsRouteArgs): unknown;
   addAuthorizer(name: string, args: WsAuthorizerArgs): { id: Out<string> };
 }
-export interface CronArgs { schedule: `rate(${string})` | `cron(${string})`; function: Input<string> }
-export interface SecretLike { value: Out<string> }
+export interface CronArgs {
+  schedule: `rate(${string})` | `cron(${string})`;
+  function: Input<string>;
+}
+export interface SecretLike {
+  value: Out<string>;
+}
 /** What linking a resource gives a function: properties readable through `Resource`, and IAM permissions. */
-export interface LinkDefinition { properties: Record<string, unknown>; include?: unknown[] }
-export interface PermissionArgs { actions: string[]; resources: Input<string>[] }
+export interface LinkDefinition {
+  properties: Record<string, unknown>;
+  include?: unknown[];
+}
+export interface PermissionArgs {
+  actions: string[];
+  resources: Input<string>[];
+}
 
 export interface SstApi {
   aws: {

@@ -15,12 +15,18 @@ function table(keys: { pk: string; sk?: string }, indexes: Record<string, Index>
   return {
     fields,
     primaryIndex: { hashKey: keys.pk, ...(keys.sk ? { rangeKey: keys.sk } : {}) },
-    globalIndexes: Object.fromEntries(Object.values(indexes).map((i) => [i.name, { hashKey: i.partitionKey, rangeKey: i.sortKey, projection: projection === "ALL" ? "all" : "keys-only" } as const])),
+    globalIndexes: Object.fromEntries(
+      Object.values(indexes).map((i) => [
+        i.name,
+        { hashKey: i.partitionKey, rangeKey: i.sortKey, projection: projection === "ALL" ? "all" : "keys-only" } as const,
+      ]),
+    ),
     ...(ttl ? { ttl } : {}),
   };
 }
 
-export const jobsTableArgs = () => table({ pk: JOBS_TABLE.partitionKey, sk: JOBS_TABLE.sortKey }, JOBS_TABLE.indexes, JOBS_TABLE.projection, JOBS_TABLE.ttlAttribute);
+export const jobsTableArgs = () =>
+  table({ pk: JOBS_TABLE.partitionKey, sk: JOBS_TABLE.sortKey }, JOBS_TABLE.indexes, JOBS_TABLE.projection, JOBS_TABLE.ttlAttribute);
 export const documentsTableArgs = () => table({ pk: DOCUMENTS_TABLE.partitionKey }, DOCUMENTS_TABLE.indexes, DOCUMENTS_TABLE.projection);
 
 export const bucketArgs = (consoleOrigin: Out<string>): BucketArgs => ({

@@ -29,7 +29,11 @@ export async function api(method, path, { body, headers = {}, key = session.key(
   }
   const text = await res.text();
   let data;
-  try { data = text ? JSON.parse(text) : undefined; } catch { data = text; }
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = text;
+  }
   if (!res.ok) {
     const e = data?.error;
     const retry = res.headers.get("retry-after");

@@ -16,7 +16,11 @@ export function parseConfig(raw) {
 
 async function load() {
   let res;
-  try { res = await fetch(FILE, { cache: "no-cache" }); } catch { return parseConfig(undefined); }
+  try {
+    res = await fetch(FILE, { cache: "no-cache" });
+  } catch {
+    return parseConfig(undefined);
+  }
   if (!res.ok) return parseConfig(undefined);
   return parseConfig(await res.json());
 }

@@ -29,6 +29,10 @@ export function showError(el, err) {
   el.textContent = err ? (err.message ?? String(err)) : "";
 }
 
-export const list = (s) => String(s ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+export const list = (s) =>
+  String(s ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 export const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : "");

@@ -41,7 +41,11 @@ export function followJob(jobId, { onFrame, onState = () => {}, onError = () => 
     };
     ws.onmessage = (msg) => {
       let f;
-      try { f = JSON.parse(msg.data); } catch { return; }
+      try {
+        f = JSON.parse(msg.data);
+      } catch {
+        return;
+      }
       if (f.type === "error") {
         stopped = true;
         onError(f.error ?? { code: "error", message: "the server refused the subscription" });
@@ -49,7 +53,10 @@ export function followJob(jobId, { onFrame, onState = () => {}, onError = () => 
         return;
       }
       if (f.jobId !== jobId || typeof f.seq !== "number" || f.seq <= lastSeq) return;
-      if (f.seq !== lastSeq + 1) { ws.close(); return; } // a gap: onclose resubscribes from lastSeq
+      if (f.seq !== lastSeq + 1) {
+        ws.close();
+        return;
+      } // a gap: onclose resubscribes from lastSeq
       lastSeq = f.seq;
       onFrame(f);
       if (TERMINAL.has(f.type)) {
@@ -73,14 +80,21 @@ export function followJob(jobId, { onFrame, onState = () => {}, onError = () => 
       retries++;
       const delay = Math.min(5000, 200 * 2 ** Math.min(retries, 5));
       onState(`connection lost after seq ${lastSeq}; reconnecting in ${delay} ms`);
-      setTimeout(() => { if (!stopped) connect(); }, delay);
+      setTimeout(() => {
+        if (!stopped) connect();
+      }, delay);
     };
   };
 
   connect();
   return {
-    get lastSeq() { return lastSeq; },
-    stop() { stopped = true; ws?.close(); },
+    get lastSeq() {
+      return lastSeq;
+    },
+    stop() {
+      stopped = true;
+      ws?.close();
+    },
   };
 }
 

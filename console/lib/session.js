@@ -20,10 +20,18 @@ export const session = {
     for (const k of Object.keys(sessionStorage)) if (k.startsWith(AUDIT)) sessionStorage.removeItem(k);
   },
   jobs() {
-    try { return JSON.parse(sessionStorage.getItem(JOBS) ?? "[]"); } catch { return []; }
+    try {
+      return JSON.parse(sessionStorage.getItem(JOBS) ?? "[]");
+    } catch {
+      return [];
+    }
   },
   auditVerdicts(runId) {
-    try { return JSON.parse(sessionStorage.getItem(AUDIT + runId) ?? "{}"); } catch { return {}; }
+    try {
+      return JSON.parse(sessionStorage.getItem(AUDIT + runId) ?? "{}");
+    } catch {
+      return {};
+    }
   },
   saveAuditVerdicts(runId, verdicts) {
     sessionStorage.setItem(AUDIT + runId, JSON.stringify(verdicts));

@@ -8,7 +8,10 @@ import { K8S, SETTINGS, secretsFor } from "./settings";
 // as a CronJob that never runs beside itself; one ConfigMap of settings; secrets only referenced.
 
 export type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> } };
-export interface ManifestFile { file: string; docs: Manifest[] }
+export interface ManifestFile {
+  file: string;
+  docs: Manifest[];
+}
 
 const PORTS = ["objects", "queue", "jobs", "catalog", "index", "notifier"];
 const labels = (component: string) => ({ "app.kubernetes.io/name": "ragline", "app.kubernetes.io/component": component });
@@ -52,22 +55,34 @@ function api(topology: Topology): Manifest[] {
   const defs = Object.values(topology.functions).filter((d) => ["http", "websocket", "authorizer"].includes(d.trigger.kind));
   const name = "ragline-api";
   const probe = { tcpSocket: { port: "http" }, periodSeconds: 10 };
-  const c = { ...container(["serve", "--role", "api"], defs, true), ports: [{ name: "http", containerPort: K8S.port }], readinessProbe: probe, livenessProbe: { ...probe, initialDelaySeconds: 20 } };
+  const c = {
+    ...container(["serve", "--role", "api"], defs, true),
+    ports: [{ name: "http", containerPort: K8S.port }],
+    readinessProbe: probe,
+    livenessProbe: { ...probe, initialDelaySeconds: 20 },
+  };
   return [
     {
-      apiVersion: "apps/v1", kind: "Deployment", metadata: { name, labels: labels("api") },
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name, labels: labels("api") },
       // No replicas: the HPA owns them (an applied count would fight it).
       spec: { selector: { matchLabels: labels("api") }, template: { metadata: { labels: labels("api") }, spec: { containers: [c] } } },
     },
     {
-      apiVersion: "v1", kind: "Service", metadata: { name, labels: labels("api") },
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, labels: labels("api") },
       spec: { selector: labels("api"), ports: [{ name: "http", port: 80, targetPort: "http" }] },
     },
     {
-      apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: { name, labels: labels("api") },
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name, labels: labels("api") },
       spec: {
         scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name },
-        minReplicas: K8S.api.minReplicas, maxReplicas: K8S.api.maxReplicas,
+        minReplicas: K8S.api.minReplicas,
+        maxReplicas: K8S.api.maxReplicas,
         metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: K8S.api.cpuUtilization } } }],
       },
     },
@@ -78,7 +93,9 @@ function sqsAuth(): Manifest {
   // KEDA's SQS client signs its requests: the same key pair the pods use (ElasticMQ accepts any).
   // On EKS, replace with `podIdentity: {provider: aws}` and drop the keys.
   return {
-    apiVersion: "keda.sh/v1alpha1", kind: "TriggerAuthentication", metadata: { name: "ragline-sqs", labels: labels("autoscaling") },
+    apiVersion: "keda.sh/v1alpha1",
+    kind: "TriggerAuthentication",
+    metadata: { name: "ragline-sqs", labels: labels("autoscaling") },
     spec: {
       secretTargetRef: [
         { parameter: "awsAccessKeyID", name: K8S.secret, key: "RAGLINE_AWS_ACCESS_KEY_ID" },
@@ -90,7 +107,11 @@ function sqsAuth(): Manifest {
 
 function queueWorker(fn: string, def: FunctionDef & { trigger: QueueTrigger }): Manifest[] {
   const name = `ragline-${fn}`;
-  const c = { ...container(["serve", "--role", "workers", "--functions", fn], [def]), ports: [{ name: "http", containerPort: K8S.port }], livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 20, initialDelaySeconds: 20 } };
+  const c = {
+    ...container(["serve", "--role", "workers", "--functions", fn], [def]),
+    ports: [{ name: "http", containerPort: K8S.port }],
+    livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 20, initialDelaySeconds: 20 },
+  };
   const metadata: Record<string, string> = {
     queueURL: `${K8S.sqsQueueUrlBase}${SETTINGS.RAGLINE_SQS_QUEUE_PREFIX ?? ""}${def.trigger.queue}`,
     // Target messages per pod: what one pod works on at once (pollers × batch).
@@ -102,7 +123,9 @@ function queueWorker(fn: string, def: FunctionDef & { trigger: QueueTrigger }): 
   if (K8S.kedaAwsEndpoint) metadata.awsEndpoint = K8S.kedaAwsEndpoint;
   return [
     {
-      apiVersion: "apps/v1", kind: "Deployment", metadata: { name, labels: labels(fn) },
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name, labels: labels(fn) },
       spec: {
         selector: { matchLabels: labels(fn) },
         template: {
@@ -113,7 +136,9 @@ function queueWorker(fn: string, def: FunctionDef & { trigger: QueueTrigger }): 
       },
     },
     {
-      apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name, labels: labels(fn) },
+      apiVersion: "keda.sh/v1alpha1",
+      kind: "ScaledObject",
+      metadata: { name, labels: labels(fn) },
       spec: {
         scaleTargetRef: { name },
         minReplicaCount: K8S.minReplicasByFunction[fn] ?? 0,
@@ -129,7 +154,9 @@ function queueWorker(fn: string, def: FunctionDef & { trigger: QueueTrigger }): 
 function cronJob(fn: string, def: FunctionDef & { trigger: { kind: "schedule"; expression: string } }): Manifest {
   const retries = 2; // as Lambda retries an asynchronous (scheduled) invocation
   return {
-    apiVersion: "batch/v1", kind: "CronJob", metadata: { name: `ragline-${fn}`, labels: labels(fn) },
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: { name: `ragline-${fn}`, labels: labels(fn) },
     spec: {
       schedule: rateToCron(def.trigger.expression),
       timeZone: "Etc/UTC",
@@ -156,7 +183,11 @@ function cronJob(fn: string, def: FunctionDef & { trigger: { kind: "schedule"; e
 
 /** Every manifest, by file, in a stable order. */
 export function k8sManifests(topology: Topology): ManifestFile[] {
-  const files: ManifestFile[] = [{ file: "settings.yaml", docs: [settingsMap()] }, { file: "api.yaml", docs: api(topology) }, { file: "keda-auth.yaml", docs: [sqsAuth()] }];
+  const files: ManifestFile[] = [
+    { file: "settings.yaml", docs: [settingsMap()] },
+    { file: "api.yaml", docs: api(topology) },
+    { file: "keda-auth.yaml", docs: [sqsAuth()] },
+  ];
   for (const [fn, def] of Object.entries(topology.functions)) {
     const t = def.trigger;
     if (t.kind === "queue") files.push({ file: `queue-${fn}.yaml`, docs: queueWorker(fn, { ...def, trigger: t }) });
@@ -172,10 +203,18 @@ export function renderManifests(topology: Topology): Map<string, string> {
   const out = new Map<string, string>();
   const files = k8sManifests(topology);
   for (const f of files) out.set(f.file, HEADER + f.docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n"));
-  out.set("kustomization.yaml", HEADER + stringify({
-    apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization",
-    resources: files.map((f) => f.file),
-    images: [{ name: K8S.image.split(":")[0], newTag: K8S.image.split(":")[1] ?? "latest" }],
-  }, { lineWidth: 0 }));
+  out.set(
+    "kustomization.yaml",
+    HEADER +
+      stringify(
+        {
+          apiVersion: "kustomize.config.k8s.io/v1beta1",
+          kind: "Kustomization",
+          resources: files.map((f) => f.file),
+          images: [{ name: K8S.image.split(":")[0], newTag: K8S.image.split(":")[1] ?? "latest" }],
+        },
+        { lineWidth: 0 },
+      ),
+  );
   return out;
 }

@@ -88,5 +88,7 @@ export const SECRET_SETTINGS: Record<string, (Use | "api")[]> = {
 export function secretsFor(defs: FunctionDef[], api = false): string[] {
   const uses = new Set<string>(defs.flatMap((d) => d.uses ?? []));
   if (api) uses.add("api");
-  return Object.entries(SECRET_SETTINGS).filter(([, by]) => by.some((u) => uses.has(u))).map(([k]) => k);
+  return Object.entries(SECRET_SETTINGS)
+    .filter(([, by]) => by.some((u) => uses.has(u)))
+    .map(([k]) => k);
 }

@@ -13,7 +13,10 @@ import { VERDICTS, type Verdict } from "../verdict/types";
 // `npm run eval:audit -- import` does (evals/audit/sheet.ts summarizeAudit).
 
 /** A run id as the runs name themselves (an ISO time and a kind): nothing that could leave the reports folder. */
-export const runIdSchema = z.string().regex(/^[\w.-]{1,200}$/, "must be a run id such as 2026-11-30T10-18-29-981Z-gate").refine((s) => !/^\.+$/.test(s), "must be a run id");
+export const runIdSchema = z
+  .string()
+  .regex(/^[\w.-]{1,200}$/, "must be a run id such as 2026-11-30T10-18-29-981Z-gate")
+  .refine((s) => !/^\.+$/.test(s), "must be a run id");
 
 export interface RunSummary {
   id: string;
@@ -30,7 +33,12 @@ const reportKey = (id: string) => `${REPORTS_PREFIX}${id}/report.json`;
 
 function summary(r: EvalReport): RunSummary {
   return {
-    id: r.id, kind: r.kind, suite: r.suite, startedAt: r.startedAt, seconds: r.seconds, verdictMethod: r.verdictMethod,
+    id: r.id,
+    kind: r.kind,
+    suite: r.suite,
+    startedAt: r.startedAt,
+    seconds: r.seconds,
+    verdictMethod: r.verdictMethod,
     gate: r.gate ? { passed: r.gate.passed, problems: r.gate.problems } : undefined,
     datasets: r.datasets.map((d) => ({ name: d.name, questions: d.summary.questions, completed: d.summary.completed, usefulShare: d.summary.usefulShare })),
   };
@@ -52,9 +60,15 @@ export async function listRuns(objects: ObjectStore, limit = 100): Promise<(RunS
   }
   // Run ids begin with their start time, so their order is the runs' order.
   const newest = ids.sort().reverse().slice(0, limit);
-  return Promise.all(newest.map(async (id) => {
-    try { return summary(await loadRun(objects, id)); } catch (err) { return { id, error: (err as Error).message }; }
-  }));
+  return Promise.all(
+    newest.map(async (id) => {
+      try {
+        return summary(await loadRun(objects, id));
+      } catch (err) {
+        return { id, error: (err as Error).message };
+      }
+    }),
+  );
 }
 
 export async function runSummary(objects: ObjectStore, id: string): Promise<RunSummary> {
@@ -79,7 +93,15 @@ export async function scoreAudit(objects: ObjectStore, id: string, verdicts: Rec
   const { items, key } = auditSheetFrom(await loadRun(objects, id));
   const known = new Set(items.map((i) => i.item));
   const strangers = Object.keys(verdicts).filter((k) => !known.has(k));
-  if (strangers.length) throw new ValidationError(`run ${id} has no audit item ${strangers[0]}`, strangers.map((k) => ({ field: `body.verdicts.${k}`, message: "no such item" })));
+  if (strangers.length)
+    throw new ValidationError(
+      `run ${id} has no audit item ${strangers[0]}`,
+      strangers.map((k) => ({ field: `body.verdicts.${k}`, message: "no such item" })),
+    );
   const human = new Map(items.filter((i) => verdicts[i.item]).map((i) => [i.item, verdicts[i.item]]));
-  return summarizeAudit(human, items.filter((i) => !verdicts[i.item]).map((i) => i.item), key);
+  return summarizeAudit(
+    human,
+    items.filter((i) => !verdicts[i.item]).map((i) => i.item),
+    key,
+  );
 }

@@ -11,9 +11,29 @@ import { parseCsv, toCsv } from "./csv";
 
 export const SHEET_COLUMNS = ["item", "question", "answer", "sources", "reference", "verdict", "note"] as const;
 
-export interface AuditItem { item: string; question: string; answer: string; sources: string; reference: string }
-export interface AuditKeyItem { item: string; dataset: string; questionId: string; jobId?: string; autoVerdict?: Verdict; autoBy?: string; autoReason?: string }
-export interface AuditKey { version: 1; reportId: string; createdAt: string; backends: Record<string, string>; items: AuditKeyItem[] }
+export interface AuditItem {
+  item: string;
+  question: string;
+  answer: string;
+  sources: string;
+  reference: string;
+}
+export interface AuditKeyItem {
+  item: string;
+  dataset: string;
+  questionId: string;
+  jobId?: string;
+  autoVerdict?: Verdict;
+  autoBy?: string;
+  autoReason?: string;
+}
+export interface AuditKey {
+  version: 1;
+  reportId: string;
+  createdAt: string;
+  backends: Record<string, string>;
+  items: AuditKeyItem[];
+}
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)} …` : s);
 
@@ -25,8 +45,11 @@ export function auditSheetFrom(report: EvalReport, opts: { withReference?: boole
   all.forEach(({ d, q }, i) => {
     const item = `A${String(i + 1).padStart(2, "0")}`;
     const answer = q.status === "completed" ? q.answer : `(no answer: the request ${q.status})`;
-    const sources = q.citations.map((c) => `[${c.n}] ${c.documentKey.split("/").at(-1)}${c.page ? ` p.${c.page}` : ""}: ${clip(c.text.replace(/\s+/g, " "), 400)}`).join("\n");
-    const reference = opts.withReference === false ? "" : !q.answerable ? "(the documents do not answer this question)" : q.goldAnswers.map((a) => clip(a, 600)).join(" | ");
+    const sources = q.citations
+      .map((c) => `[${c.n}] ${c.documentKey.split("/").at(-1)}${c.page ? ` p.${c.page}` : ""}: ${clip(c.text.replace(/\s+/g, " "), 400)}`)
+      .join("\n");
+    const reference =
+      opts.withReference === false ? "" : !q.answerable ? "(the documents do not answer this question)" : q.goldAnswers.map((a) => clip(a, 600)).join(" | ");
     items.push({ item, question: q.question, answer, sources, reference });
     keyItems.push({ item, dataset: d.name, questionId: q.id, jobId: q.jobId, autoVerdict: q.verdict, autoBy: q.verdictBy, autoReason: q.verdictReason });
   });
@@ -39,10 +62,12 @@ export function sheetCsv(items: readonly AuditItem[]): string {
 
 /** A page to score on screen; "Download CSV" saves the filled sheet for import (works offline). */
 export function sheetHtml(items: readonly AuditItem[]): string {
-  const rows = items.map((i) => `<section data-item="${esc(i.item)}"><h3>${esc(i.item)}. ${esc(i.question)}</h3>
+  const rows = items.map(
+    (i) => `<section data-item="${esc(i.item)}"><h3>${esc(i.item)}. ${esc(i.question)}</h3>
 <p class="answer">${esc(i.answer)}</p>${i.sources ? `<details><summary>sources</summary><pre>${esc(i.sources)}</pre></details>` : ""}
 ${i.reference ? `<details><summary>reference answer (from the dataset)</summary><p>${esc(i.reference)}</p></details>` : ""}
-<p>${VERDICTS.map((v) => `<label><input type="radio" name="${esc(i.item)}" value="${v}"> ${v}</label>`).join(" ")} <input class="note" placeholder="note" size="50"></p></section>`);
+<p>${VERDICTS.map((v) => `<label><input type="radio" name="${esc(i.item)}" value="${v}"> ${v}</label>`).join(" ")} <input class="note" placeholder="note" size="50"></p></section>`,
+  );
   const data = JSON.stringify(items).replace(/</g, "\\u003c");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ragline answer audit</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:900px;margin:2rem auto;padding:0 1rem}section{border-bottom:1px solid #ddd;padding:.5rem 0}
@@ -103,8 +128,15 @@ export function importSheet(csv: string, key?: AuditKey): AuditResult {
     const item = r[itemCol]?.trim();
     if (!item) continue;
     let v: Verdict | undefined;
-    try { v = parseVerdict(r[verdictCol] ?? ""); } catch (e) { throw new Error(`item ${item}: ${(e as Error).message}`); }
-    if (!v) { unscored.push(item); continue; }
+    try {
+      v = parseVerdict(r[verdictCol] ?? "");
+    } catch (e) {
+      throw new Error(`item ${item}: ${(e as Error).message}`);
+    }
+    if (!v) {
+      unscored.push(item);
+      continue;
+    }
     human.set(item, v);
   }
   return summarizeAudit(human, unscored, key);
@@ -116,7 +148,12 @@ export function summarizeAudit(human: ReadonlyMap<string, Verdict>, unscored: st
   for (const v of human.values()) counts[v]++;
   const scored = counts.useful + counts.partly + counts.wrong;
   const ci = wilsonInterval(counts.useful, scored);
-  const result: AuditResult = { scored, unscored, counts, usefulShare: scored ? { value: counts.useful / scored, low: ci.low, high: ci.high, n: scored } : undefined };
+  const result: AuditResult = {
+    scored,
+    unscored,
+    counts,
+    usefulShare: scored ? { value: counts.useful / scored, low: ci.low, high: ci.high, n: scored } : undefined,
+  };
   if (key) {
     const pairs = key.items.filter((k) => k.autoVerdict && human.has(k.item)).map((k) => [human.get(k.item)!, k.autoVerdict!] as const);
     const confusion: Record<string, number> = {};
@@ -129,7 +166,10 @@ export function summarizeAudit(human: ReadonlyMap<string, Verdict>, unscored: st
 export function formatAudit(r: AuditResult): string {
   const lines = [`audit: ${r.scored} answers scored${r.unscored.length ? `, ${r.unscored.length} left blank (${r.unscored.join(", ")})` : ""}`];
   lines.push(`  useful ${r.counts.useful} · partly ${r.counts.partly} · wrong ${r.counts.wrong}`);
-  if (r.usefulShare) lines.push(`  useful share ${(r.usefulShare.value * 100).toFixed(1)} %  (95% Wilson CI ${(r.usefulShare.low * 100).toFixed(1)}–${(r.usefulShare.high * 100).toFixed(1)} %, n=${r.usefulShare.n})`);
+  if (r.usefulShare)
+    lines.push(
+      `  useful share ${(r.usefulShare.value * 100).toFixed(1)} %  (95% Wilson CI ${(r.usefulShare.low * 100).toFixed(1)}–${(r.usefulShare.high * 100).toFixed(1)} %, n=${r.usefulShare.n})`,
+    );
   if (r.agreement) {
     lines.push(`  agreement with the automatic verdict: ${(r.agreement.share * 100).toFixed(1)} % of ${r.agreement.n}`);
     for (const [k, n] of Object.entries(r.agreement.confusion).sort()) lines.push(`    ${k}: ${n}`);

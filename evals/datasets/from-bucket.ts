@@ -45,7 +45,11 @@ export async function datasetsFromBucket(objects: ObjectStore, names: readonly s
       writeFileSync(file, got.body);
     }
     // Files gone from the bucket go from the copy too.
-    for (const key of Object.keys(seen)) if (!(key in now)) { const rel = safeRelative(key.slice(prefix.length)); if (rel) rmSync(join(target, rel), { force: true }); }
+    for (const key of Object.keys(seen))
+      if (!(key in now)) {
+        const rel = safeRelative(key.slice(prefix.length));
+        if (rel) rmSync(join(target, rel), { force: true });
+      }
     if (!(`${prefix}questions.jsonl` in now)) continue;
     mkdirSync(target, { recursive: true });
     writeFileSync(manifestFile, JSON.stringify(now));
@@ -76,8 +80,16 @@ export async function datasetToBucket(objects: ObjectStore, folder: string, name
  * only; another value → that folder only; unset → the folder beside the code, and the bucket for
  * what that folder lacks (as on Lambda, where there is no such folder).
  */
-export async function scheduledDatasets(objects: ObjectStore, setting: string | undefined, names: readonly string[], copyTo = join(tmpdir(), "ragline-eval-datasets")): Promise<{ root: string; have: string[]; looked: string }> {
-  if (setting && setting !== "bucket") { const root = datasetsRoot(setting); return { root, have: listDatasets(root), looked: root }; }
+export async function scheduledDatasets(
+  objects: ObjectStore,
+  setting: string | undefined,
+  names: readonly string[],
+  copyTo = join(tmpdir(), "ragline-eval-datasets"),
+): Promise<{ root: string; have: string[]; looked: string }> {
+  if (setting && setting !== "bucket") {
+    const root = datasetsRoot(setting);
+    return { root, have: listDatasets(root), looked: root };
+  }
   if (!setting) {
     const root = datasetsRoot();
     const have = listDatasets(root);

@@ -32,7 +32,9 @@ const isDatasetDir = (dir: string) => existsSync(join(dir, "questions.jsonl"));
 
 export function listDatasets(root = datasetsRoot()): string[] {
   if (!existsSync(root)) return [];
-  return readdirSync(root).filter((n) => statSync(join(root, n)).isDirectory() && isDatasetDir(join(root, n))).sort();
+  return readdirSync(root)
+    .filter((n) => statSync(join(root, n)).isDirectory() && isDatasetDir(join(root, n)))
+    .sort();
 }
 
 /** A name under the root, or a path to a folder in the same format. */
@@ -45,44 +47,65 @@ export function resolveDatasetDir(nameOrPath: string, root = datasetsRoot()): st
 
 const idSchema = z.union([z.string(), z.number()]).transform(String);
 
-export const questionRowSchema = z.object({
-  id: idSchema,
-  question: z.string().min(1),
-  answers: z.array(z.string()).default([]),
-  relevant_doc_ids: z.array(idSchema).default([]),
-  answerable: z.boolean().optional(),
-  selected_sentences: z.array(z.string()).optional(),
-  evidence: z.array(z.object({
-    doc_id: idSchema.optional(),
-    sentences: z.array(z.array(z.number().int())).optional(),
-    text: z.string().optional(),
-    page_index: z.number().int().nonnegative().optional(),
-  }).passthrough()).optional(),
-}).passthrough();
+export const questionRowSchema = z
+  .object({
+    id: idSchema,
+    question: z.string().min(1),
+    answers: z.array(z.string()).default([]),
+    relevant_doc_ids: z.array(idSchema).default([]),
+    answerable: z.boolean().optional(),
+    selected_sentences: z.array(z.string()).optional(),
+    evidence: z
+      .array(
+        z
+          .object({
+            doc_id: idSchema.optional(),
+            sentences: z.array(z.array(z.number().int())).optional(),
+            text: z.string().optional(),
+            page_index: z.number().int().nonnegative().optional(),
+          })
+          .passthrough(),
+      )
+      .optional(),
+  })
+  .passthrough();
 
 type QuestionRow = z.infer<typeof questionRowSchema>;
 
-const corpusRowSchema = z.object({
-  id: idSchema,
-  title: z.string().default(""),
-  text: z.string(),
-  sentence_spans: z.array(z.tuple([z.number(), z.number()])).optional(),
-}).passthrough();
+const corpusRowSchema = z
+  .object({
+    id: idSchema,
+    title: z.string().default(""),
+    text: z.string(),
+    sentence_spans: z.array(z.tuple([z.number(), z.number()])).optional(),
+  })
+  .passthrough();
 type CorpusRow = z.infer<typeof corpusRowSchema>;
 
 const docsRowSchema = z.object({ id: idSchema, file: z.string().optional(), image: z.string().optional(), scanned_pdf: z.string().optional() }).passthrough();
 
 function readJsonl<T>(file: string, schema: z.ZodType<T>): T[] {
-  return readFileSync(file, "utf8").split("\n").map((l, i) => [l.trim(), i + 1] as const).filter(([l]) => l).map(([l, line]) => {
-    const parsed = schema.safeParse(JSON.parse(l));
-    if (!parsed.success) throw new Error(`${file}:${line}: ${parsed.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`);
-    return parsed.data;
-  });
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .map((l, i) => [l.trim(), i + 1] as const)
+    .filter(([l]) => l)
+    .map(([l, line]) => {
+      const parsed = schema.safeParse(JSON.parse(l));
+      if (!parsed.success) throw new Error(`${file}:${line}: ${parsed.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`);
+      return parsed.data;
+    });
 }
 
 const CONTENT_TYPES: Record<string, string> = {
-  ".txt": "text/plain", ".md": "text/markdown", ".html": "text/html", ".pdf": "application/pdf", ".png": "image/png",
-  ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".tif": "image/tiff", ".tiff": "image/tiff",
+  ".txt": "text/plain",
+  ".md": "text/markdown",
+  ".html": "text/html",
+  ".pdf": "application/pdf",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".tif": "image/tiff",
+  ".tiff": "image/tiff",
   ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 };
 
@@ -118,7 +141,12 @@ export function loadDataset(nameOrPath: string, opts: LoadOptions = {}): EvalDat
       const file = row.file ?? row.image ?? row.scanned_pdf;
       if (!file) continue;
       const ext = extname(file).toLowerCase();
-      docs.set(row.id, { id: row.id, fileName: fileNameFor(row.id, ext), contentType: CONTENT_TYPES[ext] ?? "application/octet-stream", read: () => readFile(join(dir, file)) });
+      docs.set(row.id, {
+        id: row.id,
+        fileName: fileNameFor(row.id, ext),
+        contentType: CONTENT_TYPES[ext] ?? "application/octet-stream",
+        read: () => readFile(join(dir, file)),
+      });
     }
   }
   const names = new Map<string, string>();
@@ -155,13 +183,17 @@ function toQuestion(row: QuestionRow, corpus: Map<string, CorpusRow>, docs: Map<
     answerable: row.answerable ?? true,
     evidence: [...new Set(evidence)],
     companionDocIds: docs.has(companion) ? [companion] : [],
-    evidencePages: (row.evidence ?? []).flatMap((ev) => (ev.doc_id !== undefined && ev.page_index !== undefined ? [{ docId: ev.doc_id, page: ev.page_index + 1 }] : [])),
+    evidencePages: (row.evidence ?? []).flatMap((ev) =>
+      ev.doc_id !== undefined && ev.page_index !== undefined ? [{ docId: ev.doc_id, page: ev.page_index + 1 }] : [],
+    ),
   };
 }
 
 function licenseOf(dir: string): string | undefined {
   try {
-    const line = readFileSync(join(dir, "README.md"), "utf8").split("\n").find((l) => /^\|\s*license\s*\|/i.test(l));
+    const line = readFileSync(join(dir, "README.md"), "utf8")
+      .split("\n")
+      .find((l) => /^\|\s*license\s*\|/i.test(l));
     return line?.split("|")[2]?.trim();
   } catch {
     return undefined;

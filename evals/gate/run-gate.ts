@@ -13,11 +13,11 @@ import { BASELINE_PATH, baselineFrom, compareToBaseline, type Baseline, type Gat
 // Runs the gate suite on a fresh embedded system in this process (the real HTTP API, queues and
 // workers) and compares it with the committed baseline.
 
-export type GateOutcome =
-  | { skipped: string }
-  | { report: EvalReport; result?: GateResult; baselineWritten?: string };
+export type GateOutcome = { skipped: string } | { report: EvalReport; result?: GateResult; baselineWritten?: string };
 
-export async function runGate(opts: { env?: Record<string, string>; baselinePath?: string; update?: boolean; judge?: Judge; progress?: Progress; root?: string } = {}): Promise<GateOutcome> {
+export async function runGate(
+  opts: { env?: Record<string, string>; baselinePath?: string; update?: boolean; judge?: Judge; progress?: Progress; root?: string } = {},
+): Promise<GateOutcome> {
   const root = datasetsRoot(opts.root);
   const have = listDatasets(root);
   const missing = GATE_SUITE.parts.map((p) => p.dataset).filter((d) => !have.includes(d));
@@ -26,8 +26,13 @@ export async function runGate(opts: { env?: Record<string, string>; baselinePath
   const host = await startLocalHost({ env: opts.env });
   try {
     const report = await evaluate({
-      client: new HttpPipelineClient(host.url), suite: GATE_SUITE, kind: "gate", root, judge: opts.judge,
-      settings: settingsOf(host.config), progress: opts.progress,
+      client: new HttpPipelineClient(host.url),
+      suite: GATE_SUITE,
+      kind: "gate",
+      root,
+      judge: opts.judge,
+      settings: settingsOf(host.config),
+      progress: opts.progress,
     });
     if (opts.update) {
       writeFileSync(baselinePath, JSON.stringify(baselineFrom(report, gitCommit()), null, 2) + "\n");

@@ -10,7 +10,10 @@
 
 export const TOLERANCE = { maxRelativeDrop: 0.1, latencyFactor: 5, latencyFloorMs: 40 } as const;
 
-export interface Verdict { ok: boolean; allowed: string }
+export interface Verdict {
+  ok: boolean;
+  allowed: string;
+}
 
 /** A quality metric holds while it has lost less than maxRelativeDrop of its baseline value. */
 export function qualityHolds(baseline: number, current: number): Verdict {

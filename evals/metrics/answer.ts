@@ -2,7 +2,8 @@
 // whitespace collapsed; exact match and token F1 take the best gold answer.
 
 export function normalizeAnswer(s: string): string {
-  return s.toLowerCase()
+  return s
+    .toLowerCase()
     .replace(/\[\d+(?:\s*[,;\u2013-]\s*\d+)*\]/g, " ") // citation markers are not part of the answer
     .replace(/[^\p{L}\p{N}\s]/gu, " ")
     .replace(/\b(a|an|the)\b/g, " ")
@@ -27,7 +28,10 @@ export function tokenOverlap(prediction: string, gold: string): { precision: num
   let common = 0;
   for (const t of p) {
     const c = counts.get(t) ?? 0;
-    if (c > 0) { common++; counts.set(t, c - 1); }
+    if (c > 0) {
+      common++;
+      counts.set(t, c - 1);
+    }
   }
   if (!common) return { precision: 0, recall: 0, f1: 0 };
   const precision = common / p.length;
@@ -47,7 +51,10 @@ export function tokenRecall(prediction: string, golds: readonly string[]): numbe
 /** A short gold answer appearing verbatim (normalized) inside a longer prediction. */
 export function containsAnswer(prediction: string, golds: readonly string[]): boolean {
   const p = ` ${normalizeAnswer(prediction)} `;
-  return golds.some((g) => { const n = normalizeAnswer(g); return n.length > 0 && p.includes(` ${n} `); });
+  return golds.some((g) => {
+    const n = normalizeAnswer(g);
+    return n.length > 0 && p.includes(` ${n} `);
+  });
 }
 
 /** Gold answers that are verdict labels (SciFact, PubMedQA): an answer text cannot match them. */

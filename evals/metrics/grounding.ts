@@ -12,7 +12,10 @@ export const CITATION_SUPPORT = 0.5;
 /** A sentence is faithful when its cited texts together hold this share of its content terms. */
 export const SENTENCE_SUPPORT = 0.6;
 
-export interface CitedText { n: number; text: string }
+export interface CitedText {
+  n: number;
+  text: string;
+}
 
 export interface GroundingScores {
   /** Supported (sentence, citation) pairs / all pairs; undefined when nothing is cited. */
@@ -28,7 +31,9 @@ export function support(claim: string, sourceText: string): { share: number; num
   const have = new Set(contentTerms(sourceText));
   const share = terms.length ? terms.filter((t) => have.has(t)).length / terms.length : 1;
   const sourceTokens = new Set(tokens(sourceText));
-  const numbersOk = tokens(claim).filter((t) => /\d/.test(t)).every((t) => sourceTokens.has(t));
+  const numbersOk = tokens(claim)
+    .filter((t) => /\d/.test(t))
+    .every((t) => sourceTokens.has(t));
   return { share, numbersOk };
 }
 

@@ -18,8 +18,8 @@ export function renderHtml(report: EvalReport): string {
   }));
   const body = [
     `<h1>ragline evaluation — ${esc(report.suite ?? report.datasets.map((d) => d.name).join(", "))}</h1>`,
-    `<p><small>${esc(report.kind)} ${esc(report.id)} · ${esc(report.startedAt)} · ${report.seconds.toFixed(1)} s · target ${esc(report.target)} · `
-      + `${report.machine.cpus} CPUs, Node ${esc(report.machine.node)}</small></p>`,
+    `<p><small>${esc(report.kind)} ${esc(report.id)} · ${esc(report.startedAt)} · ${report.seconds.toFixed(1)} s · target ${esc(report.target)} · ` +
+      `${report.machine.cpus} CPUs, Node ${esc(report.machine.node)}</small></p>`,
     report.notes.length ? `<div class="note">${report.notes.map((n) => `<p>${esc(n)}</p>`).join("")}</div>` : "",
     `<h2>System</h2>${kvTable({ ...report.backends, verdicts: report.verdictMethod, ...Object.fromEntries(Object.entries(report.settings).map(([k, v]) => [k, String(v)])) })}`,
     report.gate ? `<h2>Gate</h2><pre>${esc(formatGate(report.gate))}</pre>` : "",
@@ -32,31 +32,52 @@ export function renderHtml(report: EvalReport): string {
 function datasetSection(d: DatasetReport): string {
   const s = d.summary;
   const bars: Bar[] = Object.entries(s.metrics).map(([name, m]) => ({ label: metricLabel(name), value: m!.value, text: `${m!.value.toFixed(3)} (n=${m!.n})` }));
-  if (s.usefulShare) bars.unshift({ label: "useful share", value: s.usefulShare.value, text: `${s.usefulShare.value.toFixed(3)} (n=${s.usefulShare.n})`, low: s.usefulShare.low, high: s.usefulShare.high, color: COLORS.useful });
+  if (s.usefulShare)
+    bars.unshift({
+      label: "useful share",
+      value: s.usefulShare.value,
+      text: `${s.usefulShare.value.toFixed(3)} (n=${s.usefulShare.n})`,
+      low: s.usefulShare.low,
+      high: s.usefulShare.high,
+      color: COLORS.useful,
+    });
   const stages = Object.entries(s.latency).map(([k, v]) => ({ label: k, a: v.p50, b: v.p95 }));
   const summary = {
     questions: `${s.questions} (${s.completed} completed)`,
     documents: `${d.selection.documents} (${d.ingest.indexed} indexed, ${d.ingest.failed.length} failed, ${d.ingest.duplicates} duplicates; ${d.ingest.uploaded} uploaded, ${d.ingest.unchanged} unchanged; ${d.ingest.seconds.toFixed(1)} s)`,
     selection: JSON.stringify({ limit: d.selection.limit, distractors: d.selection.distractors, sample: d.selection.sample }),
     scope: d.scope + (d.note ? ` — ${d.note}` : ""),
-    "useful share": s.usefulShare ? `${s.usefulShare.value.toFixed(3)}, 95% Wilson CI [${s.usefulShare.low.toFixed(3)}, ${s.usefulShare.high.toFixed(3)}], n=${s.usefulShare.n}` : "-",
-    "abstained": `${(s.abstainedShare * 100).toFixed(1)} % of completed jobs`,
+    "useful share": s.usefulShare
+      ? `${s.usefulShare.value.toFixed(3)}, 95% Wilson CI [${s.usefulShare.low.toFixed(3)}, ${s.usefulShare.high.toFixed(3)}], n=${s.usefulShare.n}`
+      : "-",
+    abstained: `${(s.abstainedShare * 100).toFixed(1)} % of completed jobs`,
     license: d.license ?? "-",
   };
-  const failed = d.ingest.failed.length ? `<p>Documents that failed to ingest: ${d.ingest.failed.slice(0, 20).map((f) => `${esc(f.id)} (${esc(f.error)})`).join(", ")}</p>` : "";
+  const failed = d.ingest.failed.length
+    ? `<p>Documents that failed to ingest: ${d.ingest.failed
+        .slice(0, 20)
+        .map((f) => `${esc(f.id)} (${esc(f.error)})`)
+        .join(", ")}</p>`
+    : "";
   return `<h2>${esc(d.name)}</h2>${kvTable(summary)}${failed}
 <div class="charts">${barChart(bars, { max: 1, title: "metrics (0–1; useful share with 95% CI)" })}${stages.length ? pairedBars(stages, { names: ["p50", "p95"], title: "latency per stage (ms)", unit: " ms" }) : ""}</div>
 <details><summary>${d.questions.length} questions</summary>${questionTable(d)}</details>`;
 }
 
 function questionTable(d: DatasetReport): string {
-  const rows = d.questions.map((q) => `<tr><td>${esc(q.id)}</td><td class="${q.verdict ?? ""}">${esc(q.verdict ?? "-")}<br><small>${esc(q.verdictReason ?? "")}</small></td>`
-    + `<td>${esc(q.question)}${q.answerable ? "" : " <small>(unanswerable)</small>"}</td><td>${esc(clip(q.answer, 500))}${q.status !== "completed" ? ` <small>[${esc(q.status)}: ${esc(q.error ?? "")}]</small>` : ""}</td>`
-    + `<td class="num">${fmt(q.scores["recall@10"])}</td><td class="num">${fmt(q.scores.mrr)}</td><td class="num">${fmt(q.scores.token_f1 ?? q.scores.answer_recall)}</td><td class="num">${fmt(q.scores.faithfulness)}</td>`
-    + `<td>${esc([...new Set(q.citations.flatMap((c) => c.docIds))].join(", "))}</td><td class="num">${q.latency.endToEndMs ?? "-"}</td></tr>`);
+  const rows = d.questions.map(
+    (q) =>
+      `<tr><td>${esc(q.id)}</td><td class="${q.verdict ?? ""}">${esc(q.verdict ?? "-")}<br><small>${esc(q.verdictReason ?? "")}</small></td>` +
+      `<td>${esc(q.question)}${q.answerable ? "" : " <small>(unanswerable)</small>"}</td><td>${esc(clip(q.answer, 500))}${q.status !== "completed" ? ` <small>[${esc(q.status)}: ${esc(q.error ?? "")}]</small>` : ""}</td>` +
+      `<td class="num">${fmt(q.scores["recall@10"])}</td><td class="num">${fmt(q.scores.mrr)}</td><td class="num">${fmt(q.scores.token_f1 ?? q.scores.answer_recall)}</td><td class="num">${fmt(q.scores.faithfulness)}</td>` +
+      `<td>${esc([...new Set(q.citations.flatMap((c) => c.docIds))].join(", "))}</td><td class="num">${q.latency.endToEndMs ?? "-"}</td></tr>`,
+  );
   return `<table><tr><th>id</th><th>verdict</th><th>question</th><th>answer</th><th>R@10</th><th>RR</th><th>F1 / ans. recall</th><th>faithful</th><th>cited docs</th><th>ms</th></tr>${rows.join("")}</table>`;
 }
 
-const kvTable = (kv: Record<string, string>) => `<table>${Object.entries(kv).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("")}</table>`;
+const kvTable = (kv: Record<string, string>) =>
+  `<table>${Object.entries(kv)
+    .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`)
+    .join("")}</table>`;
 const fmt = (x: number | undefined) => (x === undefined ? "-" : x.toFixed(2));
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)} …` : s);

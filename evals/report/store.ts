@@ -26,6 +26,8 @@ export async function writeReportToBucket(objects: ObjectStore, report: EvalRepo
   const html = `${REPORTS_PREFIX}${report.id}/report.html`;
   await objects.put(json, Buffer.from(JSON.stringify(report, null, 2)), { contentType: "application/json" });
   await objects.put(html, Buffer.from(renderHtml(report)), { contentType: "text/html; charset=utf-8" });
-  await objects.put(`${REPORTS_PREFIX}latest.json`, Buffer.from(JSON.stringify({ id: report.id, json, html, passed: report.gate?.passed })), { contentType: "application/json" });
+  await objects.put(`${REPORTS_PREFIX}latest.json`, Buffer.from(JSON.stringify({ id: report.id, json, html, passed: report.gate?.passed })), {
+    contentType: "application/json",
+  });
   return { json, html };
 }

@@ -4,7 +4,14 @@ export const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": 
 
 export const COLORS = { useful: "#2e7d32", partly: "#f9a825", wrong: "#c62828", unscored: "#9e9e9e", bar: "#1565c0", bar2: "#90caf9" };
 
-export interface Bar { label: string; value: number; /** Interval whisker, same scale as value. */ low?: number; high?: number; text?: string; color?: string }
+export interface Bar {
+  label: string;
+  value: number /** Interval whisker, same scale as value. */;
+  low?: number;
+  high?: number;
+  text?: string;
+  color?: string;
+}
 
 /** Horizontal bars on a shared scale [0, max]. */
 export function barChart(bars: readonly Bar[], opts: { max?: number; width?: number; title?: string; unit?: string } = {}): string {
@@ -19,19 +26,25 @@ export function barChart(bars: readonly Bar[], opts: { max?: number; width?: num
   const height = top + bars.length * row + 4;
   const parts = bars.map((b, i) => {
     const y = top + i * row;
-    const whisker = b.low !== undefined && b.high !== undefined
-      ? `<line x1="${x(b.low)}" x2="${x(b.high)}" y1="${y + 9}" y2="${y + 9}" stroke="#000" stroke-width="1.5"/><line x1="${x(b.low)}" x2="${x(b.low)}" y1="${y + 4}" y2="${y + 14}" stroke="#000"/><line x1="${x(b.high)}" x2="${x(b.high)}" y1="${y + 4}" y2="${y + 14}" stroke="#000"/>`
-      : "";
-    return `<text x="${labelW - 6}" y="${y + 13}" text-anchor="end">${esc(b.label)}</text>`
-      + `<rect x="${labelW}" y="${y + 3}" width="${Math.max(0, x(b.value) - labelW)}" height="12" fill="${b.color ?? COLORS.bar}"/>${whisker}`
-      + `<text x="${width - valueW + 6}" y="${y + 13}">${esc(b.text ?? b.value.toFixed(3))}${opts.unit ? esc(opts.unit) : ""}</text>`;
+    const whisker =
+      b.low !== undefined && b.high !== undefined
+        ? `<line x1="${x(b.low)}" x2="${x(b.high)}" y1="${y + 9}" y2="${y + 9}" stroke="#000" stroke-width="1.5"/><line x1="${x(b.low)}" x2="${x(b.low)}" y1="${y + 4}" y2="${y + 14}" stroke="#000"/><line x1="${x(b.high)}" x2="${x(b.high)}" y1="${y + 4}" y2="${y + 14}" stroke="#000"/>`
+        : "";
+    return (
+      `<text x="${labelW - 6}" y="${y + 13}" text-anchor="end">${esc(b.label)}</text>` +
+      `<rect x="${labelW}" y="${y + 3}" width="${Math.max(0, x(b.value) - labelW)}" height="12" fill="${b.color ?? COLORS.bar}"/>${whisker}` +
+      `<text x="${width - valueW + 6}" y="${y + 13}">${esc(b.text ?? b.value.toFixed(3))}${opts.unit ? esc(opts.unit) : ""}</text>`
+    );
   });
   const title = opts.title ? `<text x="0" y="14" font-weight="bold">${esc(opts.title)}</text>` : "";
   return svg(width, height, title + `<line x1="${labelW}" x2="${labelW}" y1="${top}" y2="${height - 4}" stroke="#555"/>` + parts.join(""));
 }
 
 /** One stacked bar per row: segments in order, with their counts. */
-export function stackedBars(rows: readonly { label: string; segments: { name: string; value: number; color: string }[] }[], opts: { width?: number; title?: string } = {}): string {
+export function stackedBars(
+  rows: readonly { label: string; segments: { name: string; value: number; color: string }[] }[],
+  opts: { width?: number; title?: string } = {},
+): string {
   const width = opts.width ?? 560;
   const labelW = 150;
   const plotW = width - labelW - 10;
@@ -42,23 +55,34 @@ export function stackedBars(rows: readonly { label: string; segments: { name: st
     const y = top + i * row;
     const total = r.segments.reduce((a, s) => a + s.value, 0) || 1;
     let x = labelW;
-    const segs = r.segments.filter((s) => s.value > 0).map((s) => {
-      const w = (s.value / total) * plotW;
-      const out = `<rect x="${x}" y="${y + 2}" width="${w}" height="18" fill="${s.color}"><title>${esc(s.name)}: ${s.value}</title></rect>`
-        + (w > 24 ? `<text x="${x + w / 2}" y="${y + 15}" text-anchor="middle" fill="#fff">${s.value}</text>` : "");
-      x += w;
-      return out;
-    });
+    const segs = r.segments
+      .filter((s) => s.value > 0)
+      .map((s) => {
+        const w = (s.value / total) * plotW;
+        const out =
+          `<rect x="${x}" y="${y + 2}" width="${w}" height="18" fill="${s.color}"><title>${esc(s.name)}: ${s.value}</title></rect>` +
+          (w > 24 ? `<text x="${x + w / 2}" y="${y + 15}" text-anchor="middle" fill="#fff">${s.value}</text>` : "");
+        x += w;
+        return out;
+      });
     return `<text x="${labelW - 6}" y="${y + 15}" text-anchor="end">${esc(r.label)}</text>${segs.join("")}`;
   });
   const names = rows[0]?.segments ?? [];
-  const legend = names.map((s, i) => `<rect x="${labelW + i * 100}" y="${legendY}" width="10" height="10" fill="${s.color}"/><text x="${labelW + i * 100 + 14}" y="${legendY + 9}">${esc(s.name)}</text>`).join("");
+  const legend = names
+    .map(
+      (s, i) =>
+        `<rect x="${labelW + i * 100}" y="${legendY}" width="10" height="10" fill="${s.color}"/><text x="${labelW + i * 100 + 14}" y="${legendY + 9}">${esc(s.name)}</text>`,
+    )
+    .join("");
   const title = opts.title ? `<text x="0" y="14" font-weight="bold">${esc(opts.title)}</text>` : "";
   return svg(width, legendY + 16, title + parts.join("") + legend);
 }
 
 /** Pairs of bars (e.g. p50 and p95) per row on one scale. */
-export function pairedBars(rows: readonly { label: string; a: number; b: number }[], opts: { names: [string, string]; width?: number; title?: string; unit?: string }): string {
+export function pairedBars(
+  rows: readonly { label: string; a: number; b: number }[],
+  opts: { names: [string, string]; width?: number; title?: string; unit?: string },
+): string {
   const width = opts.width ?? 560;
   const labelW = 150;
   const valueW = 120;
@@ -69,14 +93,17 @@ export function pairedBars(rows: readonly { label: string; a: number; b: number 
   const w = (v: number) => (v / max) * plotW;
   const parts = rows.map((r, i) => {
     const y = top + i * row;
-    return `<text x="${labelW - 6}" y="${y + 14}" text-anchor="end">${esc(r.label)}</text>`
-      + `<rect x="${labelW}" y="${y + 2}" width="${w(r.a)}" height="10" fill="${COLORS.bar}"/>`
-      + `<rect x="${labelW}" y="${y + 12}" width="${w(r.b)}" height="10" fill="${COLORS.bar2}"/>`
-      + `<text x="${width - valueW + 6}" y="${y + 14}">${Math.round(r.a)} / ${Math.round(r.b)}${esc(opts.unit ?? "")}</text>`;
+    return (
+      `<text x="${labelW - 6}" y="${y + 14}" text-anchor="end">${esc(r.label)}</text>` +
+      `<rect x="${labelW}" y="${y + 2}" width="${w(r.a)}" height="10" fill="${COLORS.bar}"/>` +
+      `<rect x="${labelW}" y="${y + 12}" width="${w(r.b)}" height="10" fill="${COLORS.bar2}"/>` +
+      `<text x="${width - valueW + 6}" y="${y + 14}">${Math.round(r.a)} / ${Math.round(r.b)}${esc(opts.unit ?? "")}</text>`
+    );
   });
   const legendY = top + rows.length * row + 8;
-  const legend = `<rect x="${labelW}" y="${legendY}" width="10" height="10" fill="${COLORS.bar}"/><text x="${labelW + 14}" y="${legendY + 9}">${esc(opts.names[0])}</text>`
-    + `<rect x="${labelW + 100}" y="${legendY}" width="10" height="10" fill="${COLORS.bar2}"/><text x="${labelW + 114}" y="${legendY + 9}">${esc(opts.names[1])}</text>`;
+  const legend =
+    `<rect x="${labelW}" y="${legendY}" width="10" height="10" fill="${COLORS.bar}"/><text x="${labelW + 14}" y="${legendY + 9}">${esc(opts.names[0])}</text>` +
+    `<rect x="${labelW + 100}" y="${legendY}" width="10" height="10" fill="${COLORS.bar2}"/><text x="${labelW + 114}" y="${legendY + 9}">${esc(opts.names[1])}</text>`;
   const title = opts.title ? `<text x="0" y="14" font-weight="bold">${esc(opts.title)}</text>` : "";
   return svg(width, legendY + 16, title + parts.join("") + legend);
 }

@@ -41,6 +41,18 @@ export interface EvalReport {
 }
 
 /** One metric of the gate: the baseline, the current value and the drop allowed. */
-export interface GateCheck { dataset: string; metric: string; baseline: number; current: number; allowed: string; ok: boolean }
+export interface GateCheck {
+  dataset: string;
+  metric: string;
+  baseline: number;
+  current: number;
+  allowed: string;
+  ok: boolean;
+}
 /** The gate's verdict on a report (evals/gate/compare.ts makes it). */
-export interface GateResult { passed: boolean; checks: GateCheck[]; problems: string[]; changedVerdicts: { dataset: string; id: string; from?: string; to?: string }[] }
+export interface GateResult {
+  passed: boolean;
+  checks: GateCheck[];
+  problems: string[];
+  changedVerdicts: { dataset: string; id: string; from?: string; to?: string }[];
+}

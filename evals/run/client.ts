@@ -4,7 +4,14 @@ import type { Citation } from "../../shared/domain/job";
 // (a host started here, or a deployment), or through the system's own ports when the evals run
 // inside it (the scheduled function): uploads go to the bucket, questions become queued jobs.
 
-export interface DocumentState { key: string; status: string; contentHash?: string; error?: string; duplicateOf?: string; chunks?: number }
+export interface DocumentState {
+  key: string;
+  status: string;
+  contentHash?: string;
+  error?: string;
+  duplicateOf?: string;
+  chunks?: number;
+}
 
 export interface JobView {
   jobId: string;
@@ -20,9 +27,18 @@ export interface JobView {
   updatedAt: string;
 }
 
-export interface JobEventView { seq: number; type: string; at: string; data: Record<string, unknown> }
+export interface JobEventView {
+  seq: number;
+  type: string;
+  at: string;
+  data: Record<string, unknown>;
+}
 
-export interface SubmitRequest { question: string; filters?: { keyPrefix?: string }; topK?: number }
+export interface SubmitRequest {
+  question: string;
+  filters?: { keyPrefix?: string };
+  topK?: number;
+}
 
 export interface PipelineClient {
   /** Where the questions go, for the report ("http://127.0.0.1:1234", "ports"). */
@@ -39,7 +55,10 @@ export interface PipelineClient {
 
 /** The system said 429: try again after this long. */
 export class RetryLater extends Error {
-  constructor(readonly afterMs: number, message: string) {
+  constructor(
+    readonly afterMs: number,
+    message: string,
+  ) {
     super(message);
     this.name = "RetryLater";
   }

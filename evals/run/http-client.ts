@@ -10,16 +10,28 @@ export class HttpPipelineClient implements PipelineClient {
   readonly target: string;
   private readonly auth: Record<string, string>;
 
-  constructor(private readonly baseUrl: string, apiKey?: string) {
+  constructor(
+    private readonly baseUrl: string,
+    apiKey?: string,
+  ) {
     this.target = baseUrl.replace(/\/+$/, "");
     this.auth = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   }
 
-  private async call<T>(method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: Buffer | string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T; headers: Headers }> {
     const res = await this.send(method, path, body, headers);
     const text = await res.text();
     let parsed: unknown;
-    try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = text; }
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
     return { status: res.status, body: parsed as T, headers: res.headers };
   }
 

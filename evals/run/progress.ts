@@ -24,12 +24,25 @@ export function stderrProgress(stream: NodeJS.WriteStream = process.stderr): Pro
     return `${label.padEnd(8)} ${bar} ${count}/${total} ${(share * 100).toFixed(0).padStart(3)}% ${secs.toFixed(1)}s${note ? `  ${note}` : ""}`;
   };
   return {
-    start(l, n) { label = l; total = n; count = 0; t0 = performance.now(); lastDecile = -1; this.tick(0); },
+    start(l, n) {
+      label = l;
+      total = n;
+      count = 0;
+      t0 = performance.now();
+      lastDecile = -1;
+      this.tick(0);
+    },
     tick(n = 1, note) {
       count = Math.min(total, count + n);
-      if (tty) { stream.write(`\r\x1b[K${line(note)}`); return; }
+      if (tty) {
+        stream.write(`\r\x1b[K${line(note)}`);
+        return;
+      }
       const decile = total ? Math.floor((count / total) * 10) : 10;
-      if (decile !== lastDecile) { lastDecile = decile; stream.write(`${line(note)}\n`); }
+      if (decile !== lastDecile) {
+        lastDecile = decile;
+        stream.write(`${line(note)}\n`);
+      }
     },
     done(summary) {
       if (tty) stream.write(`\r\x1b[K${line()}${summary ? `  ${summary}` : ""}\n`);

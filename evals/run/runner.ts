@@ -131,20 +131,28 @@ async function ingestDocuments(input: RunInput, ns: string, keyOfId: Map<string,
   let settled = 0;
   for (;;) {
     states = new Map((await input.client.listDocuments(ns)).map((s) => [s.key, s]));
-    const now = [...expected].filter(([key, hash]) => { const s = states.get(key); return s && s.contentHash === hash && SETTLED.has(s.status); }).length;
+    const now = [...expected].filter(([key, hash]) => {
+      const s = states.get(key);
+      return s && s.contentHash === hash && SETTLED.has(s.status);
+    }).length;
     if (now > settled) progress.tick(now - settled);
     settled = now;
     if (settled >= expected.size) break;
-    if (Date.now() > deadline) throw new Error(`ingestion did not finish: ${settled} of ${expected.size} documents settled after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    if (Date.now() > deadline)
+      throw new Error(`ingestion did not finish: ${settled} of ${expected.size} documents settled after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     await sleep(expected.size > 500 ? 1000 : 250);
   }
   const idOfKey = new Map([...keyOfId].map(([id, key]) => [key, id]));
   const mine = [...expected.keys()].map((k) => states.get(k)!);
   const failed = mine.filter((s) => s.status === "failed").map((s) => ({ id: idOfKey.get(s.key)!, error: s.error ?? "failed" }));
   const outcome = {
-    documents: expected.size, uploaded, unchanged: expected.size - uploaded,
-    indexed: mine.filter((s) => s.status === "indexed").length, duplicates: mine.filter((s) => s.status === "duplicate").length,
-    failed, seconds: (performance.now() - t0) / 1000,
+    documents: expected.size,
+    uploaded,
+    unchanged: expected.size - uploaded,
+    indexed: mine.filter((s) => s.status === "indexed").length,
+    duplicates: mine.filter((s) => s.status === "duplicate").length,
+    failed,
+    seconds: (performance.now() - t0) / 1000,
   };
   progress.done(`${outcome.indexed} indexed, ${failed.length} failed, ${outcome.duplicates} duplicates in ${outcome.seconds.toFixed(1)} s`);
   return outcome;
@@ -190,9 +198,16 @@ async function ask(input: RunInput, q: EvalQuestion, ns: string, keyOfId: Map<st
     const firstStage = events.find((e) => e.type === "stage");
     const created = Date.parse(job.createdAt);
     return {
-      questionId: q.id, jobId, status: job.status as AnswerStatus, error: job.error,
-      answer: job.answer ?? "", abstained: Boolean(job.abstained), citations: job.citations ?? [],
-      backends: job.backends ?? {}, timings: job.timings ?? {}, unsupportedSentences: job.unsupportedSentences,
+      questionId: q.id,
+      jobId,
+      status: job.status as AnswerStatus,
+      error: job.error,
+      answer: job.answer ?? "",
+      abstained: Boolean(job.abstained),
+      citations: job.citations ?? [],
+      backends: job.backends ?? {},
+      timings: job.timings ?? {},
+      unsupportedSentences: job.unsupportedSentences,
       retrievedKeys: (retrieved ?? []).map((c) => c.documentKey),
       retrievedPages: (retrieved ?? []).map((c) => ({ documentKey: c.documentKey, page: c.page, pageEnd: c.pageEnd })),
       endToEndMs: job.status === "completed" ? Date.parse(job.updatedAt) - created : undefined,

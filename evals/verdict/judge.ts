@@ -18,19 +18,32 @@ export interface JudgeInput {
   sources: { n: number; text: string }[];
 }
 
-export interface Judge { readonly id: string; judge(input: JudgeInput): Promise<VerdictResult> }
+export interface Judge {
+  readonly id: string;
+  judge(input: JudgeInput): Promise<VerdictResult>;
+}
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)} …` : s);
 
 export function judgeMessages(x: JudgeInput): ChatMessage[] {
   const reference = x.unanswerable
     ? "The documents do not answer this question."
-    : x.references.length ? x.references.map((r, i) => `(${i + 1}) ${clip(r, 1500)}`).join("\n") : "(none given)";
-  const evidence = x.evidence.length ? `\n\nAnnotated evidence:\n${x.evidence.slice(0, 5).map((e) => `- ${clip(e, 600)}`).join("\n")}` : "";
+    : x.references.length
+      ? x.references.map((r, i) => `(${i + 1}) ${clip(r, 1500)}`).join("\n")
+      : "(none given)";
+  const evidence = x.evidence.length
+    ? `\n\nAnnotated evidence:\n${x.evidence
+        .slice(0, 5)
+        .map((e) => `- ${clip(e, 600)}`)
+        .join("\n")}`
+    : "";
   const sources = x.sources.length ? x.sources.map((s) => `[${s.n}] ${clip(s.text, 1200)}`).join("\n\n") : "(the answer cites nothing)";
   return [
     { role: "system", content: RUBRIC },
-    { role: "user", content: `Question:\n${x.question}\n\nReference answer:\n${reference}${evidence}\n\nAnswer to grade:\n${x.answer || "(empty)"}\n\nPassages the answer cites:\n${sources}` },
+    {
+      role: "user",
+      content: `Question:\n${x.question}\n\nReference answer:\n${reference}${evidence}\n\nAnswer to grade:\n${x.answer || "(empty)"}\n\nPassages the answer cites:\n${sources}`,
+    },
   ];
 }
 
@@ -40,7 +53,9 @@ export function parseJudgeReply(text: string): { verdict: Verdict; reason: strin
   if (!m) return undefined;
   try {
     const obj = JSON.parse(m[0]) as { verdict?: unknown; reason?: unknown };
-    const verdict = String(obj.verdict ?? "").toLowerCase().trim() as Verdict;
+    const verdict = String(obj.verdict ?? "")
+      .toLowerCase()
+      .trim() as Verdict;
     if (!VERDICTS.includes(verdict)) return undefined;
     return { verdict, reason: typeof obj.reason === "string" ? obj.reason : "" };
   } catch {
@@ -48,7 +63,13 @@ export function parseJudgeReply(text: string): { verdict: Verdict; reason: strin
   }
 }
 
-export interface JudgeConfig { url: string; model: string; apiKey?: string; timeoutMs?: number; concurrency?: number }
+export interface JudgeConfig {
+  url: string;
+  model: string;
+  apiKey?: string;
+  timeoutMs?: number;
+  concurrency?: number;
+}
 
 export class LlmJudge implements Judge {
   readonly id: string;
@@ -57,9 +78,16 @@ export class LlmJudge implements Judge {
   constructor(private readonly cfg: JudgeConfig) {
     this.id = `judge:${cfg.model}`;
     this.host = new InferenceHost({
-      baseUrl: cfg.url.replace(/\/+$/, "").replace(/\/v1$/, ""), apiKey: cfg.apiKey, label: "judge",
-      timeoutMs: cfg.timeoutMs ?? 60_000, retries: 3, backoffMs: 500, maxBackoffMs: 8_000,
-      concurrency: cfg.concurrency ?? 4, breakerFailures: 5, breakerCooldownMs: 15_000,
+      baseUrl: cfg.url.replace(/\/+$/, "").replace(/\/v1$/, ""),
+      apiKey: cfg.apiKey,
+      label: "judge",
+      timeoutMs: cfg.timeoutMs ?? 60_000,
+      retries: 3,
+      backoffMs: 500,
+      maxBackoffMs: 8_000,
+      concurrency: cfg.concurrency ?? 4,
+      breakerFailures: 5,
+      breakerCooldownMs: 15_000,
     });
   }
 
@@ -67,7 +95,11 @@ export class LlmJudge implements Judge {
     const messages = judgeMessages(input);
     for (let attempt = 0; attempt < 2; attempt++) {
       const res = await this.host.json<{ choices?: { message?: { content?: string | null } }[] }>("/v1/chat/completions", {
-        model: this.cfg.model, messages, temperature: 0, max_tokens: 200, stream: false,
+        model: this.cfg.model,
+        messages,
+        temperature: 0,
+        max_tokens: 200,
+        stream: false,
       });
       const parsed = parseJudgeReply(res.choices?.[0]?.message?.content ?? "");
       if (parsed) return { verdict: parsed.verdict, by: this.id, reason: parsed.reason };

@@ -51,7 +51,8 @@ const v = (verdict: VerdictResult["verdict"], reason: string): VerdictResult => 
 /** Returns undefined when there is nothing to score against (no gold answer, documents or answerability). */
 export function ruleVerdict(x: RuleInput): VerdictResult | undefined {
   if (x.status !== "completed") return v("wrong", `the job ended ${x.status}`);
-  if (!x.answerable) return x.abstained ? v("useful", "declined a question the documents do not answer") : v("wrong", "answered a question the documents do not answer");
+  if (!x.answerable)
+    return x.abstained ? v("useful", "declined a question the documents do not answer") : v("wrong", "answered a question the documents do not answer");
   if (!x.answer.trim()) return v("wrong", "empty answer");
   if (x.abstained) return x.kind === "none" && !x.hasGoldDocs ? undefined : v("wrong", "declined a question the documents answer");
   const unfaithful = x.faithfulness !== undefined && x.faithfulness < RULE.minFaithfulness;
@@ -65,22 +66,43 @@ export function ruleVerdict(x: RuleInput): VerdictResult | undefined {
   switch (x.kind) {
     case "short": {
       const f1 = x.tokenF1 ?? 0;
-      if (x.containsGold || f1 >= RULE.shortUsefulF1) return demote(v("useful", x.containsGold ? "states the gold answer" : `token F1 ${f1.toFixed(2)}`), RULE.shortMaxWords);
-      if (f1 >= RULE.shortPartlyF1 || x.citesGold) return v("partly", f1 >= RULE.shortPartlyF1 ? `token F1 ${f1.toFixed(2)}` : "cites a gold document but does not state the answer");
+      if (x.containsGold || f1 >= RULE.shortUsefulF1)
+        return demote(v("useful", x.containsGold ? "states the gold answer" : `token F1 ${f1.toFixed(2)}`), RULE.shortMaxWords);
+      if (f1 >= RULE.shortPartlyF1 || x.citesGold)
+        return v("partly", f1 >= RULE.shortPartlyF1 ? `token F1 ${f1.toFixed(2)}` : "cites a gold document but does not state the answer");
       return v("wrong", `token F1 ${f1.toFixed(2)}, no gold document cited`);
     }
     case "long": {
       const r = x.answerRecall ?? 0;
       const quoted = x.evidenceHit && r >= RULE.longEvidenceRecall;
-      if (x.citesGold && (r >= RULE.longUsefulRecall || quoted)) return demote(v("useful", r >= RULE.longUsefulRecall ? `covers ${(r * 100).toFixed(0)} % of the gold answer from a gold document` : `quotes the annotated evidence from a gold document, covers ${(r * 100).toFixed(0)} % of the gold answer`), Math.max(RULE.longMaxWords, 3 * x.goldWords));
-      if (x.citesGold || r >= RULE.longPartlyRecall) return v("partly", x.citesGold ? `cites a gold document, covers ${(r * 100).toFixed(0)} % of the gold answer` : `covers ${(r * 100).toFixed(0)} % of the gold answer without a gold citation`);
+      if (x.citesGold && (r >= RULE.longUsefulRecall || quoted))
+        return demote(
+          v(
+            "useful",
+            r >= RULE.longUsefulRecall
+              ? `covers ${(r * 100).toFixed(0)} % of the gold answer from a gold document`
+              : `quotes the annotated evidence from a gold document, covers ${(r * 100).toFixed(0)} % of the gold answer`,
+          ),
+          Math.max(RULE.longMaxWords, 3 * x.goldWords),
+        );
+      if (x.citesGold || r >= RULE.longPartlyRecall)
+        return v(
+          "partly",
+          x.citesGold
+            ? `cites a gold document, covers ${(r * 100).toFixed(0)} % of the gold answer`
+            : `covers ${(r * 100).toFixed(0)} % of the gold answer without a gold citation`,
+        );
       return v("wrong", `covers ${(r * 100).toFixed(0)} % of the gold answer, no gold document cited`);
     }
     case "label":
     case "none": {
       if (!x.hasGoldDocs && !x.hasEvidence) return undefined;
       if (x.citesGold && x.evidenceHit) return demote(v("useful", "quotes the annotated evidence from a gold document"));
-      if (x.citesGold) return v("partly", x.hasEvidence ? "cites a gold document but not its evidence sentences" : "cites a gold document (its answer label cannot be checked by rule)");
+      if (x.citesGold)
+        return v(
+          "partly",
+          x.hasEvidence ? "cites a gold document but not its evidence sentences" : "cites a gold document (its answer label cannot be checked by rule)",
+        );
       return v("wrong", "no gold document cited");
     }
   }

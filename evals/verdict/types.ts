@@ -2,4 +2,8 @@
 export type Verdict = "useful" | "partly" | "wrong";
 export const VERDICTS: readonly Verdict[] = ["useful", "partly", "wrong"];
 
-export interface VerdictResult { verdict: Verdict; by: string; reason: string }
+export interface VerdictResult {
+  verdict: Verdict;
+  by: string;
+  reason: string;
+}

@@ -16,10 +16,19 @@ export const handler = httpHandler({
     const key = decodeKey(event.pathParameters?.key);
     // On the host the body arrives as a stream (never held whole); on Lambda it is in the event.
     const streamed = bodyStreamOf(event);
-    if (streamed ? streamed.contentLength === 0 : !event.body) throw new ValidationError("request body is required (the file's bytes)", [{ field: "body", message: "required" }]);
+    if (streamed ? streamed.contentLength === 0 : !event.body)
+      throw new ValidationError("request body is required (the file's bytes)", [{ field: "body", message: "required" }]);
     const body = streamed?.body ?? Buffer.from(event.body!, event.isBase64Encoded ? "base64" : "utf8");
-    const userMetadata = Object.fromEntries(Object.entries(event.headers ?? {}).filter(([k]) => k.toLowerCase().startsWith("x-amz-meta-")).map(([k, v]) => [k.slice(11).toLowerCase(), v ?? ""]));
-    const out = await uploadDocument(ctx, principal as Principal, key, body, { contentType: event.headers?.["content-type"], userMetadata, contentLength: streamed?.contentLength });
+    const userMetadata = Object.fromEntries(
+      Object.entries(event.headers ?? {})
+        .filter(([k]) => k.toLowerCase().startsWith("x-amz-meta-"))
+        .map(([k, v]) => [k.slice(11).toLowerCase(), v ?? ""]),
+    );
+    const out = await uploadDocument(ctx, principal as Principal, key, body, {
+      contentType: event.headers?.["content-type"],
+      userMetadata,
+      contentLength: streamed?.contentLength,
+    });
     return json(202, { ...out, links: { self: `/documents/${key}` } });
   },
   "GET /documents": async (ctx, event, principal) => {

@@ -29,6 +29,5 @@ export const handler = httpHandler({
     const { verdicts } = parseInput(auditVerdictsSchema, jsonBody(event), "body");
     const result = await scoreAudit(ctx.objects, runId(event), verdicts);
     return json(200, { ...result, text: formatAudit(result) }); // the CLI's own lines, for the page to show as they are
-
   },
 });

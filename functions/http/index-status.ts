@@ -7,6 +7,14 @@ import { httpHandler, json } from "../lib/http";
 export const handler = httpHandler({
   "GET /index/rollout": async (ctx) => {
     const [s, retrieval] = await Promise.all([rolloutStatus(ctx), retrievalStatus(ctx)]);
-    return json(200, { state: s.state, serving: s.serving, target: s.target, chunks: s.chunks, covered: s.covered, progress: s.chunks ? s.covered / s.chunks : 1, retrieval });
+    return json(200, {
+      state: s.state,
+      serving: s.serving,
+      target: s.target,
+      chunks: s.chunks,
+      covered: s.covered,
+      progress: s.chunks ? s.covered / s.chunks : 1,
+      retrieval,
+    });
   },
 });

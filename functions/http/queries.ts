@@ -12,20 +12,35 @@ export const handler = httpHandler({
     const req = parseInput(submitQuerySchema, jsonBody(event), "body");
     const { tenant, subject, groups } = principal as Principal;
     const job = await submitQuery(ctx, { ...req, principal: { tenant, subject, groups } });
-    return json(202, {
-      jobId: job.id, status: job.status, jobClass: job.request.jobClass,
-      links: { self: `/queries/${job.id}`, events: `/queries/${job.id}/events`, websocket: "/ws" },
-    }, { location: `/queries/${job.id}` });
+    return json(
+      202,
+      {
+        jobId: job.id,
+        status: job.status,
+        jobClass: job.request.jobClass,
+        links: { self: `/queries/${job.id}`, events: `/queries/${job.id}/events`, websocket: "/ws" },
+      },
+      { location: `/queries/${job.id}` },
+    );
   },
   "GET /queries/{id}": async (ctx, event, p) => {
     const principal = p as Principal;
     const job = await ctx.jobs.get(event.pathParameters?.id ?? "");
     if (!job || !canReadJob(job, principal)) throw new NotFoundError("query job");
     return json(200, {
-      jobId: job.id, status: job.status, question: job.request.question,
-      answer: job.result?.answer, citations: job.result?.citations, abstained: job.result?.abstained,
-      backends: job.result?.backends, unsupportedSentences: job.result?.unsupportedSentences, timings: job.result?.timings ?? (job.checkpoints.timings as object | undefined),
-      error: job.error, webhook: job.checkpoints.webhook, createdAt: job.createdAt, updatedAt: job.updatedAt,
+      jobId: job.id,
+      status: job.status,
+      question: job.request.question,
+      answer: job.result?.answer,
+      citations: job.result?.citations,
+      abstained: job.result?.abstained,
+      backends: job.result?.backends,
+      unsupportedSentences: job.result?.unsupportedSentences,
+      timings: job.result?.timings ?? (job.checkpoints.timings as object | undefined),
+      error: job.error,
+      webhook: job.checkpoints.webhook,
+      createdAt: job.createdAt,
+      updatedAt: job.updatedAt,
       waiting: job.checkpoints.waiting ?? undefined, // why a working job makes no progress (worker lost, retry)
     });
   },

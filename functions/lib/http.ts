@@ -19,7 +19,11 @@ export function httpHandler(routes: Record<string, Route>) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger))
     .use(flushMetrics())
-    .use({ onError: (req) => { req.response = errorResponse(req.error); } })
+    .use({
+      onError: (req) => {
+        req.response = errorResponse(req.error);
+      },
+    })
     .handler(async (event) => {
       const route = routes[event.routeKey];
       if (!route) return json(404, { error: { code: "not_found", message: `no route ${event.routeKey}` } });
@@ -34,7 +38,9 @@ export function httpHandler(routes: Record<string, Route>) {
 }
 
 export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 => ({
-  statusCode, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body),
+  statusCode,
+  headers: { "content-type": "application/json", ...headers },
+  body: JSON.stringify(body),
 });
 
 /** Validates with zod; a failure is a 400 that names the field at fault. */

@@ -38,11 +38,18 @@ export function sqsHandler<S extends z.ZodType>(
     } catch (err) {
       const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
       if (receives >= trigger.maxReceives) {
-        if (onLastFailure && body !== undefined) await onLastFailure(getContext(), body, err, receives).catch((e) => logger.error("last-attempt hook failed", { error: e as Error }));
+        if (onLastFailure && body !== undefined)
+          await onLastFailure(getContext(), body, err, receives).catch((e) => logger.error("last-attempt hook failed", { error: e as Error }));
       } else {
         const delay = retryDelaySeconds(receives, trigger.visibilityTimeoutSeconds);
-        await getContext().queue.changeVisibility(trigger.queue, record.receiptHandle, delay)
-          .catch((e) => logger.warn("could not shorten a failed record's visibility; it returns after the visibility timeout", { messageId: record.messageId, error: e as Error }));
+        await getContext()
+          .queue.changeVisibility(trigger.queue, record.receiptHandle, delay)
+          .catch((e) =>
+            logger.warn("could not shorten a failed record's visibility; it returns after the visibility timeout", {
+              messageId: record.messageId,
+              error: e as Error,
+            }),
+          );
       }
       throw err;
     }
@@ -50,6 +57,5 @@ export function sqsHandler<S extends z.ZodType>(
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger))
     .use(flushMetrics())
-    .handler((event: SQSEvent, context: LambdaContext) =>
-      processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false }));
+    .handler((event: SQSEvent, context: LambdaContext) => processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false }));
 }

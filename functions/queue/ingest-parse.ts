@@ -11,16 +11,20 @@ import { sqsHandler } from "../lib/sqs";
 // bucket) and explicit `source.changed` messages; all source changes go through this one handler.
 const ingestEventSchema = z.union([s3EventSchema, s3TestEventSchema, sourceChangedSchema]);
 
-export const handler = sqsHandler(ingestEventSchema, async (ctx, event) => {
-  if (isS3TestEvent(event)) return "test-event"; // S3's probe when a notification is configured: nothing to do
-  if ("type" in event) return onSourceChanged(ctx, event.key, event.metadata, event.force);
-  const outcomes = [];
-  for (const r of event.Records) {
-    const key = decodeS3Key(r.s3.object.key);
-    outcomes.push(await (isRemoval(r) ? onObjectRemoved(ctx, key) : onObjectCreated(ctx, key)));
-  }
-  return outcomes;
-}, {
-  trigger: queueTrigger("ingest-parse"),
-  onLastFailure: (ctx, event, err, receives) => markDeadLettered(ctx, "parse", event, err, receives),
-});
+export const handler = sqsHandler(
+  ingestEventSchema,
+  async (ctx, event) => {
+    if (isS3TestEvent(event)) return "test-event"; // S3's probe when a notification is configured: nothing to do
+    if ("type" in event) return onSourceChanged(ctx, event.key, event.metadata, event.force);
+    const outcomes = [];
+    for (const r of event.Records) {
+      const key = decodeS3Key(r.s3.object.key);
+      outcomes.push(await (isRemoval(r) ? onObjectRemoved(ctx, key) : onObjectCreated(ctx, key)));
+    }
+    return outcomes;
+  },
+  {
+    trigger: queueTrigger("ingest-parse"),
+    onLastFailure: (ctx, event, err, receives) => markDeadLettered(ctx, "parse", event, err, receives),
+  },
+);

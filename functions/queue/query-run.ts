@@ -14,8 +14,15 @@ const maxAttempts = trigger.maxReceives - 1;
 type InvocationContext = LambdaContext & { abortSignal?: AbortSignal };
 const invocation = new AsyncLocalStorage<InvocationContext>();
 
-const records = sqsHandler(queryRunMessageSchema, (ctx, msg, record) => runQueryJob(ctx, msg.jobId, {
-  maxAttempts, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1), signal: invocation.getStore()?.abortSignal,
-}), { trigger });
+const records = sqsHandler(
+  queryRunMessageSchema,
+  (ctx, msg, record) =>
+    runQueryJob(ctx, msg.jobId, {
+      maxAttempts,
+      receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
+      signal: invocation.getStore()?.abortSignal,
+    }),
+  { trigger },
+);
 
 export const handler = (event: SQSEvent, context: InvocationContext) => invocation.run(context, () => records(event, context));

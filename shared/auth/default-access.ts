@@ -3,8 +3,7 @@ import type { DefaultAccessRule } from "./config-auth";
 /** The tenant of a key outside every tenant's segment: no principal has it, so nobody reads it. */
 export const NO_TENANT = "(outside every tenant)";
 
-const ruleFor = (key: string, rules: DefaultAccessRule[]) =>
-  rules.filter((r) => key.startsWith(r.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
+const ruleFor = (key: string, rules: DefaultAccessRule[]) => rules.filter((r) => key.startsWith(r.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
 
 /**
  * The tenant a key's place in the bucket assigns, when the longest matching rule is a `tenantSegment`

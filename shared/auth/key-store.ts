@@ -23,21 +23,26 @@ export class KeyStore {
     return this.byDigest.get(sha256(secret));
   }
 
-  get size() { return this.byDigest.size; }
+  get size() {
+    return this.byDigest.size;
+  }
 }
 
 export function loadKeyStore(config: Pick<Config, "RAGLINE_API_KEYS" | "RAGLINE_API_KEYS_FILE" | "RAGLINE_AUTH">): KeyStore {
   const entries = [...(config.RAGLINE_API_KEYS ?? [])];
   if (config.RAGLINE_API_KEYS_FILE) {
     let value: unknown;
-    try { value = JSON.parse(readFileSync(config.RAGLINE_API_KEYS_FILE, "utf8")); } catch (err) {
+    try {
+      value = JSON.parse(readFileSync(config.RAGLINE_API_KEYS_FILE, "utf8"));
+    } catch (err) {
       throw new ConfigError(`RAGLINE_API_KEYS_FILE: cannot read ${config.RAGLINE_API_KEYS_FILE} as JSON: ${(err as Error).message}`);
     }
     const r = keyStoreSchema.safeParse(value);
     if (!r.success) throw new ConfigError(`RAGLINE_API_KEYS_FILE: ${r.error.issues.map((i) => `[${i.path.join(".")}] ${i.message}`).join("; ")}`);
     entries.push(...r.data);
   }
-  if (config.RAGLINE_AUTH === "required" && !entries.length) throw new ConfigError("RAGLINE_AUTH=required needs keys in RAGLINE_API_KEYS or RAGLINE_API_KEYS_FILE");
+  if (config.RAGLINE_AUTH === "required" && !entries.length)
+    throw new ConfigError("RAGLINE_AUTH=required needs keys in RAGLINE_API_KEYS or RAGLINE_API_KEYS_FILE");
   return new KeyStore(entries);
 }
 

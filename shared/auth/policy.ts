@@ -40,13 +40,18 @@ export function isOwner(p: Principal, doc: { metadata?: DocumentMetadata }): boo
   return tenantOf(doc.metadata) === p.tenant && doc.metadata?.owner === p.subject;
 }
 
-
 /**
  * May `p` write (create, overwrite, delete, re-announce) the document `existing` (undefined: a new key),
  * leaving its ACL as `nextAcl` (undefined: unchanged)? Throws 403, or 404 where the caller may not
  * even know the document exists. `upload`: the write creates the key when it does not exist.
  */
-export function authorizeDocumentWrite(p: Principal, key: string, existing: { metadata?: DocumentMetadata } | undefined, nextAcl?: string[], opts: { upload?: boolean } = {}): void {
+export function authorizeDocumentWrite(
+  p: Principal,
+  key: string,
+  existing: { metadata?: DocumentMetadata } | undefined,
+  nextAcl?: string[],
+  opts: { upload?: boolean } = {},
+): void {
   requireRole(p, "writer", "writing documents");
   if (!existing) return;
   if (tenantOf(existing.metadata) !== p.tenant) {
@@ -86,16 +91,25 @@ export function canReadJob(job: Pick<Job, "request">, p: Principal): boolean {
 export const ROUTE_POLICY: Record<string, { requires: Requirement; why: string }> = {
   "PUT /documents/{key+}": { requires: "writer", why: "uploads; an existing key also needs the right to read it, an ACL change its owner or an admin" },
   "GET /documents": { requires: "reader", why: "lists only documents of the caller's tenant that its ACL admits; counts likewise" },
-  "GET /documents/{key+}": { requires: "reader", why: "404 for a document the caller may not read; `?content` (its bytes) also needs the object's own metadata to admit the caller" },
+  "GET /documents/{key+}": {
+    requires: "reader",
+    why: "404 for a document the caller may not read; `?content` (its bytes) also needs the object's own metadata to admit the caller",
+  },
   "DELETE /documents/{key+}": { requires: "writer", why: "and the right to read the document" },
   "POST /documents/{key+}": { requires: "writer", why: "`<key>/retry`: a write to the document (ingests it again)" },
   "POST /queries": { requires: "reader", why: "the search is restricted to the caller's tenant and ACLs inside the index query" },
   "GET /queries/{id}": { requires: "reader", why: "only the asker's own jobs" },
   "DELETE /queries/{id}": { requires: "reader", why: "only the asker may cancel" },
   "GET /queries/{id}/events": { requires: "reader", why: "only the asker's own jobs" },
-  "POST /sources/changed": { requires: "writer", why: "as a write to that document; metadata with an ACL needs its owner or an admin; tenant/owner are never settable" },
+  "POST /sources/changed": {
+    requires: "writer",
+    why: "as a write to that document; metadata with an ACL needs its owner or an admin; tenant/owner are never settable",
+  },
   "POST /uploads": { requires: "writer", why: "as PUT /documents of that key; the URL pins its size, type and the server-set metadata (tenant, owner, acl)" },
-  "PUT /uploads/{token}": { requires: "public", why: "the single-use, expiring token is the credential (host only; on S3 the presigned URL goes to the bucket)" },
+  "PUT /uploads/{token}": {
+    requires: "public",
+    why: "the single-use, expiring token is the credential (host only; on S3 the presigned URL goes to the bucket)",
+  },
   "GET /index/rollout": { requires: "admin", why: "operational detail" },
   "GET /evals": { requires: "admin", why: "eval runs are system-wide (their questions and answers, not a tenant's documents): operational detail" },
   "GET /evals/{id}": { requires: "admin", why: "as GET /evals" },

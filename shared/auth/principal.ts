@@ -14,7 +14,10 @@ export type { Principal, Role };
  * writes and administers the default tenant, but reads only documents without an ACL (it is in no group).
  */
 export const ANONYMOUS: Principal = Object.freeze({
-  tenant: DEFAULT_TENANT, subject: "anonymous", groups: Object.freeze([]) as unknown as string[], roles: Object.freeze(["reader", "writer", "admin"]) as unknown as Role[],
+  tenant: DEFAULT_TENANT,
+  subject: "anonymous",
+  groups: Object.freeze([]) as unknown as string[],
+  roles: Object.freeze(["reader", "writer", "admin"]) as unknown as Role[],
 });
 
 export class UnauthorizedError extends RaglineError {
@@ -31,7 +34,10 @@ export class ForbiddenError extends RaglineError {
 
 /** The credential a request presents, if any (header names in any case). */
 export function credentialFrom(headers: Record<string, string | undefined> = {}): string | undefined {
-  const get = (name: string) => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1]?.trim();
+  const get = (name: string) =>
+    Object.entries(headers)
+      .find(([k]) => k.toLowerCase() === name)?.[1]
+      ?.trim();
   const apiKey = get("x-api-key");
   if (apiKey) return apiKey;
   const auth = get("authorization");

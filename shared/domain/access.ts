@@ -7,12 +7,23 @@ export const DEFAULT_TENANT = "default";
 export type Role = "reader" | "writer" | "admin";
 
 /** Who acts: a subject of a tenant, with groups (for ACLs) and roles (for what it may do). */
-export interface Principal { tenant: string; subject: string; groups: string[]; roles: Role[] }
+export interface Principal {
+  tenant: string;
+  subject: string;
+  groups: string[];
+  roles: Role[];
+}
 
 /** What a search may return: chunks of `tenant` whose ACL is empty or names one of `readers` (groups or the subject). */
-export interface ReadAccess { tenant: string; readers: string[] }
+export interface ReadAccess {
+  tenant: string;
+  readers: string[];
+}
 
-export interface AccessMetadata { tenant?: unknown; acl?: string[] }
+export interface AccessMetadata {
+  tenant?: unknown;
+  acl?: string[];
+}
 
 export function tenantOf(meta: AccessMetadata | undefined): string {
   return typeof meta?.tenant === "string" && meta.tenant ? meta.tenant : DEFAULT_TENANT;

@@ -10,12 +10,17 @@ import { objectMetadata } from "./metadata";
 // (an upload still queued): both the catalog record and the object's own metadata must admit the
 // caller, so a new version with a narrower ACL is never served under the old one.
 
-export interface DocumentContent { body: Buffer; contentType: string; filename: string }
+export interface DocumentContent {
+  body: Buffer;
+  contentType: string;
+  filename: string;
+}
 
 export async function documentContent(ctx: Uses<"catalog" | "objects", "access">, p: Principal, key: string): Promise<DocumentContent> {
   const record = await readableDocument(ctx, p, key);
   const object = await ctx.objects.get(key);
-  if (!object || !canReadDocument(p, { metadata: objectMetadata(key, object.info.metadata, ctx.settings.access.defaultRules) })) throw new NotFoundError(`document ${key}`);
+  if (!object || !canReadDocument(p, { metadata: objectMetadata(key, object.info.metadata, ctx.settings.access.defaultRules) }))
+    throw new NotFoundError(`document ${key}`);
   const claimed = object.info.contentType ?? record.contentType;
   return { body: object.body, contentType: validType(claimed) ?? "application/octet-stream", filename: key.split("/").at(-1)! };
 }

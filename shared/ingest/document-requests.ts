@@ -22,10 +22,16 @@ import { sourceChanged } from "./object-events";
  * bucket as it arrives, and past RAGLINE_MAX_OBJECT_BYTES (announced or counted) the upload fails
  * with 413 at once and nothing is stored.
  */
-export async function uploadDocument(ctx: Uses<"catalog" | "objects", "access" | "ingest">, p: Principal, key: string, body: Buffer | Readable, opts: { contentType?: string; userMetadata: Record<string, string>; contentLength?: number }) {
+export async function uploadDocument(
+  ctx: Uses<"catalog" | "objects", "access" | "ingest">,
+  p: Principal,
+  key: string,
+  body: Buffer | Readable,
+  opts: { contentType?: string; userMetadata: Record<string, string>; contentLength?: number },
+) {
   const max = ctx.settings.ingest.maxObjectBytes;
   const tooLarge = () => new RaglineError("too_large", `the body exceeds RAGLINE_MAX_OBJECT_BYTES (${max} bytes)`, { status: 413 });
-  if ((Buffer.isBuffer(body) ? body.length : opts.contentLength ?? 0) > max) throw tooLarge();
+  if ((Buffer.isBuffer(body) ? body.length : (opts.contentLength ?? 0)) > max) throw tooLarge();
   const raw = await uploadMetadata(ctx, p, key, opts.userMetadata);
   // pipeline, not pipe: a failing body (the client gone) fails the limiter too, so the store stops.
   const source = Buffer.isBuffer(body) ? body : pipeline(body, byteLimit(max, tooLarge), () => {});
@@ -56,7 +62,11 @@ async function redactDuplicate(ctx: Uses<"catalog">, p: Principal, doc: Document
   return twin && canReadDocument(p, twin) ? doc : { ...doc, duplicateOf: undefined };
 }
 
-export async function listDocuments(ctx: Uses<"catalog">, p: Principal, q: { prefix?: string; status?: DocumentRecord["status"]; limit: number; after?: string }) {
+export async function listDocuments(
+  ctx: Uses<"catalog">,
+  p: Principal,
+  q: { prefix?: string; status?: DocumentRecord["status"]; limit: number; after?: string },
+) {
   const page = await ctx.catalog.list(q);
   const documents = await Promise.all(page.filter((d) => canReadDocument(p, d)).map((d) => redactDuplicate(ctx, p, d)));
   // Counts of what this caller may see, not of the whole catalog (which would say that hidden documents exist).
@@ -85,13 +95,19 @@ export async function staleReport(ctx: Uses<"catalog" | "embedder" | "objects", 
  * (queued, they could be taken by two workers at once and land in either order); the queued event
  * then re-reads the object.
  */
-export async function announceSourceChange(ctx: Uses<"catalog" | "objects" | "queue", "access">, p: Principal, key: string, metadata?: SourceChanged["metadata"], force?: boolean): Promise<void> {
+export async function announceSourceChange(
+  ctx: Uses<"catalog" | "objects" | "queue", "access">,
+  p: Principal,
+  key: string,
+  metadata?: SourceChanged["metadata"],
+  force?: boolean,
+): Promise<void> {
   requireDocumentKey(key);
   refuseServerSet(Object.keys(metadata ?? {}), (k) => ({ shown: `metadata.${k}`, path: `body.metadata.${k}` }), "");
   const prev = await existing(ctx, key);
   if (!prev) throw new NotFoundError(`document ${key}`);
   // An `acl` key, even an empty list, is an ACL change; its absence leaves the ACL as it is.
-  authorizeDocumentWrite(p, key, prev, metadata && "acl" in metadata ? metadata.acl ?? [] : undefined);
+  authorizeDocumentWrite(p, key, prev, metadata && "acl" in metadata ? (metadata.acl ?? []) : undefined);
   if (metadata) await writeSourceMetadata(ctx, key, metadata);
   await ctx.queue.send(QUEUES.ingestEvents, sourceChanged(key, { force }));
 }

@@ -19,12 +19,19 @@ const SERVER_SET = ["tenant", "owner"];
  */
 export function refuseServerSet(keys: string[], field: (k: string) => { shown: string; path: string }, why: string): void {
   const forbidden = keys.filter((k) => SERVER_SET.includes(k.toLowerCase()));
-  if (forbidden.length) throw new ValidationError(`${field(forbidden[0]).shown} is set by the server${why}`, forbidden.map((k) => ({ field: field(k).path, message: "not settable" })));
+  if (forbidden.length)
+    throw new ValidationError(
+      `${field(forbidden[0]).shown} is set by the server${why}`,
+      forbidden.map((k) => ({ field: field(k).path, message: "not settable" })),
+    );
 }
 
 /** A key the API serves: not a sidecar, not hidden (the same rule as the bucket's notifications). */
 export function requireDocumentKey(key: string): void {
-  if (!isDocumentKey(key)) throw new ValidationError(`${key} is not a document key (sidecar '.meta.json' keys and hidden segments are not writable through the API)`, [{ field: "path.key", message: "not a document key" }]);
+  if (!isDocumentKey(key))
+    throw new ValidationError(`${key} is not a document key (sidecar '.meta.json' keys and hidden segments are not writable through the API)`, [
+      { field: "path.key", message: "not a document key" },
+    ]);
 }
 
 /**
@@ -43,7 +50,13 @@ export async function existing(ctx: Uses<"catalog" | "objects", "access">, key: 
  * Shared by PUT /documents and POST /uploads (whose URL pins exactly these). `where` names the
  * request field a refused key came in.
  */
-export async function uploadMetadata(ctx: Uses<"catalog" | "objects", "access">, p: Principal, key: string, userMetadata: Record<string, string>, where: "headers" | "body" = "headers"): Promise<Record<string, string>> {
+export async function uploadMetadata(
+  ctx: Uses<"catalog" | "objects", "access">,
+  p: Principal,
+  key: string,
+  userMetadata: Record<string, string>,
+  where: "headers" | "body" = "headers",
+): Promise<Record<string, string>> {
   requireDocumentKey(key);
   const name = (k: string) => (where === "headers" ? `x-amz-meta-${k}` : `metadata.${k}`);
   refuseServerSet(Object.keys(userMetadata), (k) => ({ shown: name(k), path: `${where}.${name(k)}` }), " from the API key");
@@ -51,7 +64,7 @@ export async function uploadMetadata(ctx: Uses<"catalog" | "objects", "access">,
   const prev = await existing(ctx, key);
   const hasAcl = Object.keys(userMetadata).some((k) => k.toLowerCase() === "acl");
   const asked = documentMetadata(userMetadata);
-  authorizeDocumentWrite(p, key, prev, hasAcl ? asked.acl ?? [] : undefined, { upload: true });
+  authorizeDocumentWrite(p, key, prev, hasAcl ? (asked.acl ?? []) : undefined, { upload: true });
   const raw: Record<string, string> = { ...userMetadata, tenant: p.tenant, owner: String(prev?.metadata?.owner ?? p.subject) };
   if (!hasAcl && prev?.metadata?.acl?.length) raw.acl = JSON.stringify(prev.metadata.acl);
   return raw;

@@ -10,21 +10,31 @@ import { embedderFor, modelsToEmbed } from "./generations";
 // index: stage the batch; when the version holds all its chunks for the serving model, activate it
 // and mark it indexed.
 
-export async function embedBatch(ctx: Uses<"catalog" | "embedder" | "index" | "previousEmbedder" | "queue">, msg: EmbedMessage): Promise<{ embedded: number; reused: number; stale: boolean }> {
+export async function embedBatch(
+  ctx: Uses<"catalog" | "embedder" | "index" | "previousEmbedder" | "queue">,
+  msg: EmbedMessage,
+): Promise<{ embedded: number; reused: number; stale: boolean }> {
   if (await isStale(ctx, msg.documentKey, msg.version)) return { embedded: 0, reused: 0, stale: true };
   let embedded = 0;
   let reused = 0;
   for (const model of msg.models ?? (await modelsToEmbed(ctx))) {
     const embedder = embedderFor(ctx, model);
     if (!embedder) throw new Error(`no embedder configured for model ${model}`);
-    const known = await ctx.index.vectorsFor(msg.chunks.map((c) => c.id), model);
+    const known = await ctx.index.vectorsFor(
+      msg.chunks.map((c) => c.id),
+      model,
+    );
     const missing = msg.chunks.filter((c) => !known.has(c.id));
     const fresh = missing.length ? await embedder.embed(missing.map(embeddingText), "document") : [];
     missing.forEach((c, i) => known.set(c.id, fresh[i]));
     embedded += missing.length;
     reused += msg.chunks.length - missing.length;
     const out: IndexMessage = {
-      type: "chunks.index", documentKey: msg.documentKey, version: msg.version, total: msg.total, embeddingModel: model,
+      type: "chunks.index",
+      documentKey: msg.documentKey,
+      version: msg.version,
+      total: msg.total,
+      embeddingModel: model,
       chunks: msg.chunks.map((c) => ({ ...c, vector: encodeVector(known.get(c.id)!) })),
     };
     await ctx.queue.sendBatch(QUEUES.index, sizedBodies(out));
@@ -60,7 +70,10 @@ export async function indexBatch(ctx: Uses<"catalog" | "index">, msg: IndexMessa
   if (await isStale(ctx, msg.documentKey, msg.version)) return { activated: false, stale: true };
   await ctx.index.activate(msg.documentKey, msg.version);
   await ctx.catalog.putIfVersion(msg.documentKey, msg.version, {
-    status: "indexed", indexedVersion: msg.version, chunks: msg.total, embeddingModel: msg.embeddingModel,
+    status: "indexed",
+    indexedVersion: msg.version,
+    chunks: msg.total,
+    embeddingModel: msg.embeddingModel,
   });
   metrics.addMetric("DocumentsIndexed", MetricUnit.Count, 1);
   return { activated: true, stale: false };

@@ -18,13 +18,22 @@ export async function writeSourceMetadata(ctx: Uses<"objects">, key: string, met
 }
 
 /** `source.changed` (CMS webhook, queue message): new metadata is written to the object, then the object is re-read. */
-export async function onSourceChanged(ctx: Uses<"catalog" | "index" | "objects" | "queue", "access" | "ingest"> & Pick<Context, "offload">, key: string, metadata?: DocumentMetadata, force = false): Promise<IngestOutcome> {
+export async function onSourceChanged(
+  ctx: Uses<"catalog" | "index" | "objects" | "queue", "access" | "ingest"> & Pick<Context, "offload">,
+  key: string,
+  metadata?: DocumentMetadata,
+  force = false,
+): Promise<IngestOutcome> {
   if (metadata) await writeSourceMetadata(ctx, key, metadata);
   // Same bytes with new metadata → a new version whose chunks keep their ids, so no embedding call.
   return onObjectCreated(ctx, key, { force });
 }
 
-export interface StaleDocument { key: string; status: DocumentRecord["status"] | "missing"; reasons: string[] }
+export interface StaleDocument {
+  key: string;
+  status: DocumentRecord["status"] | "missing";
+  reasons: string[];
+}
 
 /**
  * Documents whose index entry does not match the source, uses another embedding model, or failed.
@@ -42,9 +51,11 @@ export async function staleDocuments(ctx: Uses<"catalog" | "embedder" | "objects
     else if (rec.sourceEtag && objects.get(rec.key) !== rec.sourceEtag) reasons.push("the source changed since it was indexed");
     objects.delete(rec.key);
     if (rec.status === "failed") reasons.push(`ingestion failed: ${rec.error ?? "unknown reason"}`);
-    if (rec.status === "indexed" && rec.embeddingModel && rec.embeddingModel !== ctx.embedder.model) reasons.push(`embedded with ${rec.embeddingModel}, current model is ${ctx.embedder.model}`);
+    if (rec.status === "indexed" && rec.embeddingModel && rec.embeddingModel !== ctx.embedder.model)
+      reasons.push(`embedded with ${rec.embeddingModel}, current model is ${ctx.embedder.model}`);
     if (isStuck(rec)) reasons.push("stuck in processing (its messages dead-lettered); reconciliation or POST /documents/{key}/retry ingests it again");
-    else if ((rec.status === "processing" || rec.status === "pending") && rec.indexedVersion !== rec.version) reasons.push("a newer version is not indexed yet");
+    else if ((rec.status === "processing" || rec.status === "pending") && rec.indexedVersion !== rec.version)
+      reasons.push("a newer version is not indexed yet");
     if (reasons.length) out.push({ key: rec.key, status: rec.status, reasons });
   }
   for (const key of objects.keys()) if (isDocumentKey(key)) out.push({ key, status: "missing", reasons: ["in the bucket but never indexed"] });

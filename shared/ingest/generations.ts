@@ -17,7 +17,9 @@ export async function servingEmbedder(ctx: Uses<"embedder" | "index" | "previous
   const serving = (await ctx.index.servingModel()) ?? ctx.embedder.model;
   const embedder = embedderFor(ctx, serving);
   if (!embedder) {
-    throw new ConfigError(`the index is served with embedding model ${serving}, which is not configured: set RAGLINE_PREVIOUS_EMBEDDER / RAGLINE_PREVIOUS_EMBED_MODEL / RAGLINE_PREVIOUS_EMBED_URL to reach it until the rollout to ${ctx.embedder.model} completes`);
+    throw new ConfigError(
+      `the index is served with embedding model ${serving}, which is not configured: set RAGLINE_PREVIOUS_EMBEDDER / RAGLINE_PREVIOUS_EMBED_MODEL / RAGLINE_PREVIOUS_EMBED_URL to reach it until the rollout to ${ctx.embedder.model} completes`,
+    );
   }
   return embedder;
 }

@@ -10,8 +10,13 @@ const list = (v: string | undefined) => {
   try {
     const parsed = JSON.parse(v);
     if (Array.isArray(parsed)) return parsed.map(String).filter(Boolean);
-  } catch { /* not JSON */ }
-  return v.split(",").map((s) => s.trim()).filter(Boolean);
+  } catch {
+    /* not JSON */
+  }
+  return v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 };
 
 export function documentMetadata(raw: Record<string, string> = {}): DocumentMetadata {

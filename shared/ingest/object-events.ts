@@ -40,13 +40,23 @@ export function isStuck(rec: { status: string; updatedAt?: string }, now = Date.
 }
 
 /** `force`: ingest again even when the content, metadata and state say nothing changed (a retry). */
-export async function onObjectCreated(ctx: Uses<"catalog" | "index" | "objects" | "queue", "access" | "ingest"> & Pick<Context, "offload">, key: string, opts: { force?: boolean } = {}): Promise<IngestOutcome> {
+export async function onObjectCreated(
+  ctx: Uses<"catalog" | "index" | "objects" | "queue", "access" | "ingest"> & Pick<Context, "offload">,
+  key: string,
+  opts: { force?: boolean } = {},
+): Promise<IngestOutcome> {
   if (!isDocumentKey(key)) return "unchanged";
   // The size is checked before the bytes are read: a too-large object must not cost its size in memory.
   const head = await ctx.objects.head(key);
   if (head && head.size > ctx.settings.ingest.maxObjectBytes) {
     const metadata = objectMetadata(key, head.metadata, ctx.settings.access.defaultRules);
-    await ctx.catalog.put(key, { status: "failed", size: head.size, sourceEtag: head.etag, metadata, error: `too_large: the file is larger than ${ctx.settings.ingest.maxObjectBytes} bytes` });
+    await ctx.catalog.put(key, {
+      status: "failed",
+      size: head.size,
+      sourceEtag: head.etag,
+      metadata,
+      error: `too_large: the file is larger than ${ctx.settings.ingest.maxObjectBytes} bytes`,
+    });
     return "failed";
   }
   const obj = head && (await ctx.objects.get(key));
@@ -63,7 +73,16 @@ export async function onObjectCreated(ctx: Uses<"catalog" | "index" | "objects" 
 
   // The version is content-addressed (plus metadata, which chunks carry): same input, same version.
   const version = sha256(hash + JSON.stringify(metadata)).slice(0, 16);
-  const base = { contentHash: hash, version, size: obj.body.length, sourceEtag: obj.info.etag, metadata, error: undefined, warnings: undefined, duplicateOf: undefined };
+  const base = {
+    contentHash: hash,
+    version,
+    size: obj.body.length,
+    sourceEtag: obj.info.etag,
+    metadata,
+    error: undefined,
+    warnings: undefined,
+    duplicateOf: undefined,
+  };
 
   // A twin only within the same tenant and ACL: a copy someone else cannot read is not a duplicate for them.
   const twin = await ctx.catalog.findByHash(hash);
@@ -77,10 +96,15 @@ export async function onObjectCreated(ctx: Uses<"catalog" | "index" | "objects" 
   await ctx.catalog.put(key, { ...base, status: "processing", chunks: undefined });
   if (lostTwins(prev, hash, metadata)) await releaseDuplicatesOf(ctx, key);
   try {
-    if (obj.body.length > ctx.settings.ingest.maxObjectBytes) throw new DocumentError("too_large", `the file is larger than ${ctx.settings.ingest.maxObjectBytes} bytes`);
+    if (obj.body.length > ctx.settings.ingest.maxObjectBytes)
+      throw new DocumentError("too_large", `the file is larger than ${ctx.settings.ingest.maxObjectBytes} bytes`);
     // Off this thread where the runtime has a worker pool (the host), in-process otherwise.
     const request: ParseChunkRequest = {
-      key, body: obj.body, contentType: obj.info.contentType, version, metadata,
+      key,
+      body: obj.body,
+      contentType: obj.info.contentType,
+      version,
+      metadata,
       limits: { timeoutMs: PARSE_TIMEOUT_MS, ...ctx.settings.ingest.parse },
       chunking: ctx.settings.ingest.chunking,
     };
@@ -89,7 +113,10 @@ export async function onObjectCreated(ctx: Uses<"catalog" | "index" | "objects" 
     const chunks = doc.chunks;
     if (!chunks.length) throw new DocumentError("no_text", "no text could be extracted");
     const messages = batches(chunks).map((b): EmbedMessage => ({ type: "chunks.embed", documentKey: key, version, total: chunks.length, chunks: b }));
-    await ctx.queue.sendBatch(QUEUES.embed, messages.map((m) => JSON.stringify(m)));
+    await ctx.queue.sendBatch(
+      QUEUES.embed,
+      messages.map((m) => JSON.stringify(m)),
+    );
     // `chunks` is written only after the batches are queued: a crash before this line re-parses on redelivery.
     await ctx.catalog.putIfVersion(key, version, { status: "processing", contentType: doc.contentType, chunks: chunks.length, warnings: doc.warnings });
     return "queued";
@@ -104,7 +131,12 @@ export async function onObjectCreated(ctx: Uses<"catalog" | "index" | "objects" 
 
 /** A record whose work is done or already queued for this content (and not stuck). */
 function isSettled(rec: { status: string; chunks?: number; updatedAt?: string }): boolean {
-  return rec.status === "indexed" || rec.status === "duplicate" || rec.status === "failed" || (rec.status === "processing" && rec.chunks !== undefined && !isStuck(rec));
+  return (
+    rec.status === "indexed" ||
+    rec.status === "duplicate" ||
+    rec.status === "failed" ||
+    (rec.status === "processing" && rec.chunks !== undefined && !isStuck(rec))
+  );
 }
 
 export async function onObjectRemoved(ctx: Uses<"catalog" | "index" | "objects" | "queue">, key: string): Promise<IngestOutcome> {
@@ -121,7 +153,13 @@ export async function onObjectRemoved(ctx: Uses<"catalog" | "index" | "objects" 
  * Email attachments become objects of their own under `<key>.attachments/`, so the bucket's events ingest
  * them as documents (with the mail's metadata and ACL); ones the new version no longer has are removed.
  */
-async function syncAttachments(ctx: Uses<"objects">, key: string, attachments: Attachment[], metadata: Record<string, string> | undefined, hadAttachments: boolean): Promise<void> {
+async function syncAttachments(
+  ctx: Uses<"objects">,
+  key: string,
+  attachments: Attachment[],
+  metadata: Record<string, string> | undefined,
+  hadAttachments: boolean,
+): Promise<void> {
   const prefix = `${key}.attachments/`;
   const written = new Set<string>();
   for (const a of attachments) {
@@ -147,7 +185,11 @@ function lostTwins(prev: DocumentRecord | undefined, hash: string, metadata: Doc
 async function releaseDuplicatesOf(ctx: Uses<"catalog" | "queue">, key: string): Promise<void> {
   const twins = (await allDocuments(ctx, "duplicate")).filter((d) => d.duplicateOf === key);
   for (const t of twins) await ctx.catalog.delete(t.key);
-  if (twins.length) await ctx.queue.sendBatch(QUEUES.ingestEvents, twins.map((t) => sourceChanged(t.key)));
+  if (twins.length)
+    await ctx.queue.sendBatch(
+      QUEUES.ingestEvents,
+      twins.map((t) => sourceChanged(t.key)),
+    );
 }
 
 /** The core's own message for "look at this key again" (never another service's wire format). */
@@ -171,4 +213,3 @@ function batches(chunks: Chunk[]): Chunk[][] {
   if (cur.length) out.push(cur);
   return out;
 }
-

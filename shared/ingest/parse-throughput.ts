@@ -68,14 +68,21 @@ export async function measureParseThroughput(datasets: string, opts: { ocrPages?
     pdftotextSeconds !== undefined
       ? `parse: pdftotext -layout on the same files ${pdftotextSeconds.toFixed(2)} s = ${rate(pdfPages, pdftotextSeconds)} pages/s (ours takes ${(pdfSeconds / pdftotextSeconds).toFixed(1)}x as long)`
       : "parse: pdftotext not installed (poppler-utils), no comparison",
-    ocrPages ? `ocr: ${ocrPages} scanned pages in ${ocrSeconds.toFixed(1)} s = ${rate(ocrPages, ocrSeconds)} pages/s (${(ocrSeconds / ocrPages).toFixed(2)} s/page)` : "ocr: not measured (no scans or no tesseract)",
+    ocrPages
+      ? `ocr: ${ocrPages} scanned pages in ${ocrSeconds.toFixed(1)} s = ${rate(ocrPages, ocrSeconds)} pages/s (${(ocrSeconds / ocrPages).toFixed(2)} s/page)`
+      : "ocr: not measured (no scans or no tesseract)",
     ...(expected ? [`ocr: word recall of the FUNSD keys and answers on those pages ${(found / expected).toFixed(3)} (${found}/${expected})`] : []),
   ];
   return { pdfFiles: pdfs.length, pdfPages, pdfSeconds, pdftotextSeconds, ocrPages, ocrSeconds, ocrWordRecall: expected ? found / expected : undefined, lines };
 }
 
 function readdirSafe(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".pdf")).sort().map((f) => join(dir, f)) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".pdf"))
+        .sort()
+        .map((f) => join(dir, f))
+    : [];
 }
 
 const tokens = (s: string) => s.toLowerCase().match(/[a-z0-9]+/g) ?? [];

@@ -33,7 +33,10 @@ export async function rolloutStatus(ctx: Uses<"embedder" | "index">): Promise<Ro
 }
 
 /** One step: queue re-embeds for documents missing new vectors, or switch once nothing is missing. */
-export async function rolloutTick(ctx: Uses<"catalog" | "embedder" | "index" | "objects" | "previousEmbedder" | "queue", "query">, now = Date.now()): Promise<RolloutStatus> {
+export async function rolloutTick(
+  ctx: Uses<"catalog" | "embedder" | "index" | "objects" | "previousEmbedder" | "queue", "query">,
+  now = Date.now(),
+): Promise<RolloutStatus> {
   const status = await rolloutStatus(ctx);
   if (status.state === "current") await tuneQuietly(ctx);
   if (status.state !== "rolling") return status;
@@ -51,14 +54,27 @@ export async function rolloutTick(ctx: Uses<"catalog" | "embedder" | "index" | "
   for (const doc of await allDocuments(ctx, "indexed")) {
     if (!doc.version || (doc.rollout?.target === target && now - Date.parse(doc.rollout.requestedAt) < REQUEST_TTL_MS)) continue;
     const live = await ctx.index.chunksOf(doc.key);
-    const have = await ctx.index.vectorsFor(live.map((c) => c.id), target);
+    const have = await ctx.index.vectorsFor(
+      live.map((c) => c.id),
+      target,
+    );
     const missing: Chunk[] = live.filter((c) => !have.has(c.id)).map(({ vector: _v, embeddingModel: _m, ...c }) => c);
     if (!missing.length) continue;
     const messages: EmbedMessage[] = [];
     for (let i = 0; i < missing.length; i += BATCH) {
-      messages.push({ type: "chunks.embed", documentKey: doc.key, version: doc.version, total: live.length, chunks: missing.slice(i, i + BATCH), models: [target] });
+      messages.push({
+        type: "chunks.embed",
+        documentKey: doc.key,
+        version: doc.version,
+        total: live.length,
+        chunks: missing.slice(i, i + BATCH),
+        models: [target],
+      });
     }
-    await ctx.queue.sendBatch(QUEUES.embed, messages.map((m) => JSON.stringify(m)));
+    await ctx.queue.sendBatch(
+      QUEUES.embed,
+      messages.map((m) => JSON.stringify(m)),
+    );
     await ctx.catalog.putIfVersion(doc.key, doc.version, { rollout: { target, requestedAt: new Date(now).toISOString() } });
     queued++;
   }

@@ -23,29 +23,68 @@ export const UPLOAD_URL_SECONDS = 900;
  */
 const GRANTS = ".uploads/";
 
-export const uploadRequestSchema = z.object({
-  key: documentKeySchema,
-  contentType: z.string().max(255).regex(/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=[\w.+"-]+)*$/, "must be a media type such as application/pdf"),
-  size: z.number().int().min(1),
-  // Values are strings as in x-amz-meta-*; a list (tags, acl) may be given as an array.
-  metadata: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/i, "letters, digits and '-' (an x-amz-meta-* name)").max(128), z.union([z.string().max(2048), z.array(z.string().max(256)).max(100)])).optional(),
-}).strict();
+export const uploadRequestSchema = z
+  .object({
+    key: documentKeySchema,
+    contentType: z
+      .string()
+      .max(255)
+      .regex(/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=[\w.+"-]+)*$/, "must be a media type such as application/pdf"),
+    size: z.number().int().min(1),
+    // Values are strings as in x-amz-meta-*; a list (tags, acl) may be given as an array.
+    metadata: z
+      .record(
+        z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]*$/i, "letters, digits and '-' (an x-amz-meta-* name)")
+          .max(128),
+        z.union([z.string().max(2048), z.array(z.string().max(256)).max(100)]),
+      )
+      .optional(),
+  })
+  .strict();
 export type UploadRequest = z.infer<typeof uploadRequestSchema>;
 
-export interface UploadTicket { key: string; url: string; method: "PUT"; headers: Record<string, string>; expiresAt: string }
+export interface UploadTicket {
+  key: string;
+  url: string;
+  method: "PUT";
+  headers: Record<string, string>;
+  expiresAt: string;
+}
 
-interface HostGrant { key: string; contentType: string; size: number; userMetadata: Record<string, string>; metadata: Record<string, string>; principal: Principal; expiresAt: string }
+interface HostGrant {
+  key: string;
+  contentType: string;
+  size: number;
+  userMetadata: Record<string, string>;
+  metadata: Record<string, string>;
+  principal: Principal;
+  expiresAt: string;
+}
 
 /** POST /uploads: the caller may write the key (401/403/404 as PUT /documents); the answer is a URL for one PUT. */
-export async function requestUpload(ctx: Uses<"catalog" | "objects", "access" | "ingest"> & Pick<Context, "bucket" | "config">, p: Principal, req: UploadRequest, hostBaseUrl: string, now = Date.now()): Promise<UploadTicket> {
-  if (req.size > ctx.settings.ingest.maxObjectBytes) throw new RaglineError("too_large", `size ${req.size} exceeds RAGLINE_MAX_OBJECT_BYTES (${ctx.settings.ingest.maxObjectBytes})`, { status: 413 });
+export async function requestUpload(
+  ctx: Uses<"catalog" | "objects", "access" | "ingest"> & Pick<Context, "bucket" | "config">,
+  p: Principal,
+  req: UploadRequest,
+  hostBaseUrl: string,
+  now = Date.now(),
+): Promise<UploadTicket> {
+  if (req.size > ctx.settings.ingest.maxObjectBytes)
+    throw new RaglineError("too_large", `size ${req.size} exceeds RAGLINE_MAX_OBJECT_BYTES (${ctx.settings.ingest.maxObjectBytes})`, { status: 413 });
   const userMetadata = Object.fromEntries(Object.entries(req.metadata ?? {}).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? JSON.stringify(v) : v]));
   const metadata = await uploadMetadata(ctx, p, req.key, userMetadata, "body");
   const expiresAt = new Date(now + UPLOAD_URL_SECONDS * 1000).toISOString();
   const backends = resolveBackends(ctx.config);
   if (backends.objects === "s3" && presigns(ctx.config.RAGLINE_UPLOAD_URLS)) {
     const { presignPut } = await import("../adapters/aws/s3-presign");
-    const signed = await presignPut(await presignClient(backends), ctx.bucket, req.key, { contentType: req.contentType, size: req.size, metadata, expiresInSeconds: UPLOAD_URL_SECONDS });
+    const signed = await presignPut(await presignClient(backends), ctx.bucket, req.key, {
+      contentType: req.contentType,
+      size: req.size,
+      metadata,
+      expiresInSeconds: UPLOAD_URL_SECONDS,
+    });
     return { key: req.key, method: "PUT", ...signed, expiresAt };
   }
   await sweepExpiredGrants(ctx, now);
@@ -65,7 +104,13 @@ const redeeming = new Set<string>();
  * type and x-amz-meta-* headers the URL was issued for, as S3 holds a presigned PUT to its signature.
  * The write is authorized again for the grant's principal, so a document changed since is not overwritten blindly.
  */
-export async function redeemHostUpload(ctx: Uses<"catalog" | "objects", "access">, token: string, body: Buffer | Readable, headers: Record<string, string | undefined>, now = Date.now()) {
+export async function redeemHostUpload(
+  ctx: Uses<"catalog" | "objects", "access">,
+  token: string,
+  body: Buffer | Readable,
+  headers: Record<string, string | undefined>,
+  now = Date.now(),
+) {
   const name = /^[\w-]{43}$/.test(token) ? grantKey(token) : undefined;
   if (!name || redeeming.has(name)) throw new ForbiddenError("upload URL unknown, already used or expired");
   redeeming.add(name);
@@ -76,16 +121,27 @@ export async function redeemHostUpload(ctx: Uses<"catalog" | "objects", "access"
     const grant = JSON.parse(stored.body.toString("utf8")) as HostGrant;
     if (Date.parse(grant.expiresAt) <= now) throw new ForbiddenError(`upload URL expired at ${grant.expiresAt}`);
     const sent = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v ?? ""]));
-    const expected: Record<string, string> = { "content-type": grant.contentType, ...Object.fromEntries(Object.entries(grant.metadata).map(([k, v]) => [`x-amz-meta-${k}`, v])) };
+    const expected: Record<string, string> = {
+      "content-type": grant.contentType,
+      ...Object.fromEntries(Object.entries(grant.metadata).map(([k, v]) => [`x-amz-meta-${k}`, v])),
+    };
     const differs = [...new Set([...Object.keys(expected), ...Object.keys(sent).filter((k) => k.startsWith("x-amz-"))])].filter((k) => sent[k] !== expected[k]);
     if (differs.length) throw new ForbiddenError(`the upload URL was issued for other values of: ${differs.join(", ")}`);
-    const sizeDiffers = (n: number | string) => new ValidationError(`body is ${n} bytes; the upload URL was issued for ${grant.size}`, [{ field: "body", message: "size differs" }]);
+    const sizeDiffers = (n: number | string) =>
+      new ValidationError(`body is ${n} bytes; the upload URL was issued for ${grant.size}`, [{ field: "body", message: "size differs" }]);
     const length = Buffer.isBuffer(body) ? body.length : sent["content-length"];
     if (length !== undefined && Number(length) !== grant.size) throw sizeDiffers(length);
     const metadata = await uploadMetadata(ctx, grant.principal, grant.key, grant.userMetadata, "body");
-    if (JSON.stringify(metadata) !== JSON.stringify(grant.metadata)) throw new ConflictError(`${grant.key} changed since the upload URL was issued; ask for a new one`);
+    if (JSON.stringify(metadata) !== JSON.stringify(grant.metadata))
+      throw new ConflictError(`${grant.key} changed since the upload URL was issued; ask for a new one`);
     // A streamed body is counted as it is stored: more or fewer bytes than granted fail it, and nothing is kept.
-    const source = Buffer.isBuffer(body) ? body : pipeline(body, exactBytes(grant.size, (seen) => sizeDiffers(seen > grant.size ? `more than ${grant.size}` : seen)), () => {});
+    const source = Buffer.isBuffer(body)
+      ? body
+      : pipeline(
+          body,
+          exactBytes(grant.size, (seen) => sizeDiffers(seen > grant.size ? `more than ${grant.size}` : seen)),
+          () => {},
+        );
     const info = await ctx.objects.put(grant.key, source, { contentType: grant.contentType, metadata, contentLength: grant.size });
     await recordUpload(ctx, grant.key, info.size, metadata);
     return { key: grant.key, status: "pending" as const, size: info.size };
@@ -108,9 +164,14 @@ export async function sweepExpiredGrants(ctx: Uses<"objects">, now = Date.now())
   let removed = 0;
   try {
     for await (const o of ctx.objects.list(GRANTS)) {
-      if (Date.parse(o.lastModified) + UPLOAD_URL_SECONDS * 1000 < now) { await ctx.objects.delete(o.key); removed++; }
+      if (Date.parse(o.lastModified) + UPLOAD_URL_SECONDS * 1000 < now) {
+        await ctx.objects.delete(o.key);
+        removed++;
+      }
     }
-  } catch { /* the next sweep tries again */ }
+  } catch {
+    /* the next sweep tries again */
+  }
   return removed;
 }
 
@@ -120,12 +181,19 @@ const clients = new Map<string, Promise<import("@aws-sdk/client-s3").S3Client>>(
 /** One S3 client per endpoint and credentials for signing (signing needs credentials, not a connection). */
 function presignClient(b: ReturnType<typeof resolveBackends>) {
   const id = JSON.stringify([b.s3, b.aws]);
-  const client = clients.get(id) ?? import("@aws-sdk/client-s3").then(({ S3Client }) => new S3Client({
-    ...(b.s3.endpoint ? { endpoint: b.s3.endpoint, region: b.aws.region ?? "us-east-1" } : b.aws.region ? { region: b.aws.region } : {}),
-    credentials: b.aws.credentials, forcePathStyle: b.s3.forcePathStyle,
-    // No checksum header of an empty body in the signature (the SDK's default would pin one).
-    requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED",
-  }));
+  const client =
+    clients.get(id) ??
+    import("@aws-sdk/client-s3").then(
+      ({ S3Client }) =>
+        new S3Client({
+          ...(b.s3.endpoint ? { endpoint: b.s3.endpoint, region: b.aws.region ?? "us-east-1" } : b.aws.region ? { region: b.aws.region } : {}),
+          credentials: b.aws.credentials,
+          forcePathStyle: b.s3.forcePathStyle,
+          // No checksum header of an empty body in the signature (the SDK's default would pin one).
+          requestChecksumCalculation: "WHEN_REQUIRED",
+          responseChecksumValidation: "WHEN_REQUIRED",
+        }),
+    );
   clients.set(id, client);
   return client;
 }

@@ -37,7 +37,10 @@ export function refusal(ctx: Uses<never, "jobs">, refused: AdmissionRefused): To
   const { key, limit } = refused.slot;
   return key.startsWith("caller:")
     ? new TooManyRequestsError(`you have ${refused.held} jobs in flight (limit ${limit}); retry later`, retryAfter)
-    : new TooManyRequestsError(`the system is saturated (${refused.held} ${key.slice("queue:".length)} jobs queued or running, limit ${limit}); retry later`, retryAfter);
+    : new TooManyRequestsError(
+        `the system is saturated (${refused.held} ${key.slice("queue:".length)} jobs queued or running, limit ${limit}); retry later`,
+        retryAfter,
+      );
 }
 
 /** The caller a job counts against: tenant/subject of an authenticated principal (anonymous callers share no quota). */

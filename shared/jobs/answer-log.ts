@@ -49,7 +49,9 @@ export class ResumableStream {
     return this.flush();
   }
 
-  get answer() { return this.text; }
+  get answer() {
+    return this.text;
+  }
 
   private restart(): ResumeStep[] {
     this.mode = "live";

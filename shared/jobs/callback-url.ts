@@ -10,7 +10,10 @@ import type { WebhookSettings } from "../runtime/settings";
 // to then; delivery connects to the address that was checked (see webhook.ts), so a name that resolves
 // elsewhere a second time (DNS rebinding) cannot redirect it.
 
-export interface ResolvedAddress { address: string; family: 4 | 6 }
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
 /** Name resolution: the system resolver by default; tests inject one that changes its answer. */
 export type Resolve = (hostname: string) => Promise<ResolvedAddress[]>;
 
@@ -24,7 +27,9 @@ export const systemResolve: Resolve = async (hostname) => {
   try {
     const answers = await Promise.race([dnsLookup(hostname, { all: true, verbatim: true }), timeout]);
     return answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
-  } finally { clearTimeout(timer); }
+  } finally {
+    clearTimeout(timer);
+  }
 };
 
 /** Ranges no callback may reach unless allowlisted, by what they are (the label is the refusal's reason). */
@@ -63,7 +68,10 @@ export function blockedRange(address: string): string | undefined {
   if (family === 0) return "not an IP address";
   if (family === 6) {
     const v4 = embeddedIpv4(address);
-    if (v4) { const inner = blockedRange(v4); return inner && `${inner}, IPv4 ${v4} inside IPv6`; }
+    if (v4) {
+      const inner = blockedRange(v4);
+      return inner && `${inner}, IPv4 ${v4} inside IPv6`;
+    }
   }
   for (const [label, list] of blockedBy) if (list.check(address, family === 6 ? "ipv6" : "ipv4")) return label;
   return undefined;
@@ -72,7 +80,10 @@ export function blockedRange(address: string): string | undefined {
 /** The IPv4 address in ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible) or 64:ff9b::a.b.c.d (NAT64). */
 function embeddedIpv4(address: string): string | undefined {
   const h = ipv6Hextets(address);
-  const prefix = h.slice(0, 6).map((x) => x.toString(16)).join(":");
+  const prefix = h
+    .slice(0, 6)
+    .map((x) => x.toString(16))
+    .join(":");
   const embeds = prefix === "0:0:0:0:0:ffff" || prefix === "64:ff9b:0:0:0:0" || (prefix === "0:0:0:0:0:0" && h[6] !== 0);
   return embeds ? [h[6] >> 8, h[6] & 255, h[7] >> 8, h[7] & 255].join(".") : undefined;
 }
@@ -91,18 +102,29 @@ function ipv6Hextets(address: string): number[] {
   return tail === undefined ? left : [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
 }
 
-export interface CallbackPolicy { allowHttp: boolean; allowedHosts: Set<string>; allowedAddresses: BlockList }
+export interface CallbackPolicy {
+  allowHttp: boolean;
+  allowedHosts: Set<string>;
+  allowedAddresses: BlockList;
+}
 
 /** The allowlist ("hooks.internal, 10.1.0.0/16, 127.0.0.1", RAGLINE_WEBHOOK_ALLOWLIST) and plain-http switch; a bad CIDR throws. */
 export function callbackPolicy(webhooks: Pick<WebhookSettings, "allowHttp" | "allowlist">): CallbackPolicy {
   const allowedHosts = new Set<string>();
   const allowedAddresses = new BlockList();
-  for (const entry of webhooks.allowlist.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean)) {
+  for (const entry of webhooks.allowlist
+    .split(",")
+    .map((e) => e.trim().toLowerCase())
+    .filter(Boolean)) {
     const [network, prefix] = entry.replace(/^\[|\]$/g, "").split("/");
     const family = isIP(network);
-    if (family === 0 && prefix === undefined) { allowedHosts.add(entry.replace(/\.$/, "")); continue; }
+    if (family === 0 && prefix === undefined) {
+      allowedHosts.add(entry.replace(/\.$/, ""));
+      continue;
+    }
     const bits = prefix === undefined ? (family === 6 ? 128 : 32) : Number(prefix);
-    if (family === 0 || !Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32)) throw new Error(`RAGLINE_WEBHOOK_ALLOWLIST: "${entry}" is neither a host name, an IP address nor a CIDR`);
+    if (family === 0 || !Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32))
+      throw new Error(`RAGLINE_WEBHOOK_ALLOWLIST: "${entry}" is neither a host name, an IP address nor a CIDR`);
     allowedAddresses.addSubnet(network, bits, family === 6 ? "ipv6" : "ipv4");
   }
   return { allowHttp: webhooks.allowHttp, allowedHosts, allowedAddresses };
@@ -110,24 +132,46 @@ export function callbackPolicy(webhooks: Pick<WebhookSettings, "allowHttp" | "al
 
 /** Why a callback may not be sent; `transient` when only name resolution failed (delivery retries that). */
 export class CallbackRefused extends Error {
-  constructor(readonly reason: string, readonly transient = false) { super(reason); this.name = "CallbackRefused"; }
+  constructor(
+    readonly reason: string,
+    readonly transient = false,
+  ) {
+    super(reason);
+    this.name = "CallbackRefused";
+  }
 }
 
-export interface CheckedCallback { url: URL; hostname: string; address: string; family: 4 | 6 }
+export interface CheckedCallback {
+  url: URL;
+  hostname: string;
+  address: string;
+  family: 4 | 6;
+}
 
 /** Parses, checks the scheme, resolves and checks every address; the address to connect to, or CallbackRefused. */
 export async function checkCallbackUrl(raw: string, policy: CallbackPolicy, resolve: Resolve = systemResolve): Promise<CheckedCallback> {
   let url: URL;
-  try { url = new URL(raw); } catch { throw new CallbackRefused("not a URL"); }
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CallbackRefused("not a URL");
+  }
   if (url.protocol !== "https:" && !(url.protocol === "http:" && policy.allowHttp)) {
-    throw new CallbackRefused(url.protocol === "http:" ? "must be https (plain http needs RAGLINE_WEBHOOK_ALLOW_HTTP=true)" : `scheme ${url.protocol} is not https`);
+    throw new CallbackRefused(
+      url.protocol === "http:" ? "must be https (plain http needs RAGLINE_WEBHOOK_ALLOW_HTTP=true)" : `scheme ${url.protocol} is not https`,
+    );
   }
   // The URL parser has already normalised IPv4 written as one number, octal or hex (2130706433 → 127.0.0.1).
-  const hostname = url.hostname.replace(/^\[|\]$/g, "").replace(/\.$/, "").toLowerCase();
+  const hostname = url.hostname
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "")
+    .toLowerCase();
   let addresses: ResolvedAddress[];
   if (isIP(hostname)) addresses = [{ address: hostname, family: isIP(hostname) as 4 | 6 }];
   else {
-    try { addresses = await resolve(hostname); } catch (err) {
+    try {
+      addresses = await resolve(hostname);
+    } catch (err) {
       throw new CallbackRefused(`host ${hostname} does not resolve (${(err as NodeJS.ErrnoException).code ?? String(err)})`, true);
     }
     if (!addresses.length) throw new CallbackRefused(`host ${hostname} does not resolve`, true);
@@ -136,7 +180,9 @@ export async function checkCallbackUrl(raw: string, policy: CallbackPolicy, reso
     for (const { address, family } of addresses) {
       const range = blockedRange(address);
       if (range && !policy.allowedAddresses.check(address, family === 6 ? "ipv6" : "ipv4")) {
-        throw new CallbackRefused(`${hostname === address ? address : `${hostname} resolves to ${address}`}, which is ${range} (allow it with RAGLINE_WEBHOOK_ALLOWLIST)`);
+        throw new CallbackRefused(
+          `${hostname === address ? address : `${hostname} resolves to ${address}`}, which is ${range} (allow it with RAGLINE_WEBHOOK_ALLOWLIST)`,
+        );
       }
     }
   }
@@ -146,9 +192,14 @@ export async function checkCallbackUrl(raw: string, policy: CallbackPolicy, reso
 /** No secret, no webhooks: an unsigned (or publicly-keyed) callback would let anyone forge outcomes. */
 export class WebhooksDisabledError extends RaglineError {
   constructor() {
-    super("webhooks_disabled", "completion webhooks are disabled on this deployment: RAGLINE_WEBHOOK_SECRET is not set (submit without callbackUrl, or ask the operator to set it)", {
-      status: 400, details: [{ field: "body.callbackUrl", message: "webhooks are disabled (no RAGLINE_WEBHOOK_SECRET)" }],
-    });
+    super(
+      "webhooks_disabled",
+      "completion webhooks are disabled on this deployment: RAGLINE_WEBHOOK_SECRET is not set (submit without callbackUrl, or ask the operator to set it)",
+      {
+        status: 400,
+        details: [{ field: "body.callbackUrl", message: "webhooks are disabled (no RAGLINE_WEBHOOK_SECRET)" }],
+      },
+    );
   }
 }
 
@@ -168,6 +219,8 @@ export async function assertCallbackAllowed(webhooks: WebhookSettings, callbackU
 export function checkWebhookSettings(webhooks: WebhookSettings): void {
   callbackPolicy(webhooks);
   if (!webhooks.secret) {
-    logger.warn("RAGLINE_WEBHOOK_SECRET is not set: query jobs with a callbackUrl are refused (400 webhooks_disabled); set a secret of 16+ characters to enable completion webhooks");
+    logger.warn(
+      "RAGLINE_WEBHOOK_SECRET is not set: query jobs with a callbackUrl are refused (400 webhooks_disabled); set a secret of 16+ characters to enable completion webhooks",
+    );
   }
 }

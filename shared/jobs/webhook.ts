@@ -32,23 +32,38 @@ export function verifyWebhook(secret: string, headers: Record<string, string | u
 
 export function webhookBody(job: Job): string {
   return JSON.stringify({
-    jobId: job.id, status: job.status, question: job.request.question,
-    answer: job.result?.answer, citations: job.result?.citations, abstained: job.result?.abstained, error: job.error,
+    jobId: job.id,
+    status: job.status,
+    question: job.request.question,
+    answer: job.result?.answer,
+    citations: job.result?.citations,
+    abstained: job.result?.abstained,
+    error: job.error,
     finishedAt: job.updatedAt,
   });
 }
 
-export interface DeliveryAttempt { at: string; status?: number; error?: string; ms: number; refused?: boolean }
+export interface DeliveryAttempt {
+  at: string;
+  status?: number;
+  error?: string;
+  ms: number;
+  refused?: boolean;
+}
 
 /**
  * One delivery attempt; throws TransientError on failure so the queue retries it. A callback that is no
  * longer allowed (its name now resolves to a blocked address, or there is no secret) is refused: recorded,
  * not sent, not retried. `resolve` is the name resolution (injectable for tests).
  */
-export async function deliverWebhook(ctx: Uses<"jobs", "webhooks">, jobId: string, opts: { timeoutMs?: number; resolve?: Resolve } = {}): Promise<"delivered" | "skipped" | "refused"> {
+export async function deliverWebhook(
+  ctx: Uses<"jobs", "webhooks">,
+  jobId: string,
+  opts: { timeoutMs?: number; resolve?: Resolve } = {},
+): Promise<"delivered" | "skipped" | "refused"> {
   const job = await ctx.jobs.get(jobId);
   if (!job?.request.callbackUrl) return "skipped";
-  const previous = ((job.checkpoints.webhook as { attempts?: DeliveryAttempt[]; delivered?: boolean } | undefined) ?? {});
+  const previous = (job.checkpoints.webhook as { attempts?: DeliveryAttempt[]; delivered?: boolean } | undefined) ?? {};
   if (previous.delivered) return "skipped"; // a redelivered message after success
   const record = (attempt: DeliveryAttempt, delivered: boolean) =>
     ctx.jobs.saveCheckpoint(jobId, "webhook", { attempts: [...(previous.attempts ?? []), attempt], delivered, ...(attempt.refused ? { refused: true } : {}) });
@@ -60,7 +75,8 @@ export async function deliverWebhook(ctx: Uses<"jobs", "webhooks">, jobId: strin
     target = await checkCallbackUrl(job.request.callbackUrl, callbackPolicy(ctx.settings.webhooks), opts.resolve);
   } catch (err) {
     if (!(err instanceof CallbackRefused)) throw err;
-    if (err.transient) { // the name did not resolve this time: retried like a failed connection
+    if (err.transient) {
+      // the name did not resolve this time: retried like a failed connection
       await record({ at: nowIso(), error: err.reason, ms: Date.now() - started }, false);
       throw new TransientError(`webhook delivery to ${job.request.callbackUrl} failed: ${err.reason}`);
     }
@@ -72,7 +88,12 @@ export async function deliverWebhook(ctx: Uses<"jobs", "webhooks">, jobId: strin
   const timestamp = String(Math.floor(Date.now() / 1000));
   let attempt: DeliveryAttempt;
   try {
-    const status = await postPinned(target, { "content-type": "application/json", [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body) }, body, opts.timeoutMs ?? 10_000);
+    const status = await postPinned(
+      target,
+      { "content-type": "application/json", [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body) },
+      body,
+      opts.timeoutMs ?? 10_000,
+    );
     attempt = { at: nowIso(), status, ms: Date.now() - started, ...(status >= 300 && status < 400 ? { error: "redirects are not followed" } : {}) };
   } catch (err) {
     attempt = { at: nowIso(), error: err instanceof Error ? err.message : String(err), ms: Date.now() - started };
@@ -93,12 +114,23 @@ function postPinned(target: CheckedCallback, headers: Record<string, string>, bo
   const pinnedLookup = (_host: string, options: { all?: boolean }, cb: (...args: unknown[]) => void) =>
     options.all ? cb(null, [{ address, family }]) : cb(null, address, family);
   return new Promise((resolvePromise, reject) => {
-    const req = (url.protocol === "https:" ? httpsRequest : httpRequest)({
-      hostname: target.hostname, port: url.port || undefined, path: `${url.pathname}${url.search}`, method: "POST",
-      auth: url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined,
-      headers: { ...headers, host: url.host, "content-length": String(Buffer.byteLength(body)) },
-      lookup: pinnedLookup as never, agent: false, signal: AbortSignal.timeout(timeoutMs),
-    }, (res) => { res.resume(); resolvePromise(res.statusCode ?? 0); });
+    const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(
+      {
+        hostname: target.hostname,
+        port: url.port || undefined,
+        path: `${url.pathname}${url.search}`,
+        method: "POST",
+        auth: url.username ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` : undefined,
+        headers: { ...headers, host: url.host, "content-length": String(Buffer.byteLength(body)) },
+        lookup: pinnedLookup as never,
+        agent: false,
+        signal: AbortSignal.timeout(timeoutMs),
+      },
+      (res) => {
+        res.resume();
+        resolvePromise(res.statusCode ?? 0);
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });

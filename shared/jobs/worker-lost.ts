@@ -49,7 +49,10 @@ export function workerLostReason(n: { lostAt: string; attempt: number; maxAttemp
  */
 export async function recordLostWork(ctx: Uses<"jobs" | "notifier" | "catalog">, lost: LostLease[], nextAttemptBy: Date): Promise<void> {
   for (const l of lost) {
-    if (INGEST_STAGE[l.queue]) { await recordLostIngest(ctx, l, nextAttemptBy); continue; }
+    if (INGEST_STAGE[l.queue]) {
+      await recordLostIngest(ctx, l, nextAttemptBy);
+      continue;
+    }
     if (!QUERY_QUEUES.has(l.queue)) continue; // webhooks: released without a note
     try {
       const parsed = queryRunMessageSchema.safeParse(JSON.parse(l.body));
@@ -59,7 +62,12 @@ export async function recordLostWork(ctx: Uses<"jobs" | "notifier" | "catalog">,
       if (!job || (job.status !== "working" && job.status !== "pending")) continue;
       const maxAttempts = queryMaxAttempts(l.queue);
       const note: WaitingNote = {
-        cause: "worker-lost", attempt: job.attempts, maxAttempts, lostAt: l.lostAt, nextAttemptBy: nextAttemptBy.toISOString(), reason: "",
+        cause: "worker-lost",
+        attempt: job.attempts,
+        maxAttempts,
+        lostAt: l.lostAt,
+        nextAttemptBy: nextAttemptBy.toISOString(),
+        reason: "",
       };
       note.reason = workerLostReason({ ...note, lostAt: l.lostAt });
       await ctx.jobs.saveCheckpoint(jobId, "waiting", note);

@@ -11,6 +11,8 @@ export { MetricUnit };
 
 /** Middleware: flush what the invocation recorded (and only then, so idle handlers print nothing). */
 export const flushMetrics = (): middy.MiddlewareObj => {
-  const flush = async () => { if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics(); };
+  const flush = async () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
   return { after: flush, onError: flush };
 };

@@ -5,18 +5,27 @@ import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult 
  * of each atomically with creating the job, or refuses it; the job's move to a terminal status
  * (completed, failed, cancelled) gives them back. Counters are kept, never counted by a scan.
  */
-export interface AdmissionSlot { key: string; limit: number }
+export interface AdmissionSlot {
+  key: string;
+  limit: number;
+}
 
 /** Thrown by `create` when a slot is full: nothing was written. */
 export class AdmissionRefused extends Error {
-  constructor(readonly slot: AdmissionSlot, readonly held: number) {
+  constructor(
+    readonly slot: AdmissionSlot,
+    readonly held: number,
+  ) {
     super(`admission refused: ${slot.key} holds ${held} of ${slot.limit}`);
     this.name = "AdmissionRefused";
   }
 }
 
 /** An event to append with a stage's checkpoints (see `commitStage`). */
-export interface StageCommit { type: JobEventType; data: Record<string, unknown> }
+export interface StageCommit {
+  type: JobEventType;
+  data: Record<string, unknown>;
+}
 
 export interface JobStore {
   readonly name: string;

@@ -36,7 +36,10 @@ export interface GenerateRequest {
   quote?: QuotedUnit[];
 }
 
-export interface QuotedUnit { n: number; text: string }
+export interface QuotedUnit {
+  n: number;
+  text: string;
+}
 
 export interface Generator {
   readonly model: string;

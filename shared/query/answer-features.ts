@@ -8,7 +8,20 @@ import { namedTerms } from "./named-documents";
 // feature is in [0, 1]; the weights over them are fitted on dev questions (evals/abstention-train.ts).
 
 export const FEATURE_NAMES = [
-  "coverage", "focus", "own", "coverFocusTyped", "pairs", "names", "typeNear", "asksType", "chunkCoverage", "concentration", "rivalDocument", "anywhere", "wellFormed", "questionLength",
+  "coverage",
+  "focus",
+  "own",
+  "coverFocusTyped",
+  "pairs",
+  "names",
+  "typeNear",
+  "asksType",
+  "chunkCoverage",
+  "concentration",
+  "rivalDocument",
+  "anywhere",
+  "wellFormed",
+  "questionLength",
 ] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
@@ -45,12 +58,20 @@ function typeNearMatch(question: string, text: string, type: ReturnType<typeof a
  * Features of a question against its leading sources (the first `fromTopSources`), from the units the
  * evidence check scored. The best unit is the one that covers most of the question and its focus.
  */
-export function answerFeatures(question: string, sources: readonly SourceWithContext[], scored: readonly ScoredUnit[], fromTopSources: number): Record<FeatureName, number> {
+export function answerFeatures(
+  question: string,
+  sources: readonly SourceWithContext[],
+  scored: readonly ScoredUnit[],
+  fromTopSources: number,
+): Record<FeatureName, number> {
   const core = questionCore(question);
   const type = answerType(core);
   const leading = sources.slice(0, fromTopSources);
   const units = scored.filter((u) => leading.some((s) => s.n === u.n));
-  const best = units.reduce<ScoredUnit | undefined>((a, u) => (!a || u.coverage + u.focus + (u.typeOk ? 0.2 : 0) > a.coverage + a.focus + (a.typeOk ? 0.2 : 0) ? u : a), undefined);
+  const best = units.reduce<ScoredUnit | undefined>(
+    (a, u) => (!a || u.coverage + u.focus + (u.typeOk ? 0.2 : 0) > a.coverage + a.focus + (a.typeOk ? 0.2 : 0) ? u : a),
+    undefined,
+  );
   const qPairs = pairs(core);
   const pairShare = (text: string) => (qPairs.size ? [...pairs(text)].filter((p) => qPairs.has(p)).length / qPairs.size : 0);
   const names = namedTerms(core).filter((n) => core.toLowerCase().includes(n));
@@ -58,7 +79,10 @@ export function answerFeatures(question: string, sources: readonly SourceWithCon
   const sourceTokens = new Set(bestSource ? tokens([...(bestSource.sectionPath ?? []), bestSource.text].join(" ")) : []);
   const q = [...new Set(contentTerms(core))];
   const share = (terms: string[], have: Set<string>) => (terms.length ? terms.filter((t) => have.has(t)).length / terms.length : 0);
-  const chunkCoverage = Math.max(0, ...leading.map((s) => share(q, new Set(contentTerms([...(s.sectionPath ?? []), ...unitsOf(s).context, s.text].join(" "))))));
+  const chunkCoverage = Math.max(
+    0,
+    ...leading.map((s) => share(q, new Set(contentTerms([...(s.sectionPath ?? []), ...unitsOf(s).context, s.text].join(" "))))),
+  );
   return {
     coverage: best?.coverage ?? 0,
     focus: best?.focus ?? 0,
@@ -76,7 +100,12 @@ export function answerFeatures(question: string, sources: readonly SourceWithCon
     // A question word found in none of the sources ("... hindi", "... age rating") is what the passages lack.
     anywhere: share(q, new Set(contentTerms(sources.map((s) => [...(s.sectionPath ?? []), s.text].join(" ")).join(" ")))),
     // A search phrase ("lego dc comics the flash age rating") rather than a question: often asks what no passage says.
-    wellFormed: /^(what|who|whom|whose|when|where|why|how|which|is|are|was|were|do|does|did|can|could|should|will|would|has|have|had|name|list|give|tell|describe|explain|in what|in which)\b/i.test(core.trim()) ? 1 : 0,
+    wellFormed:
+      /^(what|who|whom|whose|when|where|why|how|which|is|are|was|were|do|does|did|can|could|should|will|would|has|have|had|name|list|give|tell|describe|explain|in what|in which)\b/i.test(
+        core.trim(),
+      )
+        ? 1
+        : 0,
     questionLength: Math.min(1, q.length / 12),
   };
 }

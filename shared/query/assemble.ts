@@ -15,7 +15,11 @@ export interface AssembledSource extends GenerationSource {
   spans?: ChunkSpan[];
 }
 
-export interface ChunkSpan { offset: number; chunkId: string; page?: number }
+export interface ChunkSpan {
+  offset: number;
+  chunkId: string;
+  page?: number;
+}
 
 export interface AssembleOutput {
   sources: AssembledSource[];
@@ -68,7 +72,11 @@ export function dropNearDuplicates<T extends Pick<Chunk, "text">>(ranked: T[], t
 
 // ---- neighbours ------------------------------------------------------------------------------
 
-interface Placed { chunk: Chunk; rank: number; score: number }
+interface Placed {
+  chunk: Chunk;
+  rank: number;
+  score: number;
+}
 
 const endsPassage = (t: string) => /[.!?:;)\]"'”’]\s*$/.test(t.trim());
 const continuesPassage = (t: string) => /^[\p{Ll},;)]/u.test(t.trim());
@@ -102,7 +110,13 @@ async function addNeighbours(kept: ScoredChunk[], chunksOf: (key: string) => Pro
 
 // ---- passages --------------------------------------------------------------------------------
 
-interface Passage { chunks: Chunk[]; rank: number; score: number; text: string; spans: ChunkSpan[] }
+interface Passage {
+  chunks: Chunk[];
+  rank: number;
+  score: number;
+  text: string;
+  spans: ChunkSpan[];
+}
 
 /** Runs of consecutive text chunks of one document become one passage, ranked by its best chunk. */
 function joinAdjacent(placed: Placed[]): Passage[] {
@@ -171,8 +185,15 @@ function fitBudget(passages: Passage[], budget: number): AssembleOutput {
     const first = p.chunks[0];
     const pages = p.chunks.map((c) => c.page).filter((x): x is number => x !== undefined);
     sources.push({
-      n: sources.length + 1, documentKey: first.documentKey, page: pages.length ? Math.min(...pages) : undefined, sectionPath: first.sectionPath,
-      text, chunkId: bestChunkId(p), chunkIds: p.chunks.map((c) => c.id), score: p.score, ...(p.spans.length > 1 ? { spans: p.spans } : {}),
+      n: sources.length + 1,
+      documentKey: first.documentKey,
+      page: pages.length ? Math.min(...pages) : undefined,
+      sectionPath: first.sectionPath,
+      text,
+      chunkId: bestChunkId(p),
+      chunkIds: p.chunks.map((c) => c.id),
+      score: p.score,
+      ...(p.spans.length > 1 ? { spans: p.spans } : {}),
     });
   }
   return { sources, tokens: used };

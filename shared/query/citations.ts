@@ -19,7 +19,11 @@ export function citedNumbers(text: string): number[] {
   return [...new Set(out)];
 }
 
-export const stripMarkers = (text: string) => text.replace(MARKER, "").replace(/\s+([.,;:!?])/g, "$1").trim();
+export const stripMarkers = (text: string) =>
+  text
+    .replace(MARKER, "")
+    .replace(/\s+([.,;:!?])/g, "$1")
+    .trim();
 
 /** Citations actually used by the answer, in order of first use; numbers with no source are dropped. */
 export function citationsFor(answer: string, sources: AssembledSource[]): Citation[] {
@@ -28,7 +32,17 @@ export function citationsFor(answer: string, sources: AssembledSource[]): Citati
     if (!s) return [];
     // A passage joined from several chunks is cited at the chunk that holds what the answer quotes from it.
     const at = quotedChunk(answer, n, s);
-    return [{ n, documentKey: s.documentKey, chunkId: at?.chunkId ?? s.chunkId, page: at ? at.page : s.page, sectionPath: s.sectionPath, text: s.text, score: s.score }];
+    return [
+      {
+        n,
+        documentKey: s.documentKey,
+        chunkId: at?.chunkId ?? s.chunkId,
+        page: at ? at.page : s.page,
+        sectionPath: s.sectionPath,
+        text: s.text,
+        score: s.score,
+      },
+    ];
   });
 }
 
@@ -44,7 +58,10 @@ export function quotedChunk(answer: string, n: number, source: Pick<AssembledSou
   for (const m of answer.matchAll(MARKER)) {
     if (!citedNumbers(m[0]).includes(n)) continue;
     // The sentence before this marker, back to the previous marker.
-    const before = answer.slice(0, m.index).replace(/^[\s\S]*\]/, "").trim();
+    const before = answer
+      .slice(0, m.index)
+      .replace(/^[\s\S]*\]/, "")
+      .trim();
     const words = before.split(/\s+/).filter(Boolean).slice(0, 8);
     if (words.length < 3) continue;
     const found = new RegExp(words.map(escape).join("\\s+")).exec(source.text);

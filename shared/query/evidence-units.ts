@@ -31,7 +31,12 @@ export interface ScoredUnit extends EvidenceUnit {
 export const TITLE_MAX_WORDS = 14;
 export const isTableRow = (line: string) => /^\|.*\|$/.test(line.trim());
 export const isSeparatorRow = (line: string) => /^\|[\s|:-]+\|$/.test(line.trim());
-export const cells = (line: string) => line.trim().replace(/^\||\|$/g, "").split(/(?<!\\)\|/).map((c) => c.replace(/\\\|/g, "|").trim());
+export const cells = (line: string) =>
+  line
+    .trim()
+    .replace(/^\||\|$/g, "")
+    .split(/(?<!\\)\|/)
+    .map((c) => c.replace(/\\\|/g, "|").trim());
 export const TABLE_VALUE = /^.+ — .+: .+$/;
 
 /** Splits a source into answer units and context lines (titles, headings, table titles). */
@@ -44,7 +49,8 @@ export function unitsOf(source: Pick<GenerationSource, "n" | "text">): { units: 
     let sentences = splitSentences(text.replace(/\s+/g, " ").trim()).filter(Boolean);
     if (!sentences.length) return;
     // A short line with no sentence end is a title or heading: context, not an answer.
-    if (sentences.length === 1 && !/[.!?:;"”)]$/.test(sentences[0]) && sentences[0].split(/\s+/).length <= TITLE_MAX_WORDS) return void context.push(sentences[0]);
+    if (sentences.length === 1 && !/[.!?:;"”)]$/.test(sentences[0]) && sentences[0].split(/\s+/).length <= TITLE_MAX_WORDS)
+      return void context.push(sentences[0]);
     const title = repeatedTitle(sentences[0]);
     if (title) {
       context.push(title);
@@ -54,17 +60,27 @@ export function unitsOf(source: Pick<GenerationSource, "n" | "text">): { units: 
   };
   for (const raw of source.text.split("\n")) {
     const line = raw.trim();
-    if (!line) { header = undefined; continue; }
+    if (!line) {
+      header = undefined;
+      continue;
+    }
     if (isTableRow(line) && !FLAT_SEPARATOR.test(line.slice(1, -1).replace(/^[^|]*\|/, ""))) {
       if (isSeparatorRow(line)) continue;
       const row = cells(line);
-      if (!header) { header = row; context.push(row.join(" ")); continue; }
+      if (!header) {
+        header = row;
+        context.push(row.join(" "));
+        continue;
+      }
       const labelled = row.map((c, i) => (c && header![i] && i > 0 ? `${header![i]}: ${c}` : c)).filter(Boolean);
       if (labelled.length) push(labelled.join("; "), "table-row");
       continue;
     }
     header = undefined;
-    if (TABLE_VALUE.test(line) && line.split(/\s+/).length <= 40) { push(line, "table-value"); continue; }
+    if (TABLE_VALUE.test(line) && line.split(/\s+/).length <= 40) {
+      push(line, "table-value");
+      continue;
+    }
     const flat = flatTable(line);
     if (flat) {
       prose(flat.before);
@@ -106,7 +122,12 @@ export function flatTable(line: string): { before: string; after: string; contex
   const bodyFrom = sep.index + sep[0].length;
   if (start < 0 || end < bodyFrom) return undefined;
   const group = (segment: string) => {
-    const parts = segment.trim().replace(/^\|/, "").replace(/\|$/, "").split("|").map((c) => c.trim());
+    const parts = segment
+      .trim()
+      .replace(/^\|/, "")
+      .replace(/\|$/, "")
+      .split("|")
+      .map((c) => c.trim());
     const rows: string[][] = [];
     // Rows of `cols` cells, each followed by the empty piece between "| |" of two joined rows.
     for (let i = 0; i + cols <= parts.length; i += cols + 1) rows.push(parts.slice(i, i + cols));
@@ -115,7 +136,10 @@ export function flatTable(line: string): { before: string; after: string; contex
   // The chunker's own reading of a table: header rows promoted, `row — column: value` lines for numbers.
   const table = promoteHeaderRows({ header: group(line.slice(start, sep.index + 1)), rows: group(line.slice(bodyFrom, end + 1)) });
   const headers = columnHeaders(table);
-  const rows = table.rows.map((r) => r.map((c, i) => (c && i > 0 && headers[i] ? `${headers[i]}: ${c}` : c)).filter(Boolean)).filter((r) => r.length > 1).map((r) => r.join("; "));
+  const rows = table.rows
+    .map((r) => r.map((c, i) => (c && i > 0 && headers[i] ? `${headers[i]}: ${c}` : c)).filter(Boolean))
+    .filter((r) => r.length > 1)
+    .map((r) => r.join("; "));
   const values = (tableFacts(table) ?? []).flat();
   return { before: line.slice(0, start), after: line.slice(end + 1), context: headers.filter(Boolean), rows, values };
 }
@@ -126,8 +150,13 @@ export type AnswerType = "time" | "number" | "name" | "place" | "any";
 
 export function answerType(question: string): AnswerType {
   const q = question.toLowerCase().trim();
-  if (/^(when|what year|which year|what date|in what year|since when)\b/.test(q) || /\b(what|which) (year|date|day|month|decade|century)\b/.test(q)) return "time";
-  if (/^how (many|much|long|old|far|big|tall|large)\b/.test(q) || /\b(what|which) (is|was|were|are) the (number|amount|percentage|total|value|ratio|rate|cost|price)\b/.test(q)) return "number";
+  if (/^(when|what year|which year|what date|in what year|since when)\b/.test(q) || /\b(what|which) (year|date|day|month|decade|century)\b/.test(q))
+    return "time";
+  if (
+    /^how (many|much|long|old|far|big|tall|large)\b/.test(q) ||
+    /\b(what|which) (is|was|were|are) the (number|amount|percentage|total|value|ratio|rate|cost|price)\b/.test(q)
+  )
+    return "number";
   if (/^who\b/.test(q) || /\bwho (is|was|were|are|has|had|did|does|plays|played|sang|sings|wrote)\b/.test(q)) return "name";
   if (/^where\b/.test(q)) return "place";
   return "any";
@@ -143,11 +172,20 @@ export const MONTH = /\b(january|february|march|april|may|june|july|august|septe
  */
 export function holdsType(text: string, type: AnswerType): boolean {
   switch (type) {
-    case "time": return /\b1\d{3}\b|\b20\d{2}\b|\b\d{1,4}s\b|\bcentury\b/i.test(text) || MONTH.test(text);
-    case "number": return /\d/.test(text) || /\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|half|several|few|single|double|twice)\b/i.test(text);
+    case "time":
+      return /\b1\d{3}\b|\b20\d{2}\b|\b\d{1,4}s\b|\bcentury\b/i.test(text) || MONTH.test(text);
+    case "number":
+      return (
+        /\d/.test(text) ||
+        /\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|half|several|few|single|double|twice)\b/i.test(
+          text,
+        )
+      );
     case "name":
-    case "place": return /\S\s+(?:\(?)[A-Z][\p{L}'’.-]+/u.test(text);
-    default: return true;
+    case "place":
+      return /\S\s+(?:\(?)[A-Z][\p{L}'’.-]+/u.test(text);
+    default:
+      return true;
   }
 }
 
@@ -159,18 +197,22 @@ export const SHARE_WORDS = /%|\b(percent\w*|share|proportion|margin|ratio|rate|g
 /** A table line whose value is a share: "Percentage of ..." / "% of ..." rows, or values given in percent. */
 export const isShare = (text: string) => /^(percentage|percent|%) of\b/i.test(text.trim()) || /\d\s*%(?!\w)/.test(text);
 
-export interface SourceWithContext extends Pick<GenerationSource, "n" | "text" | "sectionPath"> { documentKey?: string }
+export interface SourceWithContext extends Pick<GenerationSource, "n" | "text" | "sectionPath"> {
+  documentKey?: string;
+}
 
 /** Every unit of every source, scored against the question, best first. */
 /**
  * Words that say what to do with the evidence, not what it is about ("largest", "percentage change", "in
  * which year"): a table row never contains them, so they do not count toward coverage.
  */
-export const OPERATION_WORDS = new Set(contentTerms(
-  "amount amounts value values total year years fy respective respectively largest larger highest higher lowest lower smallest smaller " +
-  "less more exceed exceeded change changes percentage percent difference average ratio increase increased decrease decreased " +
-  "nominal altogether sum between compared period periods",
-));
+export const OPERATION_WORDS = new Set(
+  contentTerms(
+    "amount amounts value values total year years fy respective respectively largest larger highest higher lowest lower smallest smaller " +
+      "less more exceed exceeded change changes percentage percent difference average ratio increase increased decrease decreased " +
+      "nominal altogether sum between compared period periods",
+  ),
+);
 
 /**
  * The question without instructions about the answer's form ("Answer in USD millions.", "(round to one decimal
@@ -183,9 +225,13 @@ export function questionCore(question: string): string {
   if (lead) q = q.slice(lead[0].length);
   // "In agreement with the information outlined in the income statement, what is ...": where to look, not what
   // (a clause with a number, "Using 2019 figures, ...", says what and stays).
-  q = q.replace(/^\s*(in agreement with|in line with|using|based on|according to|relying on|referring to|by relying on)\b[^,?\d]{0,120},\s*(?=(what|how|which|who|when|where|is|are|was|were|did|does|do|has|have)\b)/i, "");
+  q = q.replace(
+    /^\s*(in agreement with|in line with|using|based on|according to|relying on|referring to|by relying on)\b[^,?\d]{0,120},\s*(?=(what|how|which|who|when|where|is|are|was|were|did|does|do|has|have)\b)/i,
+    "",
+  );
   const sentences = splitSentences(q.replace(/\s+/g, " ").trim());
-  const instruction = /^(please|answer|give|provide|respond|round|calculate|compute|base|using|use|rely|assume|express|report|show|state|explain|if\b.*\bthen\b)/i;
+  const instruction =
+    /^(please|answer|give|provide|respond|round|calculate|compute|base|using|use|rely|assume|express|report|show|state|explain|if\b.*\bthen\b)/i;
   const kept = sentences.filter((s, i) => i === 0 || !instruction.test(s));
   return kept.join(" ") || question;
 }

@@ -16,7 +16,6 @@ import { predict, type LogisticModel } from "./logistic";
 // many", a name for "who"). Lexical: paraphrase is missed, so the thresholds are calibrated on dev
 // sets (evals/abstention-calibration.ts) rather than guessed.
 
-
 export interface EvidenceThresholds {
   minCoverage: number;
   minFocus: number;
@@ -45,13 +44,15 @@ export interface EvidenceThresholds {
  * declined (20), financebench 8 / 52 (14). Alone the model sits on the thresholds' curve (AUC 0.70).
  */
 export const DEFAULT_THRESHOLDS: EvidenceThresholds = {
-  minCoverage: 0.3, minFocus: 0.2, fromTopSources: 2, named: { minCoverage: 0.2, minFocus: 0.1 },
+  minCoverage: 0.3,
+  minFocus: 0.2,
+  fromTopSources: 2,
+  named: { minCoverage: 0.2, minFocus: 0.1 },
   learned: { model: ABSTENTION_MODEL, threshold: ABSTENTION_MODEL.threshold },
 };
 
 /** How the evidence check is described in a job's `backends.relevance`. */
 export const EVIDENCE_CHECK = `evidence-v3 coverage >= ${DEFAULT_THRESHOLDS.minCoverage}, focus >= ${DEFAULT_THRESHOLDS.minFocus}, answer type, else learned check p >= ${ABSTENTION_MODEL.threshold} (${ABSTENTION_MODEL.features.length} lexical features), else ${DEFAULT_THRESHOLDS.named!.minCoverage} / ${DEFAULT_THRESHOLDS.named!.minFocus} from a document carrying the names asked; top ${DEFAULT_THRESHOLDS.fromTopSources} sources`;
-
 
 export function scoreEvidence(question: string, sources: readonly SourceWithContext[]): ScoredUnit[] {
   // Instructions and the statement named ("within the balance sheet") say where to look, not what to find.
@@ -64,11 +65,16 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
   if (!q.length) return [];
   const type = answerType(question);
   const askedYears = [...new Set(question.match(/\b(?:19|20)\d{2}\b/g) ?? [])];
-  const comparative = /\b(larg|high|low|small|less|more than|exceed|chang|differen|respective|ratio|compar|increas|decreas|between|altogether)\w*/i.test(question);
+  const comparative = /\b(larg|high|low|small|less|more than|exceed|chang|differen|respective|ratio|compar|increas|decreas|between|altogether)\w*/i.test(
+    question,
+  );
   const asksShare = SHARE_WORDS.test(question);
   const split = sources.map((s) => {
     const { units, context } = unitsOf(s);
-    return { units: units.map((u) => ({ ...u, terms: new Set(contentTerms(u.text)) })), contextTerms: new Set(contentTerms([...(s.sectionPath ?? []), ...context].join(" "))) };
+    return {
+      units: units.map((u) => ({ ...u, terms: new Set(contentTerms(u.text)) })),
+      contextTerms: new Set(contentTerms([...(s.sectionPath ?? []), ...context].join(" "))),
+    };
   });
   const all = split.flatMap((s) => s.units);
   if (!all.length) return [];
@@ -90,7 +96,8 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
       // A table value or row for another year than the one asked is the neighbour's answer, not this one.
       const otherYear = askedYears.length > 0 && u.kind !== "sentence" && !askedYears.some((y) => u.text.includes(y)) && /\b(19|20)\d{2}\b/.test(u.text);
       // Several years asked ("in 2019 and 2018"): the row that holds them all beats one year's value line.
-      const yearShare = askedYears.length > 1 && u.kind !== "sentence" ? Math.max(0.3, askedYears.filter((y) => u.text.includes(y)).length / askedYears.length) : 1;
+      const yearShare =
+        askedYears.length > 1 && u.kind !== "sentence" ? Math.max(0.3, askedYears.filter((y) => u.text.includes(y)).length / askedYears.length) : 1;
       // A comparison or a change ("which year was larger", "percentage change") needs the whole row, not one value.
       const rowWanted = comparative && u.kind === "table-value" ? 0.5 : 1;
       // A share ("Percentage of total revenue — 2022: 93 %") answers a question about an amount only when a share is asked.
@@ -109,12 +116,24 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
  * answer asked and some of the question's focus (never a unit that only repeats the title). The unit quoted is the
  * best-scored of those that pass the thresholds, else the looser named point, else the best-scored of them.
  */
-function learnedBest(question: string, sources: readonly SourceWithContext[], scored: ScoredUnit[], t: EvidenceThresholds, leading: Set<number>): ScoredUnit | undefined {
+function learnedBest(
+  question: string,
+  sources: readonly SourceWithContext[],
+  scored: ScoredUnit[],
+  t: EvidenceThresholds,
+  leading: Set<number>,
+): ScoredUnit | undefined {
   const { model, threshold } = t.learned!;
   const lead = scored.filter((u) => leading.has(u.n) && u.typeOk && u.own > 0);
   if (!lead.length) return undefined;
   const f = answerFeatures(question, sources, scored, t.fromTopSources);
-  if (predict(model, model.features.map((k) => f[k as FeatureName])) < threshold) return undefined;
+  if (
+    predict(
+      model,
+      model.features.map((k) => f[k as FeatureName]),
+    ) < threshold
+  )
+    return undefined;
   return lead.find((u) => supports(u, t)) ?? (t.named && lead.find((u) => supports(u, { ...t, ...t.named }))) ?? lead[0];
 }
 
@@ -139,7 +158,12 @@ export function planAnswer(question: string, sources: readonly SourceWithContext
   let best = scored.find((u) => leading.has(u.n) && supports(u, t)) ?? (t.learned && learnedBest(question, sources, scored, t, leading));
   if (!best && t.named) {
     // Only units of the sources whose document carries the question's names.
-    const named = new Set(sources.slice(0, t.fromTopSources).filter((s) => s.documentKey && carriesNamesAsked(question, { documentKey: s.documentKey, sectionPath: s.sectionPath ?? [] })).map((s) => s.n));
+    const named = new Set(
+      sources
+        .slice(0, t.fromTopSources)
+        .filter((s) => s.documentKey && carriesNamesAsked(question, { documentKey: s.documentKey, sectionPath: s.sectionPath ?? [] }))
+        .map((s) => s.n),
+    );
     const loose = { ...t, ...t.named };
     best = scored.find((u) => named.has(u.n) && supports(u, loose));
     if (best) t = loose;
@@ -149,12 +173,16 @@ export function planAnswer(question: string, sources: readonly SourceWithContext
   // The better-ranked document answers when it can: a unit of a lower source's other document may score
   // higher lexically, but rank order is what the retrieval and the rerank stage decided (and the rerank
   // stage put its chosen source first, so the generator, planning again, answers from the same document).
-  const firstDoc = sources.slice(0, t.fromTopSources).map((s) => s.n).find((n) => scored.some((u) => u.n === n && supports(u, t)));
+  const firstDoc = sources
+    .slice(0, t.fromTopSources)
+    .map((s) => s.n)
+    .find((n) => scored.some((u) => u.n === n && supports(u, t)));
   if (firstDoc !== undefined && docOf(firstDoc) !== docOf(best.n)) {
     best = scored.find((u) => leading.has(u.n) && docOf(u.n) === docOf(firstDoc) && supports(u, t)) ?? best;
   }
   const source = sources.find((s) => s.n === best!.n);
-  if (source?.documentKey && namesAnotherIssuer(question, { documentKey: source.documentKey, sectionPath: source.sectionPath ?? [], text: source.text })) return { units: [] };
+  if (source?.documentKey && namesAnotherIssuer(question, { documentKey: source.documentKey, sectionPath: source.sectionPath ?? [], text: source.text }))
+    return { units: [] };
   const compares = /\b(compare|compared|comparison|versus|vs\.?|difference between|both|each of)\b/i.test(question);
   const extraMax = best.kind === "sentence" ? maxExtra : Math.min(1, maxExtra);
   const picked = [best];

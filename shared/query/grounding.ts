@@ -20,7 +20,10 @@ export interface SentenceCheck {
   reason?: "no citation" | "cites a missing source" | "not in cited sources" | "number not in cited sources";
 }
 
-export interface GroundingOutput { sentences: SentenceCheck[]; unsupported: string[] }
+export interface GroundingOutput {
+  sentences: SentenceCheck[];
+  unsupported: string[];
+}
 
 /** Answer sentences, each with the citation markers that follow it ("... end. [2]" stays with its sentence). */
 export function answerSentences(answer: string): string[] {
@@ -43,7 +46,8 @@ export function groundAnswer(answer: string, sources: GenerationSource[], minSup
     const claim = stripMarkers(text);
     const terms = [...new Set(contentTerms(claim))];
     if (isNoAnswer(claim)) return { text, cites, support: 1, supported: true };
-    if (!cites.length) return terms.length ? { text, cites, support: 0, supported: false, reason: "no citation" } : { text, cites, support: 1, supported: true };
+    if (!cites.length)
+      return terms.length ? { text, cites, support: 0, supported: false, reason: "no citation" } : { text, cites, support: 1, supported: true };
     const cited = cites.map((n) => byN.get(n));
     if (cited.some((s) => !s)) return { text, cites, support: 0, supported: false, reason: "cites a missing source" };
     const sourceText = cited.map((s) => [...(s!.sectionPath ?? []), s!.text].join(" ")).join(" ");

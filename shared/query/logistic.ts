@@ -14,7 +14,11 @@ export function predict(m: Pick<LogisticModel, "mean" | "scale" | "weights" | "b
   return 1 / (1 + Math.exp(-z));
 }
 
-export function fitLogistic(xs: readonly (readonly number[])[], ys: readonly number[], opts: { l2?: number; steps?: number; rate?: number } = {}): LogisticModel {
+export function fitLogistic(
+  xs: readonly (readonly number[])[],
+  ys: readonly number[],
+  opts: { l2?: number; steps?: number; rate?: number } = {},
+): LogisticModel {
   const d = xs[0]?.length ?? 0;
   const n = xs.length;
   const mean = Array.from({ length: d }, (_, j) => xs.reduce((s, x) => s + x[j], 0) / n);

@@ -5,7 +5,34 @@ import type { Chunk } from "../domain/chunk";
 // documents that carry that name in their key, headings or metadata. A soft preference: the others keep
 // their order behind them and are never dropped, so a name the documents do not carry changes nothing.
 
-const QUESTION_WORDS = new Set(["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "do", "does", "did", "in", "of", "the", "a", "an", "for", "give", "list", "according", "based"]);
+const QUESTION_WORDS = new Set([
+  "what",
+  "which",
+  "who",
+  "whom",
+  "whose",
+  "when",
+  "where",
+  "why",
+  "how",
+  "is",
+  "are",
+  "was",
+  "were",
+  "do",
+  "does",
+  "did",
+  "in",
+  "of",
+  "the",
+  "a",
+  "an",
+  "for",
+  "give",
+  "list",
+  "according",
+  "based",
+]);
 
 /** Names in a question: capitalised or all-caps words after the first, tokens mixing letters and digits, and years. */
 export function namedTerms(question: string): string[] {
@@ -13,7 +40,10 @@ export function namedTerms(question: string): string[] {
   const words = question.match(/[\p{L}\p{N}][\p{L}\p{N}&.'’-]*/gu) ?? [];
   // Runs of names are also joined: "Best Buy" → "bestbuy", as file names write them (BESTBUY_2023_10K.pdf).
   let run: string[] = [];
-  const closeRun = () => { if (run.length > 1) out.add(run.join("")); run = []; };
+  const closeRun = () => {
+    if (run.length > 1) out.add(run.join(""));
+    run = [];
+  };
   words.forEach((w, i) => {
     const bare = w.replace(/['’]s$/i, "").replace(/[.'’-]+$/, "");
     const lower = bare.toLowerCase();
@@ -38,7 +68,11 @@ function documentTerms(chunk: Pick<Chunk, "documentKey" | "sectionPath"> & Parti
   const meta = chunk.metadata as Record<string, unknown> | undefined;
   // The object's own metadata, and the context the chunker read from the document's cover (metadata.context).
   const context = (meta?.context ?? {}) as Record<string, unknown>;
-  const extra = [meta ?? {}, context].flatMap((m) => ["title", "company", "issuer", "department", "form", "fiscalYear"].map((k) => (typeof m[k] === "string" || typeof m[k] === "number" ? String(m[k]) : ""))).join(" ");
+  const extra = [meta ?? {}, context]
+    .flatMap((m) =>
+      ["title", "company", "issuer", "department", "form", "fiscalYear"].map((k) => (typeof m[k] === "string" || typeof m[k] === "number" ? String(m[k]) : "")),
+    )
+    .join(" ");
   const text = `${file.replace(/[_\-.]+/g, " ")} ${chunk.sectionPath.join(" ")} ${extra}`;
   // Split "FY2018" and "3M_2018_10K" alike into their letter/digit runs as well as whole tokens.
   return new Set(tokens(text).flatMap((t) => [t, ...(t.match(/\d{4}/g) ?? [])]));
@@ -48,9 +82,21 @@ function documentTerms(chunk: Pick<Chunk, "documentKey" | "sectionPath"> & Parti
 // is answered from that statement: its chunks (the heading or caption names it) go first among the chunks of
 // the documents it names. PDF text may split words ("Cash Flow s"), so spaces are optional inside the names.
 const STATEMENTS: { name: string; asked: RegExp; heading: RegExp }[] = [
-  { name: "consolidated statements of cash flows", asked: /\bcash\s*flows?\s*statements?|statements?\s+of\s+cash\s*flow/i, heading: /statements?\s+of\s+cash\s*flow/i },
-  { name: "consolidated balance sheets", asked: /\bbalance\s*sheets?|statements?\s+of\s+financial\s+(position|condition)/i, heading: /balance\s*sheets?|statements?\s+of\s+financial\s+(position|condition)/i },
-  { name: "consolidated statements of operations income", asked: /\bincome\s+statements?|statements?\s+of\s+(income|operations|earnings)|\bp&l\b|profit\s+(and|&)\s+loss/i, heading: /income\s+statements?|statements?\s+of\s+(consolidated\s+)?(income|operations|earnings)\b/i },
+  {
+    name: "consolidated statements of cash flows",
+    asked: /\bcash\s*flows?\s*statements?|statements?\s+of\s+cash\s*flow/i,
+    heading: /statements?\s+of\s+cash\s*flow/i,
+  },
+  {
+    name: "consolidated balance sheets",
+    asked: /\bbalance\s*sheets?|statements?\s+of\s+financial\s+(position|condition)/i,
+    heading: /balance\s*sheets?|statements?\s+of\s+financial\s+(position|condition)/i,
+  },
+  {
+    name: "consolidated statements of operations income",
+    asked: /\bincome\s+statements?|statements?\s+of\s+(income|operations|earnings)|\bp&l\b|profit\s+(and|&)\s+loss/i,
+    heading: /income\s+statements?|statements?\s+of\s+(consolidated\s+)?(income|operations|earnings)\b/i,
+  },
 ];
 
 /** The statements a question names (indices into STATEMENTS). */
@@ -111,7 +157,9 @@ export function namesAnotherIssuer(question: string, chunk: Pick<Chunk, "documen
  * sheets" is not the balance sheet.
  */
 export function withoutStatementNames(question: string): string {
-  return STATEMENTS.reduce((q, s) => q.replace(new RegExp(s.asked.source, "gi"), " "), question).replace(/\s+/g, " ").trim();
+  return STATEMENTS.reduce((q, s) => q.replace(new RegExp(s.asked.source, "gi"), " "), question)
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 function isStatement(chunk: Rankable, asked: number[]): boolean {
@@ -140,5 +188,8 @@ export function preferNamedDocuments<T extends Rankable>(question: string, chunk
   const scores = chunks.map((c) => byDocument.get(c.documentKey)!);
   const statement = chunks.map((c) => (asked.length && isStatement(c, asked) ? 1 : 0));
   if (scores.every((s) => s === scores[0]) && statement.every((s) => s === statement[0])) return chunks;
-  return chunks.map((c, i) => ({ c, i, s: scores[i], t: statement[i] })).sort((a, b) => b.s - a.s || b.t - a.t || a.i - b.i).map((x) => x.c);
+  return chunks
+    .map((c, i) => ({ c, i, s: scores[i], t: statement[i] }))
+    .sort((a, b) => b.s - a.s || b.t - a.t || a.i - b.i)
+    .map((x) => x.c);
 }

@@ -14,7 +14,9 @@ export function ndcgAtK(ranked: readonly string[], relevant: readonly string[], 
   if (!want.size) return 0;
   const gain = (rank: number) => 1 / Math.log2(rank + 1);
   let dcg = 0;
-  ranked.slice(0, k).forEach((d, i) => { if (want.has(d)) dcg += gain(i + 1); });
+  ranked.slice(0, k).forEach((d, i) => {
+    if (want.has(d)) dcg += gain(i + 1);
+  });
   let ideal = 0;
   for (let r = 1; r <= Math.min(k, want.size); r++) ideal += gain(r);
   return dcg / ideal;

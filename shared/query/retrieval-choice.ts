@@ -8,11 +8,20 @@ import { ndcgAtK, recallAtK } from "./ranking-metrics";
 // index's own questions, and the best one is recorded for the serving embedding model. Without an eval
 // set a BM25-weighted default is used, one that was measured on the public dev sets (figures below).
 
-export interface FusionWeights { bm25Weight: number; vectorWeight: number }
+export interface FusionWeights {
+  bm25Weight: number;
+  vectorWeight: number;
+}
 
-export interface RetrievalEvalQuestion { question: string; documentKeys: string[] }
+export interface RetrievalEvalQuestion {
+  question: string;
+  documentKeys: string[];
+}
 
-export interface MeasuredWeights extends FusionWeights { ndcg10: number; recall10: number }
+export interface MeasuredWeights extends FusionWeights {
+  ndcg10: number;
+  recall10: number;
+}
 
 export interface RetrievalChoice extends FusionWeights {
   /** The index generation (serving embedding model) the weights were chosen for. */
@@ -50,25 +59,39 @@ export const CANDIDATE_WEIGHTS: readonly FusionWeights[] = [
  */
 export function defaultWeights(embedder: Pick<Embedder, "backend" | "model">): FusionWeights & { basis: string } {
   return embedder.backend === "local"
-    ? { bm25Weight: 1, vectorWeight: 0, basis: "default for the lexical embedder: BM25 alone, best on scifact and clapnq dev (nDCG@10 0.662 vs 0.550 at equal weights)" }
+    ? {
+        bm25Weight: 1,
+        vectorWeight: 0,
+        basis: "default for the lexical embedder: BM25 alone, best on scifact and clapnq dev (nDCG@10 0.662 vs 0.550 at equal weights)",
+      }
     : { bm25Weight: 1, vectorWeight: 0.5, basis: "BM25-weighted default until an eval set measures this embedder" };
 }
 
 /** Scores each candidate pair on the eval set: nDCG@10 and recall@10 over documents, best first. */
 export async function measureWeights(
-  index: SearchIndex, embedder: Embedder, questions: readonly RetrievalEvalQuestion[],
+  index: SearchIndex,
+  embedder: Embedder,
+  questions: readonly RetrievalEvalQuestion[],
   opts: { candidates?: readonly FusionWeights[]; k?: number; depth?: number } = {},
 ): Promise<MeasuredWeights[]> {
   const candidates = opts.candidates ?? CANDIDATE_WEIGHTS;
   const usable = questions.filter((q) => q.question.trim() && q.documentKeys.length);
-  const vectors = usable.length ? await embedder.embed(usable.map((q) => q.question), "query") : [];
+  const vectors = usable.length
+    ? await embedder.embed(
+        usable.map((q) => q.question),
+        "query",
+      )
+    : [];
   const out: MeasuredWeights[] = [];
   for (const w of candidates) {
     let ndcg = 0;
     let recall = 0;
     for (let i = 0; i < usable.length; i++) {
       const hits = await index.search({
-        text: usable[i].question, vector: vectors[i], embeddingModel: embedder.model, topK: opts.depth ?? 30,
+        text: usable[i].question,
+        vector: vectors[i],
+        embeddingModel: embedder.model,
+        topK: opts.depth ?? 30,
         fusion: { ...w, k: opts.k ?? 60 },
       });
       const ranked = [...new Set(hits.filter((h) => h.score > 0).map((h) => h.documentKey))];
@@ -83,12 +106,17 @@ export async function measureWeights(
 
 /** Best nDCG@10 first; within 0.001 the earlier candidate (more BM25) wins, then recall decides nothing more. */
 function pickOrder(measured: MeasuredWeights[]): MeasuredWeights[] {
-  return measured.map((m, i) => ({ m, i })).sort((a, b) => (Math.abs(b.m.ndcg10 - a.m.ndcg10) > 1e-3 ? b.m.ndcg10 - a.m.ndcg10 : a.i - b.i)).map((x) => x.m);
+  return measured
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => (Math.abs(b.m.ndcg10 - a.m.ndcg10) > 1e-3 ? b.m.ndcg10 - a.m.ndcg10 : a.i - b.i))
+    .map((x) => x.m);
 }
 
 /** Chooses the weights for one index generation from an eval set (or none: the measured default). */
 export async function chooseWeights(
-  index: SearchIndex, embedder: Embedder, evalSet: { key: string; hash: string; questions: RetrievalEvalQuestion[] } | undefined,
+  index: SearchIndex,
+  embedder: Embedder,
+  evalSet: { key: string; hash: string; questions: RetrievalEvalQuestion[] } | undefined,
   opts: { k?: number; now?: Date } = {},
 ): Promise<RetrievalChoice> {
   const chosenAt = (opts.now ?? new Date()).toISOString();
@@ -100,9 +128,14 @@ export async function chooseWeights(
   const best = measured[0];
   const at = (b: number, v: number) => measured.find((m) => m.bm25Weight === b && m.vectorWeight === v)?.ndcg10 ?? 0;
   return {
-    bm25Weight: best.bm25Weight, vectorWeight: best.vectorWeight, embeddingModel: embedder.model, chosenBy: "eval-set",
+    bm25Weight: best.bm25Weight,
+    vectorWeight: best.vectorWeight,
+    embeddingModel: embedder.model,
+    chosenBy: "eval-set",
     basis: `best nDCG@10 of ${measured.length} weight pairs on ${evalSet.questions.length} eval questions`,
     evalSet: { key: evalSet.key, questions: evalSet.questions.length, hash: evalSet.hash },
-    measured, effect: { chosen: best.ndcg10, bm25Only: at(1, 0), equalWeights: at(1, 1) }, chosenAt,
+    measured,
+    effect: { chosen: best.ndcg10, bm25Only: at(1, 0), equalWeights: at(1, 1) },
+    chosenAt,
   };
 }

@@ -64,14 +64,24 @@ function configured(ctx: Uses<never, "query">, embedder: Pick<Embedder, "backend
   const v = ctx.settings.query.fusion.vectorWeight;
   if (b === undefined && v === undefined) return undefined;
   // The unset one keeps its historical weight of 1 (RAGLINE_FUSION_BM25_WEIGHT=0 alone means vectors only).
-  return { bm25Weight: b ?? 1, vectorWeight: v ?? 1, embeddingModel: embedder.model, chosenBy: "config", basis: "RAGLINE_FUSION_BM25_WEIGHT / RAGLINE_FUSION_VECTOR_WEIGHT" };
+  return {
+    bm25Weight: b ?? 1,
+    vectorWeight: v ?? 1,
+    embeddingModel: embedder.model,
+    chosenBy: "config",
+    basis: "RAGLINE_FUSION_BM25_WEIGHT / RAGLINE_FUSION_VECTOR_WEIGHT",
+  };
 }
 
 const CACHE_MS = 30_000;
 const cache = new WeakMap<object, { at: number; choice: RetrievalChoice | undefined }>();
 
 /** The weights queries of this index generation use: configured, else chosen for this model, else the default. */
-export async function retrievalChoice(ctx: Uses<"objects", "query">, embedder: Pick<Embedder, "backend" | "model">, now = Date.now()): Promise<RetrievalChoice> {
+export async function retrievalChoice(
+  ctx: Uses<"objects", "query">,
+  embedder: Pick<Embedder, "backend" | "model">,
+  now = Date.now(),
+): Promise<RetrievalChoice> {
   const explicit = configured(ctx, embedder);
   if (explicit) return explicit;
   let hit = cache.get(ctx);
@@ -88,7 +98,10 @@ export async function retrievalChoice(ctx: Uses<"objects", "query">, embedder: P
  * Measures and records the weights when the recorded choice is missing, for another embedding model,
  * or from another version of the eval set. Cheap when nothing changed (two small reads).
  */
-export async function tuneRetrieval(ctx: Uses<"embedder" | "index" | "objects" | "previousEmbedder", "query">, opts: { force?: boolean } = {}): Promise<RetrievalChoice | undefined> {
+export async function tuneRetrieval(
+  ctx: Uses<"embedder" | "index" | "objects" | "previousEmbedder", "query">,
+  opts: { force?: boolean } = {},
+): Promise<RetrievalChoice | undefined> {
   if (!(await ctx.index.servingModel())) return undefined; // nothing indexed yet: nothing to measure
   const embedder = await servingEmbedder(ctx);
   const [recorded, evalSet] = await Promise.all([readChoice(ctx), readEvalSet(ctx)]);
@@ -97,7 +110,13 @@ export async function tuneRetrieval(ctx: Uses<"embedder" | "index" | "objects" |
   const choice = await chooseWeights(ctx.index, embedder, evalSet, { k: ctx.settings.query.fusion.k });
   await ctx.objects.put(CHOICE_KEY, Buffer.from(JSON.stringify(choice, null, 2)), { contentType: "application/json" });
   cache.delete(ctx);
-  logger.info("retrieval fusion chosen", { model: choice.embeddingModel, by: choice.chosenBy, bm25: choice.bm25Weight, vector: choice.vectorWeight, effect: choice.effect });
+  logger.info("retrieval fusion chosen", {
+    model: choice.embeddingModel,
+    by: choice.chosenBy,
+    bm25: choice.bm25Weight,
+    vector: choice.vectorWeight,
+    effect: choice.effect,
+  });
   return choice;
 }
 

@@ -18,7 +18,16 @@ import { GROUNDING_METHOD, groundAnswer, type GroundingOutput } from "./groundin
 import { isNoAnswer, NO_ANSWER } from "../text/no-answer";
 import { assemble, quoteFor, relevanceMethod, rerank, retrieve, transform, transformEnabled, type RerankOutput, type RetrieveOutput } from "./stages";
 import type { TransformOutput } from "./transform";
-import { compactAssemble, compactRerank, compactRetrieve, resumeStages, sameAssembly, type AssembleCheckpoint, type RerankCheckpoint, type RetrieveCheckpoint } from "./stage-checkpoints";
+import {
+  compactAssemble,
+  compactRerank,
+  compactRetrieve,
+  resumeStages,
+  sameAssembly,
+  type AssembleCheckpoint,
+  type RerankCheckpoint,
+  type RetrieveCheckpoint,
+} from "./stage-checkpoints";
 
 // Runs one query job: transform (when an LLM is configured) → retrieve → rerank → assemble →
 // generate → ground. Every event goes to the job's log (gap-free seq) and then to subscribers.
@@ -42,7 +51,10 @@ export class AttemptAborted extends Error {
 
 /** Thrown after the last attempt marked the job failed, so the queue dead-letters its message. */
 export class JobAttemptsExhausted extends Error {
-  constructor(readonly jobId: string, cause: unknown) {
+  constructor(
+    readonly jobId: string,
+    cause: unknown,
+  ) {
     super(`job ${jobId} failed after its last attempt`, { cause });
     this.name = "JobAttemptsExhausted";
   }
@@ -70,7 +82,11 @@ export interface RunJobOptions {
   signal?: AbortSignal;
 }
 
-export async function runQueryJob(ctx: Uses<"embedder" | "generator" | "index" | "jobs" | "notifier" | "objects" | "previousEmbedder" | "queue" | "reranker", "jobs" | "query">, jobId: string, opts: RunJobOptions = {}): Promise<"completed" | "failed" | "skipped" | "deferred"> {
+export async function runQueryJob(
+  ctx: Uses<"embedder" | "generator" | "index" | "jobs" | "notifier" | "objects" | "previousEmbedder" | "queue" | "reranker", "jobs" | "query">,
+  jobId: string,
+  opts: RunJobOptions = {},
+): Promise<"completed" | "failed" | "skipped" | "deferred"> {
   const maxAttempts = opts.maxAttempts ?? 3;
   const signal = opts.signal;
   let job = await ctx.jobs.get(jobId);
@@ -110,12 +126,22 @@ export async function runQueryJob(ctx: Uses<"embedder" | "generator" | "index" |
     if (!event) return; // the job ended meanwhile (cancelled): its log is closed, the runner stops at the next boundary
     await publish(event);
   };
-  if (cp.waiting) await ctx.jobs.saveCheckpoint(jobId, "waiting", null); // announced while it waited; over now
+  if (cp.waiting)
+    await ctx.jobs.saveCheckpoint(jobId, "waiting", null); // announced while it waited; over now
   else if (attempt > 1 && cp.attemptEnded?.attempt !== attempt - 1) {
     // The previous attempt left no end: its worker was lost, and nobody said so while the message
     // waited out its visibility timeout (SQS owns the lease on AWS). Say it now.
     const reason = `resumed: worker lost (last seen at ${lastSeen}), attempt ${attempt - 1} of ${maxAttempts} ended without a result; this is attempt ${attempt}`;
-    await emit("stage", { stage: "waiting", status: "resumed", cause: "worker-lost", reason, lostAt: lastSeen, attempt, maxAttempts, receiveCount: opts.receiveCount });
+    await emit("stage", {
+      stage: "waiting",
+      status: "resumed",
+      cause: "worker-lost",
+      reason,
+      lostAt: lastSeen,
+      attempt,
+      maxAttempts,
+      receiveCount: opts.receiveCount,
+    });
   }
   const cancelled = async () => (await ctx.jobs.get(jobId))?.status === "cancelled";
   interface StageOptions<T> {
@@ -156,72 +182,118 @@ export async function runQueryJob(ctx: Uses<"embedder" | "generator" | "index" |
       ? await stage("transform", cp.transform, () => transform(ctx, req), { info: (o) => ({ queries: o.queries }), next: "retrieve" })
       : { queries: [req.question], by: "off" };
     const retrieved = await stage("retrieve", resumed.retrieve, () => retrieve(ctx, req, transformed.queries), {
-      save: compactRetrieve, next: "rerank",
-      events: (out) => [{ type: "retrieved", data: {
-        chunks: out.chunks.map((c) => ({ chunkId: c.id, documentKey: c.documentKey, page: c.page, pageEnd: c.pageEnd, sectionPath: c.sectionPath, score: c.score })),
-      } }],
+      save: compactRetrieve,
+      next: "rerank",
+      events: (out) => [
+        {
+          type: "retrieved",
+          data: {
+            chunks: out.chunks.map((c) => ({
+              chunkId: c.id,
+              documentKey: c.documentKey,
+              page: c.page,
+              pageEnd: c.pageEnd,
+              sectionPath: c.sectionPath,
+              score: c.score,
+            })),
+          },
+        },
+      ],
     });
-    const reranked = await stage("rerank", resumed.rerank, () => rerank(ctx, req, retrieved), { save: compactRerank, info: (o) => ({ abstain: o.abstain }), next: "assemble" });
+    const reranked = await stage("rerank", resumed.rerank, () => rerank(ctx, req, retrieved), {
+      save: compactRerank,
+      info: (o) => ({ abstain: o.abstain }),
+      next: "assemble",
+    });
     // Assembly is run again on resume (cheap, deterministic); if it now joins other chunks, the answer is made again.
     const reassembled = cp.assemble && resumed.rerank ? await assemble(ctx, reranked, req.question) : undefined;
     const sameSources = reassembled !== undefined && sameAssembly(cp.assemble!, reassembled);
-    const context = await stage("assemble", sameSources ? reassembled : undefined, () => assemble(ctx, reranked, req.question),
-      { save: compactAssemble, info: (o) => ({ sources: o.sources.length, tokens: o.tokens }), next: "generate" });
+    const context = await stage("assemble", sameSources ? reassembled : undefined, () => assemble(ctx, reranked, req.question), {
+      save: compactAssemble,
+      info: (o) => ({ sources: o.sources.length, tokens: o.tokens }),
+      next: "generate",
+    });
     const answerStands = !rerun && (sameSources || !cp.assemble);
-    const generated = await stage("generate", answerStands ? cp.generate : undefined, async () => {
-      // A retried generation continues what an earlier attempt logged: text that agrees is not sent
-      // again; if the model now says something else, a `restarted` event tells followers to discard it.
-      const logged = attempt > 1 ? answerFromEvents(await ctx.jobs.events(jobId, 0)) : "";
-      const stream = new ResumableStream(logged);
-      let pending: { text: string; offset: number } | undefined;
-      let lastFlush = Date.now();
-      let lastCancelCheck = Date.now();
-      const abort = new AbortController();
-      signal?.addEventListener("abort", () => abort.abort(signal.reason), { once: true });
-      const flush = async () => {
-        if (pending) await emit("delta", { ...pending, attempt });
-        pending = undefined;
-        lastFlush = Date.now();
-      };
-      const apply = async (steps: ResumeStep[]) => {
-        for (const step of steps) {
-          if (step.kind === "restart") {
-            await flush();
-            await emit("stage", { stage: "generate", status: "restarted", attempt });
-          } else if (pending && pending.offset + pending.text.length === step.offset) pending.text += step.text;
-          else { await flush(); pending = { text: step.text, offset: step.offset }; }
+    const generated = await stage(
+      "generate",
+      answerStands ? cp.generate : undefined,
+      async () => {
+        // A retried generation continues what an earlier attempt logged: text that agrees is not sent
+        // again; if the model now says something else, a `restarted` event tells followers to discard it.
+        const logged = attempt > 1 ? answerFromEvents(await ctx.jobs.events(jobId, 0)) : "";
+        const stream = new ResumableStream(logged);
+        let pending: { text: string; offset: number } | undefined;
+        let lastFlush = Date.now();
+        let lastCancelCheck = Date.now();
+        const abort = new AbortController();
+        signal?.addEventListener("abort", () => abort.abort(signal.reason), { once: true });
+        const flush = async () => {
+          if (pending) await emit("delta", { ...pending, attempt });
+          pending = undefined;
+          lastFlush = Date.now();
+        };
+        const apply = async (steps: ResumeStep[]) => {
+          for (const step of steps) {
+            if (step.kind === "restart") {
+              await flush();
+              await emit("stage", { stage: "generate", status: "restarted", attempt });
+            } else if (pending && pending.offset + pending.text.length === step.offset) pending.text += step.text;
+            else {
+              await flush();
+              pending = { text: step.text, offset: step.offset };
+            }
+          }
+          if (Date.now() - lastFlush >= DELTA_FLUSH_MS) await flush();
+          if (Date.now() - lastCancelCheck >= CANCEL_CHECK_MS) {
+            lastCancelCheck = Date.now();
+            if (await cancelled()) {
+              abort.abort();
+              throw new Cancelled();
+            }
+          }
+        };
+        if (reranked.abstain || !context.sources.length) {
+          await apply(stream.push(NO_ANSWER)); // nothing relevant enough: say so rather than guess
+          await apply(stream.end());
+          await flush();
+          return { answer: stream.answer, abstained: true };
         }
-        if (Date.now() - lastFlush >= DELTA_FLUSH_MS) await flush();
-        if (Date.now() - lastCancelCheck >= CANCEL_CHECK_MS) {
-          lastCancelCheck = Date.now();
-          if (await cancelled()) { abort.abort(); throw new Cancelled(); }
-        }
-      };
-      if (reranked.abstain || !context.sources.length) {
-        await apply(stream.push(NO_ANSWER)); // nothing relevant enough: say so rather than guess
+        let usage: TokenUsage | undefined;
+        const quote = ctx.generator.extractive === true ? quoteFor(context, req.question) : undefined;
+        const genReq: GenerateRequest & UsageHook = {
+          question: req.question,
+          sources: context.sources,
+          quote,
+          signal: abort.signal,
+          onUsage: (u) => {
+            usage = u;
+          },
+        };
+        for await (const delta of ctx.generator.generate(genReq)) await apply(stream.push(delta));
         await apply(stream.end());
         await flush();
-        return { answer: stream.answer, abstained: true };
-      }
-      let usage: TokenUsage | undefined;
-      const quote = ctx.generator.extractive === true ? quoteFor(context, req.question) : undefined;
-      const genReq: GenerateRequest & UsageHook = { question: req.question, sources: context.sources, quote, signal: abort.signal, onUsage: (u) => { usage = u; } };
-      for await (const delta of ctx.generator.generate(genReq)) await apply(stream.push(delta));
-      await apply(stream.end());
-      await flush();
-      return { answer: stream.answer, usage };
-    }, { info: (o) => (o.usage ? { usage: o.usage } : {}), next: "ground" });
-    const grounding = await stage("ground", answerStands ? cp.ground : undefined, async () => groundAnswer(generated.answer, context.sources, ctx.settings.query.groundingMinSupport),
-      { info: (o) => ({ unsupported: o.unsupported.length }) });
+        return { answer: stream.answer, usage };
+      },
+      { info: (o) => (o.usage ? { usage: o.usage } : {}), next: "ground" },
+    );
+    const grounding = await stage(
+      "ground",
+      answerStands ? cp.ground : undefined,
+      async () => groundAnswer(generated.answer, context.sources, ctx.settings.query.groundingMinSupport),
+      { info: (o) => ({ unsupported: o.unsupported.length }) },
+    );
 
     const result: QueryResult = {
       answer: generated.answer,
       citations: citationsFor(generated.answer, context.sources),
       abstained: Boolean(generated.abstained) || isNoAnswer(generated.answer) || !context.sources.length,
       backends: {
-        index: ctx.index.name, embedder: `${ctx.embedder.backend}:${retrieved.embeddingModel ?? ctx.embedder.model}`,
-        reranker: `${ctx.reranker.backend}:${ctx.reranker.model}`, generator: `${ctx.generator.backend}:${ctx.generator.model}`,
-        transform: transformed.by, relevance: relevanceMethod(ctx, reranked.relevanceBy),
+        index: ctx.index.name,
+        embedder: `${ctx.embedder.backend}:${retrieved.embeddingModel ?? ctx.embedder.model}`,
+        reranker: `${ctx.reranker.backend}:${ctx.reranker.model}`,
+        generator: `${ctx.generator.backend}:${ctx.generator.model}`,
+        transform: transformed.by,
+        relevance: relevanceMethod(ctx, reranked.relevanceBy),
         grounding: `${GROUNDING_METHOD} support >= ${ctx.settings.query.groundingMinSupport}`,
       },
       timings,
@@ -230,8 +302,13 @@ export async function runQueryJob(ctx: Uses<"embedder" | "generator" | "index" |
     const completed = await ctx.jobs.transition(jobId, ["working"], "completed", { result });
     if (completed) {
       await emit("done", {
-        answer: result.answer, citations: result.citations, abstained: result.abstained, timings, backends: result.backends,
-        unsupportedSentences: result.unsupportedSentences, usage: generated.usage,
+        answer: result.answer,
+        citations: result.citations,
+        abstained: result.abstained,
+        timings,
+        backends: result.backends,
+        unsupportedSentences: result.unsupportedSentences,
+        usage: generated.usage,
       });
       await enqueueWebhook(ctx, completed);
       metrics.addMetric("JobsCompleted", MetricUnit.Count, 1);
@@ -245,7 +322,12 @@ export async function runQueryJob(ctx: Uses<"embedder" | "generator" | "index" |
     const message = err instanceof Error ? err.message : String(err);
     if (!permanent && attempt < maxAttempts) {
       // The queue redelivers; checkpoints keep finished stages. Followers learn why nothing comes.
-      const note: WaitingNote = { cause: "attempt-failed", attempt, maxAttempts, reason: `waiting to retry: attempt ${attempt} of ${maxAttempts} failed (${message})` };
+      const note: WaitingNote = {
+        cause: "attempt-failed",
+        attempt,
+        maxAttempts,
+        reason: `waiting to retry: attempt ${attempt} of ${maxAttempts} failed (${message})`,
+      };
       await ctx.jobs.saveCheckpoint(jobId, "attemptEnded", { attempt, at: nowIso(), error: message });
       if ((await ctx.jobs.get(jobId))?.status === "working") {
         await ctx.jobs.saveCheckpoint(jobId, "waiting", note);

@@ -10,14 +10,33 @@ import type { RankedChunk, RerankOutput, RetrieveOutput } from "./stages";
 // from retrieval on run again, and the generation reconciles with what it logged (ResumableStream).
 
 /** A chunk as a checkpoint keeps it. */
-export interface ChunkRef { id: string; documentKey: string; score: number; bm25Rank?: number; vectorRank?: number; relevance?: number }
-export interface RetrieveCheckpoint extends Omit<RetrieveOutput, "chunks"> { chunks: ChunkRef[] }
-export interface RerankCheckpoint extends Omit<RerankOutput, "chunks"> { chunks: ChunkRef[] }
+export interface ChunkRef {
+  id: string;
+  documentKey: string;
+  score: number;
+  bm25Rank?: number;
+  vectorRank?: number;
+  relevance?: number;
+}
+export interface RetrieveCheckpoint extends Omit<RetrieveOutput, "chunks"> {
+  chunks: ChunkRef[];
+}
+export interface RerankCheckpoint extends Omit<RerankOutput, "chunks"> {
+  chunks: ChunkRef[];
+}
 /** Assembly's record: which chunks each source joined (what the generator was given), not their text. */
-export interface AssembleCheckpoint { sources: { chunkIds: string[] }[]; tokens: number }
+export interface AssembleCheckpoint {
+  sources: { chunkIds: string[] }[];
+  tokens: number;
+}
 
 const ref = (c: ScoredChunk & { relevance?: number }): ChunkRef => ({
-  id: c.id, documentKey: c.documentKey, score: c.score, bm25Rank: c.bm25Rank, vectorRank: c.vectorRank, relevance: c.relevance,
+  id: c.id,
+  documentKey: c.documentKey,
+  score: c.score,
+  bm25Rank: c.bm25Rank,
+  vectorRank: c.vectorRank,
+  relevance: c.relevance,
 });
 
 export const compactRetrieve = (o: RetrieveOutput): RetrieveCheckpoint => ({ ...o, chunks: o.chunks.map(ref) });
@@ -27,13 +46,19 @@ export const compactAssemble = (o: AssembleOutput): AssembleCheckpoint => ({ sou
 /** Checkpoints written before this format carried the chunks whole. */
 const isWhole = (c: ChunkRef | ScoredChunk): c is ScoredChunk => typeof (c as ScoredChunk).text === "string";
 
-export interface ResumedStages { retrieve?: RetrieveOutput; rerank?: RerankOutput }
+export interface ResumedStages {
+  retrieve?: RetrieveOutput;
+  rerank?: RerankOutput;
+}
 
 /**
  * The retrieve and rerank outputs of a resumed job, chunks read back from the index; empty (run
  * them again) when there is nothing to resume or a chunk is no longer there.
  */
-export async function resumeStages(ctx: Uses<"index">, cp: { retrieve?: RetrieveCheckpoint | RetrieveOutput; rerank?: RerankCheckpoint | RerankOutput }): Promise<ResumedStages> {
+export async function resumeStages(
+  ctx: Uses<"index">,
+  cp: { retrieve?: RetrieveCheckpoint | RetrieveOutput; rerank?: RerankCheckpoint | RerankOutput },
+): Promise<ResumedStages> {
   if (!cp.retrieve) return {};
   const refs = [...cp.retrieve.chunks, ...(cp.rerank?.chunks ?? [])];
   const chunks = new Map<string, Chunk>();

@@ -26,7 +26,9 @@ export interface RetrieveOutput {
   /** The fusion weights used, and what chose them (configuration, the index's eval set, the default). */
   fusion?: { bm25Weight: number; vectorWeight: number; by: string };
 }
-export interface RankedChunk extends ScoredChunk { relevance: number }
+export interface RankedChunk extends ScoredChunk {
+  relevance: number;
+}
 export interface RerankOutput {
   chunks: RankedChunk[];
   /** What `relevance` means: a cross-encoder's score, or the question's term coverage. */
@@ -50,7 +52,11 @@ export async function transform(ctx: Uses<"generator", "query">, req: QueryReque
  * again by reciprocal rank fusion. Filters and the principal's tenant and groups go into the index
  * query. No principal means the anonymous one: the default tenant, documents without an ACL.
  */
-export async function retrieve(ctx: Uses<"embedder" | "index" | "objects" | "previousEmbedder", "query">, req: QueryRequest, queries: string[] = [req.question]): Promise<RetrieveOutput> {
+export async function retrieve(
+  ctx: Uses<"embedder" | "index" | "objects" | "previousEmbedder", "query">,
+  req: QueryRequest,
+  queries: string[] = [req.question],
+): Promise<RetrieveOutput> {
   const c = ctx.settings.query;
   const candidates = topKOf(ctx, req) * c.candidatesPerSource;
   // A question that names a financial statement also searches for that statement by its heading.
@@ -63,12 +69,26 @@ export async function retrieve(ctx: Uses<"embedder" | "index" | "objects" | "pre
   // Fusion weights of this index generation: configured, chosen on its eval set, or the measured default.
   const choice = await retrievalChoice(ctx, embedder);
   const fusion = { bm25Weight: choice.bm25Weight, vectorWeight: choice.vectorWeight, k: c.fusion.k };
-  const lists = await Promise.all(queries.map((text, i) => ctx.index.search({
-    text, vector: vectors[i], embeddingModel: embedder.model, topK: candidates, filters: req.filters, access, fusion,
-  })));
+  const lists = await Promise.all(
+    queries.map((text, i) =>
+      ctx.index.search({
+        text,
+        vector: vectors[i],
+        embeddingModel: embedder.model,
+        topK: candidates,
+        filters: req.filters,
+        access,
+        fusion,
+      }),
+    ),
+  );
   const used = { bm25Weight: fusion.bm25Weight, vectorWeight: fusion.vectorWeight, by: choice.chosenBy };
   if (lists.length === 1) return { chunks: lists[0], embeddingModel: embedder.model, fusion: used };
-  const fused = reciprocalRankFusion(lists.map((items) => ({ items, weight: 1 })), (ch) => `${ch.documentKey}\u0000${ch.id}`, c.fusion.k);
+  const fused = reciprocalRankFusion(
+    lists.map((items) => ({ items, weight: 1 })),
+    (ch) => `${ch.documentKey}\u0000${ch.id}`,
+    c.fusion.k,
+  );
   return { chunks: fused.slice(0, candidates).map((f) => ({ ...f.item, score: f.score })), embeddingModel: embedder.model, fusion: used };
 }
 
@@ -90,7 +110,10 @@ export async function rerank(ctx: Uses<"generator" | "reranker", "query">, req: 
   // The extractive generator abstains unless one unit (sentence, table value or row) answers the question's
   // focus with the kind of thing asked; the chunks that hold the answer move first, so its citations start
   // at [1]. An LLM is not held to this lexical check (it reads paraphrase); its sources keep their rank.
-  const plan = planAnswer(req.question, chunks.map((ch, i) => ({ n: i, text: ch.text, sectionPath: ch.sectionPath, documentKey: ch.documentKey })));
+  const plan = planAnswer(
+    req.question,
+    chunks.map((ch, i) => ({ n: i, text: ch.text, sectionPath: ch.sectionPath, documentKey: ch.documentKey })),
+  );
   if (!plan.units.length) return { chunks, relevanceBy: "lexical-coverage", abstain: ctx.generator.extractive === true };
   const first = [...new Set(plan.units.map((u) => u.n))];
   return { chunks: [...first.map((i) => chunks[i]), ...chunks.filter((_, i) => !first.includes(i))], relevanceBy: "lexical-coverage", abstain: false };
@@ -109,7 +132,10 @@ export async function assemble(ctx: Uses<"generator" | "index", "query">, input:
  * neighbouring chunks in assembly used to leave answers that began at [2] or [3].
  */
 function numberedByUse(out: AssembleOutput, question: string): AssembleOutput {
-  const plan = planAnswer(question, out.sources.map((s) => ({ n: s.n, text: s.text, sectionPath: s.sectionPath, documentKey: s.documentKey })));
+  const plan = planAnswer(
+    question,
+    out.sources.map((s) => ({ n: s.n, text: s.text, sectionPath: s.sectionPath, documentKey: s.documentKey })),
+  );
   const used = [...new Set(plan.units.map((u) => u.n))];
   if (!used.length) return { ...out, quote: [] };
   const order = [...used, ...out.sources.map((s) => s.n).filter((n) => !used.includes(n))];
@@ -119,7 +145,13 @@ function numberedByUse(out: AssembleOutput, question: string): AssembleOutput {
 
 /** What an extractive generator quotes: the plan made at assembly (a checkpoint from before it had one: planned now). */
 export function quoteFor(context: AssembleOutput, question: string): QuotedUnit[] {
-  return context.quote ?? planAnswer(question, context.sources.map((s) => ({ n: s.n, text: s.text, sectionPath: s.sectionPath, documentKey: s.documentKey }))).units.map((u) => ({ n: u.n, text: u.text }));
+  return (
+    context.quote ??
+    planAnswer(
+      question,
+      context.sources.map((s) => ({ n: s.n, text: s.text, sectionPath: s.sectionPath, documentKey: s.documentKey })),
+    ).units.map((u) => ({ n: u.n, text: u.text }))
+  );
 }
 
 /** How relevance was judged, for the result's `backends`. */

@@ -8,7 +8,13 @@ import type { Uses } from "../runtime/context";
  * only its own jobs (another's job answers "not found", as over HTTP). A client that reconnects to a
  * finished job already holding every event gets the final event again, so it never waits for nothing.
  */
-export async function subscribeToJob(ctx: Uses<"jobs" | "notifier">, connectionId: string, jobId: string, afterSeq: number, principal?: Principal): Promise<boolean> {
+export async function subscribeToJob(
+  ctx: Uses<"jobs" | "notifier">,
+  connectionId: string,
+  jobId: string,
+  afterSeq: number,
+  principal?: Principal,
+): Promise<boolean> {
   const job = await ctx.jobs.get(jobId);
   if (!job || (principal && !canReadJob(job, principal))) {
     await ctx.notifier.send(connectionId, { type: "error", error: { code: "not_found", message: `job ${jobId} not found` } });

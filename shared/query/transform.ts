@@ -7,7 +7,10 @@ import { quoteAsData } from "../text/prompt";
 // poor rewrite can add recall but never lose it. If the LLM fails here, retrieval goes on with the
 // question alone: this stage is an improvement, not a dependency.
 
-export interface TransformOutput { queries: string[]; by: string }
+export interface TransformOutput {
+  queries: string[];
+  by: string;
+}
 
 export const TRANSFORM_SYSTEM_PROMPT = [
   "You turn a user's question into search queries for a document search engine (keyword and semantic).",
@@ -28,7 +31,10 @@ export function parseQueries(reply: string, question: string, expansions: number
   const seen = new Set([norm(question)]);
   const out = [question];
   for (const line of reply.split(/\r?\n/)) {
-    const q = line.replace(/^\s*(?:[-*•]|\d+[.)]|(?:query|rewrite|alternative)\s*\d*\s*:)\s*/i, "").replace(/^["'“”]+|["'“”]+$/g, "").trim();
+    const q = line
+      .replace(/^\s*(?:[-*•]|\d+[.)]|(?:query|rewrite|alternative)\s*\d*\s*:)\s*/i, "")
+      .replace(/^["'“”]+|["'“”]+$/g, "")
+      .trim();
     if (!q || q.length > 300 || /^<\/?question>$/i.test(q) || seen.has(norm(q))) continue;
     seen.add(norm(q));
     out.push(q);
@@ -37,7 +43,11 @@ export function parseQueries(reply: string, question: string, expansions: number
   return out;
 }
 
-const norm = (s: string) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+const norm = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim();
 
 export async function transformQuery(chat: ChatModel | undefined, question: string, expansions: number): Promise<TransformOutput> {
   if (!chat) return { queries: [question], by: "off" };

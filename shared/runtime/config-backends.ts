@@ -11,7 +11,10 @@ export { LINKS };
 // resources SST created come from its links (`Resource.X`), read here and nowhere else.
 
 const flag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
-const url = z.string().regex(/^https?:\/\/[^/\s]+/, "must be an http(s):// URL").optional();
+const url = z
+  .string()
+  .regex(/^https?:\/\/[^/\s]+/, "must be an http(s):// URL")
+  .optional();
 const text = z.string().min(1).optional();
 
 export const backendConfigSchema = z.object({
@@ -56,7 +59,10 @@ export const backendConfigSchema = z.object({
   RAGLINE_ES_USERNAME: text,
   RAGLINE_ES_PASSWORD: text,
   /** Index (and index-template pattern) of the chunks; the live-version markers use "<index>-live". */
-  RAGLINE_ES_INDEX: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "must be a lowercase Elasticsearch index name").default("ragline-chunks"),
+  RAGLINE_ES_INDEX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, "must be a lowercase Elasticsearch index name")
+    .default("ragline-chunks"),
   RAGLINE_ES_SHARDS: z.coerce.number().int().positive().default(1),
   RAGLINE_ES_REPLICAS: z.coerce.number().int().min(0).default(1),
 
@@ -106,11 +112,13 @@ export interface ResolvedBackends {
 }
 
 /** Whether this process builds a port (RAGLINE_PORTS); a port not built fails on use, naming itself. */
-export const buildsPort = (b: Pick<ResolvedBackends, "ports">, port: "objects" | "queue" | "jobs" | "catalog" | "index" | "notifier") => !b.ports || b.ports.includes(port);
+export const buildsPort = (b: Pick<ResolvedBackends, "ports">, port: "objects" | "queue" | "jobs" | "catalog" | "index" | "notifier") =>
+  !b.ports || b.ports.includes(port);
 
 /** Anything but the all-embedded default needs the remote context (it also builds the local adapters). */
 export const usesRemotePorts = (c: BackendSettings) =>
-  c.RAGLINE_BACKEND !== "embedded" || [c.RAGLINE_OBJECT_STORE, c.RAGLINE_QUEUE, c.RAGLINE_JOB_STORE, c.RAGLINE_CATALOG, c.RAGLINE_SEARCH_INDEX, c.RAGLINE_NOTIFIER].some((v) => v !== undefined);
+  c.RAGLINE_BACKEND !== "embedded" ||
+  [c.RAGLINE_OBJECT_STORE, c.RAGLINE_QUEUE, c.RAGLINE_JOB_STORE, c.RAGLINE_CATALOG, c.RAGLINE_SEARCH_INDEX, c.RAGLINE_NOTIFIER].some((v) => v !== undefined);
 
 /** What SST linked to this function, when it runs under SST (Lambda or `sst dev`); empty elsewhere. */
 export type Links = Record<string, Record<string, unknown> | undefined>;
@@ -145,13 +153,27 @@ export function resolveBackends(c: BackendSettings, links: Links = sstLinks(), q
     provision: c.RAGLINE_PROVISION,
     aws: {
       region: c.RAGLINE_AWS_REGION,
-      credentials: c.RAGLINE_AWS_ACCESS_KEY_ID && c.RAGLINE_AWS_SECRET_ACCESS_KEY
-        ? { accessKeyId: c.RAGLINE_AWS_ACCESS_KEY_ID, secretAccessKey: c.RAGLINE_AWS_SECRET_ACCESS_KEY } : undefined,
+      credentials:
+        c.RAGLINE_AWS_ACCESS_KEY_ID && c.RAGLINE_AWS_SECRET_ACCESS_KEY
+          ? { accessKeyId: c.RAGLINE_AWS_ACCESS_KEY_ID, secretAccessKey: c.RAGLINE_AWS_SECRET_ACCESS_KEY }
+          : undefined,
     },
-    s3: { endpoint: c.RAGLINE_S3_ENDPOINT, forcePathStyle: c.RAGLINE_S3_FORCE_PATH_STYLE ?? !!c.RAGLINE_S3_ENDPOINT, bucket: c.RAGLINE_S3_BUCKET ?? link(LINKS.bucket, "name") },
+    s3: {
+      endpoint: c.RAGLINE_S3_ENDPOINT,
+      forcePathStyle: c.RAGLINE_S3_FORCE_PATH_STYLE ?? !!c.RAGLINE_S3_ENDPOINT,
+      bucket: c.RAGLINE_S3_BUCKET ?? link(LINKS.bucket, "name"),
+    },
     sqs: {
-      endpoint: c.RAGLINE_SQS_ENDPOINT, prefix: c.RAGLINE_SQS_QUEUE_PREFIX,
-      urls: Object.fromEntries(queueNames.flatMap((q) => [[q, link(LINKS.queue(q), "url")], [`${q}-dlq`, link(LINKS.dlq(q), "url")]]).filter((e): e is [string, string] => !!e[1])),
+      endpoint: c.RAGLINE_SQS_ENDPOINT,
+      prefix: c.RAGLINE_SQS_QUEUE_PREFIX,
+      urls: Object.fromEntries(
+        queueNames
+          .flatMap((q) => [
+            [q, link(LINKS.queue(q), "url")],
+            [`${q}-dlq`, link(LINKS.dlq(q), "url")],
+          ])
+          .filter((e): e is [string, string] => !!e[1]),
+      ),
     },
     dynamodb: {
       endpoint: c.RAGLINE_DYNAMODB_ENDPOINT,
@@ -159,23 +181,35 @@ export function resolveBackends(c: BackendSettings, links: Links = sstLinks(), q
       documentsTable: c.RAGLINE_DYNAMODB_DOCUMENTS_TABLE ?? link(LINKS.documentsTable, "name") ?? "ragline-documents",
     },
     es: {
-      url: c.RAGLINE_ES_URL ?? link(LINKS.esUrl, "value"), apiKey: c.RAGLINE_ES_API_KEY ?? link(LINKS.esApiKey, "value"),
-      username: c.RAGLINE_ES_USERNAME, password: c.RAGLINE_ES_PASSWORD, index: c.RAGLINE_ES_INDEX, shards: c.RAGLINE_ES_SHARDS, replicas: c.RAGLINE_ES_REPLICAS,
+      url: c.RAGLINE_ES_URL ?? link(LINKS.esUrl, "value"),
+      apiKey: c.RAGLINE_ES_API_KEY ?? link(LINKS.esApiKey, "value"),
+      username: c.RAGLINE_ES_USERNAME,
+      password: c.RAGLINE_ES_PASSWORD,
+      index: c.RAGLINE_ES_INDEX,
+      shards: c.RAGLINE_ES_SHARDS,
+      replicas: c.RAGLINE_ES_REPLICAS,
     },
     ws: { endpoint: c.RAGLINE_WS_ENDPOINT ?? link(LINKS.realtime, "managementEndpoint") },
-    ports: c.RAGLINE_PORTS?.split(",").map((p) => p.trim()).filter(Boolean),
+    ports: c.RAGLINE_PORTS?.split(",")
+      .map((p) => p.trim())
+      .filter(Boolean),
   };
   const builds = (port: Parameters<typeof buildsPort>[1]) => buildsPort(r, port);
 
   const missing: string[] = [];
-  const need = (ok: unknown, variable: string, because: string) => { if (!ok) missing.push(`${variable}: required when ${because}`); };
+  const need = (ok: unknown, variable: string, because: string) => {
+    if (!ok) missing.push(`${variable}: required when ${because}`);
+  };
   if (r.objects === "s3" && builds("objects")) need(r.s3.bucket, "RAGLINE_S3_BUCKET", "the object store is s3");
   if (r.index === "elasticsearch" && builds("index")) need(r.es.url, "RAGLINE_ES_URL", "the search index is elasticsearch");
   if (r.notifier === "apigateway" && builds("notifier")) need(r.ws.endpoint, "RAGLINE_WS_ENDPOINT", "the notifier is apigateway");
   if (!!c.RAGLINE_AWS_ACCESS_KEY_ID !== !!c.RAGLINE_AWS_SECRET_ACCESS_KEY) {
-    missing.push(`${c.RAGLINE_AWS_ACCESS_KEY_ID ? "RAGLINE_AWS_SECRET_ACCESS_KEY" : "RAGLINE_AWS_ACCESS_KEY_ID"}: required when the other half of the key pair is set`);
+    missing.push(
+      `${c.RAGLINE_AWS_ACCESS_KEY_ID ? "RAGLINE_AWS_SECRET_ACCESS_KEY" : "RAGLINE_AWS_ACCESS_KEY_ID"}: required when the other half of the key pair is set`,
+    );
   }
-  if (!!c.RAGLINE_ES_USERNAME !== !!c.RAGLINE_ES_PASSWORD) missing.push(`${c.RAGLINE_ES_USERNAME ? "RAGLINE_ES_PASSWORD" : "RAGLINE_ES_USERNAME"}: required when the other is set`);
+  if (!!c.RAGLINE_ES_USERNAME !== !!c.RAGLINE_ES_PASSWORD)
+    missing.push(`${c.RAGLINE_ES_USERNAME ? "RAGLINE_ES_PASSWORD" : "RAGLINE_ES_USERNAME"}: required when the other is set`);
   if (missing.length) throw new ConfigError(`invalid configuration:\n  ${missing.join("\n  ")}`);
   return r;
 }

@@ -27,7 +27,11 @@ export function createEmbeddedContext(config: Config): Context & { objects: Fold
     settings: settingsFrom(config),
     bucket: topology.bucket.name,
     objects: new FolderObjectStore(config.bucketDir, join(config.dataDir, "tmp")),
-    queue, jobs, index, catalog, notifier,
+    queue,
+    jobs,
+    index,
+    catalog,
+    notifier,
     ...createModelPorts(config),
     async close() {
       notifier.close();

@@ -24,7 +24,9 @@ function required<K extends keyof ModelSettings>(config: ModelSettings, name: K,
 
 function host(config: ModelSettings, label: string, baseUrl: string, apiKey: string | undefined): InferenceHost {
   const opts: InferenceHostOptions = {
-    baseUrl, apiKey, label,
+    baseUrl,
+    apiKey,
+    label,
     timeoutMs: config.RAGLINE_INFERENCE_TIMEOUT_MS,
     retries: config.RAGLINE_INFERENCE_RETRIES,
     backoffMs: config.RAGLINE_INFERENCE_BACKOFF_MS,
@@ -42,8 +44,10 @@ export function createEmbedder(config: ModelSettings): Embedder {
   const h = host(config, "embeddings", required(config, "RAGLINE_EMBED_URL", because), config.RAGLINE_EMBED_API_KEY);
   const opts = {
     model: required(config, "RAGLINE_EMBED_MODEL", `${because} (the model id is recorded on every chunk)`),
-    dimensions: config.RAGLINE_EMBED_DIMENSIONS, batchSize: config.RAGLINE_EMBED_BATCH,
-    queryPrefix: config.RAGLINE_EMBED_QUERY_PREFIX, documentPrefix: config.RAGLINE_EMBED_DOCUMENT_PREFIX,
+    dimensions: config.RAGLINE_EMBED_DIMENSIONS,
+    batchSize: config.RAGLINE_EMBED_BATCH,
+    queryPrefix: config.RAGLINE_EMBED_QUERY_PREFIX,
+    documentPrefix: config.RAGLINE_EMBED_DOCUMENT_PREFIX,
   };
   return config.RAGLINE_EMBEDDER === "openai" ? new OpenAIEmbedder(h, opts) : new TeiEmbedder(h, opts);
 }
@@ -61,7 +65,9 @@ export function createGenerator(config: ModelSettings): Generator {
   const because = `RAGLINE_GENERATOR=${config.RAGLINE_GENERATOR}`;
   const h = host(config, "chat", required(config, "RAGLINE_LLM_URL", because), config.RAGLINE_LLM_API_KEY);
   return new OpenAIChatGenerator(h, {
-    model: required(config, "RAGLINE_LLM_MODEL", because), maxTokens: config.RAGLINE_LLM_MAX_TOKENS, temperature: config.RAGLINE_LLM_TEMPERATURE,
+    model: required(config, "RAGLINE_LLM_MODEL", because),
+    maxTokens: config.RAGLINE_LLM_MAX_TOKENS,
+    temperature: config.RAGLINE_LLM_TEMPERATURE,
   });
 }
 
@@ -69,13 +75,21 @@ export function createGenerator(config: ModelSettings): Generator {
 export function createPreviousEmbedder(config: ModelSettings): Embedder | undefined {
   if (!config.RAGLINE_PREVIOUS_EMBEDDER) return undefined;
   return createEmbedder({
-    ...config, RAGLINE_EMBEDDER: config.RAGLINE_PREVIOUS_EMBEDDER, RAGLINE_EMBED_URL: config.RAGLINE_PREVIOUS_EMBED_URL ?? config.RAGLINE_EMBED_URL,
-    RAGLINE_EMBED_MODEL: config.RAGLINE_PREVIOUS_EMBED_MODEL, RAGLINE_EMBED_DIMENSIONS: config.RAGLINE_PREVIOUS_EMBED_DIMENSIONS,
+    ...config,
+    RAGLINE_EMBEDDER: config.RAGLINE_PREVIOUS_EMBEDDER,
+    RAGLINE_EMBED_URL: config.RAGLINE_PREVIOUS_EMBED_URL ?? config.RAGLINE_EMBED_URL,
+    RAGLINE_EMBED_MODEL: config.RAGLINE_PREVIOUS_EMBED_MODEL,
+    RAGLINE_EMBED_DIMENSIONS: config.RAGLINE_PREVIOUS_EMBED_DIMENSIONS,
   });
 }
 
 /** The model ports chosen by configuration (and the key store checked, so a bad one stops start-up too). */
 export function createModelPorts(config: Config): { embedder: Embedder; previousEmbedder?: Embedder; reranker: Reranker; generator: Generator } {
   keyStoreFor(config);
-  return { embedder: createEmbedder(config), previousEmbedder: createPreviousEmbedder(config), reranker: createReranker(config), generator: createGenerator(config) };
+  return {
+    embedder: createEmbedder(config),
+    previousEmbedder: createPreviousEmbedder(config),
+    reranker: createReranker(config),
+    generator: createGenerator(config),
+  };
 }

@@ -35,7 +35,15 @@ export interface RemoteContext extends Context {
   ready: Promise<void>;
 }
 
-interface Loaded { objects?: S3ObjectStore; queue?: SqsQueue; jobs?: JobStore; catalog?: DocumentCatalog; index?: EsSearchIndex; notifier?: Notifier; dynamo?: DynamoDBClient }
+interface Loaded {
+  objects?: S3ObjectStore;
+  queue?: SqsQueue;
+  jobs?: JobStore;
+  catalog?: DocumentCatalog;
+  index?: EsSearchIndex;
+  notifier?: Notifier;
+  dynamo?: DynamoDBClient;
+}
 
 export function createRemoteContext(config: Config): RemoteContext {
   const b = resolveBackends(config, undefined, topology.queues);
@@ -50,19 +58,32 @@ export function createRemoteContext(config: Config): RemoteContext {
   const ready = load.then(() => undefined);
   const lazy = <T extends object>(name: string, methods: readonly string[], pick: () => T | undefined): T => deferred(name, methods, ready, pick);
 
-  const objects: ObjectStore = b.objects === "s3" ? lazy(`s3://${b.s3.bucket}`, METHODS.objects, () => loaded.objects) : new FolderObjectStore(config.bucketDir, join(config.dataDir, "tmp"));
+  const objects: ObjectStore =
+    b.objects === "s3"
+      ? lazy(`s3://${b.s3.bucket}`, METHODS.objects, () => loaded.objects)
+      : new FolderObjectStore(config.bucketDir, join(config.dataDir, "tmp"));
   const queue: Queue = b.queue === "sqs" ? lazy("sqs", METHODS.queue, () => loaded.queue) : track(new SqliteQueue(db("queue.db")));
   const jobs: JobStore = localJobs ?? lazy("dynamodb-job-store", METHODS.jobs, () => loaded.jobs);
-  const catalog: DocumentCatalog = b.catalog === "dynamodb" ? lazy("dynamodb-document-catalog", METHODS.catalog, () => loaded.catalog) : track(new SqliteDocumentCatalog(db("documents.db")));
-  const index: SearchIndex = b.index === "elasticsearch" ? lazy("elasticsearch", METHODS.index, () => loaded.index) : track(new SqliteSearchIndex(db("index.db")));
+  const catalog: DocumentCatalog =
+    b.catalog === "dynamodb" ? lazy("dynamodb-document-catalog", METHODS.catalog, () => loaded.catalog) : track(new SqliteDocumentCatalog(db("documents.db")));
+  const index: SearchIndex =
+    b.index === "elasticsearch" ? lazy("elasticsearch", METHODS.index, () => loaded.index) : track(new SqliteSearchIndex(db("index.db")));
   // The host holds WebSockets itself (LocalNotifier); on AWS, API Gateway does.
   const local = b.notifier === "local" ? new LocalNotifier(jobs) : undefined;
   const notifier: Notifier = local ?? lazy("apigateway-websocket", METHODS.notifier, () => loaded.notifier);
 
   return {
-    config, settings: settingsFrom(config), backends: b, ready,
+    config,
+    settings: settingsFrom(config),
+    backends: b,
+    ready,
     bucket: b.s3.bucket ?? topology.bucket.name,
-    objects, queue, jobs, catalog, index, notifier,
+    objects,
+    queue,
+    jobs,
+    catalog,
+    index,
+    notifier,
     ...createModelPorts(config),
     async close() {
       local?.close();
@@ -80,7 +101,8 @@ export function createRemoteContext(config: Config): RemoteContext {
 async function loadAdapters(b: ResolvedBackends, config: Config, out: Loaded, localJobs?: JobStore): Promise<void> {
   const region = b.aws.region ? { region: b.aws.region } : {};
   // Off AWS (an endpoint is set) the region is a formality; on AWS the SDK's chain supplies it.
-  const base = (endpoint?: string) => (endpoint ? { region: b.aws.region ?? "us-east-1", credentials: b.aws.credentials, endpoint } : { ...region, credentials: b.aws.credentials });
+  const base = (endpoint?: string) =>
+    endpoint ? { region: b.aws.region ?? "us-east-1", credentials: b.aws.credentials, endpoint } : { ...region, credentials: b.aws.credentials };
   if (b.objects === "s3" && buildsPort(b, "objects")) {
     const { S3ObjectStore } = await import("../adapters/aws/s3-object-store");
     out.objects = new S3ObjectStore({ bucket: b.s3.bucket!, clientConfig: { ...base(b.s3.endpoint), forcePathStyle: b.s3.forcePathStyle } });
@@ -89,14 +111,23 @@ async function loadAdapters(b: ResolvedBackends, config: Config, out: Loaded, lo
     const [{ SqsQueue }, { SQSClient }] = await Promise.all([import("../adapters/aws/sqs-queue"), import("@aws-sdk/client-sqs")]);
     out.queue = new SqsQueue({ client: new SQSClient(base(b.sqs.endpoint)), prefix: b.sqs.prefix, urls: b.sqs.urls });
   }
-  const jobs = b.jobs === "dynamodb" && buildsPort(b, "jobs"), catalog = b.catalog === "dynamodb" && buildsPort(b, "catalog");
+  const jobs = b.jobs === "dynamodb" && buildsPort(b, "jobs"),
+    catalog = b.catalog === "dynamodb" && buildsPort(b, "catalog");
   if (jobs || catalog) {
     const [{ DynamoDBClient }, { DynamoDbJobStore }, { DynamoDbDocumentCatalog }] = await Promise.all([
-      import("@aws-sdk/client-dynamodb"), import("../adapters/aws/dynamodb-job-store"), import("../adapters/aws/dynamodb-document-catalog"),
+      import("@aws-sdk/client-dynamodb"),
+      import("../adapters/aws/dynamodb-job-store"),
+      import("../adapters/aws/dynamodb-document-catalog"),
     ]);
     out.dynamo = new DynamoDBClient(base(b.dynamodb.endpoint));
     // A DynamoDB-compatible server on-prem (an endpoint) may lack TTL: offer the scheduled purge there.
-    if (jobs) out.jobs = new DynamoDbJobStore({ table: b.dynamodb.jobsTable, client: out.dynamo, ttlHours: config.RAGLINE_JOB_TTL_HOURS, scanPurge: !!b.dynamodb.endpoint });
+    if (jobs)
+      out.jobs = new DynamoDbJobStore({
+        table: b.dynamodb.jobsTable,
+        client: out.dynamo,
+        ttlHours: config.RAGLINE_JOB_TTL_HOURS,
+        scanPurge: !!b.dynamodb.endpoint,
+      });
     if (catalog) out.catalog = new DynamoDbDocumentCatalog({ table: b.dynamodb.documentsTable, client: out.dynamo });
   }
   if (b.index === "elasticsearch" && buildsPort(b, "index")) {
@@ -124,7 +155,8 @@ async function provision(b: ResolvedBackends, p: Loaded): Promise<void> {
   }
   if (p.queue) {
     const specs = new Map<string, { name: string; visibilityTimeoutSeconds?: number; maxReceives?: number }>(topology.queues.map((name) => [name, { name }]));
-    for (const [, f] of queueFunctions()) specs.set(f.trigger.queue, { name: f.trigger.queue, visibilityTimeoutSeconds: f.trigger.visibilityTimeoutSeconds, maxReceives: f.trigger.maxReceives });
+    for (const [, f] of queueFunctions())
+      specs.set(f.trigger.queue, { name: f.trigger.queue, visibilityTimeoutSeconds: f.trigger.visibilityTimeoutSeconds, maxReceives: f.trigger.maxReceives });
     await p.queue.ensureQueues([...specs.values()]);
   }
   if (p.dynamo) {
@@ -142,15 +174,48 @@ type MethodsOf<T> = { [K in keyof T]-?: NonNullable<T[K]> extends (...args: neve
  * listed (a method added to a port and not forwarded is a type error here, not an undefined at run
  * time on AWS), and every name must be a method of the adapter that is loaded behind it.
  */
-const forwards = <Port, Adapter extends Port>() =>
-  <const L extends readonly MethodsOf<Adapter>[]>(list: L & ([Exclude<MethodsOf<Port>, L[number]>] extends [never] ? unknown : { missing: Exclude<MethodsOf<Port>, L[number]> })): L => list;
+const forwards =
+  <Port, Adapter extends Port>() =>
+  <const L extends readonly MethodsOf<Adapter>[]>(
+    list: L & ([Exclude<MethodsOf<Port>, L[number]>] extends [never] ? unknown : { missing: Exclude<MethodsOf<Port>, L[number]> }),
+  ): L =>
+    list;
 
 const METHODS = {
   objects: forwards<ObjectStore, S3ObjectStore>()(["get", "head", "put", "delete", "list", "stream"]),
   queue: forwards<Queue, SqsQueue>()(["send", "sendBatch", "receive", "delete", "changeVisibility", "depth", "url", "ensureQueues"]),
-  jobs: forwards<JobStore, DynamoDbJobStore>()(["create", "get", "transition", "saveCheckpoint", "commitStage", "recordAttempt", "appendEvent", "events", "subscribe", "unsubscribe", "subscribers", "purgeFinished", "slotsHeld", "countActive", "countWorking"]),
+  jobs: forwards<JobStore, DynamoDbJobStore>()([
+    "create",
+    "get",
+    "transition",
+    "saveCheckpoint",
+    "commitStage",
+    "recordAttempt",
+    "appendEvent",
+    "events",
+    "subscribe",
+    "unsubscribe",
+    "subscribers",
+    "purgeFinished",
+    "slotsHeld",
+    "countActive",
+    "countWorking",
+  ]),
   catalog: forwards<DocumentCatalog, DynamoDbDocumentCatalog>()(["get", "put", "putIfVersion", "delete", "list", "findByHash", "counts"]),
-  index: forwards<SearchIndex, EsSearchIndex>()(["stage", "activate", "countChunks", "removeDocument", "removeVersion", "vectorsFor", "chunksOf", "search", "servingModel", "switchServingModel", "modelCoverage", "ensureIndex"]),
+  index: forwards<SearchIndex, EsSearchIndex>()([
+    "stage",
+    "activate",
+    "countChunks",
+    "removeDocument",
+    "removeVersion",
+    "vectorsFor",
+    "chunksOf",
+    "search",
+    "servingModel",
+    "switchServingModel",
+    "modelCoverage",
+    "ensureIndex",
+  ]),
   notifier: forwards<Notifier, ApiGatewayNotifier>()(["send", "follow", "publish"]),
 };
 

@@ -17,15 +17,32 @@ export interface WorkerPoolOptions {
 }
 
 /** What a task returns: its value and the buffers to hand back without a copy. */
-export interface TaskResult<T> { value: T; transfer?: ArrayBuffer[] }
+export interface TaskResult<T> {
+  value: T;
+  transfer?: ArrayBuffer[];
+}
 
 /** A task that ended without an answer: its worker died or was stopped. */
 export class WorkerLost extends Error {
   override name = "WorkerLost";
 }
 
-interface Pending { id: number; task: string; payload: unknown; transfer: ArrayBuffer[]; timeoutMs?: number; onTimeout?: () => Error; resolve(v: unknown): void; reject(e: unknown): void }
-interface Slot { worker: Worker; job?: Pending; timer?: NodeJS.Timeout; threadId: number }
+interface Pending {
+  id: number;
+  task: string;
+  payload: unknown;
+  transfer: ArrayBuffer[];
+  timeoutMs?: number;
+  onTimeout?: () => Error;
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+}
+interface Slot {
+  worker: Worker;
+  job?: Pending;
+  timer?: NodeJS.Timeout;
+  threadId: number;
+}
 
 const bootstrap = new URL("./worker-thread.mjs", import.meta.url);
 
@@ -48,7 +65,9 @@ export class WorkerPool {
     if (opts.size < 1) throw new Error("a worker pool needs at least one thread");
   }
 
-  get size() { return this.opts.size; }
+  get size() {
+    return this.opts.size;
+  }
 
   /**
    * Runs `task` on a free worker (queued while all are busy). `transfer`: buffers handed over, not copied.
@@ -58,7 +77,16 @@ export class WorkerPool {
   run<T>(task: string, payload: unknown, opts: { transfer?: ArrayBuffer[]; timeoutMs?: number; onTimeout?: () => Error } = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error("the worker pool is closed"));
     return new Promise<T>((resolve, reject) => {
-      this.waiting.push({ id: this.nextId++, task, payload, transfer: opts.transfer ?? [], timeoutMs: opts.timeoutMs, onTimeout: opts.onTimeout, resolve: resolve as (v: unknown) => void, reject });
+      this.waiting.push({
+        id: this.nextId++,
+        task,
+        payload,
+        transfer: opts.transfer ?? [],
+        timeoutMs: opts.timeoutMs,
+        onTimeout: opts.onTimeout,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
       this.dispatch();
     });
   }
@@ -66,11 +94,13 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const p of this.waiting.splice(0)) p.reject(new Error("the worker pool is closed"));
-    await Promise.all(this.slots.splice(0).map((s) => {
-      s.job?.reject(new WorkerLost("the worker pool closed while the task ran"));
-      clearTimeout(s.timer);
-      return s.worker.terminate();
-    }));
+    await Promise.all(
+      this.slots.splice(0).map((s) => {
+        s.job?.reject(new WorkerLost("the worker pool closed while the task ran"));
+        clearTimeout(s.timer);
+        return s.worker.terminate();
+      }),
+    );
   }
 
   private dispatch() {
@@ -87,7 +117,10 @@ export class WorkerPool {
     slot.worker.ref(); // a task under way keeps the process alive, an idle thread does not
     this.stats.running++;
     if (job.timeoutMs !== undefined) {
-      slot.timer = setTimeout(() => this.lose(slot, job.onTimeout?.() ?? new WorkerLost(`task ${job.task} took longer than ${job.timeoutMs} ms`), "timedOut"), job.timeoutMs);
+      slot.timer = setTimeout(
+        () => this.lose(slot, job.onTimeout?.() ?? new WorkerLost(`task ${job.task} took longer than ${job.timeoutMs} ms`), "timedOut"),
+        job.timeoutMs,
+      );
       slot.timer.unref();
     }
     try {
@@ -103,7 +136,8 @@ export class WorkerPool {
     const worker = new Worker(bootstrap, {
       workerData: { tasks: this.opts.tasks },
       resourceLimits: mb ? { maxOldGenerationSizeMb: mb } : undefined,
-      stdout: false, stderr: false,
+      stdout: false,
+      stderr: false,
     });
     worker.unref(); // an idle pool never holds the process open
     const slot: Slot = { worker, threadId: worker.threadId };

@@ -4,7 +4,10 @@ import type { TokenUsage } from "./tokens";
 // A chat model that can also answer non-streamed prompts (query rewriting, expansion). Only real
 // LLM generators have one; the extractive fallback does not, so transformations stay off there.
 
-export interface ChatMessage { role: "system" | "user" | "assistant"; content: string }
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
 
 export interface ChatModel {
   readonly model: string;
@@ -18,4 +21,6 @@ export function asChatModel(generator: Generator): ChatModel | undefined {
 }
 
 /** A generate request that also reports token usage when the generator knows it. */
-export interface UsageHook { onUsage?: (usage: TokenUsage) => void }
+export interface UsageHook {
+  onUsage?: (usage: TokenUsage) => void;
+}

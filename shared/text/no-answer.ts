@@ -2,5 +2,10 @@
 export const NO_ANSWER = "The sources do not contain an answer to this question.";
 
 export function isNoAnswer(answer: string): boolean {
-  return answer.replace(/\[\d+\]/g, "").trim().replace(/\s+/g, " ") === NO_ANSWER;
+  return (
+    answer
+      .replace(/\[\d+\]/g, "")
+      .trim()
+      .replace(/\s+/g, " ") === NO_ANSWER
+  );
 }

@@ -6,9 +6,12 @@
 export function estimateTokens(text: string): number {
   let n = 0;
   for (const [run] of text.matchAll(/[\p{L}\p{M}]+|\p{N}+|[^\s\p{L}\p{M}\p{N}]/gu)) {
-    if (/\p{N}/u.test(run[0])) n += Math.ceil(run.length / 3); // digits go in groups of up to three
-    else if (/[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/.test(run)) n += run.length; // CJK: about a token a character
-    else if (/\p{L}/u.test(run[0])) n += 1 + Math.floor(run.length / (/^[\x00-\x7f]+$/.test(run) ? 8 : 5)); // common words are one token
+    if (/\p{N}/u.test(run[0]))
+      n += Math.ceil(run.length / 3); // digits go in groups of up to three
+    else if (/[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/.test(run))
+      n += run.length; // CJK: about a token a character
+    else if (/\p{L}/u.test(run[0]))
+      n += 1 + Math.floor(run.length / (/^[\x00-\x7f]+$/.test(run) ? 8 : 5)); // common words are one token
     else n += 1; // punctuation
   }
   return n;

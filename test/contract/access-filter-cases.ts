@@ -8,7 +8,10 @@ import type { QueryFilters } from "../../shared/domain/job";
 // runs here (test/contract/search-index.contract.ts), and for Elasticsearch the clauses each case
 // must produce (written out here by hand; no ES server runs on this machine to evaluate them).
 
-export interface CorpusDoc { key: string; metadata: DocumentMetadata }
+export interface CorpusDoc {
+  key: string;
+  metadata: DocumentMetadata;
+}
 
 /** Ten documents: two tenants, ACLs absent / empty / named, departments, tags and dates. */
 export const CORPUS: CorpusDoc[] = [
@@ -37,28 +40,89 @@ export interface AccessFilterCase {
   es: unknown[];
 }
 
-const esDefaultTenant = { bool: { should: [{ term: { tenant: "default" } }, { bool: { must_not: [{ exists: { field: "tenant" } }] } }], minimum_should_match: 1 } };
-const esAcl = (readers: string[]) => ({ bool: { should: [{ bool: { must_not: [{ exists: { field: "acl" } }] } }, { terms: { acl: readers } }], minimum_should_match: 1 } });
+const esDefaultTenant = {
+  bool: { should: [{ term: { tenant: "default" } }, { bool: { must_not: [{ exists: { field: "tenant" } }] } }], minimum_should_match: 1 },
+};
+const esAcl = (readers: string[]) => ({
+  bool: { should: [{ bool: { must_not: [{ exists: { field: "acl" } }] } }, { terms: { acl: readers } }], minimum_should_match: 1 },
+});
 
 export const CASES: AccessFilterCase[] = [
   { name: "no filters, unrestricted (internal callers)", admitted: ALL, es: [] },
-  { name: "key prefix", filters: { keyPrefix: "finance/" }, admitted: ["finance/q1.txt", "finance/q2.txt", "finance/undated.txt"], es: [{ prefix: { documentKey: "finance/" } }] },
+  {
+    name: "key prefix",
+    filters: { keyPrefix: "finance/" },
+    admitted: ["finance/q1.txt", "finance/q2.txt", "finance/undated.txt"],
+    es: [{ prefix: { documentKey: "finance/" } }],
+  },
   { name: "key prefix is a prefix, not a pattern", filters: { keyPrefix: "hr/h%" }, admitted: [], es: [{ prefix: { documentKey: "hr/h%" } }] },
   { name: "department", filters: { department: "hr" }, admitted: ["hr/handbook.txt", "hr/holidays.txt"], es: [{ term: { department: "hr" } }] },
   { name: "one tag", filters: { tags: ["policy"] }, admitted: ["hr/handbook.txt", "hr/holidays.txt"], es: [{ term: { tags: "policy" } }] },
-  { name: "every tag must be present", filters: { tags: ["report", "q1"] }, admitted: ["finance/q1.txt"], es: [{ term: { tags: "report" } }, { term: { tags: "q1" } }] },
-  { name: "date from (undated documents excluded)", filters: { dateFrom: "2024-05-06" }, admitted: ["hr/holidays.txt", "finance/q2.txt", "acme/secret.txt"], es: [{ range: { date: { gte: "2024-05-06" } } }] },
-  { name: "date to, inclusive", filters: { dateTo: "2024-03-31" }, admitted: ["hr/handbook.txt", "finance/q1.txt"], es: [{ range: { date: { lte: "2024-03-31" } } }] },
-  { name: "date range", filters: { dateFrom: "2024-03-01", dateTo: "2024-05-31" }, admitted: ["finance/q1.txt", "acme/plan.txt", "acme/secret.txt"], es: [{ range: { date: { gte: "2024-03-01", lte: "2024-05-31" } } }] },
-  { name: "default tenant, no groups: only open documents (no ACL or an empty one)", access: { tenant: "default", readers: [] }, admitted: DEFAULT_OPEN, es: [esDefaultTenant, esAcl([])] },
-  { name: "default tenant, group hr", access: { tenant: "default", readers: ["hr"] }, admitted: [...DEFAULT_OPEN, "hr/handbook.txt"], es: [esDefaultTenant, esAcl(["hr"])] },
-  { name: "one of several groups in an ACL is enough", access: { tenant: "default", readers: ["board", "nobody"] }, admitted: [...DEFAULT_OPEN, "finance/q1.txt"], es: [esDefaultTenant, esAcl(["board", "nobody"])] },
-  { name: "the subject named in an ACL reads it; an explicit default tenant is the default tenant", access: { tenant: "default", readers: ["alice"] }, admitted: [...DEFAULT_OPEN, "public/default-named.txt"], es: [esDefaultTenant, esAcl(["alice"])] },
-  { name: "another tenant sees only its own documents, whatever the groups", access: { tenant: "acme", readers: ["hr", "finance", "board"] }, admitted: ["acme/plan.txt"], es: [{ term: { tenant: "acme" } }, esAcl(["hr", "finance", "board"])] },
-  { name: "in another tenant, the subject reads the document naming it and the open one", access: { tenant: "acme", readers: ["alice"] }, admitted: ["acme/plan.txt", "acme/alice.txt"], es: [{ term: { tenant: "acme" } }, esAcl(["alice"])] },
+  {
+    name: "every tag must be present",
+    filters: { tags: ["report", "q1"] },
+    admitted: ["finance/q1.txt"],
+    es: [{ term: { tags: "report" } }, { term: { tags: "q1" } }],
+  },
+  {
+    name: "date from (undated documents excluded)",
+    filters: { dateFrom: "2024-05-06" },
+    admitted: ["hr/holidays.txt", "finance/q2.txt", "acme/secret.txt"],
+    es: [{ range: { date: { gte: "2024-05-06" } } }],
+  },
+  {
+    name: "date to, inclusive",
+    filters: { dateTo: "2024-03-31" },
+    admitted: ["hr/handbook.txt", "finance/q1.txt"],
+    es: [{ range: { date: { lte: "2024-03-31" } } }],
+  },
+  {
+    name: "date range",
+    filters: { dateFrom: "2024-03-01", dateTo: "2024-05-31" },
+    admitted: ["finance/q1.txt", "acme/plan.txt", "acme/secret.txt"],
+    es: [{ range: { date: { gte: "2024-03-01", lte: "2024-05-31" } } }],
+  },
+  {
+    name: "default tenant, no groups: only open documents (no ACL or an empty one)",
+    access: { tenant: "default", readers: [] },
+    admitted: DEFAULT_OPEN,
+    es: [esDefaultTenant, esAcl([])],
+  },
+  {
+    name: "default tenant, group hr",
+    access: { tenant: "default", readers: ["hr"] },
+    admitted: [...DEFAULT_OPEN, "hr/handbook.txt"],
+    es: [esDefaultTenant, esAcl(["hr"])],
+  },
+  {
+    name: "one of several groups in an ACL is enough",
+    access: { tenant: "default", readers: ["board", "nobody"] },
+    admitted: [...DEFAULT_OPEN, "finance/q1.txt"],
+    es: [esDefaultTenant, esAcl(["board", "nobody"])],
+  },
+  {
+    name: "the subject named in an ACL reads it; an explicit default tenant is the default tenant",
+    access: { tenant: "default", readers: ["alice"] },
+    admitted: [...DEFAULT_OPEN, "public/default-named.txt"],
+    es: [esDefaultTenant, esAcl(["alice"])],
+  },
+  {
+    name: "another tenant sees only its own documents, whatever the groups",
+    access: { tenant: "acme", readers: ["hr", "finance", "board"] },
+    admitted: ["acme/plan.txt"],
+    es: [{ term: { tenant: "acme" } }, esAcl(["hr", "finance", "board"])],
+  },
+  {
+    name: "in another tenant, the subject reads the document naming it and the open one",
+    access: { tenant: "acme", readers: ["alice"] },
+    admitted: ["acme/plan.txt", "acme/alice.txt"],
+    es: [{ term: { tenant: "acme" } }, esAcl(["alice"])],
+  },
   { name: "an unknown tenant reads nothing", access: { tenant: "globex", readers: ["hr"] }, admitted: [], es: [{ term: { tenant: "globex" } }, esAcl(["hr"])] },
   {
-    name: "filters and access together", filters: { department: "finance", tags: ["report"], dateFrom: "2024-01-01" }, access: { tenant: "default", readers: ["finance"] },
+    name: "filters and access together",
+    filters: { department: "finance", tags: ["report"], dateFrom: "2024-01-01" },
+    access: { tenant: "default", readers: ["finance"] },
     admitted: ["finance/q1.txt", "finance/q2.txt"],
     es: [{ term: { department: "finance" } }, { term: { tags: "report" } }, { range: { date: { gte: "2024-01-01" } } }, esDefaultTenant, esAcl(["finance"])],
   },

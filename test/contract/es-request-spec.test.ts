@@ -17,9 +17,18 @@ const ROOT = join(import.meta.dirname, "..", "..");
 /** The compiler's complaints about each body typed as a search request body, by index. */
 function specErrors(bodies: unknown[]): string[] {
   const file = join(ROOT, "test", "contract", "__es_bodies__.ts");
-  const source = `import type { estypes } from "@elastic/elasticsearch";\n` +
+  const source =
+    `import type { estypes } from "@elastic/elasticsearch";\n` +
     bodies.map((b, i) => `export const body${i}: estypes.SearchSearchRequestBody = ${JSON.stringify(b)};`).join("\n");
-  const options: import("typescript").CompilerOptions = { strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, types: [] };
+  const options: import("typescript").CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    types: [],
+  };
   const host = ts.createCompilerHost(options);
   const read = host.getSourceFile.bind(host);
   host.getSourceFile = (name, lang, ...rest) => (name === file ? ts.createSourceFile(name, source, lang) : read(name, lang, ...rest));
@@ -44,7 +53,9 @@ describe("Elasticsearch search bodies against the published request specificatio
     { ...good, knn: { ...good.knn, filters: [] } }, // unknown key
   ];
   let errors: string[] = [];
-  beforeAll(() => { errors = specErrors([...tableBodies, ...wrong]); }, 90_000);
+  beforeAll(() => {
+    errors = specErrors([...tableBodies, ...wrong]);
+  }, 90_000);
 
   it("the BM25 and kNN bodies of every filter/ACL case are valid search request bodies", () => {
     expect(tableBodies.length).toBe(CASES.length * 3);

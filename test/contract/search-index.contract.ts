@@ -8,7 +8,10 @@ import { CASES, CORPUS } from "./access-filter-cases";
 // side (the one table in access-filter-cases.ts), staged versions and their atomic activation,
 // deletes, the inputs of the fusion (each side's ranks and weights), and embedding-model generations.
 
-export interface SearchIndexFixture { index: SearchIndex; close?: () => void | Promise<void> }
+export interface SearchIndexFixture {
+  index: SearchIndex;
+  close?: () => void | Promise<void>;
+}
 
 const MODEL = "contract-model-d8";
 const DIMS = 8;
@@ -24,8 +27,28 @@ function vectorFor(i: number, dims = DIMS): Float32Array {
 const axis = (dims: number) => Float32Array.from({ length: dims }, (_, d) => (d === 0 ? 1 : 0));
 const QUERY = axis(DIMS);
 
-function chunk(key: string, version: string, ordinal: number, text: string, metadata: EmbeddedChunk["metadata"] = {}, i = ordinal, model = MODEL, dims = DIMS): EmbeddedChunk {
-  return { id: `${key}#${ordinal}:${text.length}`, documentKey: key, version, ordinal, text, sectionPath: ["Section"], kind: "text", metadata, vector: vectorFor(i, dims), embeddingModel: model };
+function chunk(
+  key: string,
+  version: string,
+  ordinal: number,
+  text: string,
+  metadata: EmbeddedChunk["metadata"] = {},
+  i = ordinal,
+  model = MODEL,
+  dims = DIMS,
+): EmbeddedChunk {
+  return {
+    id: `${key}#${ordinal}:${text.length}`,
+    documentKey: key,
+    version,
+    ordinal,
+    text,
+    sectionPath: ["Section"],
+    kind: "text",
+    metadata,
+    vector: vectorFor(i, dims),
+    embeddingModel: model,
+  };
 }
 
 async function indexDoc(index: SearchIndex, key: string, version: string, texts: string[], metadata: EmbeddedChunk["metadata"] = {}, offset = 0) {
@@ -80,7 +103,10 @@ export function searchIndexContract(label: string, factory: () => SearchIndexFix
         const base = { text: "harbour", vector: QUERY, embeddingModel: MODEL, topK: 10 };
         const bm25Only = await index.search({ ...base, fusion: { bm25Weight: 1, vectorWeight: 0 } });
         expect(bm25Only.map((h) => h.documentKey)).toEqual(["fusion/bravo.txt", "fusion/alpha.txt"]);
-        expect(bm25Only.map((h) => [h.bm25Rank, h.vectorRank])).toEqual([[1, undefined], [2, undefined]]);
+        expect(bm25Only.map((h) => [h.bm25Rank, h.vectorRank])).toEqual([
+          [1, undefined],
+          [2, undefined],
+        ]);
         const vecOnly = await index.search({ ...base, fusion: { bm25Weight: 0, vectorWeight: 1 } });
         expect(vecOnly.map((h) => h.documentKey)).toEqual(["fusion/alpha.txt", "fusion/bravo.txt", "fusion/charlie.txt"]);
         expect(vecOnly.map((h) => h.bm25Rank)).toEqual([undefined, undefined, undefined]);
@@ -100,11 +126,28 @@ export function searchIndexContract(label: string, factory: () => SearchIndexFix
 
     it("returns chunks as they were staged: text, section path, page, kind, metadata, version", async () => {
       await withIndex(async (index) => {
-        const c = { ...chunk("shape/doc.pdf", "v7", 0, "Quarterly revenue grew in the northern region.", { department: "sales", tags: ["q3"] }), page: 3, pageEnd: 4, kind: "table" as const, sectionPath: ["Results", "Revenue"] };
+        const c = {
+          ...chunk("shape/doc.pdf", "v7", 0, "Quarterly revenue grew in the northern region.", { department: "sales", tags: ["q3"] }),
+          page: 3,
+          pageEnd: 4,
+          kind: "table" as const,
+          sectionPath: ["Results", "Revenue"],
+        };
         await index.stage([c]);
         await index.activate(c.documentKey, "v7");
         const [hit] = await index.search({ text: "revenue northern", vector: QUERY, embeddingModel: MODEL, topK: 1 });
-        expect(hit).toMatchObject({ id: c.id, documentKey: c.documentKey, version: "v7", ordinal: 0, text: c.text, sectionPath: ["Results", "Revenue"], page: 3, pageEnd: 4, kind: "table", metadata: { department: "sales", tags: ["q3"] } });
+        expect(hit).toMatchObject({
+          id: c.id,
+          documentKey: c.documentKey,
+          version: "v7",
+          ordinal: 0,
+          text: c.text,
+          sectionPath: ["Results", "Revenue"],
+          page: 3,
+          pageEnd: 4,
+          kind: "table",
+          metadata: { department: "sales", tags: ["q3"] },
+        });
         expect(hit).not.toHaveProperty("vector");
       });
     });
@@ -148,7 +191,10 @@ export function searchIndexContract(label: string, factory: () => SearchIndexFix
         await index.removeDocument("d/gone.txt");
         await index.removeDocument("d/gone.txt");
         await index.removeDocument("d/never-there.txt");
-        for (const fusion of [{ bm25Weight: 1, vectorWeight: 0 }, { bm25Weight: 0, vectorWeight: 1 }]) {
+        for (const fusion of [
+          { bm25Weight: 1, vectorWeight: 0 },
+          { bm25Weight: 0, vectorWeight: 1 },
+        ]) {
           expect(keysOf(await index.search({ text: "volcanic", vector: QUERY, embeddingModel: MODEL, topK: 10, fusion }))).toEqual(["d/keep.txt"]);
         }
         expect(await index.chunksOf("d/gone.txt")).toEqual([]);
@@ -172,7 +218,10 @@ export function searchIndexContract(label: string, factory: () => SearchIndexFix
         expect(await index.servingModel()).toBe(MODEL);
         expect(await index.modelCoverage(NEXT)).toEqual({ chunks: 2, covered: 1 });
         // queries of the serving model see each chunk once
-        expect((await index.search({ text: "coral", vector: QUERY, embeddingModel: MODEL, topK: 10 })).map((h) => h.documentKey).sort()).toEqual(["m/one.txt", "m/two.txt"]);
+        expect((await index.search({ text: "coral", vector: QUERY, embeddingModel: MODEL, topK: 10 })).map((h) => h.documentKey).sort()).toEqual([
+          "m/one.txt",
+          "m/two.txt",
+        ]);
         await index.switchServingModel(NEXT);
         expect(await index.servingModel()).toBe(NEXT);
         expect((await index.chunksOf("m/one.txt"))[0]!.embeddingModel).toBe(NEXT);

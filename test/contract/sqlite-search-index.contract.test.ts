@@ -8,5 +8,11 @@ import { searchIndexContract } from "./search-index.contract";
 searchIndexContract("embedded SQLite (FTS5 + vectors)", () => {
   const t = tempDir();
   const index = new SqliteSearchIndex(join(t.dir, "index.db"));
-  return { index, close: () => { index.close(); t.cleanup(); } };
+  return {
+    index,
+    close: () => {
+      index.close();
+      t.cleanup();
+    },
+  };
 });

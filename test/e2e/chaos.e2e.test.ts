@@ -24,14 +24,24 @@ describe.skipIf(!hasDatasets)("chaos: the worker killed with SIGKILL twice while
     llm = await StandInInferenceHost.start();
     llm.streamEventDelayMs = 25;
   });
-  afterAll(async () => { await host?.stop("SIGKILL"); await llm?.stop(); t.cleanup(); });
+  afterAll(async () => {
+    await host?.stop("SIGKILL");
+    await llm?.stop();
+    t.cleanup();
+  });
 
   it("every job ends completed exactly once, with a gap-free log and no duplicated answer text", async () => {
     host = await startHostProcess(t.dir, env());
     for (const r of corpusRows("scifact", IDS)) writeFileSync(join(t.dir, "bucket", `${r.id}.txt`), `${r.title}\n\n${r.text}`);
     await waitFor(async () => (await api(host!.url, "GET", "/documents")).body.counts.indexed === IDS.length, "documents indexed", 30_000);
 
-    const questions = ["vCJD prion protein in the UK", "vitamin B12 deficiency and homocysteine", "APOE4 neurons tau phosphorylation", "PPM1D and p53", "white matter diffusion tensor newborn"];
+    const questions = [
+      "vCJD prion protein in the UK",
+      "vitamin B12 deficiency and homocysteine",
+      "APOE4 neurons tau phosphorylation",
+      "PPM1D and p53",
+      "white matter diffusion tensor newborn",
+    ];
     const jobIds: string[] = [];
     for (let i = 0; i < 50; i++) {
       const r = await api(host.url, "POST", "/queries", { question: questions[i % questions.length] });
@@ -61,8 +71,14 @@ describe.skipIf(!hasDatasets)("chaos: the worker killed with SIGKILL twice while
       expect(job.answer.length).toBeGreaterThan(0);
     }
     // The kills did land mid-run: some jobs needed a second attempt.
-    const attempts = await Promise.all(jobIds.map(async (id) => (await api(host!.url, "GET", `/queries/${id}/events?after=0`)).body.events
-      .filter((e: { type: string; data: { attempt?: number } }) => e.type === "stage" && (e.data.attempt ?? 1) > 1).length));
+    const attempts = await Promise.all(
+      jobIds.map(
+        async (id) =>
+          (await api(host!.url, "GET", `/queries/${id}/events?after=0`)).body.events.filter(
+            (e: { type: string; data: { attempt?: number } }) => e.type === "stage" && (e.data.attempt ?? 1) > 1,
+          ).length,
+      ),
+    );
     expect(attempts.some((n) => n > 0)).toBe(true);
   }, 240_000);
 });

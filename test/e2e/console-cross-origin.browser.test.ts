@@ -17,10 +17,25 @@ import { tempDir } from "../helpers/tmp";
 // No Chromium is a failure, not a skip (see console.browser.test.ts).
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const KEY = "cross-origin-key-carol-0003";
 const ROOT = resolve(import.meta.dirname, "..", "..");
-const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".json": "application/json" };
+const TYPES: Record<string, string> = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".mjs": "text/javascript",
+  ".css": "text/css",
+  ".json": "application/json",
+};
 const SLOW = 90_000;
 const poll = <T>(fn: () => Promise<T> | T, timeout = 30_000) => expect.poll(fn, { timeout, interval: 100 });
 
@@ -73,12 +88,17 @@ describe("web console on its own origin, the API on another (CORS)", { timeout: 
     [site, elsewhere] = await Promise.all([staticFiles(siteDir), staticFiles(siteDir)]);
     const browserReady = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     host = await startHostProcess(t.dir, {
-      RAGLINE_AUTH: "required", RAGLINE_CONSOLE_ORIGIN: site.origin,
+      RAGLINE_AUTH: "required",
+      RAGLINE_CONSOLE_ORIGIN: site.origin,
       RAGLINE_API_KEYS: JSON.stringify([{ key: KEY, tenant: "default", subject: "carol", groups: [], roles: ["reader", "writer", "admin"] }]),
-      RAGLINE_GENERATOR: "openai", RAGLINE_LLM_URL: llm.url, RAGLINE_LLM_MODEL: "standin/llm", RAGLINE_QUERY_TRANSFORM: "off",
+      RAGLINE_GENERATOR: "openai",
+      RAGLINE_LLM_URL: llm.url,
+      RAGLINE_LLM_MODEL: "standin/llm",
+      RAGLINE_QUERY_TRANSFORM: "off",
     });
     writeConsoleSite(ROOT, siteDir, { apiUrl: host.url, webSocketUrl: host.wsUrl });
-    for (const [key, text] of SEED) expect((await api(host.url, "PUT", `/documents/${key}`, Buffer.from(text), { ...auth, "content-type": "text/markdown" })).status).toBe(202);
+    for (const [key, text] of SEED)
+      expect((await api(host.url, "PUT", `/documents/${key}`, Buffer.from(text), { ...auth, "content-type": "text/markdown" })).status).toBe(202);
     browser = await browserReady;
     page = await browser.newPage();
     page.on("pageerror", (e) => pageErrors.push(e.message));
@@ -109,7 +129,11 @@ describe("web console on its own origin, the API on another (CORS)", { timeout: 
   it("lists the documents and uploads one through the host's upload URL, cross-origin; it reaches indexed", async () => {
     await page.goto(`${site.origin}/#documents`);
     await poll(() => page.locator("#doc-table tbody tr[data-key]").count(), SLOW).toBe(SEED.length);
-    await page.setInputFiles("#upload-files", { name: "parking.md", mimeType: "text/markdown", buffer: Buffer.from("# Parking\n\nEmployees park in the north garage on level three with their badge.\n") });
+    await page.setInputFiles("#upload-files", {
+      name: "parking.md",
+      mimeType: "text/markdown",
+      buffer: Buffer.from("# Parking\n\nEmployees park in the north garage on level three with their badge.\n"),
+    });
     await page.click("#upload-form button[type=submit]");
     await poll(() => page.textContent('#doc-table tr[data-key="parking.md"] td.status'), SLOW).toBe("indexed");
     await poll(() => page.locator("#doc-table tbody td.status").allTextContents(), SLOW).toEqual(Array(SEED.length + 1).fill("indexed"));
@@ -120,7 +144,9 @@ describe("web console on its own origin, the API on another (CORS)", { timeout: 
     await page.evaluate(() => {
       const el = document.querySelector("#answer");
       const seen: string[] = (window.__streamed = []);
-      new MutationObserver(() => { if (el.dataset.state === "streaming" && el.textContent) seen.push(el.textContent); }).observe(el, { childList: true, characterData: true, subtree: true });
+      new MutationObserver(() => {
+        if (el.dataset.state === "streaming" && el.textContent) seen.push(el.textContent);
+      }).observe(el, { childList: true, characterData: true, subtree: true });
     });
     await page.fill("#question", "Which garage do employees park in?");
     await page.click("#ask-form button[type=submit]");
@@ -137,7 +163,16 @@ describe("web console on its own origin, the API on another (CORS)", { timeout: 
     expect(keyed.filter((r) => new URL(r.url).host !== api.host)).toEqual([]);
     expect(requests.filter((r) => r.url.startsWith("ws")).map((r) => new URL(r.url).origin)).toContain(`ws://${api.host}`);
     // And the page could not send it elsewhere if it tried: its policy blocks any other origin.
-    expect(await page.evaluate((url) => fetch(url).then(() => "fetched", () => "blocked"), `${elsewhere.origin}/index.html`)).toBe("blocked");
+    expect(
+      await page.evaluate(
+        (url) =>
+          fetch(url).then(
+            () => "fetched",
+            () => "blocked",
+          ),
+        `${elsewhere.origin}/index.html`,
+      ),
+    ).toBe("blocked");
     expect(pageErrors).toEqual([]);
   });
 
@@ -149,7 +184,10 @@ describe("web console on its own origin, the API on another (CORS)", { timeout: 
     await poll(() => other.textContent("#signin-error")).toMatch(/^cannot reach the API/);
     expect(await other.evaluate(() => sessionStorage.getItem("ragline.apiKey"))).toBeNull();
     // What the browser saw: the host answered its preflight without allowing this origin.
-    const pre = await fetch(`${host.url}/documents?limit=1`, { method: "OPTIONS", headers: { origin: elsewhere.origin, "access-control-request-method": "GET", "access-control-request-headers": "x-api-key" } });
+    const pre = await fetch(`${host.url}/documents?limit=1`, {
+      method: "OPTIONS",
+      headers: { origin: elsewhere.origin, "access-control-request-method": "GET", "access-control-request-headers": "x-api-key" },
+    });
     expect(pre.headers.get("access-control-allow-origin")).toBeNull();
     await other.close();
   });

@@ -21,7 +21,16 @@ import { pdfBuffer } from "../unit/ingest/pdf-fixtures";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 // Flags per /work/.library/env/machines/node.md: the machine's closed network refuses Chromium's background calls.
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const KEY = "console-test-key-alice-0001";
 const BOB = "console-test-key-bob-00002"; // same tenant, not in the "hr" group
 const XSS_NAME = `<img src=x onerror="window.__xss='key'">.txt`;
@@ -30,7 +39,14 @@ const XSS_TEXT = `Badge rules. <img src=x onerror="window.__xss='chunk'"> Visito
 // Callbacks passed to page.evaluate / addInitScript run in Chromium, not in Node: their DOM globals are the page's.
 // Typed loosely here, in this file only (the project compiles without the DOM library).
 /* eslint-disable @typescript-eslint/no-explicit-any */
-declare const window: any, document: any, sessionStorage: any, localStorage: any, DataTransfer: any, DragEvent: any, MutationObserver: any, getComputedStyle: any;
+declare const window: any,
+  document: any,
+  sessionStorage: any,
+  localStorage: any,
+  DataTransfer: any,
+  DragEvent: any,
+  MutationObserver: any,
+  getComputedStyle: any;
 
 /** Records every WebSocket the page opens: what it sent and the seq of each frame it got (installed before the page's own code runs). */
 function recordSockets() {
@@ -41,9 +57,19 @@ function recordSockets() {
       super(url, protocols);
       const rec = { sent: [] as string[], seqs: [] as number[], socket: this };
       window.__sockets.push(rec);
-      this.addEventListener("message", (m: { data: unknown }) => { try { const f = JSON.parse(String(m.data)); if (typeof f.seq === "number") rec.seqs.push(f.seq); } catch { /* not a job frame */ } });
+      this.addEventListener("message", (m: { data: unknown }) => {
+        try {
+          const f = JSON.parse(String(m.data));
+          if (typeof f.seq === "number") rec.seqs.push(f.seq);
+        } catch {
+          /* not a job frame */
+        }
+      });
       const send = this.send.bind(this);
-      this.send = (d: unknown) => { rec.sent.push(String(d)); send(d); };
+      this.send = (d: unknown) => {
+        rec.sent.push(String(d));
+        send(d);
+      };
     }
   };
 }
@@ -64,7 +90,12 @@ const poll = <T>(fn: () => Promise<T> | T, timeout = 30_000) => expect.poll(fn, 
 function rawGet(url: string, path: string): Promise<{ status: number; type?: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    httpRequest({ host: hostname, port, path }, (res) => { res.resume(); res.on("end", () => resolve({ status: res.statusCode ?? 0, type: res.headers["content-type"] })); }).on("error", reject).end();
+    httpRequest({ host: hostname, port, path }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: res.headers["content-type"] }));
+    })
+      .on("error", reject)
+      .end();
   });
 }
 
@@ -96,8 +127,14 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     const browserReady = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     host = await startHostProcess(t.dir, {
       RAGLINE_AUTH: "required",
-      RAGLINE_API_KEYS: JSON.stringify([{ key: KEY, tenant: "default", subject: "alice", groups: ["hr"], roles: ["reader", "writer", "admin"] }, { key: BOB, tenant: "default", subject: "bob", groups: [], roles: ["reader"] }]),
-      RAGLINE_GENERATOR: "openai", RAGLINE_LLM_URL: llm.url, RAGLINE_LLM_MODEL: "standin/llm", RAGLINE_QUERY_TRANSFORM: "off",
+      RAGLINE_API_KEYS: JSON.stringify([
+        { key: KEY, tenant: "default", subject: "alice", groups: ["hr"], roles: ["reader", "writer", "admin"] },
+        { key: BOB, tenant: "default", subject: "bob", groups: [], roles: ["reader"] },
+      ]),
+      RAGLINE_GENERATOR: "openai",
+      RAGLINE_LLM_URL: llm.url,
+      RAGLINE_LLM_MODEL: "standin/llm",
+      RAGLINE_QUERY_TRANSFORM: "off",
     });
     browser = await browserReady;
     context = await browser.newContext();
@@ -105,7 +142,12 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     page = await context.newPage();
     page.on("pageerror", (e) => pageErrors.push(e.message));
     page.on("request", (r) => sent.push({ method: r.method(), path: new URL(r.url()).pathname, withKey: "x-api-key" in r.headers() }));
-    page.on("response", (r) => { r.body().then((b) => loaded.push({ path: new URL(r.url()).pathname, bytes: b.length }), () => {}); });
+    page.on("response", (r) => {
+      r.body().then(
+        (b) => loaded.push({ path: new URL(r.url()).pathname, bytes: b.length }),
+        () => {},
+      );
+    });
     // An eval run in the host's bucket, as a run stores it (evals/report/store.ts), for the Evals and Audit tabs.
     await writeReportToBucket(new FolderObjectStore(loadConfig({ RAGLINE_DATA_DIR: t.dir }).bucketDir, join(t.dir, "tmp")), evalReport(RUN));
     page.on("dialog", (d) => void d.accept());
@@ -117,7 +159,9 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     try {
       await page.waitForSelector("#answer[data-state=done]", { timeout });
     } catch (err) {
-      const seen = await page.evaluate(() => ["#answer-job", "#stages", "#stream-state", "#ask-error", "#answer"].map((q) => `${q}: ${document.querySelector(q)?.textContent}`).join("\n"));
+      const seen = await page.evaluate(() =>
+        ["#answer-job", "#stages", "#stream-state", "#ask-error", "#answer"].map((q) => `${q}: ${document.querySelector(q)?.textContent}`).join("\n"),
+      );
       const jobId = /job (\S+)/.exec(seen)?.[1];
       const job = jobId ? (await api(host.url, "GET", `/queries/${jobId}/events?after=0`, undefined, auth)).body : undefined;
       throw new Error(`${(err as Error).message}\n${seen}\njob events: ${JSON.stringify(job)?.slice(0, 3000)}\nhost: ${host.output().slice(-2000)}`);
@@ -173,7 +217,13 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await page.fill("#upload-form input[name=department]", "hr");
     await page.fill("#upload-form input[name=tags]", "policy, leave");
     await page.fill("#upload-form input[name=acl]", "hr");
-    await page.setInputFiles("#upload-files", { name: "vacation.md", mimeType: "text/markdown", buffer: Buffer.from("# Vacation policy\n\nEmployees get 25 days of paid vacation per year. Requests go to the manager two weeks ahead.\n\n## Sick leave\n\nSick leave is unlimited with a doctor note after three days.\n") });
+    await page.setInputFiles("#upload-files", {
+      name: "vacation.md",
+      mimeType: "text/markdown",
+      buffer: Buffer.from(
+        "# Vacation policy\n\nEmployees get 25 days of paid vacation per year. Requests go to the manager two weeks ahead.\n\n## Sick leave\n\nSick leave is unlimited with a doctor note after three days.\n",
+      ),
+    });
     await page.click("#upload-form button[type=submit]");
     await poll(() => page.textContent('#doc-table tr[data-key="hr/vacation.md"] td.status'), SLOW).toBe("indexed");
     const doc = await api(host.url, "GET", "/documents/hr/vacation.md", undefined, auth);
@@ -243,7 +293,9 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await page.evaluate(() => {
       const el = document.querySelector("#answer");
       const seen: string[] = (window.__streamed = []);
-      new MutationObserver(() => { if (el.dataset.state === "streaming" && el.textContent) seen.push(el.textContent); }).observe(el, { childList: true, characterData: true, subtree: true });
+      new MutationObserver(() => {
+        if (el.dataset.state === "streaming" && el.textContent) seen.push(el.textContent);
+      }).observe(el, { childList: true, characterData: true, subtree: true });
     });
     await page.fill("#question", "Which garage do employees park in?");
     await page.click("#ask-form button[type=submit]");
@@ -254,7 +306,13 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     expect(new Set(streamed).size).toBeGreaterThanOrEqual(3); // token by token, not one block at the end
     for (let i = 1; i < streamed.length; i++) expect(streamed[i].startsWith(streamed[i - 1])).toBe(true);
     expect(final.startsWith(streamed.at(-1)!)).toBe(true);
-    expect(await page.locator("#stages li").allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/^retrieve: finished \d+ ms$/), expect.stringMatching(/^generate: finished \d+ ms$/), expect.stringMatching(/^ground: finished/)]));
+    expect(await page.locator("#stages li").allTextContents()).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^retrieve: finished \d+ ms$/),
+        expect.stringMatching(/^generate: finished \d+ ms$/),
+        expect.stringMatching(/^ground: finished/),
+      ]),
+    );
     // The citation as the API gives it (page and section path of the cited source), shown with its key and page.
     const jobs = await page.evaluate(() => JSON.parse(sessionStorage.getItem("ragline.jobs") ?? "[]"));
     expect(jobs[0].question).toBe("Which garage do employees park in?");
@@ -269,7 +327,13 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
   });
 
   it("clicking citation [1] renders the cited page of the PDF with pdf.js (page 2 of 2) and marks the cited text on it", async () => {
-    const { body: job } = await api(host.url, "GET", `/queries/${(await page.evaluate(() => JSON.parse(sessionStorage.getItem("ragline.jobs"))))[0].jobId}`, undefined, auth);
+    const { body: job } = await api(
+      host.url,
+      "GET",
+      `/queries/${(await page.evaluate(() => JSON.parse(sessionStorage.getItem("ragline.jobs"))))[0].jobId}`,
+      undefined,
+      auth,
+    );
     const { page: citedPage } = job.citations[0];
     expect(citedPage).toBe(2); // the parking text is on the PDF's second page
     const from = sent.length;
@@ -291,7 +355,9 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     expect((await page.locator("#viewer-page .hl").evaluateAll((els) => els.map((e) => e.dataset.text))).join(" ")).toContain("north garage on level three");
     expect(await page.locator("#viewer-page .hl").evaluateAll((els) => els.every((e) => e.offsetWidth > 10 && e.offsetHeight > 5))).toBe(true);
     // The bytes came from the document's content route, with the session's key; pdf.js from the host, not a CDN.
-    expect(sent.slice(from).filter((r) => r.path === "/documents/travel/policy.pdf")).toEqual([{ method: "GET", path: "/documents/travel/policy.pdf", withKey: true }]);
+    expect(sent.slice(from).filter((r) => r.path === "/documents/travel/policy.pdf")).toEqual([
+      { method: "GET", path: "/documents/travel/policy.pdf", withKey: true },
+    ]);
     const pdfjs = loaded.filter((r) => r.path.startsWith("/console/vendor/pdfjs/"));
     const pdfjsBytes = pdfjs.reduce((a, r) => a + r.bytes, 0);
     console.log(`pdf.js loaded on the first citation: ${pdfjs.map((r) => r.path.split("/").at(-1)).join(", ")}: ${pdfjsBytes} bytes`);
@@ -306,11 +372,17 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await page.fill("#question", "How many vacation days do employees get?");
     const before = await page.evaluate(() => window.__sockets.length);
     await page.click("#ask-form button[type=submit]");
-    await page.waitForFunction(() => document.querySelector("#answer").dataset.state === "streaming" && document.querySelector("#answer").textContent.length > 0);
+    await page.waitForFunction(
+      () => document.querySelector("#answer").dataset.state === "streaming" && document.querySelector("#answer").textContent.length > 0,
+    );
     await page.evaluate(() => window.__sockets.at(-1).socket.close()); // the network drops
     await answerDone(SLOW);
     llm.streamEventDelayMs = 60;
-    const sockets = await page.evaluate((from) => window.__sockets.slice(from).map((s: { sent: string[]; seqs: number[] }) => ({ sent: s.sent.map((x) => JSON.parse(x)), seqs: s.seqs as number[] })), before);
+    const sockets = await page.evaluate(
+      (from) =>
+        window.__sockets.slice(from).map((s: { sent: string[]; seqs: number[] }) => ({ sent: s.sent.map((x) => JSON.parse(x)), seqs: s.seqs as number[] })),
+      before,
+    );
     expect(sockets).toHaveLength(2);
     const [first, second] = sockets;
     const jobId = first.sent[0].jobId;
@@ -366,7 +438,9 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
 
   it("a real filing from the datasets (Foot Locker 8-K, 4 pages): the cited page (3) is the one rendered, with the cited text marked", async () => {
     const pdf = readFileSync(join(DATASETS, "financebench", "docs", "FOOTLOCKER_2022_8K_dated-2022-05-20.pdf"));
-    expect((await api(host.url, "PUT", "/documents/filings/footlocker-8k.pdf", pdf, { "content-type": "application/pdf", "x-amz-meta-acl": "hr", ...auth })).status).toBe(202);
+    expect(
+      (await api(host.url, "PUT", "/documents/filings/footlocker-8k.pdf", pdf, { "content-type": "application/pdf", "x-amz-meta-acl": "hr", ...auth })).status,
+    ).toBe(202);
     await poll(async () => (await api(host.url, "GET", "/documents/filings/footlocker-8k.pdf", undefined, auth)).body.status, SLOW).toBe("indexed");
     await page.goto(`${host.url}/#ask`);
     await page.fill("#question", "Whom did the Board designate as the audit committee financial expert?");
@@ -400,8 +474,14 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await poll(async () => (await api(host.url, "GET", "/documents/broken.pdf", undefined, auth)).body.updatedAt, SLOW).not.toBe(before);
     await poll(() => status.textContent(), SLOW).toMatch(/^failed.+/);
     await page.goto(`${host.url}/#index`);
-    await poll(() => page.textContent("#rollout")).toMatch(/^current: serving local\/hashed-ngrams\S+, target local\/hashed-ngrams\S+; \d+ of \d+ chunks embedded with the target \(100%\)/);
-    await poll(() => page.locator('#stale-table tr[data-key="broken.pdf"] td').allTextContents()).toEqual(["broken.pdf", "failed", expect.stringContaining(reason)]);
+    await poll(() => page.textContent("#rollout")).toMatch(
+      /^current: serving local\/hashed-ngrams\S+, target local\/hashed-ngrams\S+; \d+ of \d+ chunks embedded with the target \(100%\)/,
+    );
+    await poll(() => page.locator('#stale-table tr[data-key="broken.pdf"] td').allTextContents()).toEqual([
+      "broken.pdf",
+      "failed",
+      expect.stringContaining(reason),
+    ]);
     await shot("index");
   });
 
@@ -423,7 +503,12 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await poll(() => frame.locator("h1").textContent()).toBe("ragline evaluation — audit-3");
     expect(await page.getAttribute("#report-frame", "sandbox")).toBe("");
     // Styled by its own stylesheet (allowed by hash in the console's CSP), which the frame did not run as script.
-    expect(await frame.locator("th").first().evaluate((el) => getComputedStyle(el).backgroundColor)).toBe("rgb(245, 245, 245)");
+    expect(
+      await frame
+        .locator("th")
+        .first()
+        .evaluate((el) => getComputedStyle(el).backgroundColor),
+    ).toBe("rgb(245, 245, 245)");
     await shot("evals-report");
   });
 
@@ -446,7 +531,10 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
       await page.keyboard.press("Enter");
       if (i !== 1) continue;
       // Two scored: the verdicts are in the tab's sessionStorage under the run's id (never localStorage, never the key there).
-      expect(await page.evaluate((run) => [JSON.parse(sessionStorage.getItem(`ragline.audit.${run}`)), localStorage.length], RUN)).toEqual([{ A01: "useful", A02: "wrong" }, 0]);
+      expect(await page.evaluate((run) => [JSON.parse(sessionStorage.getItem(`ragline.audit.${run}`)), localStorage.length], RUN)).toEqual([
+        { A01: "useful", A02: "wrong" },
+        0,
+      ]);
       await page.reload();
       // The reload reopens the audit at the first unscored answer, still blind.
       await page.waitForSelector("#audit:not([hidden]) #audit-item[data-item=A03]");
@@ -464,7 +552,10 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     expect(text).toContain("useful 2 · partly 0 · wrong 1");
     expect(text).toContain("agreement with the automatic verdict: 66.7 % of 3");
     // Summed up: the verdicts are let go, so the next audit of the run starts afresh.
-    expect(await page.evaluate((run) => [sessionStorage.getItem(`ragline.audit.${run}`), sessionStorage.getItem("ragline.auditOpen")], RUN)).toEqual([null, null]);
+    expect(await page.evaluate((run) => [sessionStorage.getItem(`ragline.audit.${run}`), sessionStorage.getItem("ragline.auditOpen")], RUN)).toEqual([
+      null,
+      null,
+    ]);
     await shot("audit-summary");
   });
 
@@ -476,7 +567,10 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await page.waitForSelector("#stages li[data-stage=generate]");
     const before = await page.evaluate(() => window.__sockets.length);
     // The key stops working (revoked, or replaced in another tab), then the network drops.
-    await page.evaluate(() => { sessionStorage.setItem("ragline.apiKey", "revoked-key-0000000000000"); window.__sockets.at(-1).socket.close(); });
+    await page.evaluate(() => {
+      sessionStorage.setItem("ragline.apiKey", "revoked-key-0000000000000");
+      window.__sockets.at(-1).socket.close();
+    });
     await poll(() => page.textContent("#ask-error")).toBe("unauthorized: the API key was refused (401): sign in again");
     expect(await page.textContent("#stream-state")).toMatch(/^stopped after seq \d+: the API key was refused \(401\): sign in again$/);
     // One refused handshake, then nothing: the stream stopped instead of retrying.
@@ -493,7 +587,9 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
     await page.click("#signin-form button[type=submit]");
     await poll(() => page.textContent("#who")).toBe("Signed in: API key …0002 accepted");
     await page.goto(`${host.url}/#documents`);
-    await poll(() => page.locator("#doc-table tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-key")).sort())).toEqual([XSS_NAME, "broken.pdf"].sort());
+    await poll(() => page.locator("#doc-table tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-key")).sort())).toEqual(
+      [XSS_NAME, "broken.pdf"].sort(),
+    );
     expect(await page.locator("#doc-counts span").allTextContents()).toEqual(expect.arrayContaining(["indexed: 1", "failed: 1"]));
     await page.goto(`${host.url}/#index`);
     await poll(() => page.textContent("#rollout")).toBe("Only an admin key may see the rollout.");

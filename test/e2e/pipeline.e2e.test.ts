@@ -18,13 +18,21 @@ describe.skipIf(!hasDatasets)("end to end on the embedded default (host as a chi
     // Drop real documents into the bucket folder: a 10-Q PDF and scientific abstracts.
     copyFileSync(join(DATASETS, "docugami_sec10q/docs/2022_Q3_AAPL.pdf"), join(bucket(), "2022_Q3_AAPL.pdf"));
     for (const r of corpusRows("scifact", SCIFACT_IDS)) writeFileSync(join(bucket(), `scifact-${r.id}.txt`), `${r.title}\n\n${r.text}`);
-    await waitFor(async () => {
-      const { body } = await api(host.url, "GET", "/documents");
-      return body.counts.indexed === SCIFACT_IDS.length + 1;
-    }, "all documents indexed", 60_000, 250);
+    await waitFor(
+      async () => {
+        const { body } = await api(host.url, "GET", "/documents");
+        return body.counts.indexed === SCIFACT_IDS.length + 1;
+      },
+      "all documents indexed",
+      60_000,
+      250,
+    );
   }, 90_000);
 
-  afterAll(async () => { await host?.stop(); t?.cleanup(); });
+  afterAll(async () => {
+    await host?.stop();
+    t?.cleanup();
+  });
 
   it("indexes every dropped document and shows its chunks with pages", async () => {
     const doc = await api(host.url, "GET", "/documents/2022_Q3_AAPL.pdf");
@@ -47,7 +55,10 @@ describe.skipIf(!hasDatasets)("end to end on the embedded default (host as a chi
     expect(frames.some((f) => f.type === "retrieved")).toBe(true);
     const retrieved = frames.find((f) => f.type === "retrieved")!.data.chunks as { documentKey: string; score: number }[];
     expect(retrieved[0]).toMatchObject({ documentKey: expect.any(String), score: expect.any(Number) });
-    const streamed = frames.filter((f) => f.type === "delta").map((f) => f.data.text).join("");
+    const streamed = frames
+      .filter((f) => f.type === "delta")
+      .map((f) => f.data.text)
+      .join("");
 
     const job = await api(host.url, "GET", `/queries/${submit.body.jobId}`);
     expect(job.body.status).toBe("completed");
@@ -110,7 +121,10 @@ describe.skipIf(!hasDatasets)("end to end on the embedded default (host as a chi
     writeFileSync(join(bucket(), "broken.pdf"), Buffer.concat([Buffer.from("%PDF-1.7\n"), Buffer.alloc(2000, 7)]));
     await api(host.url, "PUT", "/documents/blob.bin", Buffer.from([0, 1, 2, 3, 0, 255, 254, 0, 9, 0]));
     for (const key of ["broken.pdf", "blob.bin"]) {
-      const doc = await waitFor(async () => { const r = await api(host.url, "GET", `/documents/${key}`); return r.body?.status === "failed" && r.body; }, `${key} failed`);
+      const doc = await waitFor(async () => {
+        const r = await api(host.url, "GET", `/documents/${key}`);
+        return r.body?.status === "failed" && r.body;
+      }, `${key} failed`);
       expect(doc.error).toMatch(/\w+: .+/);
     }
     expect((await api(host.url, "GET", "/health")).status).toBe(200);

@@ -8,6 +8,9 @@ export const hasDatasets = existsSync(join(DATASETS, "scifact", "corpus.jsonl"))
 /** Corpus rows by id from a dataset's corpus.jsonl. */
 export function corpusRows(dataset: string, ids: string[]): { id: string; title: string; text: string }[] {
   const want = new Set(ids);
-  return readFileSync(join(DATASETS, dataset, "corpus.jsonl"), "utf8").split("\n").filter(Boolean)
-    .map((l) => JSON.parse(l)).filter((r) => want.has(r.id));
+  return readFileSync(join(DATASETS, dataset, "corpus.jsonl"), "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((r) => want.has(r.id));
 }

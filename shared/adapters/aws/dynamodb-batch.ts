@@ -6,7 +6,12 @@ import { TransientError } from "../../domain/errors";
 
 type WriteRequest = NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]["RequestItems"]>[string][number];
 
-export async function batchWriteAll(db: Pick<DynamoDBDocumentClient, "send">, table: string, requests: WriteRequest[], opts: { tries?: number; baseDelayMs?: number } = {}): Promise<void> {
+export async function batchWriteAll(
+  db: Pick<DynamoDBDocumentClient, "send">,
+  table: string,
+  requests: WriteRequest[],
+  opts: { tries?: number; baseDelayMs?: number } = {},
+): Promise<void> {
   const tries = opts.tries ?? 8;
   const base = opts.baseDelayMs ?? 50;
   for (let k = 0; k < requests.length; k += 25) {

@@ -14,7 +14,14 @@ export const CHECKPOINT_PREFIX = "CP#";
 export const PART_BYTES = 300_000;
 
 export interface CheckpointItem {
-  pk: string; sk: string; stage: string; part: number; rev: string; parts?: number; data: Uint8Array; expiresAt: number;
+  pk: string;
+  sk: string;
+  stage: string;
+  part: number;
+  rev: string;
+  parts?: number;
+  data: Uint8Array;
+  expiresAt: number;
 }
 
 const sk = (stage: string, part: number) => `${CHECKPOINT_PREFIX}${stage}#${String(part).padStart(3, "0")}`;
@@ -24,10 +31,19 @@ export function checkpointItems(pk: string, stage: string, value: unknown, expir
   const bytes = gzipSync(JSON.stringify(value ?? null));
   const parts = Math.max(1, Math.ceil(bytes.length / PART_BYTES));
   const rev = randomBytes(6).toString("hex");
-  const items = Array.from({ length: parts }, (_, part): CheckpointItem => ({
-    pk, sk: sk(stage, part), stage, part, rev, ...(part === 0 ? { parts } : {}),
-    data: bytes.subarray(part * PART_BYTES, (part + 1) * PART_BYTES), expiresAt,
-  }));
+  const items = Array.from(
+    { length: parts },
+    (_, part): CheckpointItem => ({
+      pk,
+      sk: sk(stage, part),
+      stage,
+      part,
+      rev,
+      ...(part === 0 ? { parts } : {}),
+      data: bytes.subarray(part * PART_BYTES, (part + 1) * PART_BYTES),
+      expiresAt,
+    }),
+  );
   return [...items.slice(1), items[0]];
 }
 

@@ -62,19 +62,31 @@ export class DynamoDbDocumentCatalog implements DocumentCatalog {
       if (field === "key" || field === "updatedAt") return;
       names[`#f${i}`] = field;
       if (value === undefined || (field === "contentHash" && value === "")) remove.push(`#f${i}`);
-      else { set.push(`#f${i} = :v${i}`); values[`:v${i}`] = value; }
+      else {
+        set.push(`#f${i} = :v${i}`);
+        values[`:v${i}`] = value;
+      }
     });
-    if (!("waiting" in patch)) { names["#waiting"] = "waiting"; remove.push("#waiting"); } // a waiting note lasts until the next write
-    if (ifVersion !== undefined) { names["#version"] = "version"; values[":ifVersion"] = ifVersion; }
+    if (!("waiting" in patch)) {
+      names["#waiting"] = "waiting";
+      remove.push("#waiting");
+    } // a waiting note lasts until the next write
+    if (ifVersion !== undefined) {
+      names["#version"] = "version";
+      values[":ifVersion"] = ifVersion;
+    }
     try {
-      const r = await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: { key },
-        UpdateExpression: `SET ${set.join(", ")}${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
-        ConditionExpression: ifVersion !== undefined ? "#version = :ifVersion" : undefined,
-        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-        ExpressionAttributeValues: values,
-        ReturnValues: "ALL_NEW",
-      }));
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { key },
+          UpdateExpression: `SET ${set.join(", ")}${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
+          ConditionExpression: ifVersion !== undefined ? "#version = :ifVersion" : undefined,
+          ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
       return toRecord(r.Attributes!);
     } catch (e) {
       if (ifVersion !== undefined && isConditionFailure(e)) return undefined;
@@ -102,15 +114,32 @@ export class DynamoDbDocumentCatalog implements DocumentCatalog {
       cond += " AND #k BETWEEN :lo AND :hi";
       values[":lo"] = opts.after > opts.prefix ? opts.after : opts.prefix;
       values[":hi"] = opts.prefix + "\u{10FFFF}";
-    } else if (opts.prefix) { cond += " AND begins_with(#k, :prefix)"; values[":prefix"] = opts.prefix; }
-    else if (opts.after) { cond += " AND #k > :after"; values[":after"] = opts.after; }
+    } else if (opts.prefix) {
+      cond += " AND begins_with(#k, :prefix)";
+      values[":prefix"] = opts.prefix;
+    } else if (opts.after) {
+      cond += " AND #k > :after";
+      values[":after"] = opts.after;
+    }
     const partitions = opts.status ? [opts.status] : [...SHARDS, LEGACY_LISTING];
     // Each shard holds ~1/n of a page; pages are refilled only from the shard the merge drains.
     const pageSize = Math.min(limit + 1, partitions.length === 1 ? limit + 1 : Math.max(4, Math.ceil((2 * limit) / partitions.length)));
-    const cursors = partitions.map((p) => new PartitionCursor((start) => this.db.send(new QueryCommand({
-      TableName: this.table, IndexName: idx.name, KeyConditionExpression: cond,
-      ExpressionAttributeNames: names, ExpressionAttributeValues: { ...values, ":p": p }, ExclusiveStartKey: start, Limit: pageSize,
-    }))));
+    const cursors = partitions.map(
+      (p) =>
+        new PartitionCursor((start) =>
+          this.db.send(
+            new QueryCommand({
+              TableName: this.table,
+              IndexName: idx.name,
+              KeyConditionExpression: cond,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: { ...values, ":p": p },
+              ExclusiveStartKey: start,
+              Limit: pageSize,
+            }),
+          ),
+        ),
+    );
     await Promise.all(cursors.map((c) => c.fill()));
     const out: DocumentRecord[] = [];
     while (out.length < limit) {
@@ -127,11 +156,17 @@ export class DynamoDbDocumentCatalog implements DocumentCatalog {
   async findByHash(contentHash: string): Promise<DocumentRecord | undefined> {
     let start: Record<string, unknown> | undefined;
     do {
-      const r = await this.db.send(new QueryCommand({
-        TableName: this.table, IndexName: DOCUMENTS_TABLE.indexes.byHash.name, KeyConditionExpression: "contentHash = :h",
-        FilterExpression: "#s = :indexed", ExpressionAttributeNames: { "#s": "status" }, ExpressionAttributeValues: { ":h": contentHash, ":indexed": "indexed" },
-        ExclusiveStartKey: start,
-      }));
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: DOCUMENTS_TABLE.indexes.byHash.name,
+          KeyConditionExpression: "contentHash = :h",
+          FilterExpression: "#s = :indexed",
+          ExpressionAttributeNames: { "#s": "status" },
+          ExpressionAttributeValues: { ":h": contentHash, ":indexed": "indexed" },
+          ExclusiveStartKey: start,
+        }),
+      );
       if (r.Items?.length) return toRecord(r.Items[0]);
       start = r.LastEvaluatedKey;
     } while (start);
@@ -140,19 +175,28 @@ export class DynamoDbDocumentCatalog implements DocumentCatalog {
 
   async counts(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    await Promise.all(STATUSES.map(async (status) => {
-      let n = 0;
-      let start: Record<string, unknown> | undefined;
-      do {
-        const r = await this.db.send(new QueryCommand({
-          TableName: this.table, IndexName: DOCUMENTS_TABLE.indexes.byStatus.name, KeyConditionExpression: "#s = :s",
-          ExpressionAttributeNames: { "#s": "status" }, ExpressionAttributeValues: { ":s": status }, Select: "COUNT", ExclusiveStartKey: start,
-        }));
-        n += r.Count ?? 0;
-        start = r.LastEvaluatedKey;
-      } while (start);
-      if (n) out[status] = n;
-    }));
+    await Promise.all(
+      STATUSES.map(async (status) => {
+        let n = 0;
+        let start: Record<string, unknown> | undefined;
+        do {
+          const r = await this.db.send(
+            new QueryCommand({
+              TableName: this.table,
+              IndexName: DOCUMENTS_TABLE.indexes.byStatus.name,
+              KeyConditionExpression: "#s = :s",
+              ExpressionAttributeNames: { "#s": "status" },
+              ExpressionAttributeValues: { ":s": status },
+              Select: "COUNT",
+              ExclusiveStartKey: start,
+            }),
+          );
+          n += r.Count ?? 0;
+          start = r.LastEvaluatedKey;
+        } while (start);
+        if (n) out[status] = n;
+      }),
+    );
     return out;
   }
 }
@@ -171,9 +215,13 @@ class PartitionCursor {
 
   constructor(private readonly query: (start: Item | undefined) => Promise<{ Items?: Item[]; LastEvaluatedKey?: Item }>) {}
 
-  get head(): Item | undefined { return this.items[0]; }
+  get head(): Item | undefined {
+    return this.items[0];
+  }
 
-  take(): Item { return this.items.shift()!; }
+  take(): Item {
+    return this.items.shift()!;
+  }
 
   /** Fetches pages while this one is empty and the partition has more. */
   async fill(): Promise<void> {

@@ -1,7 +1,5 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import {
-  DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient,
-} from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Job, JobEvent, JobEventType, JobStatus, QueryRequest, QueryResult } from "../../domain/job";
 import { JOB_TRANSITIONS, TERMINAL_EVENTS, TERMINAL_STATUSES } from "../../domain/job";
 import { AdmissionRefused, type AdmissionSlot, type JobStore, type StageCommit } from "../../ports/job-store";
@@ -33,9 +31,21 @@ export interface DynamoDbJobStoreOptions {
 }
 
 interface JobItem {
-  pk: string; sk: string; id: string; status: JobStatus; request: string; result?: string; error?: string;
-  checkpoints: Record<string, string>; attempts: number; createdAt: string; updatedAt: string; expiresAt: number;
-  tenant?: string; activeCaller?: string; workingTenant?: string;
+  pk: string;
+  sk: string;
+  id: string;
+  status: JobStatus;
+  request: string;
+  result?: string;
+  error?: string;
+  checkpoints: Record<string, string>;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: number;
+  tenant?: string;
+  activeCaller?: string;
+  workingTenant?: string;
   /** Admission slot keys the job holds until it ends. */
   slots?: string[];
 }
@@ -61,14 +71,25 @@ export class DynamoDbJobStore implements JobStore {
     if (scanPurge) this.purgeFinished = (before) => this.scanPurge(before);
   }
 
-  private expiresAt() { return Math.floor(Date.now() / 1000) + this.ttlSeconds; }
+  private expiresAt() {
+    return Math.floor(Date.now() / 1000) + this.ttlSeconds;
+  }
 
   async create(id: string, request: QueryRequest, opts: { slots?: AdmissionSlot[] } = {}): Promise<Job> {
     const now = nowIso();
     const slots = opts.slots ?? [];
     const item: JobItem = {
-      ...jobKey(id), id, status: "pending", request: JSON.stringify(request), checkpoints: {}, attempts: 0,
-      createdAt: now, updatedAt: now, expiresAt: this.expiresAt(), tenant: request.principal?.tenant, activeCaller: callerKey(request),
+      ...jobKey(id),
+      id,
+      status: "pending",
+      request: JSON.stringify(request),
+      checkpoints: {},
+      attempts: 0,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: this.expiresAt(),
+      tenant: request.principal?.tenant,
+      activeCaller: callerKey(request),
       ...(slots.length ? { slots: slots.map((s) => s.key) } : {}),
     };
     await this.takeSlots(slots);
@@ -92,10 +113,15 @@ export class DynamoDbJobStore implements JobStore {
     const taken: string[] = [];
     for (const slot of slots) {
       try {
-        await this.db.send(new UpdateCommand({
-          TableName: this.table, Key: this.slotKey(slot.key), UpdateExpression: "ADD held :one",
-          ConditionExpression: "attribute_not_exists(held) OR held < :limit", ExpressionAttributeValues: { ":one": 1, ":limit": slot.limit },
-        }));
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: this.slotKey(slot.key),
+            UpdateExpression: "ADD held :one",
+            ConditionExpression: "attribute_not_exists(held) OR held < :limit",
+            ExpressionAttributeValues: { ":one": 1, ":limit": slot.limit },
+          }),
+        );
         taken.push(slot.key);
       } catch (e) {
         await this.giveSlots(taken);
@@ -107,20 +133,35 @@ export class DynamoDbJobStore implements JobStore {
 
   private async giveSlots(keys: string[]) {
     for (const key of keys) {
-      await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: this.slotKey(key), UpdateExpression: "ADD held :minus", ConditionExpression: "held > :zero",
-        ExpressionAttributeValues: { ":minus": -1, ":zero": 0 },
-      })).catch((e) => { if (!isConditionFailure(e)) throw e; });
+      await this.db
+        .send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: this.slotKey(key),
+            UpdateExpression: "ADD held :minus",
+            ConditionExpression: "held > :zero",
+            ExpressionAttributeValues: { ":minus": -1, ":zero": 0 },
+          }),
+        )
+        .catch((e) => {
+          if (!isConditionFailure(e)) throw e;
+        });
     }
   }
 
   /** A job that ended gives its slots back, once: removing its list is conditional on the list being there. */
   private async releaseSlots(id: string) {
     try {
-      const r = await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: jobKey(id), UpdateExpression: "REMOVE #slots", ConditionExpression: "attribute_exists(#slots)", ReturnValues: "UPDATED_OLD",
-        ExpressionAttributeNames: { "#slots": "slots" },
-      }));
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(id),
+          UpdateExpression: "REMOVE #slots",
+          ConditionExpression: "attribute_exists(#slots)",
+          ReturnValues: "UPDATED_OLD",
+          ExpressionAttributeNames: { "#slots": "slots" },
+        }),
+      );
       await this.giveSlots((r.Attributes?.slots as string[] | undefined) ?? []);
     } catch (e) {
       if (!isConditionFailure(e)) throw e; // none held, or already given back
@@ -147,25 +188,42 @@ export class DynamoDbJobStore implements JobStore {
     allowed.forEach((s, i) => (values[`:f${i}`] = s));
     const set = ["#status = :to", "updatedAt = :now", "expiresAt = :exp"];
     const remove: string[] = [];
-    if (patch.result) { set.push("#result = :result"); values[":result"] = JSON.stringify(patch.result); }
-    if (patch.error !== undefined) { set.push("#error = :error"); values[":error"] = patch.error; }
+    if (patch.result) {
+      set.push("#result = :result");
+      values[":result"] = JSON.stringify(patch.result);
+    }
+    if (patch.error !== undefined) {
+      set.push("#error = :error");
+      values[":error"] = patch.error;
+    }
     // The sparse index attributes follow the status: counted while active / working, gone after.
     if (TERMINAL_STATUSES.includes(to)) remove.push("activeCaller");
     // Tenantless jobs land under "-", which no caller asks for.
-    if (to === "working") { set.push("workingTenant = if_not_exists(tenant, :none)"); values[":none"] = "-"; }
-    else remove.push("workingTenant");
+    if (to === "working") {
+      set.push("workingTenant = if_not_exists(tenant, :none)");
+      values[":none"] = "-";
+    } else remove.push("workingTenant");
     try {
-      const r = await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: jobKey(id),
-        UpdateExpression: `SET ${set.join(", ")}${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
-        ConditionExpression: `#status IN (${allowed.map((_, i) => `:f${i}`).join(", ")})`,
-        ExpressionAttributeNames: { "#status": "status", ...(patch.result ? { "#result": "result" } : {}), ...(patch.error !== undefined ? { "#error": "error" } : {}) },
-        ExpressionAttributeValues: values,
-        ReturnValues: "ALL_NEW",
-      }));
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(id),
+          UpdateExpression: `SET ${set.join(", ")}${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
+          ConditionExpression: `#status IN (${allowed.map((_, i) => `:f${i}`).join(", ")})`,
+          ExpressionAttributeNames: {
+            "#status": "status",
+            ...(patch.result ? { "#result": "result" } : {}),
+            ...(patch.error !== undefined ? { "#error": "error" } : {}),
+          },
+          ExpressionAttributeValues: values,
+          ReturnValues: "ALL_NEW",
+        }),
+      );
       // Best effort: the job has ended either way, and TTL removes what is left.
-      if (TERMINAL_STATUSES.includes(to)) await this.dropCheckpoints(id).catch((err) => logger.warn("checkpoint cleanup failed", { jobId: id, err: String(err) }));
-      if (TERMINAL_STATUSES.includes(to)) await this.releaseSlots(id).catch((err) => logger.error("admission slots not given back", { jobId: id, err: String(err) }));
+      if (TERMINAL_STATUSES.includes(to))
+        await this.dropCheckpoints(id).catch((err) => logger.warn("checkpoint cleanup failed", { jobId: id, err: String(err) }));
+      if (TERMINAL_STATUSES.includes(to))
+        await this.releaseSlots(id).catch((err) => logger.error("admission slots not given back", { jobId: id, err: String(err) }));
       return toJob(r.Attributes as JobItem, await this.checkpoints(id));
     } catch (e) {
       if (isConditionFailure(e)) return undefined;
@@ -176,10 +234,15 @@ export class DynamoDbJobStore implements JobStore {
   async saveCheckpoint(id: string, stage: string, value: unknown): Promise<void> {
     try {
       // Touch the job first: no job, no checkpoint (as in every store).
-      await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: jobKey(id), UpdateExpression: "SET updatedAt = :now, expiresAt = :exp", ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeValues: { ":now": nowIso(), ":exp": this.expiresAt() },
-      }));
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(id),
+          UpdateExpression: "SET updatedAt = :now, expiresAt = :exp",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":now": nowIso(), ":exp": this.expiresAt() },
+        }),
+      );
     } catch (e) {
       if (isConditionFailure(e)) return;
       throw e;
@@ -202,28 +265,42 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   private async checkpoints(id: string): Promise<Record<string, unknown>> {
-    return readCheckpoints(await this.queryAll({
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :cp)", ExpressionAttributeValues: { ":pk": `JOB#${id}`, ":cp": CHECKPOINT_PREFIX },
-    }));
+    return readCheckpoints(
+      await this.queryAll({
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :cp)",
+        ExpressionAttributeValues: { ":pk": `JOB#${id}`, ":cp": CHECKPOINT_PREFIX },
+      }),
+    );
   }
 
   /** A finished job resumes nothing: its stage outputs go, the small records read later stay. */
   private async dropCheckpoints(id: string): Promise<void> {
     const items = await this.queryAll({
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :cp)", ExpressionAttributeValues: { ":pk": `JOB#${id}`, ":cp": CHECKPOINT_PREFIX },
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :cp)",
+      ExpressionAttributeValues: { ":pk": `JOB#${id}`, ":cp": CHECKPOINT_PREFIX },
       ProjectionExpression: "pk, sk",
     });
     const stageOf = (sk: string) => sk.slice(CHECKPOINT_PREFIX.length, sk.lastIndexOf("#"));
     const keys = items.filter((i) => !keptAfterEnd(stageOf(String(i.sk)))).map((i) => ({ pk: i.pk, sk: i.sk }));
-    await batchWriteAll(this.db, this.table, keys.map((Key) => ({ DeleteRequest: { Key } })));
+    await batchWriteAll(
+      this.db,
+      this.table,
+      keys.map((Key) => ({ DeleteRequest: { Key } })),
+    );
   }
 
   async recordAttempt(id: string): Promise<number> {
     try {
-      const r = await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: jobKey(id), UpdateExpression: "ADD attempts :one", ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeValues: { ":one": 1 }, ReturnValues: "UPDATED_NEW",
-      }));
+      const r = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(id),
+          UpdateExpression: "ADD attempts :one",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":one": 1 },
+          ReturnValues: "UPDATED_NEW",
+        }),
+      );
       return Number(r.Attributes?.attempts ?? 0);
     } catch (e) {
       if (isConditionFailure(e)) return 0;
@@ -246,19 +323,25 @@ export class DynamoDbJobStore implements JobStore {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.db.send(new PutCommand({
-          TableName: this.table,
-          Item: { pk: `JOB#${id}`, sk: evtSk(seq), seq, type, data: JSON.stringify(data), at, expiresAt: this.expiresAt() },
-          ConditionExpression: "attribute_not_exists(pk)",
-        }));
-        if (closes) this.lastSeq.delete(id); // the next append reads the end of the log (and finds it closed)
+        await this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk: `JOB#${id}`, sk: evtSk(seq), seq, type, data: JSON.stringify(data), at, expiresAt: this.expiresAt() },
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        );
+        if (closes)
+          this.lastSeq.delete(id); // the next append reads the end of the log (and finds it closed)
         else this.remember(id, seq);
         return { jobId: id, seq, type, at, data };
       } catch (e) {
         // Another writer took this number: read the log's end and take the next one (unless it closed the log).
         if (!isConditionFailure(e) || attempt >= 50) throw e;
         const last = await this.lastEvent(id);
-        if (!closes && last.terminal) { this.lastSeq.delete(id); return undefined; }
+        if (!closes && last.terminal) {
+          this.lastSeq.delete(id);
+          return undefined;
+        }
         seq = last.seq + 1;
       }
     }
@@ -271,10 +354,18 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   private async lastEvent(id: string): Promise<{ seq: number; terminal: boolean }> {
-    const r = await this.db.send(new QueryCommand({
-      TableName: this.table, KeyConditionExpression: "pk = :pk AND begins_with(sk, :evt)", ExpressionAttributeValues: { ":pk": `JOB#${id}`, ":evt": "EVT#" },
-      ScanIndexForward: false, Limit: 1, ConsistentRead: true, ProjectionExpression: "seq, #t", ExpressionAttributeNames: { "#t": "type" },
-    }));
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :evt)",
+        ExpressionAttributeValues: { ":pk": `JOB#${id}`, ":evt": "EVT#" },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+        ProjectionExpression: "seq, #t",
+        ExpressionAttributeNames: { "#t": "type" },
+      }),
+    );
     const item = r.Items?.[0];
     return { seq: Number(item?.seq ?? 0), terminal: TERMINAL_EVENTS.includes(item?.type) };
   }
@@ -283,11 +374,16 @@ export class DynamoDbJobStore implements JobStore {
     const out: JobEvent[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const r = await this.db.send(new QueryCommand({
-        TableName: this.table, KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
-        ExpressionAttributeValues: { ":pk": `JOB#${id}`, ":from": evtSk(afterSeq + 1), ":to": evtSk(999_999_999_999) },
-        ConsistentRead: true, Limit: Math.min(1000, limit - out.length), ExclusiveStartKey: start,
-      }));
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+          ExpressionAttributeValues: { ":pk": `JOB#${id}`, ":from": evtSk(afterSeq + 1), ":to": evtSk(999_999_999_999) },
+          ConsistentRead: true,
+          Limit: Math.min(1000, limit - out.length),
+          ExclusiveStartKey: start,
+        }),
+      );
       for (const i of r.Items ?? []) out.push({ jobId: id, seq: Number(i.seq), type: i.type, at: i.at, data: JSON.parse(i.data) });
       start = r.LastEvaluatedKey;
     } while (start && out.length < limit);
@@ -303,15 +399,30 @@ export class DynamoDbJobStore implements JobStore {
   }
 
   async unsubscribe(connectionId: string): Promise<void> {
-    const jobs = (await this.queryAll({ KeyConditionExpression: "pk = :pk AND begins_with(sk, :sub)", ExpressionAttributeValues: { ":pk": `CONN#${connectionId}`, ":sub": "SUB#" } }))
-      .map((i) => String(i.jobId));
-    const deletes = jobs.flatMap((jobId) => [{ pk: `JOB#${jobId}`, sk: `SUB#${connectionId}` }, { pk: `CONN#${connectionId}`, sk: `SUB#${jobId}` }]);
-    await batchWriteAll(this.db, this.table, deletes.map((Key) => ({ DeleteRequest: { Key } })));
+    const jobs = (
+      await this.queryAll({
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :sub)",
+        ExpressionAttributeValues: { ":pk": `CONN#${connectionId}`, ":sub": "SUB#" },
+      })
+    ).map((i) => String(i.jobId));
+    const deletes = jobs.flatMap((jobId) => [
+      { pk: `JOB#${jobId}`, sk: `SUB#${connectionId}` },
+      { pk: `CONN#${connectionId}`, sk: `SUB#${jobId}` },
+    ]);
+    await batchWriteAll(
+      this.db,
+      this.table,
+      deletes.map((Key) => ({ DeleteRequest: { Key } })),
+    );
   }
 
   async subscribers(jobId: string): Promise<string[]> {
-    return (await this.queryAll({ KeyConditionExpression: "pk = :pk AND begins_with(sk, :sub)", ExpressionAttributeValues: { ":pk": `JOB#${jobId}`, ":sub": "SUB#" } }))
-      .map((i) => String(i.connectionId));
+    return (
+      await this.queryAll({
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :sub)",
+        ExpressionAttributeValues: { ":pk": `JOB#${jobId}`, ":sub": "SUB#" },
+      })
+    ).map((i) => String(i.connectionId));
   }
 
   /** Eventually consistent (a GSI): backpressure tolerates a count a moment old. */
@@ -327,10 +438,17 @@ export class DynamoDbJobStore implements JobStore {
     let n = 0;
     let start: Record<string, unknown> | undefined;
     do {
-      const r = await this.db.send(new QueryCommand({
-        TableName: this.table, IndexName: index, KeyConditionExpression: "#a = :v", ExpressionAttributeNames: { "#a": attr },
-        ExpressionAttributeValues: { ":v": value }, Select: "COUNT", ExclusiveStartKey: start,
-      }));
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: index,
+          KeyConditionExpression: "#a = :v",
+          ExpressionAttributeNames: { "#a": attr },
+          ExpressionAttributeValues: { ":v": value },
+          Select: "COUNT",
+          ExclusiveStartKey: start,
+        }),
+      );
       n += r.Count ?? 0;
       start = r.LastEvaluatedKey;
     } while (start);
@@ -353,18 +471,27 @@ export class DynamoDbJobStore implements JobStore {
     let purged = 0;
     let start: Record<string, unknown> | undefined;
     do {
-      const r = await this.db.send(new ScanCommand({
-        TableName: this.table, ExclusiveStartKey: start, ProjectionExpression: "id",
-        FilterExpression: "sk = :job AND #status IN (:c, :f, :x) AND updatedAt < :before",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":job": "JOB", ":c": "completed", ":f": "failed", ":x": "cancelled", ":before": before },
-      }));
+      const r = await this.db.send(
+        new ScanCommand({
+          TableName: this.table,
+          ExclusiveStartKey: start,
+          ProjectionExpression: "id",
+          FilterExpression: "sk = :job AND #status IN (:c, :f, :x) AND updatedAt < :before",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":job": "JOB", ":c": "completed", ":f": "failed", ":x": "cancelled", ":before": before },
+        }),
+      );
       for (const { id } of r.Items ?? []) {
         const items = await this.queryAll({ KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": `JOB#${id}` } });
         for (const i of items) {
-          if (String(i.sk).startsWith("SUB#")) await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: `CONN#${String(i.sk).slice(4)}`, sk: `SUB#${id}` } }));
+          if (String(i.sk).startsWith("SUB#"))
+            await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: `CONN#${String(i.sk).slice(4)}`, sk: `SUB#${id}` } }));
         }
-        await batchWriteAll(this.db, this.table, items.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })));
+        await batchWriteAll(
+          this.db,
+          this.table,
+          items.map((i) => ({ DeleteRequest: { Key: { pk: i.pk, sk: i.sk } } })),
+        );
         this.lastSeq.delete(String(id));
         purged++;
       }
@@ -384,8 +511,14 @@ function callerKey(req: QueryRequest): string | undefined {
 /** `checkpoints`: the items of dynamodb-checkpoints.ts, over any an older version kept in the job item. */
 function toJob(i: JobItem, checkpoints: Record<string, unknown> = {}): Job {
   return {
-    id: i.id, status: i.status, request: JSON.parse(i.request), result: i.result ? JSON.parse(i.result) : undefined, error: i.error ?? undefined,
+    id: i.id,
+    status: i.status,
+    request: JSON.parse(i.request),
+    result: i.result ? JSON.parse(i.result) : undefined,
+    error: i.error ?? undefined,
     checkpoints: { ...Object.fromEntries(Object.entries(i.checkpoints ?? {}).map(([k, v]) => [k, JSON.parse(v)])), ...checkpoints },
-    attempts: Number(i.attempts ?? 0), createdAt: i.createdAt, updatedAt: i.updatedAt,
+    attempts: Number(i.attempts ?? 0),
+    createdAt: i.createdAt,
+    updatedAt: i.updatedAt,
   };
 }

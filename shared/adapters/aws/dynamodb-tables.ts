@@ -1,5 +1,9 @@
 import {
-  CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand, waitUntilTableExists,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
   type CreateTableCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -21,18 +25,25 @@ function tableInput(name: string, keys: { pk: string; sk?: string }, indexes: Re
     KeySchema: [{ AttributeName: keys.pk, KeyType: "HASH" }, ...(keys.sk ? [{ AttributeName: keys.sk, KeyType: "RANGE" as const }] : [])],
     GlobalSecondaryIndexes: Object.values(indexes).map((i) => ({
       IndexName: i.name,
-      KeySchema: [{ AttributeName: i.partitionKey, KeyType: "HASH" }, { AttributeName: i.sortKey, KeyType: "RANGE" }],
+      KeySchema: [
+        { AttributeName: i.partitionKey, KeyType: "HASH" },
+        { AttributeName: i.sortKey, KeyType: "RANGE" },
+      ],
       Projection: { ProjectionType: projection },
     })),
   };
 }
 
-export const jobsTableInput = (name: string) => tableInput(name, { pk: JOBS_TABLE.partitionKey, sk: JOBS_TABLE.sortKey }, JOBS_TABLE.indexes, JOBS_TABLE.projection);
-export const documentsTableInput = (name: string) => tableInput(name, { pk: DOCUMENTS_TABLE.partitionKey }, DOCUMENTS_TABLE.indexes, DOCUMENTS_TABLE.projection);
+export const jobsTableInput = (name: string) =>
+  tableInput(name, { pk: JOBS_TABLE.partitionKey, sk: JOBS_TABLE.sortKey }, JOBS_TABLE.indexes, JOBS_TABLE.projection);
+export const documentsTableInput = (name: string) =>
+  tableInput(name, { pk: DOCUMENTS_TABLE.partitionKey }, DOCUMENTS_TABLE.indexes, DOCUMENTS_TABLE.projection);
 
 /** The document client both stores use: undefined fields are dropped rather than refused. */
 export function documentClient(client: DynamoDBClient | DynamoDBDocumentClient): DynamoDBDocumentClient {
-  return client instanceof DynamoDBDocumentClient ? client : DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
+  return client instanceof DynamoDBDocumentClient
+    ? client
+    : DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
 }
 
 /** Creates both tables when missing (concurrent callers are fine) and turns TTL on where the server supports it. */
@@ -46,7 +57,9 @@ export async function ensureTables(client: DynamoDBClient, names: { jobs: string
     await waitUntilTableExists({ client, minDelay: 1, maxDelay: 2, maxWaitTime: 120 }, { TableName: input.TableName });
   }
   try {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: names.jobs, TimeToLiveSpecification: { AttributeName: JOBS_TABLE.ttlAttribute, Enabled: true } }));
+    await client.send(
+      new UpdateTimeToLiveCommand({ TableName: names.jobs, TimeToLiveSpecification: { AttributeName: JOBS_TABLE.ttlAttribute, Enabled: true } }),
+    );
   } catch (e) {
     // Already on (ValidationException), or a server without TTL (dynalite): the job store's scan purge covers it.
     if (!/ValidationException|UnknownOperation|UnrecognizedClient|not supported/i.test(`${(e as Error).name} ${(e as Error).message}`)) throw e;

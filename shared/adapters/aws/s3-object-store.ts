@@ -1,7 +1,13 @@
 import { Readable } from "node:stream";
 import {
-  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
-  type GetObjectCommandOutput, type S3ClientConfig,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type GetObjectCommandOutput,
+  type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import type { ObjectInfo, ObjectStore, PutOptions } from "../../ports/object-store";
 import { decodeMetadata, encodeMetadata, plainEtag } from "./s3-metadata";
@@ -37,13 +43,25 @@ export class S3ObjectStore implements ObjectStore {
   async stream(key: string, range?: { start: number; end?: number }): Promise<{ body: Readable; info: ObjectInfo } | undefined> {
     let out: GetObjectCommandOutput;
     try {
-      out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end ?? ""}` : undefined }));
+      out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end ?? ""}` : undefined }),
+      );
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw e;
     }
     const body = out.Body instanceof Readable ? out.Body : Readable.fromWeb(out.Body!.transformToWebStream() as never);
-    return { body, info: { key, size: out.ContentLength ?? 0, lastModified: (out.LastModified ?? new Date()).toISOString(), etag: plainEtag(out.ETag), contentType: out.ContentType, metadata: decodeMetadata(out.Metadata) } };
+    return {
+      body,
+      info: {
+        key,
+        size: out.ContentLength ?? 0,
+        lastModified: (out.LastModified ?? new Date()).toISOString(),
+        etag: plainEtag(out.ETag),
+        contentType: out.ContentType,
+        metadata: decodeMetadata(out.Metadata),
+      },
+    };
   }
 
   async get(key: string) {
@@ -54,7 +72,10 @@ export class S3ObjectStore implements ObjectStore {
     let at = 0;
     const spill: Buffer[] = [];
     for await (const chunk of s.body as AsyncIterable<Buffer>) {
-      if (at + chunk.length <= buf.length) { chunk.copy(buf, at); at += chunk.length; } else spill.push(chunk);
+      if (at + chunk.length <= buf.length) {
+        chunk.copy(buf, at);
+        at += chunk.length;
+      } else spill.push(chunk);
     }
     const body = spill.length ? Buffer.concat([buf.subarray(0, at), ...spill]) : buf.subarray(0, at);
     return { body, info: { ...s.info, size: body.length } };
@@ -63,7 +84,14 @@ export class S3ObjectStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
       const h = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { key, size: h.ContentLength ?? 0, lastModified: (h.LastModified ?? new Date()).toISOString(), etag: plainEtag(h.ETag), contentType: h.ContentType, metadata: decodeMetadata(h.Metadata) };
+      return {
+        key,
+        size: h.ContentLength ?? 0,
+        lastModified: (h.LastModified ?? new Date()).toISOString(),
+        etag: plainEtag(h.ETag),
+        contentType: h.ContentType,
+        metadata: decodeMetadata(h.Metadata),
+      };
     } catch (e) {
       if (isMissing(e)) return undefined;
       throw e;
@@ -80,17 +108,32 @@ export class S3ObjectStore implements ObjectStore {
     const payload = Buffer.isBuffer(body) || streamed ? body : await gather(body);
     const size = Buffer.isBuffer(payload) ? payload.length : opts.contentLength!;
     const command = new PutObjectCommand({
-      Bucket: this.bucket, Key: key, Body: payload, ContentLength: size, ContentType: opts.contentType ?? "application/octet-stream", Metadata: encodeMetadata(opts.metadata),
+      Bucket: this.bucket,
+      Key: key,
+      Body: payload,
+      ContentLength: size,
+      ContentType: opts.contentType ?? "application/octet-stream",
+      Metadata: encodeMetadata(opts.metadata),
     });
     const out = Buffer.isBuffer(payload) ? await this.client.send(command) : await this.sendStreamed(command, payload);
-    return { key, size, lastModified: new Date().toISOString(), etag: plainEtag(out.ETag), contentType: opts.contentType, metadata: opts.metadata && Object.keys(opts.metadata).length ? opts.metadata : undefined };
+    return {
+      key,
+      size,
+      lastModified: new Date().toISOString(),
+      etag: plainEtag(out.ETag),
+      contentType: opts.contentType,
+      metadata: opts.metadata && Object.keys(opts.metadata).length ? opts.metadata : undefined,
+    };
   }
 
   /** The SDK does not stop a PUT whose body stream fails: the request is aborted here, so nothing is stored. */
   private async sendStreamed(command: PutObjectCommand, body: Readable) {
     const abort = new AbortController();
     let failure: unknown;
-    const onError = (e: unknown) => { failure = e; abort.abort(e); };
+    const onError = (e: unknown) => {
+      failure = e;
+      abort.abort(e);
+    };
     body.once("error", onError);
     try {
       return await this.client.send(command, { abortSignal: abort.signal });

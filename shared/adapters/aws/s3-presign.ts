@@ -13,7 +13,12 @@ export interface PresignedPut {
   headers: Record<string, string>;
 }
 
-export async function presignPut(client: S3Client, bucket: string, key: string, opts: { contentType: string; size: number; metadata: Record<string, string>; expiresInSeconds: number }): Promise<PresignedPut> {
+export async function presignPut(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  opts: { contentType: string; size: number; metadata: Record<string, string>; expiresInSeconds: number },
+): Promise<PresignedPut> {
   const metadata = encodeMetadata(opts.metadata);
   const metaHeaders = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [`x-amz-meta-${k}`, v]));
   const command = new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: opts.contentType, ContentLength: opts.size, Metadata: metadata });

@@ -1,6 +1,14 @@
 import {
-  ChangeMessageVisibilityCommand, CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, GetQueueUrlCommand,
-  ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient, type SQSClientConfig,
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+  type SQSClientConfig,
 } from "@aws-sdk/client-sqs";
 import type { Queue, QueueMessage, ReceiveOptions } from "../../ports/queue";
 import { dlqName } from "../../ports/queue";
@@ -19,7 +27,11 @@ export interface SqsQueueOptions {
   urls?: Record<string, string>;
 }
 
-export interface QueueSpec { name: string; visibilityTimeoutSeconds?: number; maxReceives?: number }
+export interface QueueSpec {
+  name: string;
+  visibilityTimeoutSeconds?: number;
+  maxReceives?: number;
+}
 
 const MAX_BATCH_ENTRIES = 10;
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -53,9 +65,14 @@ export class SqsQueue implements Queue {
   }
 
   async send(queue: string, body: string, opts: { delaySeconds?: number; attributes?: Record<string, string> } = {}): Promise<string> {
-    const out = await this.client.send(new SendMessageCommand({
-      QueueUrl: await this.url(queue), MessageBody: body, DelaySeconds: opts.delaySeconds, MessageAttributes: toAttributes(opts.attributes),
-    }));
+    const out = await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: await this.url(queue),
+        MessageBody: body,
+        DelaySeconds: opts.delaySeconds,
+        MessageAttributes: toAttributes(opts.attributes),
+      }),
+    );
     return out.MessageId!;
   }
 
@@ -66,13 +83,18 @@ export class SqsQueue implements Queue {
     for (const group of groups(bodies)) {
       let pending = group;
       for (let attempt = 0; pending.length; attempt++) {
-        const out = await this.client.send(new SendMessageBatchCommand({
-          QueueUrl: url, Entries: pending.map((i) => ({ Id: String(i), MessageBody: bodies[i] })),
-        }));
+        const out = await this.client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: url,
+            Entries: pending.map((i) => ({ Id: String(i), MessageBody: bodies[i] })),
+          }),
+        );
         for (const ok of out.Successful ?? []) ids[Number(ok.Id)] = ok.MessageId!;
         const failed = out.Failed ?? [];
         if (failed.length && (attempt >= 1 || failed.some((f) => f.SenderFault))) {
-          throw new Error(`SQS refused ${failed.length} of ${pending.length} messages for ${queue}: ${failed.map((f) => `${f.Code}: ${f.Message}`).join("; ")}`);
+          throw new Error(
+            `SQS refused ${failed.length} of ${pending.length} messages for ${queue}: ${failed.map((f) => `${f.Code}: ${f.Message}`).join("; ")}`,
+          );
         }
         pending = failed.map((f) => Number(f.Id));
       }
@@ -85,11 +107,16 @@ export class SqsQueue implements Queue {
     const out: QueueMessage[] = [];
     let wait = Math.min(20, Math.max(0, Math.round(opts.waitSeconds ?? 0)));
     while (out.length < opts.maxMessages) {
-      const res = await this.client.send(new ReceiveMessageCommand({
-        QueueUrl: url, MaxNumberOfMessages: Math.min(10, opts.maxMessages - out.length),
-        VisibilityTimeout: Math.min(MAX_VISIBILITY, opts.visibilityTimeoutSeconds), WaitTimeSeconds: wait,
-        MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"], MessageAttributeNames: ["All"],
-      }));
+      const res = await this.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: Math.min(10, opts.maxMessages - out.length),
+          VisibilityTimeout: Math.min(MAX_VISIBILITY, opts.visibilityTimeoutSeconds),
+          WaitTimeSeconds: wait,
+          MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
+          MessageAttributeNames: ["All"],
+        }),
+      );
       const got = res.Messages ?? [];
       if (!got.length) break;
       for (const m of got) {
@@ -99,7 +126,10 @@ export class SqsQueue implements Queue {
           continue;
         }
         out.push({
-          id: m.MessageId!, receiptHandle: m.ReceiptHandle!, body: m.Body ?? "", receiveCount,
+          id: m.MessageId!,
+          receiptHandle: m.ReceiptHandle!,
+          body: m.Body ?? "",
+          receiveCount,
           sentAt: new Date(Number(m.Attributes?.SentTimestamp ?? Date.now())).toISOString(),
           attributes: fromAttributes(m.MessageAttributes),
         });
@@ -126,20 +156,30 @@ export class SqsQueue implements Queue {
 
   async changeVisibility(queue: string, receiptHandle: string, seconds: number): Promise<void> {
     try {
-      await this.client.send(new ChangeMessageVisibilityCommand({
-        QueueUrl: await this.url(queue), ReceiptHandle: receiptHandle, VisibilityTimeout: Math.max(0, Math.min(MAX_VISIBILITY, Math.round(seconds))),
-      }));
+      await this.client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: await this.url(queue),
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: Math.max(0, Math.min(MAX_VISIBILITY, Math.round(seconds))),
+        }),
+      );
     } catch (e) {
       if (!isStaleReceipt(e)) throw e;
     }
   }
 
   async depth(queue: string): Promise<{ visible: number; inFlight: number }> {
-    const res = await this.client.send(new GetQueueAttributesCommand({
-      QueueUrl: await this.url(queue), AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
-    }));
+    const res = await this.client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: await this.url(queue),
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+      }),
+    );
     const a = res.Attributes ?? {};
-    return { visible: Number(a.ApproximateNumberOfMessages ?? 0), inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0) };
+    return {
+      visible: Number(a.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(a.ApproximateNumberOfMessagesDelayed ?? 0),
+    };
   }
 
   /**
@@ -148,7 +188,9 @@ export class SqsQueue implements Queue {
    */
   async ensureQueues(specs: QueueSpec[]): Promise<void> {
     for (const q of specs) {
-      const dlq = await this.client.send(new CreateQueueCommand({ QueueName: this.prefix + dlqName(q.name), Attributes: { MessageRetentionPeriod: "1209600" } }));
+      const dlq = await this.client.send(
+        new CreateQueueCommand({ QueueName: this.prefix + dlqName(q.name), Attributes: { MessageRetentionPeriod: "1209600" } }),
+      );
       this.urls.set(dlqName(q.name), Promise.resolve(dlq.QueueUrl!));
       const arn = (await this.client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ["QueueArn"] }))).Attributes?.QueueArn;
       const attrs: Record<string, string> = {};
@@ -168,7 +210,11 @@ function groups(bodies: string[]): number[][] {
   bodies.forEach((b, i) => {
     const size = Buffer.byteLength(b);
     if (size > MAX_BATCH_BYTES) throw new Error(`message ${i} is ${size} bytes; SQS takes at most ${MAX_BATCH_BYTES}`);
-    if (cur.length && (cur.length >= MAX_BATCH_ENTRIES || bytes + size > MAX_BATCH_BYTES)) { out.push(cur); cur = []; bytes = 0; }
+    if (cur.length && (cur.length >= MAX_BATCH_ENTRIES || bytes + size > MAX_BATCH_BYTES)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
     cur.push(i);
     bytes += size;
   });

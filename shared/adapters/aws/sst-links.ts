@@ -2,7 +2,11 @@
 // configuration reads them back through `Resource.<name>` (shared/runtime/config-backends.ts for
 // resources, shared/runtime/config.ts for secrets).
 
-const pascal = (name: string) => name.split(/[-_]/).map((p) => p[0].toUpperCase() + p.slice(1)).join("");
+const pascal = (name: string) =>
+  name
+    .split(/[-_]/)
+    .map((p) => p[0].toUpperCase() + p.slice(1))
+    .join("");
 
 export const LINKS = {
   bucket: "Documents",

@@ -9,7 +9,10 @@
 
 import type { estypes } from "@elastic/elasticsearch";
 
-export interface ChunkIndexSettings { shards?: number; replicas?: number }
+export interface ChunkIndexSettings {
+  shards?: number;
+  replicas?: number;
+}
 
 export const vectorField = (dims: number) => `vector_${dims}`;
 
@@ -75,7 +78,13 @@ export function stateIndexBody(index: string, s: ChunkIndexSettings): estypes.In
     settings: { number_of_shards: 1, number_of_replicas: s.replicas ?? 1 },
     mappings: {
       dynamic: "strict",
-      properties: { kind: { type: "keyword" }, documentKey: { type: "keyword" }, version: { type: "keyword" }, model: { type: "keyword" }, at: { type: "date" } },
+      properties: {
+        kind: { type: "keyword" },
+        documentKey: { type: "keyword" },
+        version: { type: "keyword" },
+        model: { type: "keyword" },
+        at: { type: "date" },
+      },
     },
   };
 }

@@ -15,12 +15,14 @@ export function filterClauses(filters: QueryFilters = {}, access?: ReadAccess): 
   if (filters.keyPrefix) out.push({ prefix: { documentKey: filters.keyPrefix } });
   if (filters.department) out.push({ term: { department: filters.department } });
   for (const t of filters.tags ?? []) out.push({ term: { tags: t } });
-  if (filters.dateFrom || filters.dateTo) out.push({ range: { date: { ...(filters.dateFrom ? { gte: filters.dateFrom } : {}), ...(filters.dateTo ? { lte: filters.dateTo } : {}) } } });
+  if (filters.dateFrom || filters.dateTo)
+    out.push({ range: { date: { ...(filters.dateFrom ? { gte: filters.dateFrom } : {}), ...(filters.dateTo ? { lte: filters.dateTo } : {}) } } });
   if (access) {
     // The tenant (a chunk without one belongs to the default tenant), then the ACL.
-    const tenant = access.tenant === DEFAULT_TENANT
-      ? { bool: { should: [{ term: { tenant: DEFAULT_TENANT } }, { bool: { must_not: [{ exists: { field: "tenant" } }] } }], minimum_should_match: 1 } }
-      : { term: { tenant: access.tenant } };
+    const tenant =
+      access.tenant === DEFAULT_TENANT
+        ? { bool: { should: [{ term: { tenant: DEFAULT_TENANT } }, { bool: { must_not: [{ exists: { field: "tenant" } }] } }], minimum_should_match: 1 } }
+        : { term: { tenant: access.tenant } };
     out.push(tenant);
     out.push({ bool: { should: [{ bool: { must_not: [{ exists: { field: "acl" } }] } }, { terms: { acl: access.readers } }], minimum_should_match: 1 } });
   }
@@ -37,7 +39,12 @@ export function bm25Body(text: string, filter: Clause[], size: number, embedding
   return {
     size,
     _source: NO_VECTORS,
-    query: { bool: { must: [{ multi_match: { query: text, fields: ["text", "sectionPath"], operator: "or" } }], filter: embeddingModel ? [...filter, { term: { embeddingModel } }] : filter } },
+    query: {
+      bool: {
+        must: [{ multi_match: { query: text, fields: ["text", "sectionPath"], operator: "or" } }],
+        filter: embeddingModel ? [...filter, { term: { embeddingModel } }] : filter,
+      },
+    },
   };
 }
 

@@ -29,9 +29,24 @@ export interface EsSearchIndexOptions {
 }
 
 interface ChunkDoc {
-  chunkId: string; documentKey: string; version: string; ordinal: number; text: string; sectionPath: string[];
-  page?: number; pageEnd?: number; kind: "text" | "table"; department?: string; date?: string; tags?: string[]; tenant?: string; acl?: string[];
-  metadata: DocumentMetadata; embeddingModel: string; vectorB64?: string; [vectorField: `vector_${number}`]: number[];
+  chunkId: string;
+  documentKey: string;
+  version: string;
+  ordinal: number;
+  text: string;
+  sectionPath: string[];
+  page?: number;
+  pageEnd?: number;
+  kind: "text" | "table";
+  department?: string;
+  date?: string;
+  tags?: string[];
+  tenant?: string;
+  acl?: string[];
+  metadata: DocumentMetadata;
+  embeddingModel: string;
+  vectorB64?: string;
+  [vectorField: `vector_${number}`]: number[];
 }
 
 const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
@@ -44,7 +59,12 @@ const COVERAGE_PAGE = 1000;
 
 export class BulkIndexError extends Error {
   constructor(readonly failures: { id: string; status: number; type?: string; reason?: string }[]) {
-    super(`Elasticsearch refused ${failures.length} chunk(s): ${failures.slice(0, 3).map((f) => `${f.status} ${f.type}: ${f.reason}`).join("; ")}`);
+    super(
+      `Elasticsearch refused ${failures.length} chunk(s): ${failures
+        .slice(0, 3)
+        .map((f) => `${f.status} ${f.type}: ${f.reason}`)
+        .join("; ")}`,
+    );
     this.name = "BulkIndexError";
   }
 }
@@ -53,7 +73,9 @@ export class BulkIndexError extends Error {
 export class ByQueryError extends Error {
   constructor(what: string, r: estypes.DeleteByQueryResponse) {
     const causes = (r.failures ?? []).slice(0, 3).map((f) => `${f.status} ${f.cause?.type}: ${f.cause?.reason}`);
-    super(`Elasticsearch ${what}: ${r.failures?.length ?? 0} failure(s), ${r.version_conflicts ?? 0} version conflict(s)${r.timed_out ? ", timed out" : ""}${causes.length ? `: ${causes.join("; ")}` : ""}`);
+    super(
+      `Elasticsearch ${what}: ${r.failures?.length ?? 0} failure(s), ${r.version_conflicts ?? 0} version conflict(s)${r.timed_out ? ", timed out" : ""}${causes.length ? `: ${causes.join("; ")}` : ""}`,
+    );
     this.name = "ByQueryError";
   }
 }
@@ -90,7 +112,10 @@ export class EsSearchIndex implements SearchIndex {
           if (!/resource_already_exists_exception/.test(String((e as { message?: string }).message))) throw e;
         }
       }
-    })().catch((e) => { this.ready = undefined; throw e; });
+    })().catch((e) => {
+      this.ready = undefined;
+      throw e;
+    });
     return this.ready;
   }
 
@@ -108,7 +133,9 @@ export class EsSearchIndex implements SearchIndex {
   private ensureVectorField(dims: number): Promise<void> {
     let p = this.vectorFields.get(dims);
     if (!p) {
-      p = this.client.indices.putMapping(vectorMapping(this.index, dims)).then(() => { this.mapped.set(dims, true); });
+      p = this.client.indices.putMapping(vectorMapping(this.index, dims)).then(() => {
+        this.mapped.set(dims, true);
+      });
       p.catch(() => this.vectorFields.delete(dims));
       this.vectorFields.set(dims, p);
     }
@@ -160,8 +187,14 @@ export class EsSearchIndex implements SearchIndex {
    */
   async activate(documentKey: string, version: string): Promise<void> {
     await this.ensureIndex();
-    await this.client.index({ index: this.stateIndex, id: markerId(documentKey), document: { kind: "live", documentKey, version, at: new Date().toISOString() } });
-    await this.deleteChunks(`activate ${documentKey}@${version}: deleting other versions`, { bool: { filter: [{ term: { documentKey } }], must_not: [{ term: { version } }] } });
+    await this.client.index({
+      index: this.stateIndex,
+      id: markerId(documentKey),
+      document: { kind: "live", documentKey, version, at: new Date().toISOString() },
+    });
+    await this.deleteChunks(`activate ${documentKey}@${version}: deleting other versions`, {
+      bool: { filter: [{ term: { documentKey } }], must_not: [{ term: { version } }] },
+    });
   }
 
   /**
@@ -182,7 +215,10 @@ export class EsSearchIndex implements SearchIndex {
   /** Exact: `stage` bulk-writes with refresh=wait_for, so what was staged is counted. */
   async countChunks(documentKey: string, version: string, embeddingModel: string): Promise<number> {
     await this.ensureIndex();
-    const r = await this.client.count({ index: this.index, query: { bool: { filter: [{ term: { documentKey } }, { term: { version } }, { term: { embeddingModel } }] } } });
+    const r = await this.client.count({
+      index: this.index,
+      query: { bool: { filter: [{ term: { documentKey } }, { term: { version } }, { term: { embeddingModel } }] } },
+    });
     return r.count;
   }
 
@@ -236,7 +272,9 @@ export class EsSearchIndex implements SearchIndex {
 
   /** Deletes one version's chunks, or all of the document's when no version is given. */
   async removeVersion(documentKey: string, version?: string): Promise<void> {
-    await this.deleteChunks(`remove ${documentKey}${version ? `@${version}` : ""}`, { bool: { filter: [{ term: { documentKey } }, ...(version ? [{ term: { version } }] : [])] } });
+    await this.deleteChunks(`remove ${documentKey}${version ? `@${version}` : ""}`, {
+      bool: { filter: [{ term: { documentKey } }, ...(version ? [{ term: { version } }] : [])] },
+    });
   }
 
   async vectorsFor(chunkIds: string[], embeddingModel: string): Promise<Map<string, Float32Array>> {
@@ -244,7 +282,9 @@ export class EsSearchIndex implements SearchIndex {
     if (!chunkIds.length) return out;
     await this.ensureIndex();
     const r = await this.client.search<ChunkDoc>({
-      index: this.index, size: Math.min(10_000, chunkIds.length * 2), _source: ["chunkId", "vectorB64"],
+      index: this.index,
+      size: Math.min(10_000, chunkIds.length * 2),
+      _source: ["chunkId", "vectorB64"],
       query: { bool: { filter: [{ terms: { chunkId: chunkIds } }, { term: { embeddingModel } }] } },
     });
     for (const h of r.hits.hits) if (h._source?.vectorB64) out.set(h._source.chunkId, decodeVector(h._source.vectorB64));
@@ -260,7 +300,11 @@ export class EsSearchIndex implements SearchIndex {
     let after: (string | number)[] | undefined;
     for (;;) {
       const r = await this.client.search<ChunkDoc>({
-        index: this.index, size: 1000, sort: [{ ordinal: "asc" }, { chunkId: "asc" }], search_after: after, _source: { excludes: ["vector_*"] },
+        index: this.index,
+        size: 1000,
+        sort: [{ ordinal: "asc" }, { chunkId: "asc" }],
+        search_after: after,
+        _source: { excludes: ["vector_*"] },
         query: { bool: { filter: [{ term: { documentKey } }, { term: { version } }, { term: { embeddingModel: serving } }] } },
       });
       const hits = r.hits.hits;
@@ -291,7 +335,10 @@ export class EsSearchIndex implements SearchIndex {
     const live = await this.liveVersions([...new Set([...bm25, ...vec].map((d) => d.documentKey))]);
     const isLive = (d: ChunkDoc) => live.get(d.documentKey) === d.version;
     const fused = reciprocalRankFusion(
-      [{ items: bm25.filter(isLive), weight: req.fusion?.bm25Weight ?? 1 }, { items: vec.filter(isLive), weight: req.fusion?.vectorWeight ?? 1 }],
+      [
+        { items: bm25.filter(isLive), weight: req.fusion?.bm25Weight ?? 1 },
+        { items: vec.filter(isLive), weight: req.fusion?.vectorWeight ?? 1 },
+      ],
       (d) => `${d.documentKey}\n${d.chunkId}`,
       req.fusion?.k ?? 60,
     ).slice(0, req.topK);
@@ -320,11 +367,16 @@ const coverageBucket = (b: estypes.AggregationsCompositeBucket) => ({
 /** One page of (document, version) buckets with their serving-model and target-model copy counts. */
 export function coverageRequest(index: string, serving: string, target: string, after?: estypes.AggregationsCompositeAggregateKey): estypes.SearchRequest {
   return {
-    index, size: 0,
+    index,
+    size: 0,
     query: { bool: { filter: [{ terms: { embeddingModel: [...new Set([serving, target])] } }] } },
     aggs: {
       versions: {
-        composite: { size: COVERAGE_PAGE, sources: [{ documentKey: { terms: { field: "documentKey" } } }, { version: { terms: { field: "version" } } }], ...(after ? { after } : {}) },
+        composite: {
+          size: COVERAGE_PAGE,
+          sources: [{ documentKey: { terms: { field: "documentKey" } } }, { version: { terms: { field: "version" } } }],
+          ...(after ? { after } : {}),
+        },
         aggs: { serving: { filter: { term: { embeddingModel: serving } } }, target: { filter: { term: { embeddingModel: target } } } },
       },
     },
@@ -334,10 +386,23 @@ export function coverageRequest(index: string, serving: string, target: string, 
 function toDoc(c: EmbeddedChunk): ChunkDoc {
   const m = c.metadata ?? {};
   const doc: ChunkDoc = {
-    chunkId: c.id, documentKey: c.documentKey, version: c.version, ordinal: c.ordinal, text: c.text, sectionPath: c.sectionPath,
-    page: c.page, pageEnd: c.pageEnd, kind: c.kind,
-    department: m.department, date: m.date, tags: m.tags?.length ? m.tags : undefined, tenant: m.tenant || undefined, acl: m.acl?.length ? m.acl : undefined,
-    metadata: m, embeddingModel: c.embeddingModel, vectorB64: encodeVector(c.vector),
+    chunkId: c.id,
+    documentKey: c.documentKey,
+    version: c.version,
+    ordinal: c.ordinal,
+    text: c.text,
+    sectionPath: c.sectionPath,
+    page: c.page,
+    pageEnd: c.pageEnd,
+    kind: c.kind,
+    department: m.department,
+    date: m.date,
+    tags: m.tags?.length ? m.tags : undefined,
+    tenant: m.tenant || undefined,
+    acl: m.acl?.length ? m.acl : undefined,
+    metadata: m,
+    embeddingModel: c.embeddingModel,
+    vectorB64: encodeVector(c.vector),
   };
   doc[vectorField(c.vector.length) as `vector_${number}`] = Array.from(c.vector);
   return doc;
@@ -345,11 +410,23 @@ function toDoc(c: EmbeddedChunk): ChunkDoc {
 
 function fromDoc(d: ChunkDoc): EmbeddedChunk {
   return {
-    id: d.chunkId, documentKey: d.documentKey, version: d.version, ordinal: d.ordinal, text: d.text, sectionPath: d.sectionPath ?? [],
-    page: d.page ?? undefined, pageEnd: d.pageEnd ?? undefined, kind: d.kind, metadata: d.metadata ?? {},
-    embeddingModel: d.embeddingModel, vector: d.vectorB64 ? decodeVector(d.vectorB64) : new Float32Array(0),
+    id: d.chunkId,
+    documentKey: d.documentKey,
+    version: d.version,
+    ordinal: d.ordinal,
+    text: d.text,
+    sectionPath: d.sectionPath ?? [],
+    page: d.page ?? undefined,
+    pageEnd: d.pageEnd ?? undefined,
+    kind: d.kind,
+    metadata: d.metadata ?? {},
+    embeddingModel: d.embeddingModel,
+    vector: d.vectorB64 ? decodeVector(d.vectorB64) : new Float32Array(0),
   };
 }
 
 const encodeVector = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
-const decodeVector = (b64: string) => { const b = Buffer.from(b64, "base64"); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); };
+const decodeVector = (b64: string) => {
+  const b = Buffer.from(b64, "base64");
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+};

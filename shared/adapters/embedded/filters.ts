@@ -17,11 +17,26 @@ export function passesFilters(key: string, meta: DocumentMetadata, filters: Quer
 export function filtersSql(filters: QueryFilters = {}, access?: ReadAccess): { sql: string; args: unknown[] } {
   const parts: string[] = [];
   const args: unknown[] = [];
-  if (filters.keyPrefix) { parts.push("substr(c.document_key, 1, ?) = ?"); args.push(filters.keyPrefix.length, filters.keyPrefix); }
-  if (filters.department) { parts.push("json_extract(c.metadata, '$.department') = ?"); args.push(filters.department); }
-  for (const t of filters.tags ?? []) { parts.push("EXISTS (SELECT 1 FROM json_each(c.metadata, '$.tags') WHERE value = ?)"); args.push(t); }
-  if (filters.dateFrom) { parts.push("json_extract(c.metadata, '$.date') >= ?"); args.push(filters.dateFrom); }
-  if (filters.dateTo) { parts.push("json_extract(c.metadata, '$.date') <= ?"); args.push(filters.dateTo); }
+  if (filters.keyPrefix) {
+    parts.push("substr(c.document_key, 1, ?) = ?");
+    args.push(filters.keyPrefix.length, filters.keyPrefix);
+  }
+  if (filters.department) {
+    parts.push("json_extract(c.metadata, '$.department') = ?");
+    args.push(filters.department);
+  }
+  for (const t of filters.tags ?? []) {
+    parts.push("EXISTS (SELECT 1 FROM json_each(c.metadata, '$.tags') WHERE value = ?)");
+    args.push(t);
+  }
+  if (filters.dateFrom) {
+    parts.push("json_extract(c.metadata, '$.date') >= ?");
+    args.push(filters.dateFrom);
+  }
+  if (filters.dateTo) {
+    parts.push("json_extract(c.metadata, '$.date') <= ?");
+    args.push(filters.dateTo);
+  }
   if (access) {
     // Same rule as admits() in domain/access.ts: the tenant (absent = default), then the ACL.
     parts.push("COALESCE(json_extract(c.metadata, '$.tenant'), ?) = ?");

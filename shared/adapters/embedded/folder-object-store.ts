@@ -21,7 +21,10 @@ export class FolderObjectStore implements ObjectStore {
   /** Called with the key after put/delete through this API, so the watcher need not wait for the file system. */
   onChange?: (key?: string) => void;
 
-  constructor(readonly root: string, tmpDir?: string) {
+  constructor(
+    readonly root: string,
+    tmpDir?: string,
+  ) {
     mkdirSync(root, { recursive: true });
     this.tmpDir = tmpDir ?? join(dirname(root), "tmp");
     mkdirSync(this.tmpDir, { recursive: true });
@@ -122,7 +125,11 @@ export class FolderObjectStore implements ObjectStore {
     const out: string[] = [];
     const walk = async (dir: string) => {
       let entries;
-      try { entries = await readdir(dir, { withFileTypes: true }); } catch { return; }
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
       for (const e of entries) {
         if (e.name.startsWith(".")) continue;
         const p = join(dir, e.name);
@@ -138,7 +145,11 @@ export class FolderObjectStore implements ObjectStore {
 
   /** Whether a key names a folder (the keys under it are objects). */
   async isFolder(key: string): Promise<boolean> {
-    try { return (await stat(this.pathOf(key))).isDirectory(); } catch { return false; }
+    try {
+      return (await stat(this.pathOf(key))).isDirectory();
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -151,7 +162,10 @@ export class FolderObjectStore implements ObjectStore {
       const s = statSync(this.pathOf(key), { throwIfNoEntry: false });
       if (!s?.isFile()) return undefined; // gone, or a directory (not an object: its keys are under it)
       const side = statSync(this.pathOf(key) + SIDECAR_SUFFIX, { throwIfNoEntry: false });
-      return createHash("sha1").update(`${s.size}:${s.mtimeMs}:${side ? side.mtimeMs : ""}`).digest("hex").slice(0, 16);
+      return createHash("sha1")
+        .update(`${s.size}:${s.mtimeMs}:${side ? side.mtimeMs : ""}`)
+        .digest("hex")
+        .slice(0, 16);
     } catch {
       return undefined;
     }

@@ -10,7 +10,10 @@ export interface ConnectionSink {
   send(frame: string): boolean;
 }
 
-interface Follow { lastSeq: number; chain: Promise<void> }
+interface Follow {
+  lastSeq: number;
+  chain: Promise<void>;
+}
 
 export class LocalNotifier implements Notifier {
   readonly name = "local-websocket";
@@ -18,7 +21,10 @@ export class LocalNotifier implements Notifier {
   private readonly follows = new Map<string, Map<string, Follow>>(); // connectionId → jobId → state
   private pump?: NodeJS.Timeout;
 
-  constructor(private readonly jobs: JobStore, private readonly pollMs = 250) {}
+  constructor(
+    private readonly jobs: JobStore,
+    private readonly pollMs = 250,
+  ) {}
 
   attach(connectionId: string, sink: ConnectionSink) {
     this.sinks.set(connectionId, sink);
@@ -29,7 +35,10 @@ export class LocalNotifier implements Notifier {
   detach(connectionId: string) {
     this.sinks.delete(connectionId);
     this.follows.delete(connectionId);
-    if (!this.sinks.size && this.pump) { clearInterval(this.pump); this.pump = undefined; }
+    if (!this.sinks.size && this.pump) {
+      clearInterval(this.pump);
+      this.pump = undefined;
+    }
   }
 
   async send(connectionId: string, frame: unknown): Promise<boolean> {
@@ -57,15 +66,17 @@ export class LocalNotifier implements Notifier {
 
   /** Serialised per (connection, job): read the log after lastSeq and send in order. */
   private catchUp(connectionId: string, jobId: string, f: Follow): Promise<void> {
-    f.chain = f.chain.then(async () => {
-      const events = await this.jobs.events(jobId, f.lastSeq);
-      for (const e of events) {
-        if (!(await this.send(connectionId, e))) return;
-        f.lastSeq = e.seq;
-        // A finished job sends nothing more: stop following it.
-        if (FINAL_EVENTS.includes(e.type)) this.follows.get(connectionId)?.delete(jobId);
-      }
-    }).catch(() => undefined);
+    f.chain = f.chain
+      .then(async () => {
+        const events = await this.jobs.events(jobId, f.lastSeq);
+        for (const e of events) {
+          if (!(await this.send(connectionId, e))) return;
+          f.lastSeq = e.seq;
+          // A finished job sends nothing more: stop following it.
+          if (FINAL_EVENTS.includes(e.type)) this.follows.get(connectionId)?.delete(jobId);
+        }
+      })
+      .catch(() => undefined);
     return f.chain;
   }
 

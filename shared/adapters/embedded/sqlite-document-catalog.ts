@@ -58,11 +58,16 @@ export class SqliteDocumentCatalog implements DocumentCatalog {
     const rec = { ...prev, ...patch, key, updatedAt: nowIso() } as DocumentRecord;
     if (!("waiting" in patch)) delete rec.waiting; // a waiting note lasts until the document's next write
     for (const k of Object.keys(rec) as (keyof DocumentRecord)[]) if (rec[k] === undefined) delete rec[k];
-    this
-      .sql(`INSERT INTO documents (key, status, content_hash, version, record, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+    this.sql(`INSERT INTO documents (key, status, content_hash, version, record, updated_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET status = excluded.status, content_hash = excluded.content_hash,
-                version = excluded.version, record = excluded.record, updated_at = excluded.updated_at`)
-      .run(key, rec.status, rec.contentHash ?? null, rec.version ?? null, JSON.stringify(rec), rec.updatedAt);
+                version = excluded.version, record = excluded.record, updated_at = excluded.updated_at`).run(
+      key,
+      rec.status,
+      rec.contentHash ?? null,
+      rec.version ?? null,
+      JSON.stringify(rec),
+      rec.updatedAt,
+    );
     return rec;
   }
 
@@ -73,9 +78,18 @@ export class SqliteDocumentCatalog implements DocumentCatalog {
   async list(opts: { prefix?: string; status?: DocumentRecord["status"]; limit?: number; after?: string } = {}): Promise<DocumentRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (opts.prefix) { where.push("substr(key, 1, ?) = ?"); args.push(opts.prefix.length, opts.prefix); }
-    if (opts.status) { where.push("status = ?"); args.push(opts.status); }
-    if (opts.after) { where.push("key > ?"); args.push(opts.after); }
+    if (opts.prefix) {
+      where.push("substr(key, 1, ?) = ?");
+      args.push(opts.prefix.length, opts.prefix);
+    }
+    if (opts.status) {
+      where.push("status = ?");
+      args.push(opts.status);
+    }
+    if (opts.after) {
+      where.push("key > ?");
+      args.push(opts.after);
+    }
     const sql = `SELECT record FROM documents ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY key LIMIT ?`;
     return (this.sql(sql).all(...args, opts.limit ?? 1000) as { record: string }[]).map((r) => JSON.parse(r.record));
   }
@@ -94,8 +108,12 @@ export class SqliteDocumentCatalog implements DocumentCatalog {
 
   /** SQLite's plan for a statement (tests check that lookups stay index lookups). */
   explain(sql: string): string {
-    return (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array((sql.match(/\?/g) ?? []).length).fill("x")) as { detail: string }[]).map((r) => r.detail).join("; ");
+    return (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array((sql.match(/\?/g) ?? []).length).fill("x")) as { detail: string }[])
+      .map((r) => r.detail)
+      .join("; ");
   }
 
-  close() { this.db.close(); }
+  close() {
+    this.db.close();
+  }
 }

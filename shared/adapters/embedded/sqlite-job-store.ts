@@ -24,7 +24,18 @@ const logKey = (no: number, seq: number) => no * SEQ_BITS + seq;
 const OUTPUT_SLOTS = 64;
 const outputKey = (no: number, slot: number) => no * OUTPUT_SLOTS + slot;
 
-interface JobRow { id: string; no: number; status: JobStatus; request: string; result: string | null; error: string | null; checkpoints: string; attempts: number; created_at: string; updated_at: string }
+interface JobRow {
+  id: string;
+  no: number;
+  status: JobStatus;
+  request: string;
+  result: string | null;
+  error: string | null;
+  checkpoints: string;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+}
 
 const JOB_PAGE_SIZE = 512;
 const isTerminal = (s: JobStatus | undefined) => s !== undefined && TERMINAL_STATUSES.includes(s);
@@ -57,25 +68,31 @@ export class SqliteJobStore implements JobStore {
   /** Files of older versions: their jobs get numbers, their event log moves to job_log. */
   private numberJobs() {
     // Under the write lock: two processes opening an older file at once upgrade it once.
-    this.db.transaction(() => {
-      const cols = new Set((this.db.prepare("PRAGMA table_info(jobs)").all() as { name: string }[]).map((c) => c.name));
-      if (!cols.has("no")) {
-        this.db.exec("ALTER TABLE jobs ADD COLUMN no INTEGER; UPDATE jobs SET no = rowid");
-        // Older versions released a job's slots in a write of its own after its end; a process killed
-        // in between left them held. A job's end now releases them in its own commit.
-        if (cols.has("slots")) {
-          const ended = this.db.prepare("SELECT id FROM jobs WHERE slots IS NOT NULL AND status IN ('completed', 'failed', 'cancelled')").all() as { id: string }[];
-          for (const { id } of ended) this.releaseSlots(id);
+    this.db
+      .transaction(() => {
+        const cols = new Set((this.db.prepare("PRAGMA table_info(jobs)").all() as { name: string }[]).map((c) => c.name));
+        if (!cols.has("no")) {
+          this.db.exec("ALTER TABLE jobs ADD COLUMN no INTEGER; UPDATE jobs SET no = rowid");
+          // Older versions released a job's slots in a write of its own after its end; a process killed
+          // in between left them held. A job's end now releases them in its own commit.
+          if (cols.has("slots")) {
+            const ended = this.db.prepare("SELECT id FROM jobs WHERE slots IS NOT NULL AND status IN ('completed', 'failed', 'cancelled')").all() as {
+              id: string;
+            }[];
+            for (const { id } of ended) this.releaseSlots(id);
+          }
         }
-      }
-      this.db.exec("DROP INDEX IF EXISTS jobs_holding_slots");
-      this.db.exec("CREATE UNIQUE INDEX IF NOT EXISTS jobs_no ON jobs(no)");
-      if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_events'").get()) {
-        this.db.prepare(`INSERT OR IGNORE INTO job_log (key, type, data, at)
-          SELECT j.no * ? + e.seq, e.type, e.data, e.at FROM job_events e JOIN jobs j ON j.id = e.job_id`).run(SEQ_BITS);
-        this.db.exec("DROP TABLE job_events");
-      }
-    }).immediate();
+        this.db.exec("DROP INDEX IF EXISTS jobs_holding_slots");
+        this.db.exec("CREATE UNIQUE INDEX IF NOT EXISTS jobs_no ON jobs(no)");
+        if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_events'").get()) {
+          this.db
+            .prepare(`INSERT OR IGNORE INTO job_log (key, type, data, at)
+          SELECT j.no * ? + e.seq, e.type, e.data, e.at FROM job_events e JOIN jobs j ON j.id = e.job_id`)
+            .run(SEQ_BITS);
+          this.db.exec("DROP TABLE job_events");
+        }
+      })
+      .immediate();
   }
 
   /** The job's number, or undefined when there is no such job. */
@@ -95,17 +112,20 @@ export class SqliteJobStore implements JobStore {
     const slots = opts.slots ?? [];
     // One write transaction (BEGIN IMMEDIATE: processes sharing the file queue up): check every
     // slot, insert the job, take the slots. Two submitters can never both see the last free slot.
-    this.db.transaction(() => {
-      const held = this.sql("SELECT held FROM admission_slots WHERE key = ?");
-      for (const slot of slots) {
-        const n = (held.get(slot.key) as { held: number } | undefined)?.held ?? 0;
-        if (n >= slot.limit) throw new AdmissionRefused(slot, n);
-      }
-      this.sql("INSERT INTO jobs (id, no, status, request, slots, created_at, updated_at) VALUES (?, (SELECT COALESCE(MAX(no), 0) + 1 FROM jobs), 'pending', ?, ?, ?, ?)")
-        .run(id, JSON.stringify(request), slots.length ? JSON.stringify(slots.map((s) => s.key)) : null, now, now);
-      const take = this.sql("INSERT INTO admission_slots (key, held) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET held = held + 1");
-      for (const slot of slots) take.run(slot.key);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const held = this.sql("SELECT held FROM admission_slots WHERE key = ?");
+        for (const slot of slots) {
+          const n = (held.get(slot.key) as { held: number } | undefined)?.held ?? 0;
+          if (n >= slot.limit) throw new AdmissionRefused(slot, n);
+        }
+        this.sql(
+          "INSERT INTO jobs (id, no, status, request, slots, created_at, updated_at) VALUES (?, (SELECT COALESCE(MAX(no), 0) + 1 FROM jobs), 'pending', ?, ?, ?, ?)",
+        ).run(id, JSON.stringify(request), slots.length ? JSON.stringify(slots.map((s) => s.key)) : null, now, now);
+        const take = this.sql("INSERT INTO admission_slots (key, held) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET held = held + 1");
+        for (const slot of slots) take.run(slot.key);
+      })
+      .immediate();
     return (await this.get(id))!;
   }
 
@@ -138,20 +158,35 @@ export class SqliteJobStore implements JobStore {
   }
 
   private outputsOf(no: number): { key: number; stage: string; value: string }[] {
-    return this.sql("SELECT key, stage, value FROM job_outputs WHERE key >= ? AND key < ?").all(outputKey(no, 0), outputKey(no + 1, 0)) as { key: number; stage: string; value: string }[];
+    return this.sql("SELECT key, stage, value FROM job_outputs WHERE key >= ? AND key < ?").all(outputKey(no, 0), outputKey(no + 1, 0)) as {
+      key: number;
+      stage: string;
+      value: string;
+    }[];
   }
 
   async transition(id: string, from: readonly JobStatus[], to: JobStatus, patch: { result?: QueryResult; error?: string } = {}): Promise<Job | undefined> {
     const allowed = from.filter((f) => JOB_TRANSITIONS[f].includes(to));
     if (!allowed.length) return undefined;
     // The move, and at a job's end the compaction (stage outputs dropped, slots given back), in one commit.
-    const changed = this.db.transaction(() => {
-      const res = this.sql(`UPDATE jobs SET status = ?, result = COALESCE(?, result), error = COALESCE(?, error), updated_at = ?
-                WHERE id = ? AND status IN (${allowed.map(() => "?").join(",")})`)
-        .run(to, patch.result ? JSON.stringify(patch.result) : null, patch.error ?? null, nowIso(), id, ...allowed);
-      if (res.changes && isTerminal(to)) { this.dropCheckpoints(id, this.numberOf(id)!); this.releaseSlots(id); }
-      return res.changes > 0;
-    }).immediate();
+    const changed = this.db
+      .transaction(() => {
+        const res = this.sql(`UPDATE jobs SET status = ?, result = COALESCE(?, result), error = COALESCE(?, error), updated_at = ?
+                WHERE id = ? AND status IN (${allowed.map(() => "?").join(",")})`).run(
+          to,
+          patch.result ? JSON.stringify(patch.result) : null,
+          patch.error ?? null,
+          nowIso(),
+          id,
+          ...allowed,
+        );
+        if (res.changes && isTerminal(to)) {
+          this.dropCheckpoints(id, this.numberOf(id)!);
+          this.releaseSlots(id);
+        }
+        return res.changes > 0;
+      })
+      .immediate();
     return changed ? this.get(id) : undefined;
   }
 
@@ -161,16 +196,18 @@ export class SqliteJobStore implements JobStore {
 
   async commitStage(id: string, checkpoints: Record<string, unknown>, events: StageCommit[]): Promise<JobEvent[]> {
     const at = nowIso();
-    return this.db.transaction(() => {
-      this.writeCheckpoints(id, checkpoints);
-      const appended: JobEvent[] = [];
-      for (const e of events) {
-        const event = this.append(id, e.type, e.data, at);
-        if (!event) break;
-        appended.push(event);
-      }
-      return appended;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.writeCheckpoints(id, checkpoints);
+        const appended: JobEvent[] = [];
+        for (const e of events) {
+          const event = this.append(id, e.type, e.data, at);
+          if (!event) break;
+          appended.push(event);
+        }
+        return appended;
+      })
+      .immediate();
   }
 
   /**
@@ -183,12 +220,19 @@ export class SqliteJobStore implements JobStore {
     const kept = JSON.parse(job.checkpoints) as Record<string, unknown>;
     let outputs: { key: number; stage: string }[] | undefined;
     for (const [stage, value] of Object.entries(checkpoints)) {
-      if (keptAfterEnd(stage)) { kept[stage] = value ?? null; continue; }
+      if (keptAfterEnd(stage)) {
+        kept[stage] = value ?? null;
+        continue;
+      }
       if (isTerminal(job.status)) continue;
       outputs ??= this.outputsOf(job.no);
       const slot = outputs.find((o) => o.stage === stage)?.key ?? outputKey(job.no, outputs.length);
       if (slot >= outputKey(job.no + 1, 0)) throw new Error(`job ${id}: more than ${OUTPUT_SLOTS} checkpointed stages`);
-      this.sql("INSERT INTO job_outputs (key, stage, value) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(slot, stage, JSON.stringify(value ?? null));
+      this.sql("INSERT INTO job_outputs (key, stage, value) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(
+        slot,
+        stage,
+        JSON.stringify(value ?? null),
+      );
       if (!outputs.some((o) => o.key === slot)) outputs.push({ key: slot, stage });
     }
     this.sql("UPDATE jobs SET checkpoints = ?, updated_at = ? WHERE no = ?").run(JSON.stringify(kept), nowIso(), job.no);
@@ -199,7 +243,8 @@ export class SqliteJobStore implements JobStore {
     this.sql("DELETE FROM job_outputs WHERE key >= ? AND key < ?").run(outputKey(no, 0), outputKey(no + 1, 0));
     const row = this.sql("SELECT checkpoints FROM jobs WHERE id = ?").get(id) as { checkpoints: string } | undefined;
     const held = row ? Object.entries(JSON.parse(row.checkpoints) as Record<string, unknown>) : [];
-    if (held.some(([stage]) => !keptAfterEnd(stage))) { // files of older versions held outputs in the row
+    if (held.some(([stage]) => !keptAfterEnd(stage))) {
+      // files of older versions held outputs in the row
       this.sql("UPDATE jobs SET checkpoints = ? WHERE id = ?").run(JSON.stringify(Object.fromEntries(held.filter(([stage]) => keptAfterEnd(stage)))), id);
     }
   }
@@ -218,7 +263,9 @@ export class SqliteJobStore implements JobStore {
   private append(id: string, type: JobEventType, data: Record<string, unknown>, at: string): JobEvent | undefined {
     const no = this.numberOf(id);
     if (no === undefined) return undefined; // no such job (or purged): nothing to log against
-    const last = this.sql("SELECT key, type FROM job_log WHERE key > ? AND key < ? ORDER BY key DESC LIMIT 1").get(logKey(no, 0), logKey(no + 1, 0)) as { key: number; type: JobEventType } | undefined;
+    const last = this.sql("SELECT key, type FROM job_log WHERE key > ? AND key < ? ORDER BY key DESC LIMIT 1").get(logKey(no, 0), logKey(no + 1, 0)) as
+      | { key: number; type: JobEventType }
+      | undefined;
     if (!TERMINAL_EVENTS.includes(type) && last && TERMINAL_EVENTS.includes(last.type)) return undefined;
     const seq = (last ? last.key - logKey(no, 0) : 0) + 1;
     if (seq >= SEQ_BITS) throw new Error(`job ${id}: event log full (${SEQ_BITS - 1} events)`);
@@ -229,8 +276,12 @@ export class SqliteJobStore implements JobStore {
   async events(id: string, afterSeq: number, limit = 10_000): Promise<JobEvent[]> {
     const no = this.numberOf(id);
     if (no === undefined) return [];
-    const rows = this.sql("SELECT key - ? AS seq, type, data, at FROM job_log WHERE key > ? AND key < ? ORDER BY key LIMIT ?")
-      .all(logKey(no, 0), logKey(no, Math.max(0, afterSeq)), logKey(no + 1, 0), limit) as { seq: number; type: JobEventType; data: string; at: string }[];
+    const rows = this.sql("SELECT key - ? AS seq, type, data, at FROM job_log WHERE key > ? AND key < ? ORDER BY key LIMIT ?").all(
+      logKey(no, 0),
+      logKey(no, Math.max(0, afterSeq)),
+      logKey(no + 1, 0),
+      limit,
+    ) as { seq: number; type: JobEventType; data: string; at: string }[];
     return rows.map((r) => ({ jobId: id, seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) }));
   }
 
@@ -247,33 +298,53 @@ export class SqliteJobStore implements JobStore {
   }
 
   async countActive(caller: string): Promise<number> {
-    return (this.sql(`SELECT COUNT(*) AS n FROM jobs WHERE status IN ('pending', 'working')
-      AND COALESCE(json_extract(request, '$.principal.tenant'), '-') || '/' || COALESCE(json_extract(request, '$.principal.subject'), '-') = ?`).get(caller) as { n: number }).n;
+    return (
+      this.sql(`SELECT COUNT(*) AS n FROM jobs WHERE status IN ('pending', 'working')
+      AND COALESCE(json_extract(request, '$.principal.tenant'), '-') || '/' || COALESCE(json_extract(request, '$.principal.subject'), '-') = ?`).get(
+        caller,
+      ) as { n: number }
+    ).n;
   }
 
   async countWorking(tenant: string): Promise<number> {
-    return (this.sql("SELECT COUNT(*) AS n FROM jobs WHERE status = 'working' AND json_extract(request, '$.principal.tenant') = ?").get(tenant) as { n: number }).n;
+    return (
+      this.sql("SELECT COUNT(*) AS n FROM jobs WHERE status = 'working' AND json_extract(request, '$.principal.tenant') = ?").get(tenant) as { n: number }
+    ).n;
   }
 
   async purgeFinished(before: string): Promise<number> {
-    return this.db.transaction(() => {
-      const ended = this.sql("SELECT id, no FROM jobs WHERE status IN ('completed', 'failed', 'cancelled') AND updated_at < ?").all(before) as { id: string; no: number }[];
-      for (const { id, no } of ended) {
-        this.sql("DELETE FROM job_log WHERE key > ? AND key < ?").run(logKey(no, 0), logKey(no + 1, 0));
-        this.sql("DELETE FROM job_outputs WHERE key >= ? AND key < ?").run(outputKey(no, 0), outputKey(no + 1, 0));
-        this.sql("DELETE FROM subscriptions WHERE job_id = ?").run(id);
-        this.sql("DELETE FROM jobs WHERE id = ?").run(id);
-      }
-      return ended.length;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const ended = this.sql("SELECT id, no FROM jobs WHERE status IN ('completed', 'failed', 'cancelled') AND updated_at < ?").all(before) as {
+          id: string;
+          no: number;
+        }[];
+        for (const { id, no } of ended) {
+          this.sql("DELETE FROM job_log WHERE key > ? AND key < ?").run(logKey(no, 0), logKey(no + 1, 0));
+          this.sql("DELETE FROM job_outputs WHERE key >= ? AND key < ?").run(outputKey(no, 0), outputKey(no + 1, 0));
+          this.sql("DELETE FROM subscriptions WHERE job_id = ?").run(id);
+          this.sql("DELETE FROM jobs WHERE id = ?").run(id);
+        }
+        return ended.length;
+      })
+      .immediate();
   }
 
-  close() { this.db.close(); }
+  close() {
+    this.db.close();
+  }
 }
 
 function toJob(r: JobRow, checkpoints: Record<string, unknown>): Job {
   return {
-    id: r.id, status: r.status, request: JSON.parse(r.request), result: r.result ? JSON.parse(r.result) : undefined,
-    error: r.error ?? undefined, checkpoints, attempts: r.attempts, createdAt: r.created_at, updatedAt: r.updated_at,
+    id: r.id,
+    status: r.status,
+    request: JSON.parse(r.request),
+    result: r.result ? JSON.parse(r.result) : undefined,
+    error: r.error ?? undefined,
+    checkpoints,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }

@@ -16,7 +16,14 @@ import { openSqlite, type Db } from "./sqlite";
 // An empty poll costs a read, not a write transaction: receivers look whether anything is due
 // before taking the write lock (an idle poller no longer queues behind, or blocks, the writers).
 
-interface Row { seq: number; id: string; body: string; attributes: string | null; sent_at: number; receive_count: number }
+interface Row {
+  seq: number;
+  id: string;
+  body: string;
+  attributes: string | null;
+  sent_at: number;
+  receive_count: number;
+}
 
 export class SqliteQueue implements Queue, LeaseRecovery {
   readonly name = "sqlite-queue";
@@ -57,7 +64,6 @@ export class SqliteQueue implements Queue, LeaseRecovery {
     this.wake.setMaxListeners(0);
   }
 
-
   /** Statements are prepared once per queue object, not on every call. */
   private sql(text: string): Statement {
     let s = this.statements.get(text);
@@ -76,16 +82,26 @@ export class SqliteQueue implements Queue, LeaseRecovery {
       const seen = this.db.prepare("UPDATE instances SET last_seen = ?, heartbeat_ms = ? WHERE id = ?").run(Date.now(), periodMs, this.instanceId).changes;
       // Judged lost (a stall past the heartbeat margin): its leases went back to the queue and its
       // old receipts are dead. Register again so its new leases are not taken too.
-      if (!seen) { this.register(periodMs); logger.warn("this host instance had been judged lost; its earlier leases were released", { instance: this.instanceId }); }
+      if (!seen) {
+        this.register(periodMs);
+        logger.warn("this host instance had been judged lost; its earlier leases were released", { instance: this.instanceId });
+      }
     };
     beat();
-    this.heartbeat = setInterval(() => { try { beat(); } catch { /* closed or busy: the next beat */ } }, periodMs);
+    this.heartbeat = setInterval(() => {
+      try {
+        beat();
+      } catch {
+        /* closed or busy: the next beat */
+      }
+    }, periodMs);
     this.heartbeat.unref();
   }
 
   private register(heartbeatMs?: number) {
     const now = Date.now();
-    this.db.prepare("INSERT OR REPLACE INTO instances (id, pid, machine, started_at, last_seen, heartbeat_ms, pid_start) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    this.db
+      .prepare("INSERT OR REPLACE INTO instances (id, pid, machine, started_at, last_seen, heartbeat_ms, pid_start) VALUES (?, ?, ?, ?, ?, ?, ?)")
       .run(this.instanceId, process.pid, MACHINE, now, now, heartbeatMs ?? null, processStart(process.pid) ?? null);
   }
 
@@ -97,8 +113,14 @@ export class SqliteQueue implements Queue, LeaseRecovery {
   async send(queue: string, body: string, opts: { delaySeconds?: number; attributes?: Record<string, string> } = {}): Promise<string> {
     const id = randomUUID();
     const now = Date.now();
-    this.sql("INSERT INTO messages (id, queue, body, attributes, sent_at, visible_at) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(id, queue, body, opts.attributes ? JSON.stringify(opts.attributes) : null, now, now + (opts.delaySeconds ?? 0) * 1000);
+    this.sql("INSERT INTO messages (id, queue, body, attributes, sent_at, visible_at) VALUES (?, ?, ?, ?, ?, ?)").run(
+      id,
+      queue,
+      body,
+      opts.attributes ? JSON.stringify(opts.attributes) : null,
+      now,
+      now + (opts.delaySeconds ?? 0) * 1000,
+    );
     this.wake.emit(queue);
     return id;
   }
@@ -128,7 +150,11 @@ export class SqliteQueue implements Queue, LeaseRecovery {
       if (got.length || Date.now() >= deadline) return got;
       // Woken at once by a send in this process; other processes' sends are seen by the poll.
       await new Promise<void>((resolve) => {
-        const done = () => { clearTimeout(t); this.wake.off(queue, done); resolve(); };
+        const done = () => {
+          clearTimeout(t);
+          this.wake.off(queue, done);
+          resolve();
+        };
         const t = setTimeout(done, Math.min(100, Math.max(1, deadline - Date.now())));
         this.wake.on(queue, done);
       });
@@ -143,7 +169,9 @@ export class SqliteQueue implements Queue, LeaseRecovery {
 
   /** Leases up to maxMessages due messages (those past maxReceives go to the DLQ instead); run in one write transaction. */
   private leaseDueNow(queue: string, opts: ReceiveOptions): QueueMessage[] {
-    const pick = this.sql("SELECT seq, id, body, attributes, sent_at, receive_count FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?");
+    const pick = this.sql(
+      "SELECT seq, id, body, attributes, sent_at, receive_count FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?",
+    );
     const toDlq = this.sql("UPDATE messages SET queue = ?, receive_count = 0, visible_at = ?, receipt = NULL, owner = NULL WHERE seq = ?");
     const lease = this.sql("UPDATE messages SET receive_count = receive_count + 1, visible_at = ?, receipt = ?, owner = ?, leased_at = ? WHERE seq = ?");
     const now = Date.now();
@@ -159,8 +187,12 @@ export class SqliteQueue implements Queue, LeaseRecovery {
         const receipt = `${r.id}:${randomUUID()}`;
         lease.run(now + opts.visibilityTimeoutSeconds * 1000, receipt, this.instanceId, now, r.seq);
         out.push({
-          id: r.id, receiptHandle: receipt, body: r.body, receiveCount: r.receive_count + 1,
-          sentAt: new Date(r.sent_at).toISOString(), attributes: r.attributes ? JSON.parse(r.attributes) : undefined,
+          id: r.id,
+          receiptHandle: receipt,
+          body: r.body,
+          receiveCount: r.receive_count + 1,
+          sentAt: new Date(r.sent_at).toISOString(),
+          attributes: r.attributes ? JSON.parse(r.attributes) : undefined,
         });
       }
     }
@@ -177,8 +209,9 @@ export class SqliteQueue implements Queue, LeaseRecovery {
 
   async depth(queue: string): Promise<{ visible: number; inFlight: number }> {
     const now = Date.now();
-    const r = this.sql("SELECT SUM(visible_at <= ? OR receipt IS NULL) AS visible, SUM(visible_at > ? AND receipt IS NOT NULL) AS inFlight FROM messages WHERE queue = ?")
-      .get(now, now, queue) as { visible: number | null; inFlight: number | null };
+    const r = this.sql(
+      "SELECT SUM(visible_at <= ? OR receipt IS NULL) AS visible, SUM(visible_at > ? AND receipt IS NOT NULL) AS inFlight FROM messages WHERE queue = ?",
+    ).get(now, now, queue) as { visible: number | null; inFlight: number | null };
     return { visible: r.visible ?? 0, inFlight: r.inFlight ?? 0 };
   }
 
@@ -191,36 +224,55 @@ export class SqliteQueue implements Queue, LeaseRecovery {
    * never trusted alone: it is compared with the process's start time, so a reused pid is seen.
    */
   claimLost(holdSeconds = 60): LostLease[] {
-    return this.db.transaction(() => {
-      const now = Date.now();
-      const instances = this.db.prepare("SELECT id, pid, machine, last_seen, heartbeat_ms, pid_start FROM instances WHERE id != ?").all(this.instanceId) as InstanceRow[];
-      const gone = instances.filter((i) => isGone(i, now));
-      const lostAt = new Map(gone.map((i) => [i.id, i.last_seen]));
-      // Owners without a row closed (or were swept); legacy leases without an owner wait for their timeout.
-      const rows = this.db.prepare(`SELECT m.id, m.queue, m.body, m.receive_count, m.owner, m.leased_at, i.id AS live FROM messages m
+    return this.db
+      .transaction(() => {
+        const now = Date.now();
+        const instances = this.db
+          .prepare("SELECT id, pid, machine, last_seen, heartbeat_ms, pid_start FROM instances WHERE id != ?")
+          .all(this.instanceId) as InstanceRow[];
+        const gone = instances.filter((i) => isGone(i, now));
+        const lostAt = new Map(gone.map((i) => [i.id, i.last_seen]));
+        // Owners without a row closed (or were swept); legacy leases without an owner wait for their timeout.
+        const rows = this.db
+          .prepare(`SELECT m.id, m.queue, m.body, m.receive_count, m.owner, m.leased_at, i.id AS live FROM messages m
         LEFT JOIN instances i ON i.id = m.owner WHERE m.owner IS NOT NULL AND m.owner != ? AND m.visible_at > ? AND m.queue NOT LIKE '%-dlq'`)
-        .all(this.instanceId, now) as { id: string; queue: string; body: string; receive_count: number; owner: string; leased_at: number | null; live: string | null }[];
-      const claim = this.db.prepare("UPDATE messages SET owner = ?, receipt = ?, visible_at = ? WHERE id = ?");
-      const out: LostLease[] = [];
-      for (const r of rows) {
-        if (r.live && !lostAt.has(r.owner)) continue;
-        const receipt = `${r.id}:${randomUUID()}`;
-        claim.run(this.instanceId, receipt, now + holdSeconds * 1000, r.id);
-        out.push({
-          queue: r.queue, messageId: r.id, receiptHandle: receipt, body: r.body, receiveCount: r.receive_count,
-          lostAt: new Date(lostAt.get(r.owner) ?? r.leased_at ?? now).toISOString(),
-        });
-      }
-      const del = this.db.prepare("DELETE FROM instances WHERE id = ?");
-      for (const i of gone) del.run(i.id);
-      return out;
-    }).immediate();
+          .all(this.instanceId, now) as {
+          id: string;
+          queue: string;
+          body: string;
+          receive_count: number;
+          owner: string;
+          leased_at: number | null;
+          live: string | null;
+        }[];
+        const claim = this.db.prepare("UPDATE messages SET owner = ?, receipt = ?, visible_at = ? WHERE id = ?");
+        const out: LostLease[] = [];
+        for (const r of rows) {
+          if (r.live && !lostAt.has(r.owner)) continue;
+          const receipt = `${r.id}:${randomUUID()}`;
+          claim.run(this.instanceId, receipt, now + holdSeconds * 1000, r.id);
+          out.push({
+            queue: r.queue,
+            messageId: r.id,
+            receiptHandle: receipt,
+            body: r.body,
+            receiveCount: r.receive_count,
+            lostAt: new Date(lostAt.get(r.owner) ?? r.leased_at ?? now).toISOString(),
+          });
+        }
+        const del = this.db.prepare("DELETE FROM instances WHERE id = ?");
+        for (const i of gone) del.run(i.id);
+        return out;
+      })
+      .immediate();
   }
 
   /** Makes claimed lost leases visible again now (their next receive is the next attempt). */
   release(leases: LostLease[]) {
     const visible = this.sql("UPDATE messages SET visible_at = ?, receipt = NULL, owner = NULL WHERE id = ? AND receipt = ?");
-    this.db.transaction(() => { for (const l of leases) visible.run(Date.now(), messageOf(l.receiptHandle), l.receiptHandle); })();
+    this.db.transaction(() => {
+      for (const l of leases) visible.run(Date.now(), messageOf(l.receiptHandle), l.receiptHandle);
+    })();
     for (const q of new Set(leases.map((l) => l.queue))) this.wake.emit(q);
   }
 
@@ -237,10 +289,13 @@ export class SqliteQueue implements Queue, LeaseRecovery {
    */
   tryLease(name: string, ttlMs: number): boolean {
     const now = Date.now();
-    return this.db.prepare(`INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+    return (
+      this.db
+        .prepare(`INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
       ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
       WHERE leases.expires_at < ? OR leases.holder = excluded.holder OR leases.holder NOT IN (SELECT id FROM instances)`)
-      .run(name, this.instanceId, now + ttlMs, now).changes > 0;
+        .run(name, this.instanceId, now + ttlMs, now).changes > 0
+    );
   }
 
   releaseLease(name: string) {
@@ -249,15 +304,22 @@ export class SqliteQueue implements Queue, LeaseRecovery {
 
   /** Reads without leasing (operators and tests look into dead-letter queues with it). */
   peek(queue: string, limit = 100): { id: string; body: string; sentAt: string }[] {
-    return (this.db.prepare("SELECT id, body, sent_at FROM messages WHERE queue = ? ORDER BY seq LIMIT ?").all(queue, limit) as Row[])
-      .map((r) => ({ id: r.id, body: r.body, sentAt: new Date(r.sent_at).toISOString() }));
+    return (this.db.prepare("SELECT id, body, sent_at FROM messages WHERE queue = ? ORDER BY seq LIMIT ?").all(queue, limit) as Row[]).map((r) => ({
+      id: r.id,
+      body: r.body,
+      sentAt: new Date(r.sent_at).toISOString(),
+    }));
   }
 
   close() {
     this.stopHeartbeat();
     LIVE_HERE.delete(this.instanceId);
     // A clean stop: this instance's remaining leases (none after pollers stopped) go to others at once.
-    try { this.db.prepare("DELETE FROM instances WHERE id = ?").run(this.instanceId); } catch { /* already closed */ }
+    try {
+      this.db.prepare("DELETE FROM instances WHERE id = ?").run(this.instanceId);
+    } catch {
+      /* already closed */
+    }
     this.db.close();
   }
 }
@@ -272,12 +334,23 @@ const messageOf = (receipt: string): string => receipt.slice(0, Math.max(0, rece
  */
 const QUEUE_WAL_PAGES = 10_000;
 
-interface InstanceRow { id: string; pid: number; machine: string; last_seen: number; heartbeat_ms: number | null; pid_start: string | null }
+interface InstanceRow {
+  id: string;
+  pid: number;
+  machine: string;
+  last_seen: number;
+  heartbeat_ms: number | null;
+  pid_start: string | null;
+}
 
 /** This machine (and pid namespace): pids compare only within it. */
 const MACHINE = (() => {
   let ns = "";
-  try { ns = readlinkSync("/proc/self/ns/pid"); } catch { /* not Linux */ }
+  try {
+    ns = readlinkSync("/proc/self/ns/pid");
+  } catch {
+    /* not Linux */
+  }
   return `${hostname()}${ns ? `/${ns}` : ""}`;
 })();
 
@@ -300,10 +373,16 @@ function processStart(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 function isAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === "EPERM"; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
-

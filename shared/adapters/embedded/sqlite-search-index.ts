@@ -10,8 +10,19 @@ import { VectorCache } from "./vector-cache";
 // fused by reciprocal rank fusion. Versions are staged invisible and activated atomically.
 
 interface ChunkRow {
-  rowid: number; id: string; document_key: string; version: string; ordinal: number; text: string; section_path: string;
-  page: number | null; page_end: number | null; kind: "text" | "table"; metadata: string; embedding_model: string; vector: Buffer;
+  rowid: number;
+  id: string;
+  document_key: string;
+  version: string;
+  ordinal: number;
+  text: string;
+  section_path: string;
+  page: number | null;
+  page_end: number | null;
+  kind: "text" | "table";
+  metadata: string;
+  embedding_model: string;
+  vector: Buffer;
 }
 
 export class SqliteSearchIndex implements SearchIndex {
@@ -27,7 +38,10 @@ export class SqliteSearchIndex implements SearchIndex {
    * kept for the side-by-side bench). Page cache: 64 MiB (SQLite's 2 MiB default made the step from 2k
    * to 5k documents super-linear), and the file memory-mapped.
    */
-  constructor(path: string, private readonly opts: { keepStopwords?: boolean; cacheMiB?: number; reloadVectorsOnChange?: boolean } = {}) {
+  constructor(
+    path: string,
+    private readonly opts: { keepStopwords?: boolean; cacheMiB?: number; reloadVectorsOnChange?: boolean } = {},
+  ) {
     this.db = openSqlite(path);
     this.db.pragma(`cache_size = -${(opts.cacheMiB ?? 64) * 1024}`);
     this.db.pragma(`mmap_size = ${256 * 1024 * 1024}`);
@@ -53,40 +67,67 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   /** How often the vector cache was loaded whole and how many logged changes it applied in place (tests, benches). */
-  vectorCacheStats(): { reloads: number; applied: number } { return { ...this.cache.stats }; }
+  vectorCacheStats(): { reloads: number; applied: number } {
+    return { ...this.cache.stats };
+  }
 
   async stage(chunks: EmbeddedChunk[]): Promise<void> {
     const live = this.sql("SELECT version FROM live_versions WHERE document_key = ?");
     const existing = this.sql("SELECT rowid FROM chunks WHERE document_key = ? AND version = ? AND id = ? AND embedding_model = ?");
-    const insert = this.sql(`INSERT INTO chunks (id, document_key, version, active, ordinal, text, section_path, page, page_end, kind, metadata, embedding_model, vector)
+    const insert =
+      this.sql(`INSERT INTO chunks (id, document_key, version, active, ordinal, text, section_path, page, page_end, kind, metadata, embedding_model, vector)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const fts = this.sql("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)");
-    this.db.transaction(() => {
-      for (const c of chunks) {
-        if (existing.get(c.documentKey, c.version, c.id, c.embeddingModel)) continue; // redelivered batch: already staged
-        const liveVersion = (live.get(c.documentKey) as { version: string } | undefined)?.version;
-        const isLive = liveVersion === c.version ? 1 : 0;
-        const r = insert.run(c.id, c.documentKey, c.version, isLive, c.ordinal, c.text, JSON.stringify(c.sectionPath),
-          c.page ?? null, c.pageEnd ?? null, c.kind, JSON.stringify(c.metadata ?? {}), c.embeddingModel, Buffer.from(c.vector.buffer, c.vector.byteOffset, c.vector.byteLength));
-        fts.run(r.lastInsertRowid, [...c.sectionPath, c.text].join("\n"));
-        if (isLive) this.logVectors("SELECT ?, 1", r.lastInsertRowid); // a chunk added to the live version
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const c of chunks) {
+          if (existing.get(c.documentKey, c.version, c.id, c.embeddingModel)) continue; // redelivered batch: already staged
+          const liveVersion = (live.get(c.documentKey) as { version: string } | undefined)?.version;
+          const isLive = liveVersion === c.version ? 1 : 0;
+          const r = insert.run(
+            c.id,
+            c.documentKey,
+            c.version,
+            isLive,
+            c.ordinal,
+            c.text,
+            JSON.stringify(c.sectionPath),
+            c.page ?? null,
+            c.pageEnd ?? null,
+            c.kind,
+            JSON.stringify(c.metadata ?? {}),
+            c.embeddingModel,
+            Buffer.from(c.vector.buffer, c.vector.byteOffset, c.vector.byteLength),
+          );
+          fts.run(r.lastInsertRowid, [...c.sectionPath, c.text].join("\n"));
+          if (isLive) this.logVectors("SELECT ?, 1", r.lastInsertRowid); // a chunk added to the live version
+        }
+      })
+      .immediate();
     this.vectorsChanged();
   }
 
   async activate(documentKey: string, version: string): Promise<void> {
-    this.db.transaction(() => {
-      this.deleteWhere("document_key = ? AND version <> ?", documentKey, version);
-      this.logVectors("SELECT rowid, 1 FROM chunks WHERE document_key = ? AND version = ? AND +active = 0", documentKey, version);
-      this.sql("UPDATE chunks SET active = 1 WHERE document_key = ? AND version = ?").run(documentKey, version);
-      this.sql("INSERT INTO live_versions (document_key, version) VALUES (?, ?) ON CONFLICT(document_key) DO UPDATE SET version = excluded.version").run(documentKey, version);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.deleteWhere("document_key = ? AND version <> ?", documentKey, version);
+        this.logVectors("SELECT rowid, 1 FROM chunks WHERE document_key = ? AND version = ? AND +active = 0", documentKey, version);
+        this.sql("UPDATE chunks SET active = 1 WHERE document_key = ? AND version = ?").run(documentKey, version);
+        this.sql("INSERT INTO live_versions (document_key, version) VALUES (?, ?) ON CONFLICT(document_key) DO UPDATE SET version = excluded.version").run(
+          documentKey,
+          version,
+        );
+      })
+      .immediate();
     this.vectorsChanged();
   }
 
   async countChunks(documentKey: string, version: string, embeddingModel: string): Promise<number> {
-    return (this.sql("SELECT COUNT(*) AS n FROM chunks WHERE document_key = ? AND version = ? AND embedding_model = ?").get(documentKey, version, embeddingModel) as { n: number }).n;
+    return (
+      this.sql("SELECT COUNT(*) AS n FROM chunks WHERE document_key = ? AND version = ? AND embedding_model = ?").get(documentKey, version, embeddingModel) as {
+        n: number;
+      }
+    ).n;
   }
 
   async servingModel(): Promise<string | undefined> {
@@ -94,25 +135,32 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   async switchServingModel(model: string): Promise<void> {
-    this.db.transaction(() => {
-      this.sql("INSERT INTO index_meta (key, value) VALUES ('serving_model', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(model);
-      this.deleteWhere("embedding_model <> ?", model);
-      this.logVectors("SELECT 0, -1"); // every cache loads again
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.sql("INSERT INTO index_meta (key, value) VALUES ('serving_model', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(model);
+        this.deleteWhere("embedding_model <> ?", model);
+        this.logVectors("SELECT 0, -1"); // every cache loads again
+      })
+      .immediate();
     this.vectorsChanged();
   }
 
   async modelCoverage(model: string): Promise<{ chunks: number; covered: number }> {
     const r = this.sql(`SELECT COUNT(DISTINCT document_key || char(0) || id) AS chunks,
-        COUNT(DISTINCT CASE WHEN embedding_model = ? THEN document_key || char(0) || id END) AS covered FROM chunks WHERE active = 1`).get(model) as { chunks: number; covered: number };
+        COUNT(DISTINCT CASE WHEN embedding_model = ? THEN document_key || char(0) || id END) AS covered FROM chunks WHERE active = 1`).get(model) as {
+      chunks: number;
+      covered: number;
+    };
     return r;
   }
 
   async removeDocument(documentKey: string): Promise<void> {
-    this.db.transaction(() => {
-      this.deleteWhere("document_key = ?", documentKey);
-      this.sql("DELETE FROM live_versions WHERE document_key = ?").run(documentKey);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.deleteWhere("document_key = ?", documentKey);
+        this.sql("DELETE FROM live_versions WHERE document_key = ?").run(documentKey);
+      })
+      .immediate();
     this.vectorsChanged();
   }
 
@@ -149,7 +197,12 @@ export class SqliteSearchIndex implements SearchIndex {
   async chunksOf(documentKey: string): Promise<EmbeddedChunk[]> {
     // Before a serving model is recorded (chunks staged outside ingestion), the model they have.
     const serving = await this.servingModel();
-    return (this.sql("SELECT rowid, * FROM chunks WHERE document_key = ? AND active = 1 AND embedding_model = COALESCE(?, embedding_model) ORDER BY ordinal").all(documentKey, serving ?? null) as ChunkRow[]).map(toChunk);
+    return (
+      this.sql("SELECT rowid, * FROM chunks WHERE document_key = ? AND active = 1 AND embedding_model = COALESCE(?, embedding_model) ORDER BY ordinal").all(
+        documentKey,
+        serving ?? null,
+      ) as ChunkRow[]
+    ).map(toChunk);
   }
 
   async search(req: SearchRequest): Promise<ScoredChunk[]> {
@@ -157,14 +210,22 @@ export class SqliteSearchIndex implements SearchIndex {
     // A side with weight 0 is not searched: it would only add zero-score chunks.
     const weights = { bm25: req.fusion?.bm25Weight ?? 1, vector: req.fusion?.vectorWeight ?? 1 };
     const bm25 = weights.bm25 > 0 ? this.bm25(req, depth) : [];
-    const vec = req.vector && weights.vector > 0 ? this.cache.search(req.vector, req.embeddingModel, depth, (key, meta) => passesFilters(key, meta, req.filters, req.access)) : [];
+    const vec =
+      req.vector && weights.vector > 0
+        ? this.cache.search(req.vector, req.embeddingModel, depth, (key, meta) => passesFilters(key, meta, req.filters, req.access))
+        : [];
     const fused = reciprocalRankFusion(
-      [{ items: bm25, weight: weights.bm25 }, { items: vec, weight: weights.vector }],
+      [
+        { items: bm25, weight: weights.bm25 },
+        { items: vec, weight: weights.vector },
+      ],
       (rowid) => String(rowid),
       req.fusion?.k ?? 60,
     ).slice(0, req.topK);
     if (!fused.length) return [];
-    const rows = this.db.prepare(`SELECT rowid, * FROM chunks WHERE rowid IN (${fused.map(() => "?").join(",")})`).all(...fused.map((f) => f.item)) as ChunkRow[];
+    const rows = this.db
+      .prepare(`SELECT rowid, * FROM chunks WHERE rowid IN (${fused.map(() => "?").join(",")})`)
+      .all(...fused.map((f) => f.item)) as ChunkRow[];
     const byRow = new Map(rows.map((r) => [r.rowid, r]));
     return fused.flatMap((f) => {
       const row = byRow.get(f.item);
@@ -187,7 +248,9 @@ export class SqliteSearchIndex implements SearchIndex {
     return rows.map((r) => r.rowid);
   }
 
-  close() { this.db.close(); }
+  close() {
+    this.db.close();
+  }
 }
 
 /**
@@ -199,8 +262,12 @@ export class SqliteSearchIndex implements SearchIndex {
  * Function words with next to no BM25 weight that match most chunks: left out of the match. Words that
  * carry meaning in a question (not, no, more, after, only...) stay in.
  */
-const FTS_STOPWORDS = new Set(("a an and are as at be been by for from has have had in into is it its of on or that the this these those " +
-  "to was were with which what who whom how do does did there their they them we our you your i if so than then").split(" "));
+const FTS_STOPWORDS = new Set(
+  (
+    "a an and are as at be been by for from has have had in into is it its of on or that the this these those " +
+    "to was were with which what who whom how do does did there their they them we our you your i if so than then"
+  ).split(" "),
+);
 export function ftsQuery(text: string, keepStopwords = false): string {
   const words = [...new Set((text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length > 1 || /\d/.test(w)))];
   const content = keepStopwords ? words : words.filter((w) => !FTS_STOPWORDS.has(w));
@@ -211,8 +278,17 @@ export const toVector = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOff
 
 function toChunk(r: ChunkRow): EmbeddedChunk {
   return {
-    id: r.id, documentKey: r.document_key, version: r.version, ordinal: r.ordinal, text: r.text, sectionPath: JSON.parse(r.section_path),
-    page: r.page ?? undefined, pageEnd: r.page_end ?? undefined, kind: r.kind, metadata: JSON.parse(r.metadata),
-    embeddingModel: r.embedding_model, vector: toVector(r.vector),
+    id: r.id,
+    documentKey: r.document_key,
+    version: r.version,
+    ordinal: r.ordinal,
+    text: r.text,
+    sectionPath: JSON.parse(r.section_path),
+    page: r.page ?? undefined,
+    pageEnd: r.page_end ?? undefined,
+    kind: r.kind,
+    metadata: JSON.parse(r.metadata),
+    embeddingModel: r.embedding_model,
+    vector: toVector(r.vector),
   };
 }

@@ -12,10 +12,23 @@ import type { Db } from "./sqlite";
 export const VECTOR_LOG_SQL = "CREATE TABLE IF NOT EXISTS vector_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk INTEGER NOT NULL, live INTEGER NOT NULL)";
 
 interface Slab {
-  model: string | undefined; dims: number; size: number; holes: number;
-  rowids: Int32Array; keys: string[]; metas: DocumentMetadata[]; data: Float32Array; slotOf: Map<number, number>;
+  model: string | undefined;
+  dims: number;
+  size: number;
+  holes: number;
+  rowids: Int32Array;
+  keys: string[];
+  metas: DocumentMetadata[];
+  data: Float32Array;
+  slotOf: Map<number, number>;
 }
-interface VectorRow { rowid: number; document_key: string; metadata: string; vector: Buffer; embedding_model: string }
+interface VectorRow {
+  rowid: number;
+  document_key: string;
+  metadata: string;
+  vector: Buffer;
+  embedding_model: string;
+}
 
 export class VectorCache {
   private slabs = new Map<string, Slab>();
@@ -31,10 +44,15 @@ export class VectorCache {
   }
 
   /** This connection changed the index (data_version only tells of other connections' changes). */
-  changed() { this.stale = true; }
+  changed() {
+    this.stale = true;
+  }
 
   /** Forget everything: the next search loads the slabs whole. */
-  invalidate() { this.slabs.clear(); this.stale = true; }
+  invalidate() {
+    this.slabs.clear();
+    this.stale = true;
+  }
 
   /**
    * The `limit` best positive dot products among the chunks `keep` admits, best first. A bounded
@@ -64,14 +82,23 @@ export class VectorCache {
     if (version === this.dataVersion && !this.stale) return;
     this.dataVersion = version;
     this.stale = false;
-    const { first, last } = this.db.prepare("SELECT MIN(seq) AS first, COALESCE(MAX(seq), 0) AS last FROM vector_log").get() as { first: number | null; last: number };
+    const { first, last } = this.db.prepare("SELECT MIN(seq) AS first, COALESCE(MAX(seq), 0) AS last FROM vector_log").get() as {
+      first: number | null;
+      last: number;
+    };
     const since = this.seq;
     this.seq = last;
     if (!this.slabs.size || last === since) return;
     // Entries after ours were trimmed, or a reset: what changed is not known, load again.
-    if ((first ?? last + 1) > since + 1) { this.slabs.clear(); return; }
+    if ((first ?? last + 1) > since + 1) {
+      this.slabs.clear();
+      return;
+    }
     const changes = this.db.prepare("SELECT chunk, live FROM vector_log WHERE seq > ? ORDER BY seq").all(since) as { chunk: number; live: number }[];
-    if (changes.some((c) => c.live < 0)) { this.slabs.clear(); return; }
+    if (changes.some((c) => c.live < 0)) {
+      this.slabs.clear();
+      return;
+    }
     const gone = changes.filter((c) => c.live === 0).map((c) => c.chunk);
     const wentLive = changes.filter((c) => c.live === 1).map((c) => c.chunk);
     const rows = this.rowsOf(wentLive);
@@ -86,7 +113,10 @@ export class VectorCache {
   private rowsOf(rowids: number[]): VectorRow[] {
     const out: VectorRow[] = [];
     const q = this.db.prepare("SELECT rowid, document_key, metadata, vector, embedding_model FROM chunks WHERE rowid = ? AND active = 1");
-    for (const id of new Set(rowids)) { const r = q.get(id) as VectorRow | undefined; if (r) out.push(r); }
+    for (const id of new Set(rowids)) {
+      const r = q.get(id) as VectorRow | undefined;
+      if (r) out.push(r);
+    }
     return out;
   }
 
@@ -95,7 +125,17 @@ export class VectorCache {
       .prepare(`SELECT rowid, document_key, metadata, vector, embedding_model FROM chunks WHERE active = 1${model ? " AND embedding_model = ?" : ""}`)
       .all(...(model ? [model] : [])) as VectorRow[];
     const usable = rows.filter((r) => r.vector.byteLength === dims * 4);
-    const slab: Slab = { model, dims, size: 0, holes: 0, rowids: new Int32Array(usable.length), keys: [], metas: [], data: new Float32Array(usable.length * dims), slotOf: new Map() };
+    const slab: Slab = {
+      model,
+      dims,
+      size: 0,
+      holes: 0,
+      rowids: new Int32Array(usable.length),
+      keys: [],
+      metas: [],
+      data: new Float32Array(usable.length * dims),
+      slotOf: new Map(),
+    };
     for (const r of usable) this.add(slab, r);
     this.stats.reloads++;
     return slab;
@@ -129,12 +169,15 @@ export class VectorCache {
       if (slab.rowids[i] < 0) continue;
       if (w !== i) {
         slab.data.copyWithin(w * slab.dims, i * slab.dims, (i + 1) * slab.dims);
-        slab.rowids[w] = slab.rowids[i]; slab.keys[w] = slab.keys[i]; slab.metas[w] = slab.metas[i];
+        slab.rowids[w] = slab.rowids[i];
+        slab.keys[w] = slab.keys[i];
+        slab.metas[w] = slab.metas[i];
         slab.slotOf.set(slab.rowids[w], w);
       }
       w++;
     }
-    slab.keys.length = w; slab.metas.length = w;
+    slab.keys.length = w;
+    slab.metas.length = w;
     slab.size = w;
     slab.holes = 0;
   }
@@ -166,10 +209,19 @@ export function topKByDot(data: Float32Array, dims: number, query: Float32Array,
     for (let j = 0; j < dims; j++) s += data[off + j] * query[j];
     if (s <= 0 || (size === limit && s <= heapS[0])) continue;
     if (!keep(i)) continue;
-    if (size < limit) { heapS[size] = s; heapI[size] = i; siftUp(heapS, heapI, size++); }
-    else { heapS[0] = s; heapI[0] = i; siftDown(heapS, heapI, size); }
+    if (size < limit) {
+      heapS[size] = s;
+      heapI[size] = i;
+      siftUp(heapS, heapI, size++);
+    } else {
+      heapS[0] = s;
+      heapI[0] = i;
+      siftDown(heapS, heapI, size);
+    }
   }
-  return Array.from({ length: size }, (_, k) => k).sort((a, b) => heapS[b] - heapS[a]).map((k) => heapI[k]);
+  return Array.from({ length: size }, (_, k) => k)
+    .sort((a, b) => heapS[b] - heapS[a])
+    .map((k) => heapI[k]);
 }
 
 /** Min-heap on scores (root = the weakest of the best so far), indices carried alongside. */
@@ -183,7 +235,7 @@ function siftUp(s: Float64Array, ix: Int32Array, k: number) {
 }
 
 function siftDown(s: Float64Array, ix: Int32Array, size: number) {
-  for (let k = 0; ;) {
+  for (let k = 0; ; ) {
     const l = 2 * k + 1;
     const r = l + 1;
     let m = k;
@@ -196,6 +248,10 @@ function siftDown(s: Float64Array, ix: Int32Array, size: number) {
 }
 
 function swap(s: Float64Array, ix: Int32Array, a: number, b: number) {
-  const t = s[a]; s[a] = s[b]; s[b] = t;
-  const u = ix[a]; ix[a] = ix[b]; ix[b] = u;
+  const t = s[a];
+  s[a] = s[b];
+  s[b] = t;
+  const u = ix[a];
+  ix[a] = ix[b];
+  ix[b] = u;
 }

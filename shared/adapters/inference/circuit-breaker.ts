@@ -10,7 +10,11 @@ export class CircuitBreaker {
   private state: CircuitState = "closed";
   private trialInFlight = false;
 
-  constructor(private readonly threshold: number, private readonly cooldownMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly threshold: number,
+    private readonly cooldownMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get current(): CircuitState {
     if (this.state === "open" && this.now() - this.openedAt >= this.cooldownMs) this.state = "half-open";
@@ -50,5 +54,7 @@ export class CircuitBreaker {
     }
   }
 
-  get consecutiveFailures() { return this.failures; }
+  get consecutiveFailures() {
+    return this.failures;
+  }
 }

@@ -26,7 +26,11 @@ export interface InferenceHostOptions {
   breakerCooldownMs: number;
 }
 
-export interface HostGuards { semaphore: Semaphore; breaker: CircuitBreaker; lastFailure?: string }
+export interface HostGuards {
+  semaphore: Semaphore;
+  breaker: CircuitBreaker;
+  lastFailure?: string;
+}
 
 const guardsByOrigin = new Map<string, HostGuards>();
 
@@ -34,14 +38,18 @@ const guardsByOrigin = new Map<string, HostGuards>();
 export function guardsFor(opts: InferenceHostOptions): HostGuards {
   const origin = new URL(opts.baseUrl).origin;
   let g = guardsByOrigin.get(origin);
-  if (!g) guardsByOrigin.set(origin, (g = { semaphore: new Semaphore(opts.concurrency), breaker: new CircuitBreaker(opts.breakerFailures, opts.breakerCooldownMs) }));
+  if (!g)
+    guardsByOrigin.set(origin, (g = { semaphore: new Semaphore(opts.concurrency), breaker: new CircuitBreaker(opts.breakerFailures, opts.breakerCooldownMs) }));
   return g;
 }
 
 export class InferenceHost {
   readonly baseUrl: string;
 
-  constructor(readonly opts: InferenceHostOptions, private readonly guards: HostGuards = guardsFor(opts)) {
+  constructor(
+    readonly opts: InferenceHostOptions,
+    private readonly guards: HostGuards = guardsFor(opts),
+  ) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
   }
 
@@ -74,7 +82,10 @@ export class InferenceHost {
       if (signal?.aborted) throw signal.reason;
       this.guards.breaker.failure();
       this.guards.lastFailure = `stream broke: ${describe(controller.signal.reason ?? err)}`;
-      throw new TransientError(`${this.opts.label} host ${this.baseUrl}${path}: stream broke after ${events} events: ${describe(controller.signal.reason ?? err)}`, err);
+      throw new TransientError(
+        `${this.opts.label} host ${this.baseUrl}${path}: stream broke after ${events} events: ${describe(controller.signal.reason ?? err)}`,
+        err,
+      );
     } finally {
       clearTimeout(idle);
       signal?.removeEventListener("abort", onAbort);
@@ -92,7 +103,9 @@ export class InferenceHost {
       let last = "";
       for (let attempt = 1; ; attempt++) {
         if (!guards.breaker.tryAcquire()) {
-          throw new TransientError(`${opts.label} host ${this.baseUrl} is failing: circuit open after ${guards.breaker.consecutiveFailures} consecutive failures (last: ${last || guards.lastFailure || "unknown"}); next try in ${Math.ceil(guards.breaker.retryInMs() / 1000)} s`);
+          throw new TransientError(
+            `${opts.label} host ${this.baseUrl} is failing: circuit open after ${guards.breaker.consecutiveFailures} consecutive failures (last: ${last || guards.lastFailure || "unknown"}); next try in ${Math.ceil(guards.breaker.retryInMs() / 1000)} s`,
+          );
         }
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(new Error(`timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
@@ -124,15 +137,22 @@ export class InferenceHost {
           const detail = (await res.text().catch(() => "")).slice(0, 300);
           if (res.status !== 429 && res.status < 500) {
             guards.breaker.success(); // the host is up; the request is wrong, and retrying will not help
-            throw new RaglineError("inference_rejected", `${opts.label} host ${url} refused the request (${res.status}): ${detail}`, { status: 502, retryable: false });
+            throw new RaglineError("inference_rejected", `${opts.label} host ${url} refused the request (${res.status}): ${detail}`, {
+              status: 502,
+              retryable: false,
+            });
           }
-          if (res.status === 429) guards.breaker.success(); // busy, not broken
+          if (res.status === 429)
+            guards.breaker.success(); // busy, not broken
           else guards.breaker.failure();
           last = guards.lastFailure = `HTTP ${res.status}${detail ? ` ${detail}` : ""}`;
           retryDelay = retryAfterMs(res.headers.get("retry-after"), opts.maxBackoffMs);
         } catch (err) {
           if (err instanceof RaglineError) throw err;
-          if (signal?.aborted) { guards.breaker.abandon(); throw signal.reason; }
+          if (signal?.aborted) {
+            guards.breaker.abandon();
+            throw signal.reason;
+          }
           guards.breaker.failure();
           last = guards.lastFailure = describe(controller.signal.aborted ? controller.signal.reason : err);
         } finally {

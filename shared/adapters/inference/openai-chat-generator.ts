@@ -8,7 +8,11 @@ import { estimateTokens, type TokenUsage } from "../../text/tokens";
 // OpenAI-compatible POST /v1/chat/completions (vLLM, Ollama, llama.cpp server, TGI, LM Studio,
 // hosted APIs). Answers stream as server-sent events; each delta is yielded as it arrives.
 
-export interface ChatOptions { model: string; maxTokens: number; temperature: number }
+export interface ChatOptions {
+  model: string;
+  maxTokens: number;
+  temperature: number;
+}
 
 interface ChatChunk {
   choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
@@ -19,11 +23,16 @@ interface ChatChunk {
 export class OpenAIChatGenerator implements Generator, ChatModel {
   readonly backend: string;
 
-  constructor(private readonly host: InferenceHost, private readonly opts: ChatOptions) {
+  constructor(
+    private readonly host: InferenceHost,
+    private readonly opts: ChatOptions,
+  ) {
     this.backend = `openai-compatible ${host.baseUrl}`;
   }
 
-  get model() { return this.opts.model; }
+  get model() {
+    return this.opts.model;
+  }
 
   async *generate(req: GenerateRequest & UsageHook): AsyncIterable<string> {
     const messages = groundedPrompt(req.question, req.sources);
@@ -31,18 +40,32 @@ export class OpenAIChatGenerator implements Generator, ChatModel {
     let finished = false;
     let usage: ChatChunk["usage"];
     const body = {
-      model: this.opts.model, messages, stream: true, stream_options: { include_usage: true },
-      max_tokens: this.opts.maxTokens, temperature: this.opts.temperature,
+      model: this.opts.model,
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: this.opts.maxTokens,
+      temperature: this.opts.temperature,
     };
     for await (const data of this.host.stream("/v1/chat/completions", body, req.signal)) {
-      if (data.trim() === "[DONE]") { finished = true; break; }
+      if (data.trim() === "[DONE]") {
+        finished = true;
+        break;
+      }
       let chunk: ChatChunk;
-      try { chunk = JSON.parse(data) as ChatChunk; } catch { throw new TransientError(`${this.backend}: unreadable stream event: ${data.slice(0, 200)}`); }
+      try {
+        chunk = JSON.parse(data) as ChatChunk;
+      } catch {
+        throw new TransientError(`${this.backend}: unreadable stream event: ${data.slice(0, 200)}`);
+      }
       if (chunk.error) throw new TransientError(`${this.backend}: error in stream: ${typeof chunk.error === "string" ? chunk.error : chunk.error.message}`);
       if (chunk.usage) usage = chunk.usage;
       const choice = chunk.choices?.[0];
       const text = choice?.delta?.content;
-      if (text) { answer += text; yield text; }
+      if (text) {
+        answer += text;
+        yield text;
+      }
       if (choice?.finish_reason) finished = true;
     }
     if (!finished) throw new TransientError(`${this.backend}: the answer stream ended before it was complete`);
@@ -61,6 +84,7 @@ export class OpenAIChatGenerator implements Generator, ChatModel {
 }
 
 function toUsage(u: ChatChunk["usage"], messages: ChatMessage[], answer: string): TokenUsage {
-  if (u?.prompt_tokens !== undefined && u.completion_tokens !== undefined) return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, source: "server" };
+  if (u?.prompt_tokens !== undefined && u.completion_tokens !== undefined)
+    return { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, source: "server" };
   return { promptTokens: messages.reduce((n, m) => n + estimateTokens(m.content) + 4, 0), completionTokens: estimateTokens(answer), source: "estimate" };
 }

@@ -5,7 +5,10 @@ import { RemoteEmbedder, type RemoteEmbedderOptions } from "./remote-embedder";
 
 export type { RemoteEmbedderOptions } from "./remote-embedder";
 
-interface EmbeddingsResponse { data: { index: number; embedding: number[] }[]; usage?: { prompt_tokens?: number } }
+interface EmbeddingsResponse {
+  data: { index: number; embedding: number[] }[];
+  usage?: { prompt_tokens?: number };
+}
 
 export class OpenAIEmbedder extends RemoteEmbedder {
   readonly backend: string;

@@ -20,12 +20,19 @@ export abstract class RemoteEmbedder implements Embedder {
   abstract readonly backend: string;
   private dims: number | undefined;
 
-  constructor(protected readonly host: InferenceHost, protected readonly opts: RemoteEmbedderOptions) {
+  constructor(
+    protected readonly host: InferenceHost,
+    protected readonly opts: RemoteEmbedderOptions,
+  ) {
     this.dims = opts.dimensions;
   }
 
-  get model() { return this.opts.model; }
-  get dimensions() { return this.dims ?? 0; }
+  get model() {
+    return this.opts.model;
+  }
+  get dimensions() {
+    return this.dims ?? 0;
+  }
 
   /** One batch of (prefixed) inputs → one vector per input, in input order. */
   protected abstract embedBatch(inputs: string[]): Promise<number[][]>;

@@ -20,7 +20,11 @@ export function applyRerankScores(chunks: ScoredChunk[], scores: number[], topK:
 export abstract class RemoteReranker implements Reranker {
   abstract readonly backend: string;
 
-  constructor(protected readonly host: InferenceHost, readonly model: string, private readonly batchSize = 32) {}
+  constructor(
+    protected readonly host: InferenceHost,
+    readonly model: string,
+    private readonly batchSize = 32,
+  ) {}
 
   /** Scores of one batch of texts, by their index within the batch. */
   protected abstract scoreBatch(query: string, texts: string[]): Promise<{ index: number; score: number }[]>;
@@ -29,7 +33,11 @@ export abstract class RemoteReranker implements Reranker {
     const scores = new Array<number>(chunks.length).fill(-Infinity);
     let offset = 0;
     for (const batch of batches(chunks, this.batchSize)) {
-      for (const r of await this.scoreBatch(query, batch.map((c) => c.text))) scores[offset + r.index] = r.score;
+      for (const r of await this.scoreBatch(
+        query,
+        batch.map((c) => c.text),
+      ))
+        scores[offset + r.index] = r.score;
       offset += batch.length;
     }
     return applyRerankScores(chunks, scores, topK);

@@ -9,7 +9,10 @@ export class Semaphore {
   async acquire(signal?: AbortSignal): Promise<() => void> {
     if (this.active >= this.limit) {
       await new Promise<void>((resolve, reject) => {
-        const wake = () => { signal?.removeEventListener("abort", onAbort); resolve(); };
+        const wake = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        };
         const onAbort = () => {
           const i = this.waiting.indexOf(wake);
           if (i >= 0) this.waiting.splice(i, 1);
@@ -27,10 +30,13 @@ export class Semaphore {
       if (released) return;
       released = true;
       const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next waiter
+      if (next)
+        next(); // the slot passes straight to the next waiter
       else this.active--;
     };
   }
 
-  get inUse() { return this.active; }
+  get inUse() {
+    return this.active;
+  }
 }

@@ -14,7 +14,10 @@ export function normalised(values: ArrayLike<number>): Float32Array {
 export function checkDimensions(vectors: Float32Array[], expected: number | undefined, where: string): number {
   const dims = expected ?? vectors[0]?.length ?? 0;
   const bad = vectors.find((v) => v.length !== dims);
-  if (bad) throw new RaglineError("embedding_dimensions", `${where} returned ${bad.length}-dimensional vectors, expected ${dims} (RAGLINE_EMBED_DIMENSIONS)`, { status: 502 });
+  if (bad)
+    throw new RaglineError("embedding_dimensions", `${where} returned ${bad.length}-dimensional vectors, expected ${dims} (RAGLINE_EMBED_DIMENSIONS)`, {
+      status: 502,
+    });
   return dims;
 }
 

@@ -3,7 +3,9 @@ import { RemoteReranker } from "./rerank-scores";
 
 // vLLM's POST /v1/rerank (the Jina/Cohere form): {model, query, documents} → {results: [{index, relevance_score}]}.
 
-interface RerankResponse { results: { index: number; relevance_score: number }[] }
+interface RerankResponse {
+  results: { index: number; relevance_score: number }[];
+}
 
 export class VllmReranker extends RemoteReranker {
   readonly backend: string;

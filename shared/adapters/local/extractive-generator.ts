@@ -38,13 +38,17 @@ export class ExtractiveGenerator implements Generator {
 export function selectSentences(req: GenerateRequest, opts: ExtractiveOptions): { text: string; n: number; coverage: number }[] {
   const q = [...new Set(contentTerms(req.question))];
   if (!q.length) return [];
-  const candidates = req.sources.flatMap((s) => splitSentences(s.text.replace(/\s+/g, " ")).map((text) => ({ text, n: s.n, terms: new Set(contentTerms(text)) })));
+  const candidates = req.sources.flatMap((s) =>
+    splitSentences(s.text.replace(/\s+/g, " ")).map((text) => ({ text, n: s.n, terms: new Set(contentTerms(text)) })),
+  );
   if (!candidates.length) return [];
   // Rarer question terms weigh more (idf over the candidate sentences).
-  const weight = new Map(q.map((t) => {
-    const df = candidates.filter((c) => c.terms.has(t)).length;
-    return [t, Math.log(1 + (candidates.length + 1) / (df + 0.5))];
-  }));
+  const weight = new Map(
+    q.map((t) => {
+      const df = candidates.filter((c) => c.terms.has(t)).length;
+      return [t, Math.log(1 + (candidates.length + 1) / (df + 0.5))];
+    }),
+  );
   const total = [...weight.values()].reduce((a, b) => a + b, 0);
   const scored = candidates.map((c, order) => {
     const hit = q.reduce((s, t) => s + (c.terms.has(t) ? weight.get(t)! : 0), 0);

@@ -12,7 +12,11 @@ export interface ChunkOptions {
   overlapWords: number;
 }
 
-interface Piece { text: string; page?: number; words: number }
+interface Piece {
+  text: string;
+  page?: number;
+  words: number;
+}
 
 /**
  * Structure-aware chunking: headings open sections and travel with their text (sectionPath),
@@ -21,11 +25,7 @@ interface Piece { text: string; page?: number; words: number }
  * the search index, the embedder and the evidence check read it with each chunk (contextual retrieval),
  * and is kept as `metadata.context`.
  */
-export function chunkDocument(
-  doc: ParsedDocument,
-  ref: { documentKey: string; version: string; metadata: DocumentMetadata },
-  opts: ChunkOptions,
-): Chunk[] {
+export function chunkDocument(doc: ParsedDocument, ref: { documentKey: string; version: string; metadata: DocumentMetadata }, opts: ChunkOptions): Chunk[] {
   const chunks: Chunk[] = [];
   const seen = new Map<string, number>();
   const path: { level: number; text: string }[] = [];
@@ -57,7 +57,11 @@ export function chunkDocument(
 
   const flushText = (keepOverlap: boolean) => {
     if (!pending.length) return;
-    emit(pending.map((p) => p.text).join(" "), "text", pending.map((p) => p.page));
+    emit(
+      pending.map((p) => p.text).join(" "),
+      "text",
+      pending.map((p) => p.page),
+    );
     if (!keepOverlap || opts.overlapWords === 0) return void (pending = []);
     const tail: Piece[] = [];
     let words = 0;
@@ -176,7 +180,8 @@ function packRows(head: string[], lines: string[], max: number): string[] {
 /** Words of a markdown row without its cell borders (a column of "|" is not text a reader reads). */
 const cellWords = (s: string) => (s.match(/[^\s|]+/g) ?? []).filter((w) => !/^-+$/.test(w)).length;
 
-const UNIT = /\((?:[$€£]|usd|dollars)?\s*(?:in\s+)?(?:millions|thousands|billions)\b[^)]*\)|\b(?:[$€£]|usd|dollars)?\s*in\s+(?:millions|thousands|billions)\b(?:,?\s+except[^)|]*)?/i;
+const UNIT =
+  /\((?:[$€£]|usd|dollars)?\s*(?:in\s+)?(?:millions|thousands|billions)\b[^)]*\)|\b(?:[$€£]|usd|dollars)?\s*in\s+(?:millions|thousands|billions)\b(?:,?\s+except[^)|]*)?/i;
 
 /** The unit a financial table states in its title or header cells ("(Millions)", "(in thousands, except per share data)"). */
 export function tableUnit(table: TableData, title?: string): string | undefined {

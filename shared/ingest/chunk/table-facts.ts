@@ -83,7 +83,11 @@ export function tableFacts(table: TableData): string[][] | null {
   for (const row of table.rows) {
     const lines: string[] = [];
     out.push(lines);
-    const own = row.slice(0, labels).map((c) => c.trim()).filter(Boolean).join(" / ");
+    const own = row
+      .slice(0, labels)
+      .map((c) => c.trim())
+      .filter(Boolean)
+      .join(" / ");
     const values = row.slice(labels).some((c) => c.trim());
     if (!values) {
       if (own) section = previousWasSection ? `${section} ${own}` : own;

@@ -39,7 +39,10 @@ export function sniffDelimiter(text: string): string {
     if (fields < 2) continue;
     const consistent = counts.filter((c) => c === fields).length / counts.length;
     const score = consistent * fields;
-    if (score > bestScore) { best = d; bestScore = score; }
+    if (score > bestScore) {
+      best = d;
+      bestScore = score;
+    }
   }
   return best;
 }

@@ -50,8 +50,22 @@ const CLAIMED_TEXT = new Set<string>([TYPES.markdown, TYPES.html, TYPES.csv, TYP
 
 /** Binary document formats a name or a Content-Type can claim (what the bytes then must be). */
 const BINARY_CLAIMS: Record<string, string> = {
-  ".pdf": "PDF", ".docx": "Word", ".xlsx": "Excel", ".pptx": "PowerPoint", ".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF",
-  [TYPES.pdf]: "PDF", [TYPES.docx]: "Word", [TYPES.xlsx]: "Excel", [TYPES.pptx]: "PowerPoint", [TYPES.png]: "PNG", [TYPES.jpeg]: "JPEG", [TYPES.tiff]: "TIFF",
+  ".pdf": "PDF",
+  ".docx": "Word",
+  ".xlsx": "Excel",
+  ".pptx": "PowerPoint",
+  ".png": "PNG",
+  ".jpg": "JPEG",
+  ".jpeg": "JPEG",
+  ".tif": "TIFF",
+  ".tiff": "TIFF",
+  [TYPES.pdf]: "PDF",
+  [TYPES.docx]: "Word",
+  [TYPES.xlsx]: "Excel",
+  [TYPES.pptx]: "PowerPoint",
+  [TYPES.png]: "PNG",
+  [TYPES.jpeg]: "JPEG",
+  [TYPES.tiff]: "TIFF",
 };
 
 /**
@@ -71,8 +85,12 @@ export async function detectContentType(key: string, body: Buffer, claimed?: str
   const claim = claimed?.split(";")[0].trim().toLowerCase();
   const { text } = decodeText(body.subarray(0, 64 * 1024));
   if (!isMostlyPrintable(text)) return TYPES.binary;
-  const head = text.replace(/^\uFEFF/, "").trimStart().slice(0, 2048).toLowerCase();
-  if (head.startsWith("<!doctype html") || head.startsWith("<html") || (/^<\?xml[^>]*>\s*<html/.test(head))) return TYPES.html;
+  const head = text
+    .replace(/^\uFEFF/, "")
+    .trimStart()
+    .slice(0, 2048)
+    .toLowerCase();
+  if (head.startsWith("<!doctype html") || head.startsWith("<html") || /^<\?xml[^>]*>\s*<html/.test(head)) return TYPES.html;
   if (ext) return ext;
   if (claim && CLAIMED_TEXT.has(claim)) return claim;
   if (looksLikeEmail(text)) return TYPES.eml;

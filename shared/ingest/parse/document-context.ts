@@ -21,15 +21,19 @@ export interface DocumentContext {
 const COVER_PAGES = 3;
 const TITLE_MAX_WORDS = 16;
 const FORM = /\bform\s+(10-K|10-Q|8-K|20-F|40-F|6-K|S-1|DEF\s?14A)(?:\/A)?\b/i;
-const PERIOD = /\bfor the (fiscal year|quarterly period|year|quarter|transition period) ended,?\s+((?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2},?\s+((?:19|20)\d{2}))/i;
-const REPORT_DATE = /\bdate of report[^:]*:\s*((?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2},?\s+((?:19|20)\d{2}))/i;
+const PERIOD =
+  /\bfor the (fiscal year|quarterly period|year|quarter|transition period) ended,?\s+((?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2},?\s+((?:19|20)\d{2}))/i;
+const REPORT_DATE =
+  /\bdate of report[^:]*:\s*((?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2},?\s+((?:19|20)\d{2}))/i;
 const REGISTRANT = /\(\s*exact name of (?:the )?registrant/i;
 const CORPORATE = /\b(inc|incorporated|corp|corporation|company|co|ltd|limited|plc|llc|l\.p|lp|n\.v|s\.a|ag|se|group|holdings)\.?$/i;
 const BOILERPLATE = /securities|exchange|commission|washington|form\s|report|pursuant|registrant|table of contents|indicate|^\(|^none$/i;
 
 export function documentContext(doc: Pick<ParsedDocument, "blocks" | "title" | "contentType">): DocumentContext {
   const firstPage = doc.blocks.find((b) => b.page !== undefined)?.page ?? 1;
-  const cover = doc.blocks.filter((b) => b.kind !== "table" && (b.page === undefined ? doc.blocks.indexOf(b) < 80 : b.page < firstPage + COVER_PAGES)).slice(0, 200);
+  const cover = doc.blocks
+    .filter((b) => b.kind !== "table" && (b.page === undefined ? doc.blocks.indexOf(b) < 80 : b.page < firstPage + COVER_PAGES))
+    .slice(0, 200);
   const lines = cover.map((b) => b.text.replace(/\s+/g, " ").trim()).filter(Boolean);
   const text = lines.join("\n");
   const out: DocumentContext = {};
@@ -42,7 +46,10 @@ export function documentContext(doc: Pick<ParsedDocument, "blocks" | "title" | "
     out.fiscalYear = Number(period[3]);
   } else if (out.form === "8-K") {
     const date = REPORT_DATE.exec(text);
-    if (date) { out.period = `report dated ${date[1]}`; out.fiscalYear = Number(date[2]); }
+    if (date) {
+      out.period = `report dated ${date[1]}`;
+      out.fiscalYear = Number(date[2]);
+    }
   }
   const company = registrant(lines) ?? (out.form || out.period ? corporateName(lines) : undefined);
   if (company) out.company = company;
@@ -74,7 +81,10 @@ function corporateName(lines: string[]): string | undefined {
 /** "ACTIVISION BLIZZARD, INC." → "Activision Blizzard, Inc."; mixed case is kept as written. */
 function readable(name: string): string {
   if (name !== name.toUpperCase()) return name;
-  return name.toLowerCase().replace(/(^|[\s,(&-])(\p{L})/gu, (_, pre: string, c: string) => pre + c.toUpperCase()).replace(/\b(\d+)(\p{L})/gu, (_, d: string, c: string) => d + c.toUpperCase());
+  return name
+    .toLowerCase()
+    .replace(/(^|[\s,(&-])(\p{L})/gu, (_, pre: string, c: string) => pre + c.toUpperCase())
+    .replace(/\b(\d+)(\p{L})/gu, (_, d: string, c: string) => d + c.toUpperCase());
 }
 
 /** One line for the chunk's context: "3M Company · Form 10-K · fiscal year ended December 31, 2018 (FY2018)". */

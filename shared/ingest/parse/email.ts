@@ -20,7 +20,9 @@ export const emailParser: Parser = {
       throw new DocumentError("corrupt_document", `the email could not be read: ${(err as Error).message}`, err);
     }
     const metadata: Record<string, string> = {};
-    const put = (k: string, v: string | undefined) => { if (v?.trim()) metadata[k] = v.trim(); };
+    const put = (k: string, v: string | undefined) => {
+      if (v?.trim()) metadata[k] = v.trim();
+    };
     put("from", addresses(mail.from));
     put("to", addresses(mail.to));
     put("cc", addresses(mail.cc));
@@ -31,7 +33,10 @@ export const emailParser: Parser = {
 
     const blocks: Block[] = [];
     if (mail.subject) blocks.push({ kind: "heading", level: 1, text: mail.subject });
-    const headerLine = ["from", "to", "cc", "date"].filter((k) => metadata[k]).map((k) => `${k[0].toUpperCase()}${k.slice(1)}: ${metadata[k]}`).join("; ");
+    const headerLine = ["from", "to", "cc", "date"]
+      .filter((k) => metadata[k])
+      .map((k) => `${k[0].toUpperCase()}${k.slice(1)}: ${metadata[k]}`)
+      .join("; ");
     if (headerLine) blocks.push({ kind: "paragraph", text: `${headerLine}.` });
 
     if (typeof mail.html === "string" && mail.html.trim()) {
@@ -59,12 +64,21 @@ function addresses(a: AddressObject | AddressObject[] | undefined): string | und
   if (!a) return undefined;
   // mailparser's `text` quotes display names; plain "Name <address>" reads (and embeds) better.
   const list = (Array.isArray(a) ? a : [a]).flatMap((x) => x.value.flatMap((v) => v.group ?? [v]));
-  return list.map((v) => (v.name ? `${v.name} <${v.address ?? ""}>` : v.address ?? "")).filter(Boolean).join(", ");
+  return list
+    .map((v) => (v.name ? `${v.name} <${v.address ?? ""}>` : (v.address ?? "")))
+    .filter(Boolean)
+    .join(", ");
 }
 
 /** A file name safe to use as the last part of an object key: no path, no control characters. */
 export function safeName(name: string | undefined, index: number, contentType?: string): string {
-  const base = (name ?? "").split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f]/g, "").replace(/^\.+/, "").trim().slice(0, 200);
+  const base = (name ?? "")
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/[\u0000-\u001f\u007f]/g, "")
+    .replace(/^\.+/, "")
+    .trim()
+    .slice(0, 200);
   if (base) return base;
   const ext = contentType === "message/rfc822" ? ".eml" : contentType?.startsWith("text/") ? ".txt" : "";
   return `attachment-${index + 1}${ext}`;

@@ -65,7 +65,14 @@ export const htmlParser: Parser = {
           const isMain = name === "main" || name === "article" || role === "main";
           // An article's own <header> holds its title (and its <footer> its byline): kept inside main content.
           const ownChrome = (name === "header" || name === "footer") && mainDepth > 0;
-          const skip = (SKIP.has(name) && !ownChrome) || SKIP_ROLES.has(role) || SKIP_CLASS.test(`${attrs.class ?? ""} ${attrs.id ?? ""}`) || QUOTED_MAIL.test(`${attrs.class ?? ""} ${attrs.id ?? ""}`) || (name === "blockquote" && attrs.type === "cite") || attrs.hidden !== undefined || attrs["aria-hidden"] === "true";
+          const skip =
+            (SKIP.has(name) && !ownChrome) ||
+            SKIP_ROLES.has(role) ||
+            SKIP_CLASS.test(`${attrs.class ?? ""} ${attrs.id ?? ""}`) ||
+            QUOTED_MAIL.test(`${attrs.class ?? ""} ${attrs.id ?? ""}`) ||
+            (name === "blockquote" && attrs.type === "cite") ||
+            attrs.hidden !== undefined ||
+            attrs["aria-hidden"] === "true";
           if (!VOID.has(name)) stack.push({ name, skip, main: isMain });
           if (skip && !VOID.has(name)) skipDepth++;
           if (isMain && !VOID.has(name)) mainDepth++;
@@ -79,23 +86,38 @@ export const htmlParser: Parser = {
             tables.push({ header: [], rows: [], spans: new Map(), rowAllHeader: true, inHead: false });
           } else if (t && tables.length === 1) {
             if (name === "thead") t.inHead = true;
-            else if (name === "caption") { inCaption = true; text = ""; }
-            else if (name === "tr") { t.row = []; t.rowAllHeader = true; fillSpans(t); }
-            else if ((name === "td" || name === "th") && t.row) {
+            else if (name === "caption") {
+              inCaption = true;
+              text = "";
+            } else if (name === "tr") {
+              t.row = [];
+              t.rowAllHeader = true;
+              fillSpans(t);
+            } else if ((name === "td" || name === "th") && t.row) {
               t.cell = { text: "", colspan: clampSpan(attrs.colspan), rowspan: clampSpan(attrs.rowspan), header: name === "th" };
               text = "";
             } else if (name === "br" || name === "p" || name === "li") text += " ";
-          } else if (h) { flush(); heading = Number(h[1]); }
-          else if (name === "pre") { flush(); preDepth++; }
-          else if (name === "br" && preDepth) text += "\n";
-          else if (BLOCK.has(name)) { flush(); kind = name === "li" || name === "dt" || name === "dd" ? "list" : "paragraph"; }
+          } else if (h) {
+            flush();
+            heading = Number(h[1]);
+          } else if (name === "pre") {
+            flush();
+            preDepth++;
+          } else if (name === "br" && preDepth) text += "\n";
+          else if (BLOCK.has(name)) {
+            flush();
+            kind = name === "li" || name === "dt" || name === "dd" ? "list" : "paragraph";
+          }
         },
         ontext(t) {
           if (inTitle) title = (title ?? "") + t;
           else if (active()) text += t;
         },
         onclosetag(name) {
-          if (name === "title") { inTitle = false; text = ""; }
+          if (name === "title") {
+            inTitle = false;
+            text = "";
+          }
           if (VOID.has(name)) return;
           // Pop to the matching open element (htmlparser2 closes implied elements, but be defensive).
           let popped: { skip: boolean; main: boolean } | undefined;
@@ -103,7 +125,10 @@ export const htmlParser: Parser = {
             const top = stack.pop()!;
             if (top.skip) skipDepth--;
             if (top.main) mainDepth--;
-            if (top.name === name) { popped = top; break; }
+            if (top.name === name) {
+              popped = top;
+              break;
+            }
           }
           if (!popped || popped.skip) return;
           if (!active() && !popped.main) return;
@@ -114,8 +139,11 @@ export const htmlParser: Parser = {
             pushTable(blocks, t);
             text = "";
           } else if (t && tables.length === 1) {
-            if (name === "caption") { t.title = text.replace(/\s+/g, " ").trim() || undefined; inCaption = false; text = ""; }
-            else if (name === "thead") t.inHead = false;
+            if (name === "caption") {
+              t.title = text.replace(/\s+/g, " ").trim() || undefined;
+              inCaption = false;
+              text = "";
+            } else if (name === "thead") t.inHead = false;
             else if ((name === "td" || name === "th") && t.cell && t.row) {
               const cell = text.replace(/\s+/g, " ").trim();
               if (!t.cell.header) t.rowAllHeader = false;
@@ -128,9 +156,16 @@ export const htmlParser: Parser = {
               text = "";
             } else if (name === "tr") endRow(t);
           } else if (t) return;
-          else if (/^h[1-6]$/.test(name)) { flush(); heading = undefined; }
-          else if (name === "pre") { flush(); preDepth = Math.max(0, preDepth - 1); }
-          else if (BLOCK.has(name)) { flush(); kind = "paragraph"; }
+          else if (/^h[1-6]$/.test(name)) {
+            flush();
+            heading = undefined;
+          } else if (name === "pre") {
+            flush();
+            preDepth = Math.max(0, preDepth - 1);
+          } else if (BLOCK.has(name)) {
+            flush();
+            kind = "paragraph";
+          }
         },
       },
       { decodeEntities: true },

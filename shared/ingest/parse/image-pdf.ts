@@ -27,7 +27,13 @@ export function imageToPdf(body: Buffer): Buffer | undefined {
   return undefined;
 }
 
-interface Png extends ImageInfo { bitDepth: number; colorType: number; wrappable: boolean; idat: Buffer; palette?: Buffer }
+interface Png extends ImageInfo {
+  bitDepth: number;
+  colorType: number;
+  wrappable: boolean;
+  idat: Buffer;
+  palette?: Buffer;
+}
 
 function pngInfo(b: Buffer): Png | undefined {
   if (b.length < 33 || b.toString("latin1", 1, 4) !== "PNG") return undefined;
@@ -55,9 +61,12 @@ function pngInfo(b: Buffer): Png | undefined {
 
 function pngXObject(png: Png): { dict: string; data: Buffer } {
   const colors = png.colorType === 2 ? 3 : 1;
-  const cs = png.colorType === 0 ? "/DeviceGray"
-    : png.colorType === 2 ? "/DeviceRGB"
-    : `[/Indexed /DeviceRGB ${png.palette!.length / 3 - 1} <${png.palette!.toString("hex")}>]`;
+  const cs =
+    png.colorType === 0
+      ? "/DeviceGray"
+      : png.colorType === 2
+        ? "/DeviceRGB"
+        : `[/Indexed /DeviceRGB ${png.palette!.length / 3 - 1} <${png.palette!.toString("hex")}>]`;
   // Validate the stream inflates before handing it on (a damaged PNG fails here, not in poppler).
   inflateSync(png.idat, { maxOutputLength: 512 * 1024 * 1024 });
   return {
@@ -71,7 +80,10 @@ function jpegInfo(b: Buffer): (ImageInfo & { components: number }) | undefined {
   for (let p = 2; p + 9 < b.length; ) {
     if (b[p] !== 0xff) return undefined;
     const marker = b[p + 1];
-    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) { p += 2; continue; }
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
+      p += 2;
+      continue;
+    }
     const len = b.readUInt16BE(p + 2);
     // SOF0..SOF15 except DHT (c4), JPG (c8) and DAC (cc) carry the frame size.
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
@@ -91,7 +103,11 @@ function pdf(size: ImageInfo, image: { dict: string; data: Buffer }): Buffer {
     "<< /Type /Catalog /Pages 2 0 R >>",
     "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
     `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${w} ${h}] /Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>`,
-    Buffer.concat([Buffer.from(`<< /Type /XObject /Subtype /Image /Width ${size.width} /Height ${size.height} ${image.dict} /Length ${image.data.length} >>\nstream\n`), image.data, Buffer.from("\nendstream")]),
+    Buffer.concat([
+      Buffer.from(`<< /Type /XObject /Subtype /Image /Width ${size.width} /Height ${size.height} ${image.dict} /Length ${image.data.length} >>\nstream\n`),
+      image.data,
+      Buffer.from("\nendstream"),
+    ]),
     `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
   ];
   const parts: Buffer[] = [Buffer.from("%PDF-1.4\n")];

@@ -17,18 +17,31 @@ export const imageParser: Parser = {
   types: Object.keys(EXT),
   async parse({ body }: ParseInput, env: ParseEnv): Promise<ParsedDocument> {
     if (env.limits.maxOcrPages <= 0) throw new DocumentError("ocr_disabled", "the file is an image and OCR is disabled");
-    if (!(await ocrAvailable(env.limits.ocrHost))) throw new DocumentError("ocr_unavailable", env.limits.ocrHost ? `the file is an image and the OCR host ${env.limits.ocrHost.url} is not available` : "the file is an image and Tesseract is not installed (Debian: tesseract-ocr, tesseract-ocr-eng)");
+    if (!(await ocrAvailable(env.limits.ocrHost)))
+      throw new DocumentError(
+        "ocr_unavailable",
+        env.limits.ocrHost
+          ? `the file is an image and the OCR host ${env.limits.ocrHost.url} is not available`
+          : "the file is an image and Tesseract is not installed (Debian: tesseract-ocr, tesseract-ocr-eng)",
+      );
     const pages = await recognise(body, env).catch((err) => {
       // Tesseract fails on images it cannot decode: that is the file's fault, not the service's.
-      if (err instanceof DocumentError && err.code === "ocr_failed") throw new DocumentError("corrupt_document", `the image could not be read (${err.message})`, err);
+      if (err instanceof DocumentError && err.code === "ocr_failed")
+        throw new DocumentError("corrupt_document", `the image could not be read (${err.message})`, err);
       throw err;
     });
-    if (pages.length > env.limits.maxOcrPages) throw new DocumentError("too_many_pages", `the image has ${pages.length} pages (OCR limit ${env.limits.maxOcrPages})`);
+    if (pages.length > env.limits.maxOcrPages)
+      throw new DocumentError("too_many_pages", `the image has ${pages.length} pages (OCR limit ${env.limits.maxOcrPages})`);
     const warnings = pages
       .filter((p) => p.words && p.confidence < env.limits.lowOcrConfidence)
       .map((p) => `page ${p.page}: low OCR confidence ${p.confidence.toFixed(2)}`);
     const blocks = pages.flatMap((p) => p.blocks);
-    const confidence = pages.reduce((s, p) => s + p.confidence * p.words, 0) / Math.max(1, pages.reduce((s, p) => s + p.words, 0));
+    const confidence =
+      pages.reduce((s, p) => s + p.confidence * p.words, 0) /
+      Math.max(
+        1,
+        pages.reduce((s, p) => s + p.words, 0),
+      );
     return {
       contentType: env.type,
       title: blocks.find((b) => b.kind === "heading")?.text,

@@ -7,7 +7,10 @@ import type { ParseInput, Parser } from "./types";
 export const markdownParser: Parser = {
   types: ["text/markdown"],
   async parse({ body }: ParseInput): Promise<ParsedDocument> {
-    const lines = decodeText(body).text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").split("\n");
+    const lines = decodeText(body)
+      .text.replace(/^\uFEFF/, "")
+      .replace(/\r\n?/g, "\n")
+      .split("\n");
     const blocks: Block[] = [];
     let para: string[] = [];
     const flush = () => {
@@ -27,7 +30,12 @@ export const markdownParser: Parser = {
         blocks.push({ kind: "code", text: code.join("\n") });
       } else if (/^\s*\|.*\|\s*$/.test(line) && /^\s*\|?\s*:?-{2,}/.test(lines[i + 1] ?? "")) {
         flush();
-        const cells = (l: string) => l.trim().replace(/^\||\|$/g, "").split("|").map((c) => c.trim());
+        const cells = (l: string) =>
+          l
+            .trim()
+            .replace(/^\||\|$/g, "")
+            .split("|")
+            .map((c) => c.trim());
         const header = [cells(line)];
         const rows: string[][] = [];
         for (i += 2; i < lines.length && /^\s*\|.*\|\s*$/.test(lines[i]); i++) rows.push(cells(lines[i]));

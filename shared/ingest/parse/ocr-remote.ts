@@ -6,11 +6,20 @@ import type { OcrPage } from "./types";
 // for runtimes without the binaries (Lambda). The host answers what the local path would have returned;
 // its document errors keep their codes (a damaged image is still the file's fault).
 
-export interface OcrHost { url: string; token?: string }
+export interface OcrHost {
+  url: string;
+  token?: string;
+}
 
 const KEPT_CODES = new Set(["ocr_failed", "parse_timeout", "corrupt_document"]);
 
-async function call(host: OcrHost, path: string, body: Buffer | undefined, deadline: Deadline | undefined, headers: Record<string, string> = {}): Promise<unknown> {
+async function call(
+  host: OcrHost,
+  path: string,
+  body: Buffer | undefined,
+  deadline: Deadline | undefined,
+  headers: Record<string, string> = {},
+): Promise<unknown> {
   const timeoutMs = deadline ? deadline.remaining() : 10_000;
   if (timeoutMs <= 0) throw new DocumentError("parse_timeout", "no time left for OCR");
   let res: Response;
@@ -26,7 +35,13 @@ async function call(host: OcrHost, path: string, body: Buffer | undefined, deadl
     throw new Error(`OCR host ${host.url} did not answer: ${(err as Error).message}`, { cause: err });
   }
   const text = await res.text();
-  const json = (() => { try { return JSON.parse(text) as { error?: { code?: string; message?: string } }; } catch { return undefined; } })();
+  const json = (() => {
+    try {
+      return JSON.parse(text) as { error?: { code?: string; message?: string } };
+    } catch {
+      return undefined;
+    }
+  })();
   if (res.ok && json) return json;
   const code = json?.error?.code;
   if (code && KEPT_CODES.has(code)) throw new DocumentError(code as "ocr_failed", json!.error!.message ?? code);
@@ -43,9 +58,12 @@ export async function remoteOcrAvailable(host: OcrHost): Promise<boolean> {
 }
 
 export async function remoteOcrPdfPages(host: OcrHost, body: Buffer, pages: { page: number; dpi: number }[], deadline: Deadline): Promise<OcrPage[]> {
-  return ((await call(host, "/ocr/pdf", body, deadline, { "content-type": "application/pdf", "x-ocr-pages": JSON.stringify(pages) })) as { pages: OcrPage[] }).pages;
+  return ((await call(host, "/ocr/pdf", body, deadline, { "content-type": "application/pdf", "x-ocr-pages": JSON.stringify(pages) })) as { pages: OcrPage[] })
+    .pages;
 }
 
 export async function remoteOcrImage(host: OcrHost, body: Buffer, ext: string, deadline: Deadline): Promise<OcrPage[]> {
-  return ((await call(host, `/ocr/image?ext=${encodeURIComponent(ext)}`, body, deadline, { "content-type": "application/octet-stream" })) as { pages: OcrPage[] }).pages;
+  return (
+    (await call(host, `/ocr/image?ext=${encodeURIComponent(ext)}`, body, deadline, { "content-type": "application/octet-stream" })) as { pages: OcrPage[] }
+  ).pages;
 }

@@ -18,7 +18,10 @@ export type { OcrPage };
 let available: Promise<boolean> | undefined;
 export function ocrAvailable(host?: OcrHost): Promise<boolean> {
   if (host) return remoteOcrAvailable(host);
-  available ??= Promise.all([run("tesseract", ["--version"], 10_000), run("pdftoppm", ["-v"], 10_000)]).then(() => true, () => false);
+  available ??= Promise.all([run("tesseract", ["--version"], 10_000), run("pdftoppm", ["-v"], 10_000)]).then(
+    () => true,
+    () => false,
+  );
   return available;
 }
 
@@ -43,7 +46,11 @@ export async function ocrPdfPages(body: Buffer, pages: { page: number; dpi: numb
     return mapLimit(pages, Math.max(1, Math.min(4, availableParallelism())), async ({ page, dpi }) => {
       deadline.check("OCR");
       const prefix = join(dir, `p${page}`);
-      await run("pdftoppm", ["-r", String(Math.round(dpi)), "-f", String(page), "-l", String(page), "-gray", "-png", "-singlefile", pdf, prefix], deadline.remaining());
+      await run(
+        "pdftoppm",
+        ["-r", String(Math.round(dpi)), "-f", String(page), "-l", String(page), "-gray", "-png", "-singlefile", pdf, prefix],
+        deadline.remaining(),
+      );
       const [result] = await recogniseFile(`${prefix}.png`, deadline);
       await rm(`${prefix}.png`, { force: true });
       const r = result ?? { blocks: [], confidence: 0, words: 0 };
@@ -93,7 +100,18 @@ export function looksLikeForm(words: Pick<Word, "page" | "block" | "par" | "line
   return median([...lines.values()].map((ws) => ws.length)) <= 6 && gapped / lines.size >= 0.25;
 }
 
-interface Word { page: number; block: number; par: number; line: number; left: number; top: number; width: number; height: number; conf: number; text: string }
+interface Word {
+  page: number;
+  block: number;
+  par: number;
+  line: number;
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  conf: number;
+  text: string;
+}
 
 /** The recognised words of a Tesseract TSV (level-5 rows with text and a confidence). */
 export function tsvWords(tsv: string): Word[] {
@@ -168,7 +186,8 @@ function run(cmd: string, args: string[], timeoutMs: number, env: Record<string,
     execFile(cmd, args, { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
       const e = err as NodeJS.ErrnoException & { killed?: boolean };
-      if (e.code === "ENOENT") return reject(new DocumentError("ocr_unavailable", `${cmd} is not installed (Debian: poppler-utils, tesseract-ocr, tesseract-ocr-eng)`, err));
+      if (e.code === "ENOENT")
+        return reject(new DocumentError("ocr_unavailable", `${cmd} is not installed (Debian: poppler-utils, tesseract-ocr, tesseract-ocr-eng)`, err));
       if (e.killed) return reject(new DocumentError("parse_timeout", `${cmd} ran out of time`, err));
       reject(new DocumentError("ocr_failed", `${cmd} failed: ${String(stderr).trim().split("\n").pop() || e.message}`, err));
     });

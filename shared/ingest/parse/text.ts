@@ -10,7 +10,10 @@ export const textParser: Parser = {
   async parse({ body }: ParseInput): Promise<ParsedDocument> {
     const { text: raw, encoding } = decodeText(body);
     const text = raw.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
-    const paragraphs = text.split(/\n\s*\n/).map((p) => p.replace(/\s*\n\s*/g, " ").trim()).filter(Boolean);
+    const paragraphs = text
+      .split(/\n\s*\n/)
+      .map((p) => p.replace(/\s*\n\s*/g, " ").trim())
+      .filter(Boolean);
     const blocks: Block[] = paragraphs.map((p) => ({ kind: "paragraph", text: p }));
     return { contentType: "text/plain", title: paragraphs[0]?.slice(0, 200), blocks, metadata: { encoding } };
   },

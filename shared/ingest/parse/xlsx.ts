@@ -20,7 +20,8 @@ export const xlsxParser: Parser = {
     const entries = await checkZipBomb(body, limits);
     // exceljs holds the whole workbook as objects (~10-20x its XML): refuse what would exhaust a worker.
     const xml = entries.filter((e) => /^xl\/(worksheets\/|sharedStrings)/.test(e.name)).reduce((n, e) => n + e.uncompressedSize, 0);
-    if (xml > MAX_SHEET_XML_BYTES) throw new DocumentError("too_large", `the workbook's sheets hold ${Math.round(xml / 2 ** 20)} MiB of XML (limit ${MAX_SHEET_XML_BYTES / 2 ** 20} MiB)`);
+    if (xml > MAX_SHEET_XML_BYTES)
+      throw new DocumentError("too_large", `the workbook's sheets hold ${Math.round(xml / 2 ** 20)} MiB of XML (limit ${MAX_SHEET_XML_BYTES / 2 ** 20} MiB)`);
     const wb = new ExcelJS.Workbook();
     try {
       await wb.xlsx.load(body as unknown as ArrayBuffer);
@@ -78,7 +79,11 @@ function cellText(cell: ExcelJS.Cell): string {
 /** What the sheet shows: formula results, dates as ISO dates, percent and thousands formats applied. */
 function formatValue(v: ExcelJS.CellValue, numFmt: string | undefined): string {
   if (v === null || v === undefined) return "";
-  if (v instanceof Date) return v.toISOString().replace(/T00:00:00\.000Z$/, "").replace(/\.000Z$/, "Z");
+  if (v instanceof Date)
+    return v
+      .toISOString()
+      .replace(/T00:00:00\.000Z$/, "")
+      .replace(/\.000Z$/, "Z");
   if (typeof v === "number") return formatNumber(v, numFmt ?? "");
   if (typeof v !== "object") return String(v);
   if ("error" in v) return String(v.error);

@@ -38,7 +38,8 @@ export async function checkZipBomb(body: Buffer, limits: ZipLimits): Promise<Zip
   const zip = await openZip(body);
   try {
     // The count comes from the end record, before a single entry is read.
-    if (zip.entryCount > limits.maxZipEntries) throw new DocumentError("zip_bomb", `the container has ${zip.entryCount} entries (limit ${limits.maxZipEntries})`);
+    if (zip.entryCount > limits.maxZipEntries)
+      throw new DocumentError("zip_bomb", `the container has ${zip.entryCount} entries (limit ${limits.maxZipEntries})`);
     const entries = await readEntries(zip);
     const files = entries.filter((e) => !e.fileName.endsWith("/"));
     const total = files.reduce((n, e) => n + e.uncompressedSize, 0);
@@ -81,7 +82,8 @@ async function inflateAndCount(zip: yauzl.ZipFile, e: yauzl.Entry): Promise<void
     for await (const _ of stream);
   } catch (err) {
     const message = (err as Error).message;
-    if (message.startsWith("too many bytes")) throw new DocumentError("zip_bomb", `zip entry ${e.fileName} expands past its declared ${e.uncompressedSize} bytes`, err);
+    if (message.startsWith("too many bytes"))
+      throw new DocumentError("zip_bomb", `zip entry ${e.fileName} expands past its declared ${e.uncompressedSize} bytes`, err);
     throw new DocumentError("corrupt_document", `zip entry ${e.fileName} cannot be read (${message})`, err);
   }
 }

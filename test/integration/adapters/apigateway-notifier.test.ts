@@ -24,7 +24,10 @@ beforeAll(async () => {
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
-      if (req.method !== "POST" || !m) { res.writeHead(404).end(); return; }
+      if (req.method !== "POST" || !m) {
+        res.writeHead(404).end();
+        return;
+      }
       const id = decodeURIComponent(m[1]);
       if (gone.has(id)) {
         res.writeHead(410, { "content-type": "application/json", "x-amzn-errortype": "GoneException" }).end(JSON.stringify({ message: null }));
@@ -38,7 +41,11 @@ beforeAll(async () => {
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/prod`;
   jobs = new SqliteJobStore(join(t.dir, "jobs.db"));
 });
-afterAll(async () => { jobs.close(); await new Promise((r) => server.close(r)); t.cleanup(); });
+afterAll(async () => {
+  jobs.close();
+  await new Promise((r) => server.close(r));
+  t.cleanup();
+});
 
 describe("ApiGatewayNotifier (real SDK over HTTP to a management-API stand-in)", () => {
   it("follow sends the log after afterSeq; publish reaches every subscriber; a gone connection is unsubscribed", async () => {

@@ -13,14 +13,25 @@ describe("batch writes retry UnprocessedItems (dynalite, with a throttling stand
   let doc: DynamoDBDocumentClient;
   beforeAll(async () => {
     env = await startDynamo();
-    await env.client.send(new CreateTableCommand({
-      TableName: "tbl", BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
-    }));
+    await env.client.send(
+      new CreateTableCommand({
+        TableName: "tbl",
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          { AttributeName: "pk", AttributeType: "S" },
+          { AttributeName: "sk", AttributeType: "S" },
+        ],
+        KeySchema: [
+          { AttributeName: "pk", KeyType: "HASH" },
+          { AttributeName: "sk", KeyType: "RANGE" },
+        ],
+      }),
+    );
     doc = DynamoDBDocumentClient.from(env.client);
   });
-  afterAll(async () => { await env?.stop(); });
+  afterAll(async () => {
+    await env?.stop();
+  });
 
   it("writes all 60 items across 3 batches although the throttling stand-in leaves one request of each behind", async () => {
     let withheld = 0;
@@ -44,6 +55,8 @@ describe("batch writes retry UnprocessedItems (dynalite, with a throttling stand
 
   it("gives up with a retryable error when writes stay unprocessed", async () => {
     const stuck = { send: async (cmd: { input: { RequestItems: Record<string, unknown[]> } }) => ({ UnprocessedItems: { tbl: cmd.input.RequestItems.tbl } }) };
-    await expect(batchWriteAll(stuck as never, "tbl", [{ PutRequest: { Item: { pk: "x", sk: "y" } } }], { tries: 3, baseDelayMs: 1 })).rejects.toThrow(/unprocessed after 3 tries/);
+    await expect(batchWriteAll(stuck as never, "tbl", [{ PutRequest: { Item: { pk: "x", sk: "y" } } }], { tries: 3, baseDelayMs: 1 })).rejects.toThrow(
+      /unprocessed after 3 tries/,
+    );
   });
 });

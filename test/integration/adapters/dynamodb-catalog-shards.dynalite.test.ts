@@ -18,7 +18,10 @@ const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffe
 const KEYS = [
   ...Array.from({ length: 100 }, (_, i) => `lib/${String(i).padStart(4, "0")}.txt`),
   ...Array.from({ length: 24 }, (_, i) => `other/${i}.md`),
-  "lib/é.txt", "lib/Z.txt", "lib/~.txt", "lib/\u4E2D.txt",
+  "lib/é.txt",
+  "lib/Z.txt",
+  "lib/~.txt",
+  "lib/\u4E2D.txt",
 ];
 
 beforeAll(async () => {
@@ -27,7 +30,9 @@ beforeAll(async () => {
   catalog = new DynamoDbDocumentCatalog({ table: tables.documents, client: env.client });
   for (let i = 0; i < KEYS.length; i += 25) await Promise.all(KEYS.slice(i, i + 25).map((k) => catalog.put(k, { status: "indexed", size: 1 })));
 }, 60_000);
-afterAll(async () => { await env?.stop(); });
+afterAll(async () => {
+  await env?.stop();
+});
 
 async function pages(opts: { prefix?: string; limit: number }): Promise<string[][]> {
   const out: string[][] = [];
@@ -75,7 +80,12 @@ describe("DynamoDB catalog: sharded listing index (dynalite)", () => {
 
   it("a record still in the old single partition is listed in order, and moves to its shard on its next write", async () => {
     const doc = DynamoDBDocumentClient.from(env.client);
-    await doc.send(new PutCommand({ TableName: tables.documents, Item: { key: "lib/0050-legacy.txt", listing: "doc", status: "indexed", updatedAt: "2026-01-01T00:00:00Z" } }));
+    await doc.send(
+      new PutCommand({
+        TableName: tables.documents,
+        Item: { key: "lib/0050-legacy.txt", listing: "doc", status: "indexed", updatedAt: "2026-01-01T00:00:00Z" },
+      }),
+    );
     const around = (await catalog.list({ prefix: "lib/0050", limit: 10 })).map((r) => r.key);
     expect(around).toEqual(["lib/0050-legacy.txt", "lib/0050.txt"]);
     expect((await catalog.list({ prefix: "lib/0050", limit: 10 }))[0]).not.toHaveProperty("listing");

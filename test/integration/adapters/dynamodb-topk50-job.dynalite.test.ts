@@ -17,8 +17,11 @@ import { startDynamo } from "./servers";
 // chunk ids and scores, not texts (shared/query/stage-checkpoints.ts): the same job writes ~27 KB of
 // checkpoints where it wrote over 400 KB.
 
-const WORDS = "revenue margin quarter growth segment customers pricing inventory forecast guidance operating cash capital expenses region contract backlog churn retention".split(" ");
-const paragraph = (seed: number) => Array.from({ length: 190 }, (_, i) => WORDS[(seed * 7 + i * 13 + (i * i) % 5) % WORDS.length]).join(" ");
+const WORDS =
+  "revenue margin quarter growth segment customers pricing inventory forecast guidance operating cash capital expenses region contract backlog churn retention".split(
+    " ",
+  );
+const paragraph = (seed: number) => Array.from({ length: 190 }, (_, i) => WORDS[(seed * 7 + i * 13 + ((i * i) % 5)) % WORDS.length]).join(" ");
 
 let env: Awaited<ReturnType<typeof startDynamo>>;
 const t = tempDir();
@@ -33,21 +36,38 @@ beforeAll(async () => {
   for (let d = 0; d < 60; d++) {
     const texts = Array.from({ length: 5 }, (_, c) => `Report ${d} section ${c}: ${paragraph(d * 5 + c)}.`);
     const vectors = await ctx.embedder.embed(texts, "document");
-    await ctx.index.stage(texts.map((text, c) => ({
-      id: `c${c}`, documentKey: `reports/r${d}.txt`, version: "v1", ordinal: c, text, sectionPath: [`Section ${c}`], kind: "text" as const, metadata: {},
-      vector: vectors[c], embeddingModel: ctx.embedder.model,
-    })));
+    await ctx.index.stage(
+      texts.map((text, c) => ({
+        id: `c${c}`,
+        documentKey: `reports/r${d}.txt`,
+        version: "v1",
+        ordinal: c,
+        text,
+        sectionPath: [`Section ${c}`],
+        kind: "text" as const,
+        metadata: {},
+        vector: vectors[c],
+        embeddingModel: ctx.embedder.model,
+      })),
+    );
     await ctx.index.activate(`reports/r${d}.txt`, "v1");
   }
 }, 120_000);
-afterAll(async () => { await ctx.close(); await env?.stop(); t.cleanup(); });
+afterAll(async () => {
+  await ctx.close();
+  await env?.stop();
+  t.cleanup();
+});
 
 describe("a topK-50 query job on the DynamoDB job store (dynalite)", () => {
   it("completes, with checkpoints of ids and scores (not the 400+ KB of chunk texts), and keeps only timings once finished", async () => {
     const job = await submitQuery(ctx, { question: "What drove revenue growth and operating margin this quarter?", topK: 50 });
     const sizes: Record<string, number> = {};
     const save = ctx.jobs.saveCheckpoint.bind(ctx.jobs);
-    ctx.jobs.saveCheckpoint = (id, stage, value) => { sizes[stage] = JSON.stringify(value).length; return save(id, stage, value); };
+    ctx.jobs.saveCheckpoint = (id, stage, value) => {
+      sizes[stage] = JSON.stringify(value).length;
+      return save(id, stage, value);
+    };
 
     expect(await runQueryJob(ctx, job.id)).toBe("completed");
     const done = await ctx.jobs.get(job.id);
@@ -60,9 +80,15 @@ describe("a topK-50 query job on the DynamoDB job store (dynalite)", () => {
     expect(sizes.retrieve).toBeGreaterThan(0);
     expect(total).toBeLessThan(64 * 1024);
 
-    const items = (await DynamoDBDocumentClient.from(env.client).send(new QueryCommand({
-      TableName: table, KeyConditionExpression: "pk = :pk AND begins_with(sk, :cp)", ExpressionAttributeValues: { ":pk": `JOB#${job.id}`, ":cp": "CP#" },
-    }))).Items!;
+    const items = (
+      await DynamoDBDocumentClient.from(env.client).send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: "pk = :pk AND begins_with(sk, :cp)",
+          ExpressionAttributeValues: { ":pk": `JOB#${job.id}`, ":cp": "CP#" },
+        }),
+      )
+    ).Items!;
     expect(items.map((i) => i.sk)).toEqual(["CP#timings#000"]);
     expect(Object.keys(done!.checkpoints)).toEqual(["timings"]);
   }, 120_000);

@@ -19,7 +19,9 @@ beforeAll(async () => {
   await ensureTables(env.client, tables);
   await ensureTables(env.client, tables); // a second replica starting: no error
 });
-afterAll(async () => { await env?.stop(); });
+afterAll(async () => {
+  await env?.stop();
+});
 
 const jobStore = (opts: { scanPurge?: boolean } = {}) => new DynamoDbJobStore({ table: tables.jobs, client: env.client, ttlHours: 2, ...opts });
 
@@ -29,7 +31,10 @@ documentCatalogContract("DynamoDB API (dynalite)", () => ({ catalog: new DynamoD
 describe("DynamoDB job store layout (dynalite)", () => {
   it("creates the tables with the key schema and sparse indexes the adapters query", async () => {
     const t = (await env.client.send(new DescribeTableCommand({ TableName: tables.jobs }))).Table!;
-    expect(t.KeySchema).toEqual([{ AttributeName: "pk", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }]);
+    expect(t.KeySchema).toEqual([
+      { AttributeName: "pk", KeyType: "HASH" },
+      { AttributeName: "sk", KeyType: "RANGE" },
+    ]);
     expect(t.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(["active-by-caller", "working-by-tenant"]);
     const d = (await env.client.send(new DescribeTableCommand({ TableName: tables.documents }))).Table!;
     expect(d.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(["by-hash", "by-key", "by-status"]);
@@ -41,13 +46,18 @@ describe("DynamoDB job store layout (dynalite)", () => {
     await jobs.appendEvent("layout", "stage", { name: "retrieve" });
     await jobs.appendEvent("layout", "done", {});
     const doc = DynamoDBDocumentClient.from(env.client);
-    const items = (await doc.send(new QueryCommand({ TableName: tables.jobs, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": "JOB#layout" } }))).Items!;
+    const items = (
+      await doc.send(new QueryCommand({ TableName: tables.jobs, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": "JOB#layout" } }))
+    ).Items!;
     expect(items.map((i) => i.sk)).toEqual(["EVT#000000000001", "EVT#000000000002", "JOB"]);
     const now = Date.now() / 1000;
     for (const i of items) expect(i.expiresAt).toBeGreaterThan(now + 2 * 3600 - 60);
     expect(items.at(-1)).toMatchObject({ activeCaller: "t/s", status: "pending" });
     await jobs.transition("layout", ["pending"], "working");
-    expect((await doc.send(new GetCommand({ TableName: tables.jobs, Key: { pk: "JOB#layout", sk: "JOB" } }))).Item).toMatchObject({ workingTenant: "t", activeCaller: "t/s" });
+    expect((await doc.send(new GetCommand({ TableName: tables.jobs, Key: { pk: "JOB#layout", sk: "JOB" } }))).Item).toMatchObject({
+      workingTenant: "t",
+      activeCaller: "t/s",
+    });
     await jobs.transition("layout", ["working"], "failed", { error: "x" });
     const done = (await doc.send(new GetCommand({ TableName: tables.jobs, Key: { pk: "JOB#layout", sk: "JOB" } }))).Item!;
     expect(done.workingTenant).toBeUndefined();

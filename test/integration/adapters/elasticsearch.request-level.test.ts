@@ -22,7 +22,12 @@ import { rolloutStatus, rolloutTick } from "../../../shared/ingest/rollout";
 const { errors } = createRequire(import.meta.url)("@elastic/elasticsearch") as typeof import("@elastic/elasticsearch");
 const failure = (statusCode: number, body: unknown) => new errors.ResponseError({ body, statusCode, headers: {}, warnings: null, meta: {} as never });
 
-interface Req { method: string; path: string; querystring: Record<string, string>; body: any }
+interface Req {
+  method: string;
+  path: string;
+  querystring: Record<string, string>;
+  body: any;
+}
 type Route = [method: string, path: RegExp, respond: (r: Req) => unknown];
 
 let log: Req[];
@@ -37,9 +42,18 @@ const hits = (list: object[]) => ({ took: 1, timed_out: false, hits: { total: { 
 
 function chunk(over: Partial<EmbeddedChunk> = {}): EmbeddedChunk {
   return {
-    id: "c1", documentKey: "hr/policy.pdf", version: "v2", ordinal: 0, text: "Parental leave is 16 weeks.", sectionPath: ["Leave"], page: 3, kind: "text",
+    id: "c1",
+    documentKey: "hr/policy.pdf",
+    version: "v2",
+    ordinal: 0,
+    text: "Parental leave is 16 weeks.",
+    sectionPath: ["Leave"],
+    page: 3,
+    kind: "text",
     metadata: { department: "hr", date: "2024-05-01", tags: ["policy"], acl: ["hr-staff"], title: "Policy" },
-    embeddingModel: "m1", vector: new Float32Array([0.5, 0.5, 0.5, 0.5]), ...over,
+    embeddingModel: "m1",
+    vector: new Float32Array([0.5, 0.5, 0.5, 0.5]),
+    ...over,
   };
 }
 
@@ -51,7 +65,11 @@ beforeEach(() => {
     ["PUT", /^\/_index_template\//, () => ({ acknowledged: true })],
     ["PUT", /\/_mapping$/, () => ({ acknowledged: true })],
     ["POST", /^\/ragline-chunks-state\/_mget$/, (r) => ({ docs: r.body.ids.map((id: string) => ({ _index: "ragline-chunks-state", _id: id, found: false })) })],
-    ["GET", /^\/ragline-chunks\/_mapping\/field\//, (r) => ({ "ragline-chunks": { mappings: { [r.path.split("/").pop()!]: { full_name: "x", mapping: {} } } } })],
+    [
+      "GET",
+      /^\/ragline-chunks\/_mapping\/field\//,
+      (r) => ({ "ragline-chunks": { mappings: { [r.path.split("/").pop()!]: { full_name: "x", mapping: {} } } } }),
+    ],
     ["GET", /^\/ragline-chunks-state\/_doc\/serving-model$/, () => failure(404, { _index: "ragline-chunks-state", _id: "serving-model", found: false })],
   ];
   const mock = new Mock();
@@ -87,7 +105,11 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
   });
 
   it("stage: maps vector_<dims> once, then bulk-creates one document per chunk and model with refresh=wait_for", async () => {
-    on("POST", /^\/_bulk$/, (r) => ({ took: 1, errors: false, items: r.body.filter((_: unknown, i: number) => i % 2 === 0).map(() => ({ create: { status: 201, _id: "x" } })) }));
+    on("POST", /^\/_bulk$/, (r) => ({
+      took: 1,
+      errors: false,
+      items: r.body.filter((_: unknown, i: number) => i % 2 === 0).map(() => ({ create: { status: 201, _id: "x" } })),
+    }));
     await index.stage([chunk(), chunk({ id: "c2", ordinal: 1, metadata: {} }), chunk({ embeddingModel: "m2", vector: new Float32Array(8).fill(0.25) })]);
     expect(sent("PUT", /^\/ragline-chunks\/_mapping$/).map((r) => r.body.properties)).toEqual([
       { vector_4: { type: "dense_vector", dims: 4, index: true, similarity: "cosine" } },
@@ -99,8 +121,16 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
     const [action, doc, , plain, , other] = bulk.body;
     expect(action).toEqual({ create: { _index: "ragline-chunks", _id: expect.stringMatching(/^[0-9a-f]{40}$/) } });
     expect(doc).toMatchObject({
-      chunkId: "c1", documentKey: "hr/policy.pdf", version: "v2", department: "hr", date: "2024-05-01", tags: ["policy"], acl: ["hr-staff"],
-      embeddingModel: "m1", vector_4: [0.5, 0.5, 0.5, 0.5], vectorB64: Buffer.from(new Float32Array([0.5, 0.5, 0.5, 0.5]).buffer).toString("base64"),
+      chunkId: "c1",
+      documentKey: "hr/policy.pdf",
+      version: "v2",
+      department: "hr",
+      date: "2024-05-01",
+      tags: ["policy"],
+      acl: ["hr-staff"],
+      embeddingModel: "m1",
+      vector_4: [0.5, 0.5, 0.5, 0.5],
+      vectorB64: Buffer.from(new Float32Array([0.5, 0.5, 0.5, 0.5]).buffer).toString("base64"),
     });
     expect(plain.acl).toBeUndefined(); // no ACL: the field is absent, which the ACL filter reads as "everyone"
     expect("live" in doc).toBe(false);
@@ -115,12 +145,30 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
     on("POST", /^\/_bulk$/, (r) => {
       call++;
       const n = r.body.length / 2;
-      if (call === 1) return { errors: true, items: [{ create: { status: 409, error: { type: "version_conflict_engine_exception", reason: "exists" } } }, { create: { status: 429, error: { type: "es_rejected_execution_exception", reason: "queue full" } } }].slice(0, n) };
+      if (call === 1)
+        return {
+          errors: true,
+          items: [
+            { create: { status: 409, error: { type: "version_conflict_engine_exception", reason: "exists" } } },
+            { create: { status: 429, error: { type: "es_rejected_execution_exception", reason: "queue full" } } },
+          ].slice(0, n),
+        };
       return { errors: false, items: Array.from({ length: n }, () => ({ create: { status: 201 } })) };
     });
     await index.stage([chunk(), chunk({ id: "c2" })]);
     expect(sent("POST", /^\/_bulk$/).map((r) => r.body.length)).toEqual([4, 2]); // only the 429 item again
-    on("POST", /^\/_bulk$/, () => ({ errors: true, items: [{ create: { _id: "bad", status: 400, error: { type: "document_parsing_exception", reason: "The [dense_vector] field [vector_4] in doc has a different number of dimensions" } } }] }));
+    on("POST", /^\/_bulk$/, () => ({
+      errors: true,
+      items: [
+        {
+          create: {
+            _id: "bad",
+            status: 400,
+            error: { type: "document_parsing_exception", reason: "The [dense_vector] field [vector_4] in doc has a different number of dimensions" },
+          },
+        },
+      ],
+    }));
     await expect(index.stage([chunk()])).rejects.toThrow(BulkIndexError);
     await expect(index.stage([chunk()])).rejects.toThrow(/400 document_parsing_exception: .*different number of dimensions/);
   });
@@ -129,7 +177,9 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
     on("PUT", /^\/ragline-chunks-state\/_doc\//, () => ({ result: "created" }));
     on("POST", /_delete_by_query$/, () => ({ deleted: 3, version_conflicts: 0, failures: [] }));
     await index.activate("hr/policy.pdf", "v2");
-    const order = log.filter((r) => !["HEAD", "GET"].includes(r.method) && !r.path.startsWith("/_index_template")).map((r) => `${r.method} ${r.path.replace(/live:[0-9a-f]+/, "live:<sha1>")}`);
+    const order = log
+      .filter((r) => !["HEAD", "GET"].includes(r.method) && !r.path.startsWith("/_index_template"))
+      .map((r) => `${r.method} ${r.path.replace(/live:[0-9a-f]+/, "live:<sha1>")}`);
     expect(order).toEqual(["PUT /ragline-chunks-state/_doc/live:<sha1>", "POST /ragline-chunks/_delete_by_query"]);
     expect(sent("POST", /_update_by_query$/)).toHaveLength(0); // the chunks (and their vectors) are not re-indexed
     const [marker] = sent("PUT", /^\/ragline-chunks-state\/_doc\//);
@@ -137,17 +187,25 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
     expect(marker.querystring).toEqual({}); // no refresh: the realtime mget of every search sees the marker
     // conflicts=proceed travels in the query string for delete_by_query (client 9.x); no refresh per activation.
     expect(sent("POST", /_delete_by_query$/)[0].querystring).toEqual({ conflicts: "proceed" });
-    expect(sent("POST", /_delete_by_query$/)[0].body).toEqual({ query: { bool: { filter: [{ term: { documentKey: "hr/policy.pdf" } }], must_not: [{ term: { version: "v2" } }] } } });
+    expect(sent("POST", /_delete_by_query$/)[0].body).toEqual({
+      query: { bool: { filter: [{ term: { documentKey: "hr/policy.pdf" } }], must_not: [{ term: { version: "v2" } }] } },
+    });
   });
 
   it("activate (mock ES): version conflicts are retried; failures, or conflicts that persist, throw so the message is retried", async () => {
     on("PUT", /^\/ragline-chunks-state\/_doc\//, () => ({ result: "updated" }));
     let calls = 0;
-    on("POST", /_delete_by_query$/, () => (++calls === 1 ? { deleted: 2, version_conflicts: 1, failures: [] } : { deleted: 1, version_conflicts: 0, failures: [] }));
+    on("POST", /_delete_by_query$/, () =>
+      ++calls === 1 ? { deleted: 2, version_conflicts: 1, failures: [] } : { deleted: 1, version_conflicts: 0, failures: [] },
+    );
     await index.activate("k", "v2");
     expect(calls).toBe(2);
 
-    on("POST", /_delete_by_query$/, () => ({ deleted: 0, version_conflicts: 0, failures: [{ index: "ragline-chunks", id: "x", status: 429, cause: { type: "es_rejected_execution_exception", reason: "rejected execution" } }] }));
+    on("POST", /_delete_by_query$/, () => ({
+      deleted: 0,
+      version_conflicts: 0,
+      failures: [{ index: "ragline-chunks", id: "x", status: 429, cause: { type: "es_rejected_execution_exception", reason: "rejected execution" } }],
+    }));
     await expect(index.activate("k", "v2")).rejects.toThrow(ByQueryError);
     await expect(index.activate("k", "v2")).rejects.toThrow(/1 failure\(s\).*429 es_rejected_execution_exception: rejected execution/);
 
@@ -161,14 +219,30 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
     on("GET", /^\/ragline-chunks-state\/_doc\/serving-model$/, () => ({ _id: "serving-model", found: true, _source: { model: "old" } }));
     const keys = Object.fromEntries(["a", "b", "c"].map((k) => [`live:${sha1(k)}`, k]));
     on("POST", /^\/ragline-chunks-state\/_mget$/, (r) => ({
-      docs: r.body.ids.map((id: string) => (keys[id] ? { _id: id, found: true, _source: { documentKey: keys[id], version: "v2" } } : { _id: id, found: false })),
+      docs: r.body.ids.map((id: string) =>
+        keys[id] ? { _id: id, found: true, _source: { documentKey: keys[id], version: "v2" } } : { _id: id, found: false },
+      ),
     }));
-    const bucket = (documentKey: string, version: string, serving: number, target: number) => ({ key: { documentKey, version }, doc_count: serving + target, serving: { doc_count: serving }, target: { doc_count: target } });
+    const bucket = (documentKey: string, version: string, serving: number, target: number) => ({
+      key: { documentKey, version },
+      doc_count: serving + target,
+      serving: { doc_count: serving },
+      target: { doc_count: target },
+    });
     let page = 0;
     on("POST", /^\/ragline-chunks\/_search$/, () => {
       page++;
       // Page 1 is full (1000 buckets: "a"@v2 and 999 versions never activated); page 2 is the last.
-      if (page === 1) return { ...hits([]), aggregations: { versions: { after_key: { documentKey: "z", version: "998" }, buckets: [bucket("a", "v2", 10, 10), ...Array.from({ length: 999 }, (_, i) => bucket("z", String(i), 5, 5))] } } };
+      if (page === 1)
+        return {
+          ...hits([]),
+          aggregations: {
+            versions: {
+              after_key: { documentKey: "z", version: "998" },
+              buckets: [bucket("a", "v2", 10, 10), ...Array.from({ length: 999 }, (_, i) => bucket("z", String(i), 5, 5))],
+            },
+          },
+        };
       return { ...hits([]), aggregations: { versions: { buckets: [bucket("b", "v1", 4, 4), bucket("b", "v2", 6, 2), bucket("c", "v2", 3, 0)] } } };
     });
     expect(await index.modelCoverage("new")).toEqual({ chunks: 10 + 6 + 3, covered: 10 + 2 });
@@ -190,10 +264,20 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
   it("rollout (mock ES): GET /index/rollout's status and the scheduled tick run on the coverage aggregation, then switch the serving model", async () => {
     let serving = "old";
     on("GET", /^\/ragline-chunks-state\/_doc\/serving-model$/, () => ({ _id: "serving-model", found: true, _source: { model: serving } }));
-    on("PUT", /^\/ragline-chunks-state\/_doc\/serving-model$/, (r) => { serving = r.body.model; return { result: "updated" }; });
-    on("POST", /^\/ragline-chunks-state\/_mget$/, (r) => ({ docs: r.body.ids.map((id: string) => ({ _id: id, found: true, _source: { documentKey: "a", version: "v1" } })) }));
+    on("PUT", /^\/ragline-chunks-state\/_doc\/serving-model$/, (r) => {
+      serving = r.body.model;
+      return { result: "updated" };
+    });
+    on("POST", /^\/ragline-chunks-state\/_mget$/, (r) => ({
+      docs: r.body.ids.map((id: string) => ({ _id: id, found: true, _source: { documentKey: "a", version: "v1" } })),
+    }));
     let target = 3;
-    on("POST", /^\/ragline-chunks\/_search$/, () => ({ ...hits([]), aggregations: { versions: { buckets: [{ key: { documentKey: "a", version: "v1" }, doc_count: 8, serving: { doc_count: 4 }, target: { doc_count: target } }] } } }));
+    on("POST", /^\/ragline-chunks\/_search$/, () => ({
+      ...hits([]),
+      aggregations: {
+        versions: { buckets: [{ key: { documentKey: "a", version: "v1" }, doc_count: 8, serving: { doc_count: 4 }, target: { doc_count: target } }] },
+      },
+    }));
     on("POST", /_delete_by_query$/, () => ({ deleted: 4, version_conflicts: 0, failures: [] }));
     // Only what the rollout reads of the context: the index, the configured model, and an empty catalog
     // (the retrieval tuning that follows a switch needs the object store: absent here, it logs a warning).
@@ -213,7 +297,10 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
     mock.add({ method: "POST", path: "/_msearch" }, () => ({ responses: [hits([])] }));
     const MockConnection = mock.getConnection();
     class Recording extends MockConnection {
-      override request(params: any, options: any): any { headers.push({ ...params.headers }); return super.request(params, options); }
+      override request(params: any, options: any): any {
+        headers.push({ ...params.headers });
+        return super.request(params, options);
+      }
     }
     const client = createEsClient({ node: "http://localhost:9200", Connection: Recording as never });
     await client.info();
@@ -239,15 +326,36 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
   });
 
   it("search: one _msearch with BM25 and kNN under the same filters (ACL, prefix, department, tags, dates), fused by RRF; stale-version hits dropped", async () => {
-    const a = { chunkId: "a1", documentKey: "hr/a.pdf", version: "v2", ordinal: 0, text: "A", sectionPath: [], kind: "text", metadata: {}, embeddingModel: "m1" };
+    const a = {
+      chunkId: "a1",
+      documentKey: "hr/a.pdf",
+      version: "v2",
+      ordinal: 0,
+      text: "A",
+      sectionPath: [],
+      kind: "text",
+      metadata: {},
+      embeddingModel: "m1",
+    };
     const b = { ...a, chunkId: "b1", documentKey: "hr/b.pdf", version: "v1", text: "B" };
     const stale = { ...a, chunkId: "a0", version: "v1", text: "old A" };
     on("POST", /^\/_msearch$/, () => ({ took: 1, responses: [hits([hit(stale), hit(b), hit(a)]), hits([hit(a), hit(stale)])] }));
     on("POST", /^\/ragline-chunks-state\/_mget$/, (r) => ({
-      docs: r.body.ids.map((id: string, i: number) => ({ _id: id, found: true, _source: [{ documentKey: "hr/a.pdf", version: "v2" }, { documentKey: "hr/b.pdf", version: "v1" }][i] })),
+      docs: r.body.ids.map((id: string, i: number) => ({
+        _id: id,
+        found: true,
+        _source: [
+          { documentKey: "hr/a.pdf", version: "v2" },
+          { documentKey: "hr/b.pdf", version: "v1" },
+        ][i],
+      })),
     }));
     const out = await index.search({
-      text: "parental leave", vector: new Float32Array([1, 0, 0, 0]), topK: 5, embeddingModel: "m1", access: { tenant: "default", readers: ["hr-staff"] },
+      text: "parental leave",
+      vector: new Float32Array([1, 0, 0, 0]),
+      topK: 5,
+      embeddingModel: "m1",
+      access: { tenant: "default", readers: ["hr-staff"] },
       filters: { keyPrefix: "hr/", department: "hr", tags: ["policy"], dateFrom: "2024-01-01", dateTo: "2024-12-31" },
     });
     const [ms] = sent("POST", /^\/_msearch$/);
@@ -256,21 +364,33 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
     expect(h1).toEqual({ index: "ragline-chunks" });
     expect(h2).toEqual({ index: "ragline-chunks" });
     const filter = [
-      { prefix: { documentKey: "hr/" } }, { term: { department: "hr" } }, { term: { tags: "policy" } },
+      { prefix: { documentKey: "hr/" } },
+      { term: { department: "hr" } },
+      { term: { tags: "policy" } },
       { range: { date: { gte: "2024-01-01", lte: "2024-12-31" } } },
       { bool: { should: [{ term: { tenant: "default" } }, { bool: { must_not: [{ exists: { field: "tenant" } }] } }], minimum_should_match: 1 } },
       { bool: { should: [{ bool: { must_not: [{ exists: { field: "acl" } }] } }, { terms: { acl: ["hr-staff"] } }], minimum_should_match: 1 } },
     ];
     expect(bm25).toEqual({
-      size: 50, _source: { excludes: ["vector_*", "vectorB64"] },
-      query: { bool: { must: [{ multi_match: { query: "parental leave", fields: ["text", "sectionPath"], operator: "or" } }], filter: [...filter, { term: { embeddingModel: "m1" } }] } },
+      size: 50,
+      _source: { excludes: ["vector_*", "vectorB64"] },
+      query: {
+        bool: {
+          must: [{ multi_match: { query: "parental leave", fields: ["text", "sectionPath"], operator: "or" } }],
+          filter: [...filter, { term: { embeddingModel: "m1" } }],
+        },
+      },
     });
     expect(knn).toEqual({
-      size: 50, _source: { excludes: ["vector_*", "vectorB64"] },
+      size: 50,
+      _source: { excludes: ["vector_*", "vectorB64"] },
       knn: { field: "vector_4", query_vector: [1, 0, 0, 0], k: 50, num_candidates: 200, filter: [...filter, { term: { embeddingModel: "m1" } }] },
     });
     // a1 is in both lists (BM25 rank 2 after dropping the stale hit, kNN rank 1): it leads.
-    expect(out.map((c) => [c.id, c.bm25Rank, c.vectorRank])).toEqual([["a1", 2, 1], ["b1", 1, undefined]]);
+    expect(out.map((c) => [c.id, c.bm25Rank, c.vectorRank])).toEqual([
+      ["a1", 2, 1],
+      ["b1", 1, undefined],
+    ]);
     expect(out[0].score).toBeCloseTo(1 / 62 + 1 / 61, 10);
     expect(out.every((c) => !("vector" in c))).toBe(true);
   });
@@ -295,14 +415,19 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
   it("countChunks, vectorsFor, removeDocument (marker first, 404 tolerated), serving model switch", async () => {
     on("POST", /^\/ragline-chunks\/_count$/, () => ({ count: 7 }));
     expect(await index.countChunks("k", "v", "m1")).toBe(7);
-    expect(sent("POST", /_count$/)[0].body).toEqual({ query: { bool: { filter: [{ term: { documentKey: "k" } }, { term: { version: "v" } }, { term: { embeddingModel: "m1" } }] } } });
+    expect(sent("POST", /_count$/)[0].body).toEqual({
+      query: { bool: { filter: [{ term: { documentKey: "k" } }, { term: { version: "v" } }, { term: { embeddingModel: "m1" } }] } },
+    });
 
     const v = new Float32Array([0.1, 0.2, 0.3]);
     on("POST", /^\/ragline-chunks\/_search$/, () => hits([hit({ chunkId: "c9", vectorB64: Buffer.from(v.buffer).toString("base64") })]));
     const got = await index.vectorsFor(["c9", "c10"], "m1");
     expect([...got.keys()]).toEqual(["c9"]);
     expect(Array.from(got.get("c9")!)).toEqual(Array.from(v));
-    expect(sent("POST", /_search$/)[0].body).toMatchObject({ _source: ["chunkId", "vectorB64"], query: { bool: { filter: [{ terms: { chunkId: ["c9", "c10"] } }, { term: { embeddingModel: "m1" } }] } } });
+    expect(sent("POST", /_search$/)[0].body).toMatchObject({
+      _source: ["chunkId", "vectorB64"],
+      query: { bool: { filter: [{ terms: { chunkId: ["c9", "c10"] } }, { term: { embeddingModel: "m1" } }] } },
+    });
 
     on("DELETE", /^\/ragline-chunks-state\/_doc\//, () => failure(404, { result: "not_found" }));
     on("POST", /_delete_by_query$/, () => ({ deleted: 2 }));
@@ -324,12 +449,31 @@ describe("Elasticsearch search index, request-level: elasticsearch-mock stands i
     on("POST", /^\/ragline-chunks\/_search$/, () => {
       page++;
       const n = page === 1 ? 1000 : 3;
-      return hits(Array.from({ length: n }, (_, i) => ({ ...hit({ chunkId: `c${i}`, documentKey: "k", version: "v3", ordinal: (page - 1) * 1000 + i, text: "t", sectionPath: [], kind: "text", metadata: {}, embeddingModel: "m1" }), sort: [(page - 1) * 1000 + i, `c${i}`] })));
+      return hits(
+        Array.from({ length: n }, (_, i) => ({
+          ...hit({
+            chunkId: `c${i}`,
+            documentKey: "k",
+            version: "v3",
+            ordinal: (page - 1) * 1000 + i,
+            text: "t",
+            sectionPath: [],
+            kind: "text",
+            metadata: {},
+            embeddingModel: "m1",
+          }),
+          sort: [(page - 1) * 1000 + i, `c${i}`],
+        })),
+      );
     });
     const chunks = await index.chunksOf("k");
     expect(chunks).toHaveLength(1003);
     const searches = sent("POST", /^\/ragline-chunks\/_search$/);
-    expect(searches[0].body).toMatchObject({ size: 1000, sort: [{ ordinal: "asc" }, { chunkId: "asc" }], query: { bool: { filter: [{ term: { documentKey: "k" } }, { term: { version: "v3" } }, { term: { embeddingModel: "m1" } }] } } });
+    expect(searches[0].body).toMatchObject({
+      size: 1000,
+      sort: [{ ordinal: "asc" }, { chunkId: "asc" }],
+      query: { bool: { filter: [{ term: { documentKey: "k" } }, { term: { version: "v3" } }, { term: { embeddingModel: "m1" } }] } },
+    });
     expect(searches[1].body.search_after).toEqual([999, "c999"]);
   });
 });

@@ -15,7 +15,10 @@ import { queueContract } from "./contract/queue.contract";
 const t = tempDir();
 const open: { close(): void }[] = [];
 const keep = <T extends { close(): void }>(x: T) => (open.push(x), x);
-afterAll(() => { for (const x of open) x.close(); t.cleanup(); });
+afterAll(() => {
+  for (const x of open) x.close();
+  t.cleanup();
+});
 
 let n = 0;
 queueContract("embedded SQLite", () => {

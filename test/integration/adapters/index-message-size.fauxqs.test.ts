@@ -16,12 +16,25 @@ describe("index messages stay under the queue's message size limit (fauxqs SQS, 
     await env.sqs.send(new CreateQueueCommand({ QueueName: "index-256k", Attributes: { MaximumMessageSize: "262144" } }));
     queue = new SqsQueue({ client: env.sqs });
   });
-  afterAll(async () => { await env?.stop(); });
+  afterAll(async () => {
+    await env?.stop();
+  });
 
   const message = (dims: number, chunks: number): IndexMessage => ({
-    type: "chunks.index", documentKey: "big.md", version: "v1", total: chunks, embeddingModel: "m-3072",
+    type: "chunks.index",
+    documentKey: "big.md",
+    version: "v1",
+    total: chunks,
+    embeddingModel: "m-3072",
     chunks: Array.from({ length: chunks }, (_, i) => ({
-      id: `c${i}`, documentKey: "big.md", version: "v1", ordinal: i, text: "word ".repeat(300), sectionPath: ["A"], kind: "text" as const, metadata: {},
+      id: `c${i}`,
+      documentKey: "big.md",
+      version: "v1",
+      ordinal: i,
+      text: "word ".repeat(300),
+      sectionPath: ["A"],
+      kind: "text" as const,
+      metadata: {},
       vector: encodeVector(Float32Array.from({ length: dims }, (_, j) => Math.sin(i * dims + j))),
     })),
   });

@@ -30,24 +30,52 @@ describe("Lambda SQS handler: a failed record comes back after the retry delay (
     ctx = { ...createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir })), queue };
     setContext(ctx);
   });
-  afterAll(async () => { setContext(undefined); await env?.stop(); t.cleanup(); });
+  afterAll(async () => {
+    setContext(undefined);
+    await env?.stop();
+    t.cleanup();
+  });
 
   /** Receives one message as Lambda's event source mapping would (the queue's visibility timeout), as an SQSEvent. */
   const received = async (): Promise<SQSEvent | undefined> => {
     const [m] = await queue.receive(trigger.queue, { maxMessages: 1, visibilityTimeoutSeconds: trigger.visibilityTimeoutSeconds });
     if (!m) return undefined;
-    return { Records: [{
-      messageId: m.id, receiptHandle: m.receiptHandle, body: m.body, md5OfBody: "", eventSource: "aws:sqs", awsRegion: "us-east-1",
-      eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${trigger.queue}`, messageAttributes: {},
-      attributes: { ApproximateReceiveCount: String(m.receiveCount), SentTimestamp: String(Date.parse(m.sentAt)), SenderId: "x", ApproximateFirstReceiveTimestamp: "0" },
-    }] };
+    return {
+      Records: [
+        {
+          messageId: m.id,
+          receiptHandle: m.receiptHandle,
+          body: m.body,
+          md5OfBody: "",
+          eventSource: "aws:sqs",
+          awsRegion: "us-east-1",
+          eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${trigger.queue}`,
+          messageAttributes: {},
+          attributes: {
+            ApproximateReceiveCount: String(m.receiveCount),
+            SentTimestamp: String(Date.parse(m.sentAt)),
+            SenderId: "x",
+            ApproximateFirstReceiveTimestamp: "0",
+          },
+        },
+      ],
+    };
   };
 
   it("reports the failure and makes the record visible again after 2 s, not 300 s; a poison body too", async () => {
     const lastFailures: number[] = [];
-    const handler = sqsHandler(z.object({ n: z.number() }), async () => { throw new Error("model host down"); }, {
-      trigger, onLastFailure: async (_ctx, _b, _e, receives) => { lastFailures.push(receives); },
-    });
+    const handler = sqsHandler(
+      z.object({ n: z.number() }),
+      async () => {
+        throw new Error("model host down");
+      },
+      {
+        trigger,
+        onLastFailure: async (_ctx, _b, _e, receives) => {
+          lastFailures.push(receives);
+        },
+      },
+    );
     for (const body of [JSON.stringify({ n: 1 }), "not json"]) {
       await queue.send(trigger.queue, body);
       const event = (await waitFor(received, "the message received"))!;
@@ -64,9 +92,18 @@ describe("Lambda SQS handler: a failed record comes back after the retry delay (
 
   it("on the last receive the hook runs and the visibility is left alone (the queue dead-letters it)", async () => {
     const lastFailures: number[] = [];
-    const handler = sqsHandler(z.object({ n: z.number() }), async () => { throw new Error("still down"); }, {
-      trigger: { ...trigger, maxReceives: 1 }, onLastFailure: async (_ctx, _b, _e, receives) => { lastFailures.push(receives); },
-    });
+    const handler = sqsHandler(
+      z.object({ n: z.number() }),
+      async () => {
+        throw new Error("still down");
+      },
+      {
+        trigger: { ...trigger, maxReceives: 1 },
+        onLastFailure: async (_ctx, _b, _e, receives) => {
+          lastFailures.push(receives);
+        },
+      },
+    );
     await queue.send(trigger.queue, JSON.stringify({ n: 2 }));
     const event = (await waitFor(received, "the message received"))!;
     await handler(event, lambdaContext("retry-vis", 30));

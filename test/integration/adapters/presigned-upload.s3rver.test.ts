@@ -32,7 +32,13 @@ describe("presigned upload on s3rver 3.7 behind a SigV4 check written from AWS's
   let ctx: RemoteContext;
   let host: Host;
   const ticket = async (key: string) => {
-    const r = await api(host.url, "POST", "/uploads", { key, contentType: "text/markdown", size: TEXT.length, metadata: { acl: ["hr"], department: "People" } }, as("alice"));
+    const r = await api(
+      host.url,
+      "POST",
+      "/uploads",
+      { key, contentType: "text/markdown", size: TEXT.length, metadata: { acl: ["hr"], department: "People" } },
+      as("alice"),
+    );
     expect(r.status).toBe(200);
     return r.body as { url: string; method: string; headers: Record<string, string>; expiresAt: string };
   };
@@ -43,19 +49,38 @@ describe("presigned upload on s3rver 3.7 behind a SigV4 check written from AWS's
     const addr = await s3rver.run();
     s3rverUrl = `http://127.0.0.1:${addr.port}`;
     front = await startSigV4Front(s3rverUrl, (id) => (id === "S3RVER" ? "S3RVER" : undefined));
-    ctx = createRemoteContext(loadConfig({
-      RAGLINE_DATA_DIR: `${t.dir}/data`, RAGLINE_OBJECT_STORE: "s3", RAGLINE_S3_ENDPOINT: front.endpoint, RAGLINE_S3_BUCKET: "documents",
-      RAGLINE_AWS_REGION: "us-east-1", RAGLINE_AWS_ACCESS_KEY_ID: "S3RVER", RAGLINE_AWS_SECRET_ACCESS_KEY: "S3RVER",
-      RAGLINE_AUTH: "required", RAGLINE_API_KEYS: JSON.stringify(KEYS), RAGLINE_UPLOAD_URLS: "presigned",
-    }));
+    ctx = createRemoteContext(
+      loadConfig({
+        RAGLINE_DATA_DIR: `${t.dir}/data`,
+        RAGLINE_OBJECT_STORE: "s3",
+        RAGLINE_S3_ENDPOINT: front.endpoint,
+        RAGLINE_S3_BUCKET: "documents",
+        RAGLINE_AWS_REGION: "us-east-1",
+        RAGLINE_AWS_ACCESS_KEY_ID: "S3RVER",
+        RAGLINE_AWS_SECRET_ACCESS_KEY: "S3RVER",
+        RAGLINE_AUTH: "required",
+        RAGLINE_API_KEYS: JSON.stringify(KEYS),
+        RAGLINE_UPLOAD_URLS: "presigned",
+      }),
+    );
     await ctx.ready;
     s3rver.on("event", (e) => {
       // s3rver leaves keys unencoded in its events; S3 URL-encodes them.
-      for (const r of e.Records) void ctx.queue.send(QUEUES.ingestEvents, JSON.stringify({ Records: [{ ...r, s3: { ...r.s3, object: { ...r.s3.object, key: encodeS3Key(r.s3.object.key) } } }] }));
+      for (const r of e.Records)
+        void ctx.queue.send(
+          QUEUES.ingestEvents,
+          JSON.stringify({ Records: [{ ...r, s3: { ...r.s3, object: { ...r.s3.object, key: encodeS3Key(r.s3.object.key) } } }] }),
+        );
     });
     host = await startHost({ ctx, port: 0 });
   });
-  afterAll(async () => { await host?.close(); await ctx?.close(); await front?.close(); await s3rver?.close(); t.cleanup(); });
+  afterAll(async () => {
+    await host?.close();
+    await ctx?.close();
+    await front?.close();
+    await s3rver?.close();
+    t.cleanup();
+  });
 
   it("answers with a URL to the bucket whose signature covers size, type and the server-set metadata", async () => {
     const tk = await ticket("hr/leave.md");
@@ -63,8 +88,22 @@ describe("presigned upload on s3rver 3.7 behind a SigV4 check written from AWS's
     expect(url.origin).toBe(front.endpoint);
     expect(url.pathname).toBe("/documents/hr/leave.md");
     expect(tk.method).toBe("PUT");
-    expect(url.searchParams.get("X-Amz-SignedHeaders")!.split(";")).toEqual(["content-length", "content-type", "host", "x-amz-meta-acl", "x-amz-meta-department", "x-amz-meta-owner", "x-amz-meta-tenant"]);
-    expect(tk.headers).toEqual({ "content-type": "text/markdown", "x-amz-meta-acl": '["hr"]', "x-amz-meta-department": "People", "x-amz-meta-tenant": "acme", "x-amz-meta-owner": "alice" });
+    expect(url.searchParams.get("X-Amz-SignedHeaders")!.split(";")).toEqual([
+      "content-length",
+      "content-type",
+      "host",
+      "x-amz-meta-acl",
+      "x-amz-meta-department",
+      "x-amz-meta-owner",
+      "x-amz-meta-tenant",
+    ]);
+    expect(tk.headers).toEqual({
+      "content-type": "text/markdown",
+      "x-amz-meta-acl": '["hr"]',
+      "x-amz-meta-department": "People",
+      "x-amz-meta-tenant": "acme",
+      "x-amz-meta-owner": "alice",
+    });
     // Valid now, refused once X-Amz-Expires (900 s) has passed.
     const req = { method: "PUT", url: url.pathname + url.search, headers: { host: url.host, "content-length": String(TEXT.length), ...tk.headers } };
     expect(checkPresigned(req, () => "S3RVER")).toEqual({ ok: true });
@@ -103,15 +142,27 @@ describe("presigned upload on s3rver 3.7 behind a SigV4 check written from AWS's
     const tk = await ticket("hr/leave.md");
     expect((await put(tk.url, tk.headers)).status).toBe(200);
     const head = await ctx.objects.head("hr/leave.md");
-    expect(head).toMatchObject({ size: TEXT.length, contentType: "text/markdown", metadata: { tenant: "acme", owner: "alice", acl: '["hr"]', department: "People" } });
+    expect(head).toMatchObject({
+      size: TEXT.length,
+      contentType: "text/markdown",
+      metadata: { tenant: "acme", owner: "alice", acl: '["hr"]', department: "People" },
+    });
     await waitFor(async () => (await ctx.catalog.get("hr/leave.md"))?.status === "indexed", "presigned upload indexed", 60_000); // a loaded 2-core machine
-    expect((await api(host.url, "GET", "/documents/hr/leave.md", undefined, as("carol"))).body).toMatchObject({ status: "indexed", metadata: { tenant: "acme", acl: ["hr"] } });
+    expect((await api(host.url, "GET", "/documents/hr/leave.md", undefined, as("carol"))).body).toMatchObject({
+      status: "indexed",
+      metadata: { tenant: "acme", acl: ["hr"] },
+    });
     expect((await api(host.url, "GET", "/documents/hr/leave.md", undefined, as("bob"))).status).toBe(404);
   }, 90_000);
 
   it("off Lambda (auto) the URL is the host's own: the bytes stream through the API into the S3 bucket, no S3 endpoint exposed", async () => {
     const hostMode = { ...ctx, config: { ...ctx.config, RAGLINE_UPLOAD_URLS: "auto" as const } };
-    const tk = await requestUpload(hostMode, { tenant: "acme", subject: "alice", groups: ["hr"], roles: ["writer"] }, { key: "hr/via-host.md", contentType: "text/markdown", size: TEXT.length, metadata: { acl: ["hr"] } }, host.url);
+    const tk = await requestUpload(
+      hostMode,
+      { tenant: "acme", subject: "alice", groups: ["hr"], roles: ["writer"] },
+      { key: "hr/via-host.md", contentType: "text/markdown", size: TEXT.length, metadata: { acl: ["hr"] } },
+      host.url,
+    );
     expect(tk.url).toMatch(new RegExp(`^${host.url}/uploads/[\\w-]{43}$`));
     const before = front.refused.length;
     expect((await put(tk.url, tk.headers)).status).toBe(202);
@@ -121,7 +172,12 @@ describe("presigned upload on s3rver 3.7 behind a SigV4 check written from AWS's
     // On Lambda, auto presigns (a Lambda request stops at 6 MB).
     process.env.AWS_LAMBDA_FUNCTION_NAME = "http-uploads";
     try {
-      const onLambda = await requestUpload(hostMode, { tenant: "acme", subject: "alice", groups: ["hr"], roles: ["writer"] }, { key: "hr/via-host.md", contentType: "text/markdown", size: TEXT.length }, host.url);
+      const onLambda = await requestUpload(
+        hostMode,
+        { tenant: "acme", subject: "alice", groups: ["hr"], roles: ["writer"] },
+        { key: "hr/via-host.md", contentType: "text/markdown", size: TEXT.length },
+        host.url,
+      );
       expect(new URL(onLambda.url).origin).toBe(front.endpoint);
     } finally {
       delete process.env.AWS_LAMBDA_FUNCTION_NAME;

@@ -16,9 +16,19 @@ describe("backend configuration", () => {
 
   it("embedded by default; presets for onprem and aws; one port overridden at a time", () => {
     expect(resolve({})).toMatchObject({ objects: "folder", queue: "sqlite", jobs: "sqlite", catalog: "sqlite", index: "sqlite", notifier: "local" });
-    expect(resolve({ RAGLINE_BACKEND: "onprem", RAGLINE_S3_BUCKET: "docs", RAGLINE_ES_URL: "http://es:9200" }))
-      .toMatchObject({ objects: "s3", queue: "sqs", jobs: "dynamodb", catalog: "dynamodb", index: "elasticsearch", notifier: "local" });
-    expect(resolve({ RAGLINE_QUEUE: "sqs", RAGLINE_SQS_ENDPOINT: "http://mq:9324" })).toMatchObject({ queue: "sqs", objects: "folder", sqs: { endpoint: "http://mq:9324" } });
+    expect(resolve({ RAGLINE_BACKEND: "onprem", RAGLINE_S3_BUCKET: "docs", RAGLINE_ES_URL: "http://es:9200" })).toMatchObject({
+      objects: "s3",
+      queue: "sqs",
+      jobs: "dynamodb",
+      catalog: "dynamodb",
+      index: "elasticsearch",
+      notifier: "local",
+    });
+    expect(resolve({ RAGLINE_QUEUE: "sqs", RAGLINE_SQS_ENDPOINT: "http://mq:9324" })).toMatchObject({
+      queue: "sqs",
+      objects: "folder",
+      sqs: { endpoint: "http://mq:9324" },
+    });
     expect(resolve({ RAGLINE_S3_ENDPOINT: "http://minio:9000", RAGLINE_OBJECT_STORE: "s3", RAGLINE_S3_BUCKET: "b" }).s3.forcePathStyle).toBe(true);
   });
 
@@ -47,8 +57,10 @@ describe("backend configuration", () => {
     };
     const r = resolve({ RAGLINE_BACKEND: "aws", RAGLINE_DYNAMODB_DOCUMENTS_TABLE: "explicit-docs" }, links);
     expect(r).toMatchObject({
-      s3: { bucket: "app-prod-documents-x" }, dynamodb: { jobsTable: "app-prod-jobs-y", documentsTable: "explicit-docs" },
-      es: { url: "https://es.example:9243", apiKey: "secret" }, ws: { endpoint: "https://abc.execute-api.eu-west-1.amazonaws.com/$default" },
+      s3: { bucket: "app-prod-documents-x" },
+      dynamodb: { jobsTable: "app-prod-jobs-y", documentsTable: "explicit-docs" },
+      es: { url: "https://es.example:9243", apiKey: "secret" },
+      ws: { endpoint: "https://abc.execute-api.eu-west-1.amazonaws.com/$default" },
     });
     expect(r.sqs.urls).toEqual({ "query-jobs": links[LINKS.queue("query-jobs")].url, "query-jobs-dlq": links[LINKS.dlq("query-jobs")].url });
   });
@@ -62,17 +74,40 @@ describe("remote context on S3 + SQS + DynamoDB servers (fauxqs, dynalite), prov
 
   beforeAll(async () => {
     [s3sqs, dynamo] = await Promise.all([startS3Sqs(), startDynamo()]);
-    ctx = createContext(loadConfig({
-      RAGLINE_DATA_DIR: t.dir, RAGLINE_OBJECT_STORE: "s3", RAGLINE_QUEUE: "sqs", RAGLINE_JOB_STORE: "dynamodb", RAGLINE_CATALOG: "dynamodb",
-      RAGLINE_PROVISION: "true", RAGLINE_AWS_REGION: "us-east-1", RAGLINE_AWS_ACCESS_KEY_ID: "test", RAGLINE_AWS_SECRET_ACCESS_KEY: "test",
-      RAGLINE_S3_ENDPOINT: s3sqs.endpoint, RAGLINE_S3_BUCKET: "documents", RAGLINE_SQS_ENDPOINT: s3sqs.endpoint, RAGLINE_SQS_QUEUE_PREFIX: "ragline-",
-      RAGLINE_DYNAMODB_ENDPOINT: dynamo.endpoint,
-    })) as RemoteContext;
+    ctx = createContext(
+      loadConfig({
+        RAGLINE_DATA_DIR: t.dir,
+        RAGLINE_OBJECT_STORE: "s3",
+        RAGLINE_QUEUE: "sqs",
+        RAGLINE_JOB_STORE: "dynamodb",
+        RAGLINE_CATALOG: "dynamodb",
+        RAGLINE_PROVISION: "true",
+        RAGLINE_AWS_REGION: "us-east-1",
+        RAGLINE_AWS_ACCESS_KEY_ID: "test",
+        RAGLINE_AWS_SECRET_ACCESS_KEY: "test",
+        RAGLINE_S3_ENDPOINT: s3sqs.endpoint,
+        RAGLINE_S3_BUCKET: "documents",
+        RAGLINE_SQS_ENDPOINT: s3sqs.endpoint,
+        RAGLINE_SQS_QUEUE_PREFIX: "ragline-",
+        RAGLINE_DYNAMODB_ENDPOINT: dynamo.endpoint,
+      }),
+    ) as RemoteContext;
   });
-  afterAll(async () => { await ctx?.close(); await s3sqs?.stop(); await dynamo?.stop(); t.cleanup(); });
+  afterAll(async () => {
+    await ctx?.close();
+    await s3sqs?.stop();
+    await dynamo?.stop();
+    t.cleanup();
+  });
 
   it("names its backends before they are loaded, and works through every port once provisioned", async () => {
-    expect([ctx.objects.name, ctx.queue.name, ctx.jobs.name, ctx.catalog.name, ctx.index.name]).toEqual(["s3://documents", "sqs", "dynamodb-job-store", "dynamodb-document-catalog", "sqlite-fts5-vectors"]);
+    expect([ctx.objects.name, ctx.queue.name, ctx.jobs.name, ctx.catalog.name, ctx.index.name]).toEqual([
+      "s3://documents",
+      "sqs",
+      "dynamodb-job-store",
+      "dynamodb-document-catalog",
+      "sqlite-fts5-vectors",
+    ]);
     await ctx.objects.put("a.txt", Buffer.from("hello"), { metadata: { department: "hr" } });
     expect((await ctx.objects.get("a.txt"))?.info.metadata).toEqual({ department: "hr" });
     const keys: string[] = [];
@@ -95,6 +130,9 @@ describe("remote context on S3 + SQS + DynamoDB servers (fauxqs, dynalite), prov
     expect(url).toMatch(/ragline-query-jobs$/);
     const attrs = (await s3sqs.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["RedrivePolicy"] }))).Attributes!;
     const trigger = topology.functions["query-run"].trigger as { maxReceives: number };
-    expect(JSON.parse(attrs.RedrivePolicy!)).toMatchObject({ maxReceiveCount: trigger.maxReceives, deadLetterTargetArn: expect.stringMatching(/ragline-query-jobs-dlq$/) });
+    expect(JSON.parse(attrs.RedrivePolicy!)).toMatchObject({
+      maxReceiveCount: trigger.maxReceives,
+      deadLetterTargetArn: expect.stringMatching(/ragline-query-jobs-dlq$/),
+    });
   });
 });

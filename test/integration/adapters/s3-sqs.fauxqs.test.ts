@@ -17,7 +17,9 @@ beforeAll(async () => {
   env = await startS3Sqs();
   await env.s3.send(new CreateBucketCommand({ Bucket: "contract" }));
 });
-afterAll(async () => { await env?.stop(); });
+afterAll(async () => {
+  await env?.stop();
+});
 
 objectStoreContract("S3 API (fauxqs)", () => ({ objects: new S3ObjectStore({ bucket: "contract", client: env.s3 }) }));
 
@@ -51,7 +53,10 @@ describe("S3ObjectStore specifics (fauxqs)", () => {
     const s = await objects.stream("big.bin");
     let bytes = 0;
     let chunks = 0;
-    for await (const c of s!.body as AsyncIterable<Buffer>) { bytes += c.length; chunks++; }
+    for await (const c of s!.body as AsyncIterable<Buffer>) {
+      bytes += c.length;
+      chunks++;
+    }
     expect(bytes).toBe(body.length);
     expect(chunks).toBeGreaterThan(1);
     const range = await objects.stream("big.bin", { start: 100, end: 199 });

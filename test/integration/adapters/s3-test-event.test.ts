@@ -12,9 +12,15 @@ import { tempDir } from "../../helpers/tmp";
 
 const sqsEvent = (...bodies: unknown[]): SQSEvent => ({
   Records: bodies.map((b, i) => ({
-    messageId: `m${i}`, receiptHandle: `r${i}`, body: JSON.stringify(b), md5OfBody: "", eventSource: "aws:sqs",
-    eventSourceARN: "arn:aws:sqs:eu-west-1:123456789012:ragline-ingest-events", awsRegion: "eu-west-1",
-    attributes: { ApproximateReceiveCount: "1", SentTimestamp: "0", SenderId: "s3", ApproximateFirstReceiveTimestamp: "0" }, messageAttributes: {},
+    messageId: `m${i}`,
+    receiptHandle: `r${i}`,
+    body: JSON.stringify(b),
+    md5OfBody: "",
+    eventSource: "aws:sqs",
+    eventSourceARN: "arn:aws:sqs:eu-west-1:123456789012:ragline-ingest-events",
+    awsRegion: "eu-west-1",
+    attributes: { ApproximateReceiveCount: "1", SentTimestamp: "0", SenderId: "s3", ApproximateFirstReceiveTimestamp: "0" },
+    messageAttributes: {},
   })),
 });
 
@@ -26,7 +32,11 @@ describe("S3 test event on the ingest queue (real ingest-parse handler, embedded
     ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir }));
     setContext(ctx);
   });
-  afterEach(async () => { setContext(undefined); await ctx.close(); t.cleanup(); });
+  afterEach(async () => {
+    setContext(undefined);
+    await ctx.close();
+    t.cleanup();
+  });
 
   it("acknowledges s3:TestEvent (no batch item failure, so no DLQ message) and ingests nothing", async () => {
     const handler = await loadHandler("queue/ingest-parse");

@@ -26,7 +26,9 @@ const serve = (role: "api" | "workers", dataDir: string, env: Record<string, str
   startHostProcess(dataDir, env, ["serve", "--role", role]);
 
 /** s3rver's event with its keys URL-encoded, as S3 and MinIO send them. */
-const encoded = (e: S3Event): S3Event => ({ Records: e.Records.map((r) => ({ ...r, s3: { ...r.s3, object: { ...r.s3.object, key: encodeS3Key(r.s3.object.key) } } })) });
+const encoded = (e: S3Event): S3Event => ({
+  Records: e.Records.map((r) => ({ ...r, s3: { ...r.s3, object: { ...r.s3.object, key: encodeS3Key(r.s3.object.key) } } })),
+});
 
 describe.skipIf(!hasDatasets)("serve mode on S3 + SQS + DynamoDB servers: an API replica and a worker replica", () => {
   let s3rver: S3rver;
@@ -38,7 +40,11 @@ describe.skipIf(!hasDatasets)("serve mode on S3 + SQS + DynamoDB servers: an API
   const events: { eventName: string; key: string; status: number }[] = [];
   let lastEvent: S3Event | undefined;
   const webhook = (body: unknown, auth = `Bearer ${TOKEN}`) =>
-    fetch(`${apiReplica.url}/_bucket/notifications`, { method: "POST", headers: { "content-type": "application/json", authorization: auth }, body: JSON.stringify(body) });
+    fetch(`${apiReplica.url}/_bucket/notifications`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: auth },
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: `${t.dir}/s3rver`, configureBuckets: [{ name: "documents" }] });
@@ -46,27 +52,50 @@ describe.skipIf(!hasDatasets)("serve mode on S3 + SQS + DynamoDB servers: an API
     [sqs, dynamo] = await Promise.all([startS3Sqs(), startDynamo()]);
     s3rver.on("event", (e) => {
       lastEvent = e;
-      void webhook(encoded(e)).then((r) => { for (const rec of e.Records) events.push({ eventName: rec.eventName, key: rec.s3.object.key, status: r.status }); });
+      void webhook(encoded(e)).then((r) => {
+        for (const rec of e.Records) events.push({ eventName: rec.eventName, key: rec.s3.object.key, status: r.status });
+      });
     });
     const env = {
-      RAGLINE_OBJECT_STORE: "s3", RAGLINE_QUEUE: "sqs", RAGLINE_JOB_STORE: "dynamodb", RAGLINE_CATALOG: "dynamodb", RAGLINE_PROVISION: "true",
-      RAGLINE_AWS_REGION: "us-east-1", RAGLINE_AWS_ACCESS_KEY_ID: "S3RVER", RAGLINE_AWS_SECRET_ACCESS_KEY: "S3RVER",
-      RAGLINE_S3_ENDPOINT: `http://127.0.0.1:${s3.port}`, RAGLINE_S3_BUCKET: "documents", RAGLINE_SQS_ENDPOINT: sqs.endpoint, RAGLINE_SQS_QUEUE_PREFIX: "ragline-",
-      RAGLINE_DYNAMODB_ENDPOINT: dynamo.endpoint, RAGLINE_BUCKET_WEBHOOK_TOKEN: TOKEN,
+      RAGLINE_OBJECT_STORE: "s3",
+      RAGLINE_QUEUE: "sqs",
+      RAGLINE_JOB_STORE: "dynamodb",
+      RAGLINE_CATALOG: "dynamodb",
+      RAGLINE_PROVISION: "true",
+      RAGLINE_AWS_REGION: "us-east-1",
+      RAGLINE_AWS_ACCESS_KEY_ID: "S3RVER",
+      RAGLINE_AWS_SECRET_ACCESS_KEY: "S3RVER",
+      RAGLINE_S3_ENDPOINT: `http://127.0.0.1:${s3.port}`,
+      RAGLINE_S3_BUCKET: "documents",
+      RAGLINE_SQS_ENDPOINT: sqs.endpoint,
+      RAGLINE_SQS_QUEUE_PREFIX: "ragline-",
+      RAGLINE_DYNAMODB_ENDPOINT: dynamo.endpoint,
+      RAGLINE_BUCKET_WEBHOOK_TOKEN: TOKEN,
     };
     // Both replicas share the backends (and the data dir of the embedded search index).
     [apiReplica, workers] = await Promise.all([serve("api", t.dir, env), serve("workers", t.dir, env)]);
 
     const docs: [string, Buffer, Record<string, string>][] = [
-      ["reports/2022_Q3_AAPL.pdf", readFileSync(join(DATASETS, "docugami_sec10q/docs/2022_Q3_AAPL.pdf")), { "content-type": "application/pdf", "x-amz-meta-department": "finance" }],
-      ...corpusRows("scifact", SCIFACT_IDS).map((r): [string, Buffer, Record<string, string>] => [`scifact/${r.id} abstract.txt`, Buffer.from(`${r.title}\n\n${r.text}`), { "content-type": "text/plain" }]),
+      [
+        "reports/2022_Q3_AAPL.pdf",
+        readFileSync(join(DATASETS, "docugami_sec10q/docs/2022_Q3_AAPL.pdf")),
+        { "content-type": "application/pdf", "x-amz-meta-department": "finance" },
+      ],
+      ...corpusRows("scifact", SCIFACT_IDS).map((r): [string, Buffer, Record<string, string>] => [
+        `scifact/${r.id} abstract.txt`,
+        Buffer.from(`${r.title}\n\n${r.text}`),
+        { "content-type": "text/plain" },
+      ]),
     ];
     for (const [key, body, headers] of docs) {
       const put = await api(apiReplica.url, "PUT", `/documents/${encodeURIComponent(key)}`, body, headers);
       expect(put.status).toBe(202);
     }
-    await waitFor(async () => (await api(apiReplica.url, "GET", "/documents")).body.counts.indexed === docs.length, "all documents indexed", 90_000, 250)
-      .catch((e) => { throw new Error(`${e}\napi: ${apiReplica.output()}\nworkers: ${workers.output()}`); });
+    await waitFor(async () => (await api(apiReplica.url, "GET", "/documents")).body.counts.indexed === docs.length, "all documents indexed", 90_000, 250).catch(
+      (e) => {
+        throw new Error(`${e}\napi: ${apiReplica.output()}\nworkers: ${workers.output()}`);
+      },
+    );
   }, 150_000);
 
   afterAll(async () => {

@@ -13,9 +13,26 @@ export const region = "us-east-1";
 export async function startS3Sqs(): Promise<{ endpoint: string; s3: S3Client; sqs: SQSClient; server: FauxqsServer; stop(): Promise<void> }> {
   const server = await startFauxqs({ port: 0, logger: false, host: "127.0.0.1" });
   const endpoint = `http://127.0.0.1:${server.port}`;
-  const s3 = new S3Client({ endpoint, region, credentials, forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" });
+  const s3 = new S3Client({
+    endpoint,
+    region,
+    credentials,
+    forcePathStyle: true,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
   const sqs = new SQSClient({ endpoint, region, credentials });
-  return { endpoint, s3, sqs, server, async stop() { s3.destroy(); sqs.destroy(); await server.stop(); } };
+  return {
+    endpoint,
+    s3,
+    sqs,
+    server,
+    async stop() {
+      s3.destroy();
+      sqs.destroy();
+      await server.stop();
+    },
+  };
 }
 
 export async function startDynamo(): Promise<{ endpoint: string; client: DynamoDBClient; stop(): Promise<void> }> {
@@ -23,5 +40,12 @@ export async function startDynamo(): Promise<{ endpoint: string; client: DynamoD
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region, credentials });
-  return { endpoint, client, async stop() { client.destroy(); await new Promise<void>((r) => server.close(() => r())); } };
+  return {
+    endpoint,
+    client,
+    async stop() {
+      client.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
 }

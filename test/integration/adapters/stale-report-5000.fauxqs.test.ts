@@ -31,12 +31,29 @@ beforeAll(async () => {
     // 5 changed since indexing, 3 whose object is gone (catalog only), 2 never indexed (bucket only).
     if (n >= N - 2) continue;
     const sourceEtag = n < 5 ? "an-older-etag" : etags.get(key);
-    await ctx.catalog.put(n >= N - 5 ? `gone/${key}` : key, { status: "indexed", version: "v1", indexedVersion: "v1", chunks: 1, sourceEtag, embeddingModel: ctx.embedder.model });
+    await ctx.catalog.put(n >= N - 5 ? `gone/${key}` : key, {
+      status: "indexed",
+      version: "v1",
+      indexedVersion: "v1",
+      chunks: 1,
+      sourceEtag,
+      embeddingModel: ctx.embedder.model,
+    });
   }
   ctx.objects = store;
-  env.s3.middlewareStack.add((next, context) => (args) => { calls[context.commandName!] = (calls[context.commandName!] ?? 0) + 1; return next(args); }, { step: "initialize", name: "countCommands" });
+  env.s3.middlewareStack.add(
+    (next, context) => (args) => {
+      calls[context.commandName!] = (calls[context.commandName!] ?? 0) + 1;
+      return next(args);
+    },
+    { step: "initialize", name: "countCommands" },
+  );
 }, 300_000);
-afterAll(async () => { await ctx.close(); await env?.stop(); t.cleanup(); });
+afterAll(async () => {
+  await ctx.close();
+  await env?.stop();
+  t.cleanup();
+});
 
 describe("staleness report at 5,000 objects (fauxqs S3, SQLite catalog)", () => {
   it("lists the bucket in 5 pages instead of 5,000 HEADs, finds changed, gone and never-indexed documents, within API Gateway's 30 s", async () => {

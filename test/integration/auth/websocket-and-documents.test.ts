@@ -19,20 +19,34 @@ describe("auth on the WebSocket and the documents API (in-process host, RAGLINE_
   const as = (key: string) => ({ "x-api-key": key });
 
   beforeAll(async () => {
-    const ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_AUTH: "required", RAGLINE_API_KEYS: JSON.stringify(KEYS), RAGLINE_DEFAULT_ACCESS: JSON.stringify([{ prefix: "", tenant: "acme" }]) }));
+    const ctx = createEmbeddedContext(
+      loadConfig({
+        RAGLINE_DATA_DIR: t.dir,
+        RAGLINE_AUTH: "required",
+        RAGLINE_API_KEYS: JSON.stringify(KEYS),
+        RAGLINE_DEFAULT_ACCESS: JSON.stringify([{ prefix: "", tenant: "acme" }]),
+      }),
+    );
     host = await startHost({ ctx, port: 0 });
     writeFileSync(join(ctx.config.bucketDir, "public.txt"), "The cafeteria opens at eight in the morning.\n\nLunch is served from noon.");
     writeFileSync(join(ctx.config.bucketDir, "contract.txt"), "The settlement amount is confidential.\n\nLegal holds the signed contract.");
     writeFileSync(join(ctx.config.bucketDir, "contract.txt.meta.json"), JSON.stringify({ acl: ["legal"] }));
     await waitFor(async () => ((await ctx.catalog.counts()).indexed ?? 0) === 2, "documents indexed");
   });
-  afterAll(async () => { await host.close(); t.cleanup(); });
+  afterAll(async () => {
+    await host.close();
+    t.cleanup();
+  });
 
   it("refuses a WebSocket without a key, and follows only the caller's own jobs", async () => {
     // Refused at the handshake by the $connect authorizer, with API Gateway's 401.
     const refused = await new Promise<number>((resolve) => {
       const ws = new WebSocket(host.wsUrl);
-      ws.on("unexpected-response", (_req, res) => { resolve(res.statusCode ?? 0); res.resume(); ws.terminate(); });
+      ws.on("unexpected-response", (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        res.resume();
+        ws.terminate();
+      });
       ws.on("error", () => undefined);
     });
     expect(refused).toBe(401);

@@ -17,13 +17,29 @@ describe("a dead-lettered ingest message fails its document (real SQLite queue, 
   beforeEach(() => {
     t = tempDir();
     // An embedding host that refuses connections: every embed attempt fails.
-    ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_EMBEDDER: "tei", RAGLINE_EMBED_URL: "http://127.0.0.1:9", RAGLINE_EMBED_MODEL: "down-model", RAGLINE_EMBED_DIMENSIONS: "8", RAGLINE_INFERENCE_RETRIES: "0" }));
+    ctx = createEmbeddedContext(
+      loadConfig({
+        RAGLINE_DATA_DIR: t.dir,
+        RAGLINE_EMBEDDER: "tei",
+        RAGLINE_EMBED_URL: "http://127.0.0.1:9",
+        RAGLINE_EMBED_MODEL: "down-model",
+        RAGLINE_EMBED_DIMENSIONS: "8",
+        RAGLINE_INFERENCE_RETRIES: "0",
+      }),
+    );
     setContext(ctx);
   });
-  afterEach(async () => { setContext(undefined); await ctx.close(); t.cleanup(); });
+  afterEach(async () => {
+    setContext(undefined);
+    await ctx.close();
+    t.cleanup();
+  });
 
   const message = (key: string, version: string): EmbedMessage => ({
-    type: "chunks.embed", documentKey: key, version, total: 1,
+    type: "chunks.embed",
+    documentKey: key,
+    version,
+    total: 1,
     chunks: [{ id: `${key}#0`, documentKey: key, version, ordinal: 0, text: "sentence about rivers", sectionPath: [], kind: "text", metadata: {} }],
   });
 
@@ -33,7 +49,10 @@ describe("a dead-lettered ingest message fails its document (real SQLite queue, 
     await ctx.queue.sendBatch(QUEUES.embed, [JSON.stringify(message("doc.txt", "v1")), JSON.stringify(message("newer.txt", "v1"))]);
     const trigger = queueTrigger("ingest-embed");
     const poller = new QueuePoller({
-      name: "ingest-embed", queue: ctx.queue, timeoutSeconds: 10, concurrency: 1,
+      name: "ingest-embed",
+      queue: ctx.queue,
+      timeoutSeconds: 10,
+      concurrency: 1,
       trigger: { ...trigger, visibilityTimeoutSeconds: 5 },
       handler: () => loadHandler("queue/ingest-embed"),
       retryDelaySeconds: () => 0,

@@ -16,18 +16,44 @@ describe("poison message (real SQLite queue, real embed handler, host poller)", 
     ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir }));
     setContext(ctx);
   });
-  afterEach(async () => { setContext(undefined); await ctx.close(); t.cleanup(); });
+  afterEach(async () => {
+    setContext(undefined);
+    await ctx.close();
+    t.cleanup();
+  });
 
   it("ends in the DLQ after maxReceives while the rest of its batch succeeds", async () => {
     await ctx.catalog.put("doc.txt", { status: "processing", version: "v1", chunks: 3 });
     const good = (i: number): EmbedMessage => ({
-      type: "chunks.embed", documentKey: "doc.txt", version: "v1", total: 3,
-      chunks: [{ id: `c${i}`, documentKey: "doc.txt", version: "v1", ordinal: i, text: `sentence number ${i} about rivers`, sectionPath: [], kind: "text", metadata: {} }],
+      type: "chunks.embed",
+      documentKey: "doc.txt",
+      version: "v1",
+      total: 3,
+      chunks: [
+        {
+          id: `c${i}`,
+          documentKey: "doc.txt",
+          version: "v1",
+          ordinal: i,
+          text: `sentence number ${i} about rivers`,
+          sectionPath: [],
+          kind: "text",
+          metadata: {},
+        },
+      ],
     });
-    await ctx.queue.sendBatch(QUEUES.embed, [JSON.stringify(good(0)), '{"type":"chunks.embed","documentKey":""}', JSON.stringify(good(1)), JSON.stringify(good(2))]);
+    await ctx.queue.sendBatch(QUEUES.embed, [
+      JSON.stringify(good(0)),
+      '{"type":"chunks.embed","documentKey":""}',
+      JSON.stringify(good(1)),
+      JSON.stringify(good(2)),
+    ]);
 
     const poller = new QueuePoller({
-      name: "ingest-embed", queue: ctx.queue, timeoutSeconds: 10, concurrency: 1,
+      name: "ingest-embed",
+      queue: ctx.queue,
+      timeoutSeconds: 10,
+      concurrency: 1,
       trigger: { kind: "queue", queue: QUEUES.embed, batchSize: 10, visibilityTimeoutSeconds: 5, maxReceives: 2 },
       handler: () => loadHandler("queue/ingest-embed"),
       retryDelaySeconds: () => 0,
@@ -42,7 +68,10 @@ describe("poison message (real SQLite queue, real embed handler, host poller)", 
     expect(JSON.parse(dlq[0].body).documentKey).toBe("");
     expect(await ctx.queue.depth(QUEUES.embed)).toEqual({ visible: 0, inFlight: 0 });
     // The three good records were embedded once each and passed on to the index queue.
-    const indexed = ctx.queue.peek(QUEUES.index).map((m) => JSON.parse(m.body).chunks[0].id).sort();
+    const indexed = ctx.queue
+      .peek(QUEUES.index)
+      .map((m) => JSON.parse(m.body).chunks[0].id)
+      .sort();
     expect(indexed).toEqual(["c0", "c1", "c2"]);
     expect(poller.stats.failed).toBe(2);
   });
@@ -56,9 +85,16 @@ describe("visibility extension (host poller heartbeat)", () => {
       await ctx.queue.send("slow", "work");
       let calls = 0;
       const poller = new QueuePoller({
-        name: "slow", queue: ctx.queue, timeoutSeconds: 5, concurrency: 2,
+        name: "slow",
+        queue: ctx.queue,
+        timeoutSeconds: 5,
+        concurrency: 2,
         trigger: { kind: "queue", queue: "slow", batchSize: 1, visibilityTimeoutSeconds: 0.2, maxReceives: 5 },
-        handler: async () => async () => { calls++; await new Promise((r) => setTimeout(r, 900)); return { batchItemFailures: [] }; },
+        handler: async () => async () => {
+          calls++;
+          await new Promise((r) => setTimeout(r, 900));
+          return { batchItemFailures: [] };
+        },
       });
       poller.start();
       await waitFor(() => poller.stats.succeeded === 1, "the slow message handled");

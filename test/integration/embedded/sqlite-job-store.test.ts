@@ -6,8 +6,14 @@ import { tempDir } from "../../helpers/tmp";
 describe("SqliteJobStore", () => {
   let t: ReturnType<typeof tempDir>;
   let jobs: SqliteJobStore;
-  beforeEach(() => { t = tempDir(); jobs = new SqliteJobStore(join(t.dir, "jobs.db")); });
-  afterEach(() => { jobs.close(); t.cleanup(); });
+  beforeEach(() => {
+    t = tempDir();
+    jobs = new SqliteJobStore(join(t.dir, "jobs.db"));
+  });
+  afterEach(() => {
+    jobs.close();
+    t.cleanup();
+  });
 
   it("guards transitions: pending → working → completed, and nothing leaves a terminal state", async () => {
     await jobs.create("j1", { question: "q" });

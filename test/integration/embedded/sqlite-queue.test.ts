@@ -8,8 +8,14 @@ import { tempDir, waitFor } from "../../helpers/tmp";
 describe("SqliteQueue (SQS semantics on a real SQLite file)", () => {
   let t: ReturnType<typeof tempDir>;
   let q: SqliteQueue;
-  beforeEach(() => { t = tempDir(); q = new SqliteQueue(join(t.dir, "q.db")); });
-  afterEach(() => { q.close(); t.cleanup(); });
+  beforeEach(() => {
+    t = tempDir();
+    q = new SqliteQueue(join(t.dir, "q.db"));
+  });
+  afterEach(() => {
+    q.close();
+    t.cleanup();
+  });
 
   it("delivers a batch, hides it for the visibility timeout, and deletes by receipt", async () => {
     await q.sendBatch("jobs", ["a", "b", "c"]);
@@ -27,7 +33,15 @@ describe("SqliteQueue (SQS semantics on a real SQLite file)", () => {
     await q.send("jobs", "x");
     const [m1] = await q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 0.05 });
     // Waits for the redelivery itself, not for a clock margin.
-    const [m2] = await waitFor(async () => { const got = await q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 30 }); return got.length ? got : undefined; }, "the message redelivered", 10_000, 20);
+    const [m2] = await waitFor(
+      async () => {
+        const got = await q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 30 });
+        return got.length ? got : undefined;
+      },
+      "the message redelivered",
+      10_000,
+      20,
+    );
     expect(m2.id).toBe(m1.id);
     expect(m2.receiveCount).toBe(2);
     await q.delete("jobs", m1.receiptHandle); // stale
@@ -64,12 +78,18 @@ describe("SqliteQueue (SQS semantics on a real SQLite file)", () => {
       // A write transaction here would wait for the writer (busy timeout 10 s) and then fail.
       expect(await q.receive("jobs", { maxMessages: 5, visibilityTimeoutSeconds: 30 })).toEqual([]);
       expect(await q.receive("other", { maxMessages: 5, visibilityTimeoutSeconds: 30 })).toEqual([]);
-    } finally { writer.exec("COMMIT"); writer.close(); }
+    } finally {
+      writer.exec("COMMIT");
+      writer.close();
+    }
     // And while a poll runs, the writer (busy timeout 0) still gets its lock.
     const polling = q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 30, waitSeconds: 0.3 });
     const other = new Database(join(t.dir, "q.db"));
     other.pragma("busy_timeout = 0");
-    for (let i = 0; i < 5; i++) { other.exec("BEGIN IMMEDIATE; COMMIT"); await new Promise((r) => setTimeout(r, 40)); }
+    for (let i = 0; i < 5; i++) {
+      other.exec("BEGIN IMMEDIATE; COMMIT");
+      await new Promise((r) => setTimeout(r, 40));
+    }
     other.close();
     expect(await polling).toEqual([]);
   });

@@ -20,7 +20,18 @@ const TEXTS = [
 ];
 
 function chunk(key: string, version: string, i: number, text: string, metadata: EmbeddedChunk["metadata"] = {}): EmbeddedChunk {
-  return { id: `${key}#${i}:${text.length}`, documentKey: key, version, ordinal: i, text, sectionPath: [], kind: "text", metadata, vector: embedder.embedOne(text), embeddingModel: embedder.model };
+  return {
+    id: `${key}#${i}:${text.length}`,
+    documentKey: key,
+    version,
+    ordinal: i,
+    text,
+    sectionPath: [],
+    kind: "text",
+    metadata,
+    vector: embedder.embedOne(text),
+    embeddingModel: embedder.model,
+  };
 }
 
 describe("SqliteSearchIndex (FTS5 BM25 + vectors, RRF)", () => {
@@ -39,7 +50,10 @@ describe("SqliteSearchIndex (FTS5 BM25 + vectors, RRF)", () => {
       await index.activate(key, "v1");
     }
   });
-  afterEach(() => { index.close(); t.cleanup(); });
+  afterEach(() => {
+    index.close();
+    t.cleanup();
+  });
 
   it("ranks the chunk that matches the question first, fusing both rankings", async () => {
     const [top] = await search("how do mitochondria make ATP?");
@@ -57,7 +71,9 @@ describe("SqliteSearchIndex (FTS5 BM25 + vectors, RRF)", () => {
   });
 
   it("returns a chunk with an ACL only to principals in one of its groups", async () => {
-    expect((await search("vaccines immune antigens", { access: { tenant: "default", readers: ["staff"] } })).map((c) => c.documentKey)).not.toContain("other/doc9.txt");
+    expect((await search("vaccines immune antigens", { access: { tenant: "default", readers: ["staff"] } })).map((c) => c.documentKey)).not.toContain(
+      "other/doc9.txt",
+    );
     expect((await search("vaccines immune antigens", { access: { tenant: "default", readers: ["medical"] } }))[0].documentKey).toBe("other/doc9.txt");
   });
 

@@ -13,14 +13,29 @@ const MODEL = embedder.model;
 
 async function put(index: SqliteSearchIndex, key: string, version: string, texts: string[]) {
   const vectors = await embedder.embed(texts);
-  await index.stage(texts.map((text, i) => ({ id: `${key}-${version}-${i}`, documentKey: key, version, ordinal: i, text, sectionPath: [], kind: "text" as const, metadata: {}, vector: vectors[i], embeddingModel: MODEL })));
+  await index.stage(
+    texts.map((text, i) => ({
+      id: `${key}-${version}-${i}`,
+      documentKey: key,
+      version,
+      ordinal: i,
+      text,
+      sectionPath: [],
+      kind: "text" as const,
+      metadata: {},
+      vector: vectors[i],
+      embeddingModel: MODEL,
+    })),
+  );
   await index.activate(key, version);
 }
 
 async function vectorSearch(index: SqliteSearchIndex, question: string) {
   const [vector] = await embedder.embed([question]);
   // Vector side only: BM25 weight 0 is not searched.
-  return (await index.search({ text: question, vector, embeddingModel: MODEL, topK: 5, fusion: { bm25Weight: 0, vectorWeight: 1 } })).map((c) => `${c.documentKey}:${c.id}`);
+  return (await index.search({ text: question, vector, embeddingModel: MODEL, topK: 5, fusion: { bm25Weight: 0, vectorWeight: 1 } })).map(
+    (c) => `${c.documentKey}:${c.id}`,
+  );
 }
 
 describe("vector cache kept up to date from the index's change log (real SQLite)", () => {
@@ -30,9 +45,13 @@ describe("vector cache kept up to date from the index's change log (real SQLite)
     t = tempDir();
     index = new SqliteSearchIndex(join(t.dir, "index.db"));
     await index.switchServingModel(MODEL);
-    for (let d = 0; d < 10; d++) await put(index, `d${d}.txt`, "v1", [`document ${d} talks about topic ${d} and glaciers`, `more on topic ${d}: rivers and lakes`]);
+    for (let d = 0; d < 10; d++)
+      await put(index, `d${d}.txt`, "v1", [`document ${d} talks about topic ${d} and glaciers`, `more on topic ${d}: rivers and lakes`]);
   });
-  afterEach(() => { index.close(); t.cleanup(); });
+  afterEach(() => {
+    index.close();
+    t.cleanup();
+  });
 
   it("an activation, a new version and a removal after the first search are applied in place, not by loading every vector again", async () => {
     await vectorSearch(index, "glaciers");
@@ -59,13 +78,17 @@ describe("vector cache kept up to date from the index's change log (real SQLite)
       await put(other, "reef.txt", "v1", ["coral reefs bleach when ocean temperatures rise"]);
       for (let d = 0; d < 6; d++) await put(other, `d${d}.txt`, "v2", [`document ${d} now covers volcanoes and ash`]);
       await other.removeDocument("d7.txt");
-    } finally { other.close(); }
+    } finally {
+      other.close();
+    }
     const fresh = new SqliteSearchIndex(join(t.dir, "index.db"));
     try {
       for (const q of ["coral reefs bleach", "volcanoes and ash", "glaciers rivers lakes", "topic 7", "topic 8 rivers"]) {
         expect(await vectorSearch(index, q)).toEqual(await vectorSearch(fresh, q));
       }
-    } finally { fresh.close(); }
+    } finally {
+      fresh.close();
+    }
     expect((await vectorSearch(index, "coral reefs bleach"))[0]).toBe("reef.txt:reef.txt-v1-0");
     expect(index.vectorCacheStats().reloads).toBe(1);
   });

@@ -15,19 +15,34 @@ import { tempDir, waitFor } from "../../helpers/tmp";
 // default (folder bucket, SQLite queue and index, local models), the scheduled rollout function and
 // `GET /index/rollout`.
 
-const TOPICS = ["glaciers carve valleys", "volcanoes release sulfur", "coral reefs bleach", "interest rates move inflation", "aqueducts carried water",
-  "neural networks learn", "vaccines train immunity", "photosynthesis makes sugar", "tides follow the moon", "bees pollinate flowers"];
+const TOPICS = [
+  "glaciers carve valleys",
+  "volcanoes release sulfur",
+  "coral reefs bleach",
+  "interest rates move inflation",
+  "aqueducts carried water",
+  "neural networks learn",
+  "vaccines train immunity",
+  "photosynthesis makes sugar",
+  "tides follow the moon",
+  "bees pollinate flowers",
+];
 
 describe("retrieval fusion chosen per index generation (in-process host, real SQLite, local models)", () => {
   const t = tempDir();
   let host: Host | undefined;
-  afterEach(async () => { await host?.close(); host = undefined; });
+  afterEach(async () => {
+    await host?.close();
+    host = undefined;
+  });
   afterAll(() => t.cleanup());
 
   it("starts on the measured default, chooses on the index's eval set, shows it, uses it, and chooses again after a model switch", async () => {
     let ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir }));
     host = await startHost({ ctx, port: 0 });
-    TOPICS.forEach((topic, i) => writeFileSync(join(ctx.config.bucketDir, `doc${i}.md`), `# ${topic}\n\nThis page explains how ${topic}. ${topic} is a well studied subject.`));
+    TOPICS.forEach((topic, i) =>
+      writeFileSync(join(ctx.config.bucketDir, `doc${i}.md`), `# ${topic}\n\nThis page explains how ${topic}. ${topic} is a well studied subject.`),
+    );
     await waitFor(async () => ((await ctx.catalog.counts()).indexed ?? 0) === TOPICS.length, "indexed");
     const tick = await loadHandler("schedule/rollout");
 
@@ -39,19 +54,33 @@ describe("retrieval fusion chosen per index generation (in-process host, real SQ
 
     // An eval set in the bucket's hidden index area: measured at the next tick, never ingested as a document.
     mkdirSync(join(ctx.config.bucketDir, ".index"), { recursive: true });
-    writeFileSync(join(ctx.config.bucketDir, ".index", "retrieval-eval.jsonl"), TOPICS.map((topic, i) => JSON.stringify({ question: `How do ${topic}?`, documentKeys: [`doc${i}.md`] })).join("\n"));
+    writeFileSync(
+      join(ctx.config.bucketDir, ".index", "retrieval-eval.jsonl"),
+      TOPICS.map((topic, i) => JSON.stringify({ question: `How do ${topic}?`, documentKeys: [`doc${i}.md`] })).join("\n"),
+    );
     await tick({}, {} as never);
     const chosen = (await api(host.url, "GET", "/index/rollout")).body.retrieval;
-    expect(chosen).toMatchObject({ chosenBy: "eval-set", embeddingModel: ctx.embedder.model, evalSet: { key: ".index/retrieval-eval.jsonl", questions: TOPICS.length } });
+    expect(chosen).toMatchObject({
+      chosenBy: "eval-set",
+      embeddingModel: ctx.embedder.model,
+      evalSet: { key: ".index/retrieval-eval.jsonl", questions: TOPICS.length },
+    });
     expect(chosen.measured).toHaveLength(8);
     expect(chosen.effect.chosen).toBeGreaterThanOrEqual(chosen.effect.bm25Only);
     expect(chosen.effect.chosen).toBeGreaterThanOrEqual(chosen.effect.equalWeights);
     expect((await ctx.catalog.counts()).indexed).toBe(TOPICS.length);
 
     // The retrieve stage of a query uses the chosen weights, and a job answers with them.
-    expect((await retrieve(ctx, { question: "How do coral reefs bleach?" })).fusion).toEqual({ bm25Weight: chosen.bm25Weight, vectorWeight: chosen.vectorWeight, by: "eval-set" });
+    expect((await retrieve(ctx, { question: "How do coral reefs bleach?" })).fusion).toEqual({
+      bm25Weight: chosen.bm25Weight,
+      vectorWeight: chosen.vectorWeight,
+      by: "eval-set",
+    });
     const job = await submitQuery(ctx, { question: "How do coral reefs bleach?" });
-    const done = await waitFor(async () => { const j = await ctx.jobs.get(job.id); return j?.status === "completed" && j; }, "query done");
+    const done = await waitFor(async () => {
+      const j = await ctx.jobs.get(job.id);
+      return j?.status === "completed" && j;
+    }, "query done");
     expect(done.result!.citations[0]?.documentKey).toBe("doc2.md");
     await host.close();
 
@@ -61,7 +90,10 @@ describe("retrieval fusion chosen per index generation (in-process host, real SQ
     const newModel = ctx.embedder.model;
     await tick({}, {} as never);
     expect((await api(host.url, "GET", "/index/rollout")).body.retrieval.embeddingModel).toBe(chosen.embeddingModel);
-    await waitFor(async () => { const s = (await api(host!.url, "GET", "/index/rollout")).body; return s.covered === s.chunks; }, "all chunks re-embedded");
+    await waitFor(async () => {
+      const s = (await api(host!.url, "GET", "/index/rollout")).body;
+      return s.covered === s.chunks;
+    }, "all chunks re-embedded");
     expect(((await tick({}, {} as never)) as RolloutStatus).state).toBe("switched");
     const after = (await api(host.url, "GET", "/index/rollout")).body.retrieval;
     expect(after).toMatchObject({ chosenBy: "eval-set", embeddingModel: newModel });

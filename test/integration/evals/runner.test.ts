@@ -28,9 +28,18 @@ describe("eval runner through the real HTTP API and jobs", () => {
 
   beforeAll(async () => {
     host = await startLocalHost();
-    report = await evaluate({ client: new HttpPipelineClient(host.url), suite: { name: "toy", parts: [{ dataset: "toy" }] }, kind: "run", root, settings: settingsOf(host.config) });
+    report = await evaluate({
+      client: new HttpPipelineClient(host.url),
+      suite: { name: "toy", parts: [{ dataset: "toy" }] },
+      kind: "run",
+      root,
+      settings: settingsOf(host.config),
+    });
   }, 60_000);
-  afterAll(async () => { await host?.close(); t.cleanup(); });
+  afterAll(async () => {
+    await host?.close();
+    t.cleanup();
+  });
 
   it("ingests every document and completes every question as a job", () => {
     const d = report.datasets[0];
@@ -74,7 +83,12 @@ describe("eval runner through the real HTTP API and jobs", () => {
   });
 
   it("a second run skips documents already indexed with the same bytes", async () => {
-    const again = await evaluate({ client: new HttpPipelineClient(host.url), suite: { name: "toy", parts: [{ dataset: "toy", limit: 2 }] }, kind: "run", root });
+    const again = await evaluate({
+      client: new HttpPipelineClient(host.url),
+      suite: { name: "toy", parts: [{ dataset: "toy", limit: 2 }] },
+      kind: "run",
+      root,
+    });
     expect(again.datasets[0].ingest).toMatchObject({ uploaded: 0, unchanged: TOY_DOCS });
     expect(again.datasets[0].questions.map((q) => q.id)).toEqual(["q1", "q2"]);
   });
@@ -83,7 +97,12 @@ describe("eval runner through the real HTTP API and jobs", () => {
     const own = join(t.dir, "users");
     mkdirSync(own);
     writeFileSync(join(own, "questions.jsonl"), `${JSON.stringify({ id: "u1", question: "What shape of valleys do glaciers carve?" })}\n`);
-    const r = await evaluate({ client: new HttpPipelineClient(host.url), suite: { name: "users", parts: [{ dataset: own }] }, kind: "audit", questionsFile: join(own, "questions.jsonl") });
+    const r = await evaluate({
+      client: new HttpPipelineClient(host.url),
+      suite: { name: "users", parts: [{ dataset: own }] },
+      kind: "audit",
+      questionsFile: join(own, "questions.jsonl"),
+    });
     const [q] = r.datasets[0].questions;
     expect(r.datasets[0].ingest.uploaded).toBe(0);
     expect(q.citations.map((c) => c.documentKey)).toContain("evals/toy/glacier.txt");
@@ -96,9 +115,18 @@ describe("eval runner through the real HTTP API and jobs", () => {
       llm.reply = () => '{"verdict": "partly", "reason": "stand-in"}';
       const ds = loadDataset("toy", { root });
       const qs = ds.questions.slice(0, 2);
-      const run = await runDataset({ client: new HttpPipelineClient(host.url), dataset: ds, questions: qs, documentIds: ds.documentIds, namespace: "evals/toy/" });
+      const run = await runDataset({
+        client: new HttpPipelineClient(host.url),
+        dataset: ds,
+        questions: qs,
+        documentIds: ds.documentIds,
+        namespace: "evals/toy/",
+      });
       const records = await scoreRun(ds, qs, run, new LlmJudge({ url: `${llm.url}/v1`, model: "judge-model" }));
-      expect(records.map((r) => [r.verdict, r.verdictBy])).toEqual([["partly", "judge:judge-model"], ["partly", "judge:judge-model"]]);
+      expect(records.map((r) => [r.verdict, r.verdictBy])).toEqual([
+        ["partly", "judge:judge-model"],
+        ["partly", "judge:judge-model"],
+      ]);
       const sent = JSON.stringify(llm.chatRequests().map((r) => r.body));
       expect(sent).toContain("judge-model");
       expect(sent).toContain("U-shaped valleys");
@@ -109,13 +137,20 @@ describe("eval runner through the real HTTP API and jobs", () => {
   });
 
   it("the audit: a blind sheet from a sample, and the useful share from the filled sheet", async () => {
-    const audit = await evaluate({ client: new HttpPipelineClient(host.url), suite: { name: "audit", parts: [{ dataset: "toy", sample: { n: 4, seed: 7 } }] }, kind: "audit", root });
+    const audit = await evaluate({
+      client: new HttpPipelineClient(host.url),
+      suite: { name: "audit", parts: [{ dataset: "toy", sample: { n: 4, seed: 7 } }] },
+      kind: "audit",
+      root,
+    });
     const { items, key } = auditSheetFrom(audit);
     expect(items).toHaveLength(4);
     const csv = sheetCsv(items);
     expect(csv).not.toMatch(/rule-v1|useful|recall|toy\/q\d/); // no verdicts, scores or dataset ids on the sheet
     const [header, ...rows] = parseCsv(csv);
-    rows.forEach((r, i) => { r[header.indexOf("verdict")] = i < 3 ? "useful" : "wrong"; });
+    rows.forEach((r, i) => {
+      r[header.indexOf("verdict")] = i < 3 ? "useful" : "wrong";
+    });
     const result = importSheet(toCsv([header, ...rows]), key);
     expect(result.usefulShare).toMatchObject({ value: 0.75, n: 4 });
     expect(result.agreement!.n).toBe(4);

@@ -22,14 +22,20 @@ describe("evals-run reads its question sets from the bucket", () => {
   const env = { RAGLINE_EVAL_SUITE: "toy", RAGLINE_EVAL_DATASETS: "bucket" };
 
   beforeAll(async () => {
-    for (const [k, v] of Object.entries(env)) { saved[k] = process.env[k]; process.env[k] = v; }
+    for (const [k, v] of Object.entries(env)) {
+      saved[k] = process.env[k];
+      process.env[k] = v;
+    }
     host = await startLocalHost();
     writeToyDataset(join(t.dir, "source"));
     expect(await datasetToBucket(host.ctx.objects, join(t.dir, "source", "toy"), "toy")).toBe(3);
   }, 60_000);
   afterAll(async () => {
     await host?.close();
-    for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     t.cleanup();
   });
 
@@ -40,7 +46,12 @@ describe("evals-run reads its question sets from the bucket", () => {
     expect(first.headline.toy).toMatchObject({ Questions: 6, QuestionsNotCompleted: 0, DocumentsFailed: 0 });
 
     // Two questions fewer, in the bucket only.
-    const questions = readFileSync(join(t.dir, "source", "toy", "questions.jsonl"), "utf8").trim().split("\n").slice(0, 4).join("\n") + "\n";
+    const questions =
+      readFileSync(join(t.dir, "source", "toy", "questions.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .slice(0, 4)
+        .join("\n") + "\n";
     await host.ctx.objects.put(`${BUCKET_DATASETS_PREFIX}toy/questions.jsonl`, Buffer.from(questions));
     const second = await runScheduledEvals(host.ctx, loadEvalConfig());
     expect(second.headline.toy).toMatchObject({ Questions: 4, QuestionsNotCompleted: 0 });
@@ -61,6 +72,8 @@ describe("evals-run reads its question sets from the bucket", () => {
 
   it("says where it looked when the bucket lacks the set", async () => {
     const outcome = await runScheduledEvals(host.ctx, loadEvalConfig({ RAGLINE_EVAL_SUITE: "scifact", RAGLINE_EVAL_DATASETS: "bucket" }));
-    expect(outcome.skipped).toBe("datasets scifact not found in the bucket's .evals/datasets/ (put them under .evals/datasets/<name>/ in the bucket, or set RAGLINE_EVAL_DATASETS)");
+    expect(outcome.skipped).toBe(
+      "datasets scifact not found in the bucket's .evals/datasets/ (put them under .evals/datasets/<name>/ in the bucket, or set RAGLINE_EVAL_DATASETS)",
+    );
   });
 });

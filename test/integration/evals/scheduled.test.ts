@@ -16,7 +16,10 @@ describe("evals-run (scheduled function)", () => {
 
   beforeAll(async () => {
     env.RAGLINE_EVAL_DATASETS = writeToyDataset(t.dir);
-    for (const [k, v] of Object.entries(env)) { saved[k] = process.env[k]; process.env[k] = v; }
+    for (const [k, v] of Object.entries(env)) {
+      saved[k] = process.env[k];
+      process.env[k] = v;
+    }
     delete process.env.POWERTOOLS_METRICS_DISABLED;
     vi.resetModules(); // the metrics module decides at import whether EMF is on
     const { startLocalHost } = await import("../../../evals/run/local-host");
@@ -25,7 +28,10 @@ describe("evals-run (scheduled function)", () => {
 
   afterAll(async () => {
     await host?.close();
-    for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     t.cleanup();
   });
 
@@ -34,7 +40,10 @@ describe("evals-run (scheduled function)", () => {
     const { scheduledEvent } = await import("../../../host/schedule");
     const { lambdaContext } = await import("../../../host/lambda-context");
     const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => { lines.push(String(chunk)); return true; });
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
     let outcome;
     try {
       outcome = await handler(scheduledEvent("evals-run") as ScheduledEvent, lambdaContext("evals-run", 900));
@@ -51,7 +60,10 @@ describe("evals-run (scheduled function)", () => {
     expect(report).toMatchObject({ kind: "scheduled", target: "ports" });
     expect((await host.ctx.objects.get(latest.html))!.body.toString()).toContain("<svg");
 
-    const emf = lines.flatMap((l) => l.split("\n")).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l));
+    const emf = lines
+      .flatMap((l) => l.split("\n"))
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l));
     const toy = emf.find((e) => e.dataset === "toy" && "EvalUsefulShare" in e);
     expect(toy).toBeDefined();
     expect(toy._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: "ragline", Dimensions: [expect.arrayContaining(["dataset"])] });
@@ -62,13 +74,22 @@ describe("evals-run (scheduled function)", () => {
     const docs = await host.ctx.catalog.list({ prefix: "evals/toy/" });
     expect(docs).toHaveLength(TOY_DOCS);
     expect(docs.every((d) => d.status === "indexed" && d.metadata?.acl?.includes("ragline-evals"))).toBe(true);
-    const res = await fetch(`${host.url}/queries`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "What do glaciers carve as they advance?" }) });
+    const res = await fetch(`${host.url}/queries`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ question: "What do glaciers carve as they advance?" }),
+    });
     const { jobId } = (await res.json()) as { jobId: string };
     type JobView = { status: string; abstained?: boolean; citations?: unknown[] };
-    const job = await waitFor(async () => {
-      const j = (await (await fetch(`${host.url}/queries/${jobId}`)).json()) as JobView;
-      return ["completed", "failed"].includes(j.status) ? j : undefined;
-    }, "the job to end", 30_000, 50);
+    const job = await waitFor(
+      async () => {
+        const j = (await (await fetch(`${host.url}/queries/${jobId}`)).json()) as JobView;
+        return ["completed", "failed"].includes(j.status) ? j : undefined;
+      },
+      "the job to end",
+      30_000,
+      50,
+    );
     expect(job).toMatchObject({ status: "completed", abstained: true });
     expect(job.citations ?? []).toEqual([]);
   });

@@ -17,10 +17,27 @@ const passages: [string, string, string][] = [
 ];
 
 const questions = [
-  { id: "q1", question: "What do glaciers carve as they advance?", answers: ["U-shaped valleys"], relevant_doc_ids: ["glacier"], selected_sentences: ["Glaciers carve U-shaped valleys as they advance."] },
+  {
+    id: "q1",
+    question: "What do glaciers carve as they advance?",
+    answers: ["U-shaped valleys"],
+    relevant_doc_ids: ["glacier"],
+    selected_sentences: ["Glaciers carve U-shaped valleys as they advance."],
+  },
   { id: "q2", question: "Where did Antonio Stradivari build violins?", answers: ["Cremona"], relevant_doc_ids: ["violin"] },
-  { id: "q3", question: "What are the rings of Saturn made of?", answers: ["Its rings are made mostly of ice particles with some rocky debris, according to the passage about Saturn."], relevant_doc_ids: ["saturn"] },
-  { id: "q4", question: "How do honeybees communicate the location of flowers?", answers: ["SUPPORT"], relevant_doc_ids: ["honeybee"], selected_sentences: ["Honeybees communicate the location of flowers with a waggle dance."] },
+  {
+    id: "q3",
+    question: "What are the rings of Saturn made of?",
+    answers: ["Its rings are made mostly of ice particles with some rocky debris, according to the passage about Saturn."],
+    relevant_doc_ids: ["saturn"],
+  },
+  {
+    id: "q4",
+    question: "How do honeybees communicate the location of flowers?",
+    answers: ["SUPPORT"],
+    relevant_doc_ids: ["honeybee"],
+    selected_sentences: ["Honeybees communicate the location of flowers with a waggle dance."],
+  },
   { id: "q5", question: "What lenses do modern lighthouses use to focus their beams?", answers: ["Fresnel lenses"], relevant_doc_ids: ["lighthouse"] },
   { id: "q6", question: "How many eggs does an emperor penguin lay in a clutch during a drought year?", answers: [], relevant_doc_ids: [], answerable: false },
 ];

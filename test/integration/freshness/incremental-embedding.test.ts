@@ -19,24 +19,37 @@ describe("incremental re-embedding, counted at a stand-in inference host over HT
 
   beforeAll(async () => {
     llm = await StandInInferenceHost.start();
-    ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_EMBEDDER: "openai", RAGLINE_EMBED_URL: llm.url, RAGLINE_EMBED_MODEL: "stand-in-embed" }));
+    ctx = createEmbeddedContext(
+      loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_EMBEDDER: "openai", RAGLINE_EMBED_URL: llm.url, RAGLINE_EMBED_MODEL: "stand-in-embed" }),
+    );
     host = await startHost({ ctx, port: 0 });
   });
-  afterAll(async () => { await host.close(); await llm.stop(); t.cleanup(); });
+  afterAll(async () => {
+    await host.close();
+    await llm.stop();
+    t.cleanup();
+  });
 
   it("editing one paragraph of a 60-section document embeds exactly the chunks whose text changed", async () => {
-    const section = (i: number, extra = "") => `## Part ${i}\n\nPart ${i} covers subject ${i} in detail.${extra} It names item ${i}a and item ${i}b.\n\nA second paragraph of part ${i} adds context about ${i}.`;
+    const section = (i: number, extra = "") =>
+      `## Part ${i}\n\nPart ${i} covers subject ${i} in detail.${extra} It names item ${i}a and item ${i}b.\n\nA second paragraph of part ${i} adds context about ${i}.`;
     const parts = Array.from({ length: 60 }, (_, i) => section(i));
     const path = join(ctx.config.bucketDir, "handbook.md");
     writeFileSync(path, `# Handbook\n\n${parts.join("\n\n")}`);
-    const v1 = await waitFor(async () => { const r = await ctx.catalog.get("handbook.md"); return r?.status === "indexed" && r; }, "v1 indexed");
+    const v1 = await waitFor(async () => {
+      const r = await ctx.catalog.get("handbook.md");
+      return r?.status === "indexed" && r;
+    }, "v1 indexed");
     expect(v1.chunks).toBeGreaterThanOrEqual(50);
     const oldIds = new Set((await ctx.index.chunksOf("handbook.md")).map((c) => c.id));
     const before = inputs().length;
 
     parts[37] = section(37, " Airships replaced the zeppelin fleet in this part.");
     writeFileSync(path, `# Handbook\n\n${parts.join("\n\n")}`);
-    await waitFor(async () => { const r = await ctx.catalog.get("handbook.md"); return r?.status === "indexed" && r.version !== v1.version; }, "v2 indexed");
+    await waitFor(async () => {
+      const r = await ctx.catalog.get("handbook.md");
+      return r?.status === "indexed" && r.version !== v1.version;
+    }, "v2 indexed");
 
     const live = await ctx.index.chunksOf("handbook.md");
     const changed = live.filter((c) => !oldIds.has(c.id));
@@ -47,7 +60,12 @@ describe("incremental re-embedding, counted at a stand-in inference host over HT
     expect(embeddedTexts.join(" ")).toMatch(/Airships/);
     // The new text is found, the old text is gone.
     expect(live.map((c) => c.text).join(" ")).toMatch(/Airships replaced the zeppelin fleet/);
-    const hits = await ctx.index.search({ text: "zeppelin airships fleet", topK: 5, embeddingModel: "stand-in-embed", vector: (await ctx.embedder.embed(["zeppelin airships fleet"], "query"))[0] });
+    const hits = await ctx.index.search({
+      text: "zeppelin airships fleet",
+      topK: 5,
+      embeddingModel: "stand-in-embed",
+      vector: (await ctx.embedder.embed(["zeppelin airships fleet"], "query"))[0],
+    });
     expect(hits[0].text).toMatch(/Airships/);
     expect(live.every((c) => c.version === live[0].version)).toBe(true);
   });

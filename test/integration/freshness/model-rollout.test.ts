@@ -10,19 +10,37 @@ import { createEmbeddedContext } from "../../../shared/runtime/context";
 import { api } from "../../helpers/host-process";
 import { tempDir, waitFor } from "../../helpers/tmp";
 
-const TOPICS = ["glaciers carve valleys", "volcanoes release sulfur", "coral reefs bleach", "interest rates move inflation", "aqueducts carried water",
-  "neural networks learn", "vaccines train immunity", "photosynthesis makes sugar", "tides follow the moon", "bees pollinate flowers"];
+const TOPICS = [
+  "glaciers carve valleys",
+  "volcanoes release sulfur",
+  "coral reefs bleach",
+  "interest rates move inflation",
+  "aqueducts carried water",
+  "neural networks learn",
+  "vaccines train immunity",
+  "photosynthesis makes sugar",
+  "tides follow the moon",
+  "bees pollinate flowers",
+];
 
 describe("embedding model rollout (in-process host, real SQLite, local models d384 → d256)", () => {
   const t = tempDir();
   let host: Host | undefined;
-  afterEach(async () => { await host?.close(); host = undefined; });
+  afterEach(async () => {
+    await host?.close();
+    host = undefined;
+  });
 
   it("keeps answering during the re-embed, then switches atomically and every chunk carries the new model", async () => {
     // Index with the first model.
     let ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir }));
     host = await startHost({ ctx, port: 0 });
-    TOPICS.forEach((topic, i) => writeFileSync(join(ctx.config.bucketDir, `doc${i}.md`), `# ${topic}\n\nThis page explains how ${topic}. ${topic} is a well studied subject.\n\nMore about ${topic} follows here.`));
+    TOPICS.forEach((topic, i) =>
+      writeFileSync(
+        join(ctx.config.bucketDir, `doc${i}.md`),
+        `# ${topic}\n\nThis page explains how ${topic}. ${topic} is a well studied subject.\n\nMore about ${topic} follows here.`,
+      ),
+    );
     await waitFor(async () => ((await ctx.catalog.counts()).indexed ?? 0) === TOPICS.length, "indexed with d384");
     const oldModel = ctx.embedder.model;
     await host.close();
@@ -35,7 +53,10 @@ describe("embedding model rollout (in-process host, real SQLite, local models d3
 
     const ask = async () => {
       const job = await submitQuery(ctx, { question: "How do coral reefs bleach?" });
-      const done = await waitFor(async () => { const j = await ctx.jobs.get(job.id); return j?.status === "completed" && j; }, "query done");
+      const done = await waitFor(async () => {
+        const j = await ctx.jobs.get(job.id);
+        return j?.status === "completed" && j;
+      }, "query done");
       return done.result!;
     };
     const during = await api(host.url, "GET", "/index/rollout");
@@ -50,7 +71,10 @@ describe("embedding model rollout (in-process host, real SQLite, local models d3
       expect(r.citations[0]?.documentKey).toBe("doc2.md");
       expect(r.backends.embedder).toContain(oldModel);
     }
-    await waitFor(async () => { const s = (await api(host!.url, "GET", "/index/rollout")).body; return s.covered === s.chunks; }, "all chunks re-embedded");
+    await waitFor(async () => {
+      const s = (await api(host!.url, "GET", "/index/rollout")).body;
+      return s.covered === s.chunks;
+    }, "all chunks re-embedded");
     const switched = (await tick({}, {} as never)) as RolloutStatus;
     expect(switched.state).toBe("switched");
 

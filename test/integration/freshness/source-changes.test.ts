@@ -10,7 +10,8 @@ import { api } from "../../helpers/host-process";
 import { tempDir, waitFor } from "../../helpers/tmp";
 
 const TOPICS = ["glaciers", "volcanoes", "coral reefs", "interest rates", "aqueducts", "neural networks", "vaccines", "photosynthesis"];
-const docText = (topic: string) => `# ${topic}\n\nThis note is about ${topic}. ${topic} matter to many researchers.\n\nA second paragraph on ${topic} and their history.`;
+const docText = (topic: string) =>
+  `# ${topic}\n\nThis note is about ${topic}. ${topic} matter to many researchers.\n\nA second paragraph on ${topic} and their history.`;
 
 describe("freshness: source changes, ACL-only changes, reconciliation (in-process host, real SQLite)", () => {
   let t: ReturnType<typeof tempDir>;
@@ -22,16 +23,26 @@ describe("freshness: source changes, ACL-only changes, reconciliation (in-proces
     ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir }));
     // Counting wrapper around the local embedder (no inference host runs in this test).
     const embed = ctx.embedder.embed.bind(ctx.embedder);
-    ctx.embedder.embed = async (texts, kind) => { if (kind === "document") embedCalls += texts.length; return embed(texts, kind); };
+    ctx.embedder.embed = async (texts, kind) => {
+      if (kind === "document") embedCalls += texts.length;
+      return embed(texts, kind);
+    };
     host = await startHost({ ctx, port: 0, ...opts });
   };
-  const indexed = (key: string, version?: string) => waitFor(async () => {
-    const r = await ctx.catalog.get(key);
-    return r?.status === "indexed" && (!version || r.version !== version) && r;
-  }, `${key} indexed`);
+  const indexed = (key: string, version?: string) =>
+    waitFor(async () => {
+      const r = await ctx.catalog.get(key);
+      return r?.status === "indexed" && (!version || r.version !== version) && r;
+    }, `${key} indexed`);
 
-  beforeEach(() => { t = tempDir(); embedCalls = 0; });
-  afterEach(async () => { await host?.close(); t.cleanup(); });
+  beforeEach(() => {
+    t = tempDir();
+    embedCalls = 0;
+  });
+  afterEach(async () => {
+    await host?.close();
+    t.cleanup();
+  });
 
   it("an ACL-only source.changed makes no embedding call and the permission holds on the next query", async () => {
     await start();
@@ -48,7 +59,10 @@ describe("freshness: source changes, ACL-only changes, reconciliation (in-proces
 
     const ask = async (groups: string[]) => {
       const job = await submitQuery(ctx, { question: "vaccines history", principal: { groups } });
-      const done = await waitFor(async () => { const j = await ctx.jobs.get(job.id); return j?.status === "completed" && j; }, "job done");
+      const done = await waitFor(async () => {
+        const j = await ctx.jobs.get(job.id);
+        return j?.status === "completed" && j;
+      }, "job done");
       const retrieved = (await ctx.jobs.events(job.id, 0)).find((e) => e.type === "retrieved")!.data.chunks as { documentKey: string }[];
       return { done, keys: retrieved.map((c) => c.documentKey) };
     };
@@ -58,7 +72,10 @@ describe("freshness: source changes, ACL-only changes, reconciliation (in-proces
 
   it("a changed file embeds only chunks whose text changed; a query sees the new text, never the old", async () => {
     await start();
-    const sections = Array.from({ length: 12 }, (_, i) => `## Section ${i}\n\nParagraph ${i} describes topic number ${i} in some detail. It has a second sentence about item ${i}.`);
+    const sections = Array.from(
+      { length: 12 },
+      (_, i) => `## Section ${i}\n\nParagraph ${i} describes topic number ${i} in some detail. It has a second sentence about item ${i}.`,
+    );
     writeFileSync(join(ctx.config.bucketDir, "long.md"), `# Long\n\n${sections.join("\n\n")}`);
     const v1 = await indexed("long.md");
     const callsBefore = embedCalls;
@@ -93,7 +110,10 @@ describe("duplicates (in-process host, real SQLite)", () => {
     const ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir }));
     let embedded = 0;
     const embed = ctx.embedder.embed.bind(ctx.embedder);
-    ctx.embedder.embed = async (texts, kind) => { if (kind === "document") embedded += texts.length; return embed(texts, kind); };
+    ctx.embedder.embed = async (texts, kind) => {
+      if (kind === "document") embedded += texts.length;
+      return embed(texts, kind);
+    };
     const host = await startHost({ ctx, port: 0 });
     try {
       const text = "Quarterly report.\n\nRevenue grew in every region during the quarter.";
@@ -101,7 +121,10 @@ describe("duplicates (in-process host, real SQLite)", () => {
       await waitFor(async () => (await ctx.catalog.get("original.txt"))?.status === "indexed", "original indexed");
       const afterOriginal = embedded;
       writeFileSync(join(ctx.config.bucketDir, "copy.txt"), text);
-      const dup = await waitFor(async () => { const r = await ctx.catalog.get("copy.txt"); return r?.status === "duplicate" && r; }, "copy recorded as duplicate");
+      const dup = await waitFor(async () => {
+        const r = await ctx.catalog.get("copy.txt");
+        return r?.status === "duplicate" && r;
+      }, "copy recorded as duplicate");
       expect(dup.duplicateOf).toBe("original.txt");
       expect(embedded).toBe(afterOriginal);
 

@@ -37,7 +37,10 @@ describe("console API: document bytes and eval runs (in-process host, auth requi
     await writeReportToBucket(ctx.objects, evalReport(RUN));
     await writeReportToBucket(ctx.objects, evalReport("2026-11-29T08-00-00-000Z-gate", "2026-11-29T08:00:00.000Z"));
   });
-  afterAll(async () => { await host?.close(); t.cleanup(); });
+  afterAll(async () => {
+    await host?.close();
+    t.cleanup();
+  });
 
   it("?content serves the bytes as stored, inert: its type, a download, nosniff, a sandbox CSP; 404 for a caller the ACL does not admit", async () => {
     const html = Buffer.from("<!doctype html><p>Badge rules</p><script>parent.__xss = 1</script>");
@@ -67,8 +70,14 @@ describe("console API: document bytes and eval runs (in-process host, auth requi
   });
 
   it("the folder bucket lists its hidden reports area when asked by prefix, and never in a plain listing", async () => {
-    const keys = async (prefix?: string) => { const out: string[] = []; for await (const o of ctx.objects.list(prefix)) out.push(o.key); return out; };
-    expect(await keys(".reports/evals/")).toEqual(expect.arrayContaining([`.reports/evals/${RUN}/report.json`, `.reports/evals/${RUN}/report.html`, ".reports/evals/latest.json"]));
+    const keys = async (prefix?: string) => {
+      const out: string[] = [];
+      for await (const o of ctx.objects.list(prefix)) out.push(o.key);
+      return out;
+    };
+    expect(await keys(".reports/evals/")).toEqual(
+      expect.arrayContaining([`.reports/evals/${RUN}/report.json`, `.reports/evals/${RUN}/report.html`, ".reports/evals/latest.json"]),
+    );
     expect((await keys()).filter((k) => k.startsWith("."))).toEqual([]);
     expect(await keys(".reports/evals/../")).toEqual([]);
   });
@@ -98,7 +107,10 @@ describe("console API: document bytes and eval runs (in-process host, auth requi
     expect(scored.status).toBe(200);
     // The CLI's path: the sheet filled in as a spreadsheet would save it, imported with the key.
     const { items: sheet, key } = auditSheetFrom(evalReport(RUN));
-    const csv = toCsv([["item", "question", "answer", "sources", "reference", "verdict", "note"], ...sheet.map((i) => [i.item, i.question, i.answer, i.sources, i.reference, verdicts[i.item as keyof typeof verdicts], ""])]);
+    const csv = toCsv([
+      ["item", "question", "answer", "sources", "reference", "verdict", "note"],
+      ...sheet.map((i) => [i.item, i.question, i.answer, i.sources, i.reference, verdicts[i.item as keyof typeof verdicts], ""]),
+    ]);
     const cli = importSheet(csv, key);
     const { text, ...figures } = scored.body;
     expect(figures).toEqual(cli);

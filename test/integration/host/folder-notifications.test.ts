@@ -14,13 +14,23 @@ describe("folder bucket notifications from file-system events (real directory, f
   const root = join(t.dir, "bucket");
   const store = new FolderObjectStore(root, join(t.dir, "tmp"));
   const events: string[] = [];
-  const notifications = new FolderNotifications(store, join(t.dir, "state.db"), "documents",
-    async (records: S3Record[]) => { for (const r of records) events.push(`${r.eventName.startsWith("ObjectRemoved") ? "removed" : "created"} ${r.s3.object.key}`); },
-    100, 3_600_000);
+  const notifications = new FolderNotifications(
+    store,
+    join(t.dir, "state.db"),
+    "documents",
+    async (records: S3Record[]) => {
+      for (const r of records) events.push(`${r.eventName.startsWith("ObjectRemoved") ? "removed" : "created"} ${r.s3.object.key}`);
+    },
+    100,
+    3_600_000,
+  );
   const seen = (e: string) => waitFor(() => events.includes(e), e, 10_000);
 
   beforeAll(() => notifications.start());
-  afterAll(async () => { await notifications.stop(); t.cleanup(); });
+  afterAll(async () => {
+    await notifications.stop();
+    t.cleanup();
+  });
 
   it("announces a dropped file, its sidecar, a change, a sub-folder moved in, and removals, without a periodic scan", async () => {
     expect(notifications.watching).toBe(true);

@@ -19,7 +19,9 @@ let host: LocalHost;
 beforeAll(async () => {
   host = await startLocalHost({ env: { RAGLINE_MAX_OBJECT_BYTES: String(LIMIT), RAGLINE_WORKERS: "0" } });
 }, 60_000);
-afterAll(async () => { await host?.close(); });
+afterAll(async () => {
+  await host?.close();
+});
 
 const tmpDir = () => join(host.config.dataDir, "tmp");
 const tempFiles = () => (existsSync(tmpDir()) ? readdirSync(tmpDir()).filter((f) => f.startsWith(".ragline-tmp-")) : []);
@@ -64,7 +66,9 @@ describe("streamed uploads on the host (PUT /documents/{key})", () => {
     const key = "stream/under-limit.bin";
     const { req, response } = openPut(key); // chunked: no Content-Length
     let answered = false;
-    void response.then(() => { answered = true; });
+    void response.then(() => {
+      answered = true;
+    });
     const first = await writeBytes(req, 600_000, () => answered);
     // The old host buffered the whole body before calling the handler: nothing reached the disk yet.
     await until(() => tempFiles().some((f) => statSync(join(tmpDir(), f)).size > 0), "the body is written to a temp file before the request ends");
@@ -86,7 +90,9 @@ describe("streamed uploads on the host (PUT /documents/{key})", () => {
 
     const { req, response } = openPut(key, { "x-amz-meta-department": "after" }); // chunked: the size is unknown until read
     let answered = false;
-    void response.then(() => { answered = true; });
+    void response.then(() => {
+      answered = true;
+    });
     // Up to 4 x the limit, but the server answers long before: the request is never ended by the test.
     await writeBytes(req, 4 * LIMIT, () => answered, response);
     const r = await response;
@@ -124,7 +130,11 @@ describe("streamed uploads on the host (PUT /documents/{key})", () => {
 
 describe("host upload URLs (PUT /uploads/{token}) stream too, held to the granted size", () => {
   const ticket = async (key: string, size: number) => {
-    const r = await fetch(new URL("/uploads", host.url), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key, contentType: "application/octet-stream", size }) });
+    const r = await fetch(new URL("/uploads", host.url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ key, contentType: "application/octet-stream", size }),
+    });
     expect(r.status).toBe(200);
     return (await r.json()) as { url: string; headers: Record<string, string> };
   };
@@ -159,7 +169,9 @@ describe("host upload URLs (PUT /uploads/{token}) stream too, held to the grante
   it("more bytes than granted: 400 before the client has finished sending, nothing stored", async () => {
     const { req, response } = openUpload(await ticket("grant/long.bin", 100_000));
     let answered = false;
-    void response.then(() => { answered = true; });
+    void response.then(() => {
+      answered = true;
+    });
     await writeBytes(req, 4 * LIMIT, () => answered, response); // never ended by the test
     const r = await response;
     expect(r.status).toBe(400);
@@ -175,7 +187,9 @@ describe("a streamed upload's time on the wire", () => {
   /** A host whose documents function times out after 1 s. */
   async function withShortHost(body: (h: { url: string; dataDir: string; bucketDir: string }) => Promise<void>) {
     const t = tempDir();
-    const ctx = createContext(loadConfig({ ...process.env, RAGLINE_DATA_DIR: t.dir, RAGLINE_WORKERS: "0", RAGLINE_MAX_OBJECT_BYTES: String(LIMIT), PORT: "0" }));
+    const ctx = createContext(
+      loadConfig({ ...process.env, RAGLINE_DATA_DIR: t.dir, RAGLINE_WORKERS: "0", RAGLINE_MAX_OBJECT_BYTES: String(LIMIT), PORT: "0" }),
+    );
     const short = { ...topology, functions: { ...topology.functions, "http-documents": { ...topology.functions["http-documents"]!, timeoutSeconds: 1 } } };
     const h = await startHost({ ctx, port: 0, topology: short, schedules: false, bucketNotifications: false });
     try {
@@ -188,7 +202,10 @@ describe("a streamed upload's time on the wire", () => {
   const put = (url: string, headers: Record<string, string>) => {
     const req = request(new URL("/documents/slow/upload.bin", url), { method: "PUT", headers: { "content-type": "application/octet-stream", ...headers } });
     const response = new Promise<number>((resolve, reject) => {
-      req.on("response", (res: IncomingMessage) => { res.resume(); resolve(res.statusCode ?? 0); });
+      req.on("response", (res: IncomingMessage) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
       req.on("error", reject);
     });
     return { req, response };
@@ -223,14 +240,20 @@ describe("a streamed upload's time on the wire", () => {
 describe("bodies the host holds whole (JSON routes)", () => {
   it("are capped at Lambda's 6 MiB payload, not at the object size limit", async () => {
     const t = tempDir();
-    const ctx = createContext(loadConfig({ ...process.env, RAGLINE_DATA_DIR: t.dir, RAGLINE_WORKERS: "0", RAGLINE_MAX_OBJECT_BYTES: String(100 * 1024 * 1024), PORT: "0" }));
+    const ctx = createContext(
+      loadConfig({ ...process.env, RAGLINE_DATA_DIR: t.dir, RAGLINE_WORKERS: "0", RAGLINE_MAX_OBJECT_BYTES: String(100 * 1024 * 1024), PORT: "0" }),
+    );
     const h = await startHost({ ctx, port: 0, schedules: false, bucketNotifications: false });
     try {
       const big = JSON.stringify({ question: "x".repeat(7 * 1024 * 1024) });
       const r = await fetch(new URL("/queries", h.url), { method: "POST", headers: { "content-type": "application/json" }, body: big });
       expect(r.status).toBe(413);
       expect(((await r.json()) as { error: { message: string } }).error.message).toBe(`body exceeds ${6 * 1024 * 1024} bytes`);
-      const ok = await fetch(new URL("/queries", h.url), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "What is in the documents?" }) });
+      const ok = await fetch(new URL("/queries", h.url), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ question: "What is in the documents?" }),
+      });
       expect(ok.status).toBe(202);
     } finally {
       await h.close();

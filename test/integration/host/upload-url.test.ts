@@ -26,16 +26,26 @@ describe("upload URL on the embedded host (in-process host, auth required)", () 
   const put = (url: string, headers: Record<string, string>, body: Uint8Array = BYTES) => fetch(url, { method: "PUT", headers, body: new Uint8Array(body) });
 
   beforeAll(async () => {
-    ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_AUTH: "required", RAGLINE_API_KEYS: JSON.stringify(KEYS), RAGLINE_MAX_OBJECT_BYTES: "4096" }));
+    ctx = createEmbeddedContext(
+      loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_AUTH: "required", RAGLINE_API_KEYS: JSON.stringify(KEYS), RAGLINE_MAX_OBJECT_BYTES: "4096" }),
+    );
     host = await startHost({ ctx, port: 0 });
   });
-  afterAll(async () => { await host?.close(); t.cleanup(); });
+  afterAll(async () => {
+    await host?.close();
+    t.cleanup();
+  });
 
   it("issues a URL on the host for one PUT, stores the bytes as sent with the server's metadata, and ingests them", async () => {
     const r = await ticket("hr/leave.txt");
     expect(r.status).toBe(200);
     expect(r.body.url).toMatch(new RegExp(`^${host.url}/uploads/[\\w-]{43}$`));
-    expect(r.body.headers).toEqual({ "content-type": "text/plain; charset=latin1", "x-amz-meta-acl": '["hr"]', "x-amz-meta-tenant": "acme", "x-amz-meta-owner": "alice" });
+    expect(r.body.headers).toEqual({
+      "content-type": "text/plain; charset=latin1",
+      "x-amz-meta-acl": '["hr"]',
+      "x-amz-meta-tenant": "acme",
+      "x-amz-meta-owner": "alice",
+    });
     expect(Date.parse(r.body.expiresAt) - Date.now()).toBeGreaterThan((UPLOAD_URL_SECONDS - 60) * 1000);
     const done = await put(r.body.url, r.body.headers); // no API key: the URL is the credential
     expect(done.status).toBe(202);
@@ -69,7 +79,10 @@ describe("upload URL on the embedded host (in-process host, auth required)", () 
   it("an expired URL is refused; unknown tokens are refused", async () => {
     const r = await ticket("hr/late.txt");
     const token = new URL(r.body.url).pathname.split("/").pop()!;
-    await expect(redeemHostUpload(ctx, token, BYTES, r.body.headers, Date.parse(r.body.expiresAt) + 1)).rejects.toMatchObject({ status: 403, message: /expired/ });
+    await expect(redeemHostUpload(ctx, token, BYTES, r.body.headers, Date.parse(r.body.expiresAt) + 1)).rejects.toMatchObject({
+      status: 403,
+      message: /expired/,
+    });
     expect(await ctx.objects.head("hr/late.txt")).toBeUndefined();
     expect((await put(`${host.url}/uploads/${"x".repeat(43)}`, r.body.headers)).status).toBe(403);
     expect((await put(`${host.url}/uploads/short`, r.body.headers)).status).toBe(403);
@@ -77,7 +90,11 @@ describe("upload URL on the embedded host (in-process host, auth required)", () 
 
   it("grants never redeemed are swept once expired; live ones stay", async () => {
     const live = await ticket("hr/live.txt");
-    const grants = async () => { const keys: string[] = []; for await (const o of ctx.objects.list(".uploads/")) keys.push(o.key); return keys; };
+    const grants = async () => {
+      const keys: string[] = [];
+      for await (const o of ctx.objects.list(".uploads/")) keys.push(o.key);
+      return keys;
+    };
     const held = (await grants()).length;
     expect(held).toBeGreaterThan(0);
     expect(await sweepExpiredGrants(ctx, Date.now() + 5 * 60_000)).toBe(0); // all younger than 15 min
@@ -87,7 +104,10 @@ describe("upload URL on the embedded host (in-process host, auth required)", () 
   });
 
   it("POST /uploads: tenant and owner are not settable, the size is bounded, the body is checked", async () => {
-    expect((await ticket("hr/x.txt", { metadata: { tenant: "evil" } })).body.error).toMatchObject({ code: "invalid_request", details: [{ field: "body.metadata.tenant" }] });
+    expect((await ticket("hr/x.txt", { metadata: { tenant: "evil" } })).body.error).toMatchObject({
+      code: "invalid_request",
+      details: [{ field: "body.metadata.tenant" }],
+    });
     expect((await ticket("hr/x.txt", { size: 4097 })).status).toBe(413);
     expect((await ticket("hr/.hidden/x.txt")).status).toBe(400);
     expect((await ticket("hr/x.txt", { contentType: "not a type" })).status).toBe(400);
@@ -98,7 +118,10 @@ describe("upload URL on the embedded host (in-process host, auth required)", () 
   it("a document that changed after the URL was issued is not overwritten with the old grant's metadata (409)", async () => {
     const r = await ticket("hr/changing.txt");
     // Someone else writes the key first: alice stays owner only if she was first; now dave is.
-    expect((await api(host.url, "PUT", "/documents/hr/changing.txt", Buffer.from("dave's"), { "content-type": "text/plain", "x-amz-meta-acl": "hr", ...as("dave") })).status).toBe(202);
+    expect(
+      (await api(host.url, "PUT", "/documents/hr/changing.txt", Buffer.from("dave's"), { "content-type": "text/plain", "x-amz-meta-acl": "hr", ...as("dave") }))
+        .status,
+    ).toBe(202);
     expect((await put(r.body.url, r.body.headers)).status).toBe(409);
     expect((await ctx.objects.get("hr/changing.txt"))!.body.toString()).toBe("dave's");
   });

@@ -24,16 +24,24 @@ function bigText(mb: number): string {
   return out.join("");
 }
 
-const wsOpens = (url: string) => new Promise<void>((resolve, reject) => {
-  const ws = new WebSocket(url);
-  ws.on("open", () => { ws.close(); resolve(); });
-  ws.on("error", reject);
-});
+const wsOpens = (url: string) =>
+  new Promise<void>((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.on("open", () => {
+      ws.close();
+      resolve();
+    });
+    ws.on("error", reject);
+  });
 
 describe("host worker threads (in-process host, real documents)", () => {
   let t: ReturnType<typeof tempDir>;
   let host: Host | undefined;
-  afterEach(async () => { await host?.close(); host = undefined; t?.cleanup(); });
+  afterEach(async () => {
+    await host?.close();
+    host = undefined;
+    t?.cleanup();
+  });
 
   async function start(settings: Record<string, string>, topo = topology): Promise<Context> {
     t = tempDir();
@@ -48,13 +56,24 @@ describe("host worker threads (in-process host, real documents)", () => {
     writeFileSync(join(ctx.config.bucketDir, "big.txt"), bigText(8));
     await waitFor(() => pool.stats.running === 1, "the parse under way in the worker", 60_000, 10);
 
-    const res = await fetch(`${host!.url}/queries`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "Which gene changed?" }) });
+    const res = await fetch(`${host!.url}/queries`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ question: "Which gene changed?" }),
+    });
     expect(res.status).toBe(202);
     await wsOpens(host!.wsUrl);
     // Both answered before the parse finished: the request thread was not the one parsing.
     expect(pool.stats).toMatchObject({ running: 1, completed: 0 });
 
-    const doc = await waitFor(async () => { const r = await ctx.catalog.get("big.txt"); return r?.chunks !== undefined && r; }, "big.txt parsed", 120_000);
+    const doc = await waitFor(
+      async () => {
+        const r = await ctx.catalog.get("big.txt");
+        return r?.chunks !== undefined && r;
+      },
+      "big.txt parsed",
+      120_000,
+    );
     expect(doc.chunks).toBeGreaterThan(1000);
     expect(pool.stats.completed).toBeGreaterThanOrEqual(1); // the parse, and any embed batches since
     expect([...pool.threadIds]).not.toContain(threadId);
@@ -65,7 +84,14 @@ describe("host worker threads (in-process host, real documents)", () => {
     const topo = { ...topology, functions: { ...topology.functions, "ingest-parse": { ...topology.functions["ingest-parse"], memoryMB: 32 } } };
     const ctx = await start({ RAGLINE_WORKERS: "1" }, topo);
     writeFileSync(join(ctx.config.bucketDir, "poison.txt"), bigText(8));
-    const failed = await waitFor(async () => { const r = await ctx.catalog.get("poison.txt"); return r?.status === "failed" && r; }, "poison.txt failed", 150_000);
+    const failed = await waitFor(
+      async () => {
+        const r = await ctx.catalog.get("poison.txt");
+        return r?.status === "failed" && r;
+      },
+      "poison.txt failed",
+      150_000,
+    );
     expect(failed.error).toMatch(/^dead_lettered: the parse stage failed 3 times \(last: .*memory/);
     expect(host!.workers!.pool.stats.lost).toBe(3);
     await waitFor(async () => (await ctx.queue.depth(dlqName(QUEUES.ingestEvents))).visible === 1, "the message in the DLQ");

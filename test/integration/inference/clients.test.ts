@@ -17,17 +17,43 @@ import { waitFor } from "../../helpers/tmp";
 // OpenAI-compatible, TEI and vLLM wire formats, with injected faults.
 
 let server: StandInInferenceHost;
-beforeEach(async () => { server = await StandInInferenceHost.start(); });
-afterEach(async () => { await server.stop(); });
+beforeEach(async () => {
+  server = await StandInInferenceHost.start();
+});
+afterEach(async () => {
+  await server.stop();
+});
 
 function hostFor(label: string, over: Partial<InferenceHostOptions> = {}, guards?: HostGuards) {
   const opts: InferenceHostOptions = {
-    baseUrl: server.url, label, timeoutMs: 2_000, retries: 2, backoffMs: 1, maxBackoffMs: 5, concurrency: 4, breakerFailures: 50, breakerCooldownMs: 60_000, ...over,
+    baseUrl: server.url,
+    label,
+    timeoutMs: 2_000,
+    retries: 2,
+    backoffMs: 1,
+    maxBackoffMs: 5,
+    concurrency: 4,
+    breakerFailures: 50,
+    breakerCooldownMs: 60_000,
+    ...over,
   };
-  return new InferenceHost(opts, guards ?? { semaphore: new Semaphore(opts.concurrency), breaker: new CircuitBreaker(opts.breakerFailures, opts.breakerCooldownMs) });
+  return new InferenceHost(
+    opts,
+    guards ?? { semaphore: new Semaphore(opts.concurrency), breaker: new CircuitBreaker(opts.breakerFailures, opts.breakerCooldownMs) },
+  );
 }
 
-const chunk = (i: number, text: string): ScoredChunk => ({ id: `c${i}`, documentKey: `d${i}.txt`, version: "v", ordinal: 0, text, sectionPath: [], kind: "text", metadata: {}, score: 1 / (i + 1) });
+const chunk = (i: number, text: string): ScoredChunk => ({
+  id: `c${i}`,
+  documentKey: `d${i}.txt`,
+  version: "v",
+  ordinal: 0,
+  text,
+  sectionPath: [],
+  kind: "text",
+  metadata: {},
+  score: 1 / (i + 1),
+});
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
 describe("embedders against the stand-in host", () => {
@@ -46,7 +72,10 @@ describe("embedders against the stand-in host", () => {
 
   it("TEI /embed: never sends more than the host's batch limit", async () => {
     const e = new TeiEmbedder(hostFor("embeddings"), { model: "standin-embed", batchSize: 32 });
-    const vs = await e.embed(Array.from({ length: 70 }, (_, i) => `text number ${i}`), "document");
+    const vs = await e.embed(
+      Array.from({ length: 70 }, (_, i) => `text number ${i}`),
+      "document",
+    );
     expect(vs).toHaveLength(70);
     expect(server.calls["/embed"]).toBe(3);
   });
@@ -83,7 +112,13 @@ describe("chat completions (SSE) against the stand-in host", () => {
     const g = new OpenAIChatGenerator(hostFor("chat"), { model: "standin-llm", maxTokens: 64, temperature: 0 });
     const deltas: string[] = [];
     let completedAtFirstDelta = -1;
-    for await (const d of g.generate({ question: "q", sources, onUsage: (u: TokenUsage) => { usage = u; } } as never)) {
+    for await (const d of g.generate({
+      question: "q",
+      sources,
+      onUsage: (u: TokenUsage) => {
+        usage = u;
+      },
+    } as never)) {
       if (!deltas.length) completedAtFirstDelta = server.streamsCompleted;
       deltas.push(d);
     }
@@ -100,7 +135,9 @@ describe("chat completions (SSE) against the stand-in host", () => {
     server.cutNextStream(2);
     const g = new OpenAIChatGenerator(hostFor("chat"), { model: "standin-llm", maxTokens: 64, temperature: 0 });
     const got: string[] = [];
-    const run = async () => { for await (const d of g.generate({ question: "q", sources })) got.push(d); };
+    const run = async () => {
+      for await (const d of g.generate({ question: "q", sources })) got.push(d);
+    };
     const err = await run().catch((e) => e);
     expect(err).toBeInstanceOf(TransientError);
     expect(err.message).toMatch(/chat host http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions: stream broke/);
@@ -113,7 +150,12 @@ describe("chat completions (SSE) against the stand-in host", () => {
     const ac = new AbortController();
     const g = new OpenAIChatGenerator(hostFor("chat"), { model: "standin-llm", maxTokens: 64, temperature: 0 });
     const got: string[] = [];
-    const run = async () => { for await (const d of g.generate({ question: "q", sources, signal: ac.signal })) { got.push(d); ac.abort(new Error("job cancelled")); } };
+    const run = async () => {
+      for await (const d of g.generate({ question: "q", sources, signal: ac.signal })) {
+        got.push(d);
+        ac.abort(new Error("job cancelled"));
+      }
+    };
     await expect(run()).rejects.toThrow("job cancelled");
     expect(got).toEqual(["one "]);
     await waitFor(() => server.streamsAbandoned === 1, "the host to see the stream abandoned", 10_000, 10);

@@ -18,14 +18,27 @@ const KEYS = [
 const SECRET = { alice: "eng/falcon.md", bob: "hr/salaries.md" } as const;
 const OWN = { alice: "hr/salaries.md", bob: "eng/falcon.md" } as const;
 const FILTERS: (QueryFilters | undefined)[] = [
-  undefined, { keyPrefix: "eng/" }, { keyPrefix: "hr/" }, { department: "eng" }, { department: "hr" },
-  { tags: ["confidential"] }, { dateFrom: "2026-01-01", dateTo: "2026-12-31" },
+  undefined,
+  { keyPrefix: "eng/" },
+  { keyPrefix: "hr/" },
+  { department: "eng" },
+  { department: "hr" },
+  { tags: ["confidential"] },
+  { dateFrom: "2026-01-01", dateTo: "2026-12-31" },
 ];
-const QUESTIONS = ["What are the salary bands for engineers?", "When does Project Falcon launch with the new rendering engine?", "Falcon salary bonuses engineers"];
+const QUESTIONS = [
+  "What are the salary bands for engineers?",
+  "When does Project Falcon launch with the new rendering engine?",
+  "Falcon salary bonuses engineers",
+];
 
 function event(routeKey: string, opts: { key?: string; body?: unknown; id?: string } = {}): APIGatewayProxyEventV2 {
   return {
-    version: "2.0", routeKey, rawPath: "/", rawQueryString: "", isBase64Encoded: false,
+    version: "2.0",
+    routeKey,
+    rawPath: "/",
+    rawQueryString: "",
+    isBase64Encoded: false,
     headers: { "content-type": "application/json", ...(opts.key ? { "x-api-key": opts.key } : {}) },
     pathParameters: opts.id ? { id: opts.id } : undefined,
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
@@ -45,9 +58,16 @@ describe("permissions: two principals, documents with different ACLs", () => {
     t = tempDir();
     ctx = embeddedContext(t.dir, { RAGLINE_AUTH: "required", RAGLINE_API_KEYS: JSON.stringify(KEYS), RAGLINE_MAX_QUEUED_JOBS: "10000" });
     setContext(ctx);
-    await indexCorpus(ctx, CORPUS.map((d) => ({ ...d, meta: { ...d.meta, tenant: "acme" } }))); // the keys' tenant
+    await indexCorpus(
+      ctx,
+      CORPUS.map((d) => ({ ...d, meta: { ...d.meta, tenant: "acme" } })),
+    ); // the keys' tenant
   });
-  afterAll(async () => { setContext(undefined); await ctx.close(); t.cleanup(); });
+  afterAll(async () => {
+    setContext(undefined);
+    await ctx.close();
+    t.cleanup();
+  });
 
   async function ask(who: "alice" | "bob", question: string, filters?: QueryFilters) {
     const key = KEYS.find((k) => k.subject === who)!.key;

@@ -12,15 +12,22 @@ describe("duplicates and size limits through the pipeline (in-process host, embe
   beforeAll(async () => {
     ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_MAX_OBJECT_BYTES: "2000" }));
     const get = ctx.objects.get.bind(ctx.objects);
-    ctx.objects.get = async (key) => { reads.push(key); return get(key); }; // counts whole-object reads
+    ctx.objects.get = async (key) => {
+      reads.push(key);
+      return get(key);
+    }; // counts whole-object reads
     host = await startHost({ ctx, port: 0 });
   });
-  afterAll(async () => { await host?.close(); t.cleanup(); });
+  afterAll(async () => {
+    await host?.close();
+    t.cleanup();
+  });
 
-  const settled = (key: string) => waitFor(async () => {
-    const r = await ctx.catalog.get(key);
-    return r && ["indexed", "failed", "duplicate"].includes(r.status) ? r : undefined;
-  }, `${key} settled`);
+  const settled = (key: string) =>
+    waitFor(async () => {
+      const r = await ctx.catalog.get(key);
+      return r && ["indexed", "failed", "duplicate"].includes(r.status) ? r : undefined;
+    }, `${key} settled`);
 
   it("overwriting a key with another key's bytes releases the documents that were duplicates of its old content", async () => {
     const X = Buffer.from("# Fleet\n\nThe company owns forty electric vans.");
@@ -36,7 +43,10 @@ describe("duplicates and size limits through the pipeline (in-process host, embe
     // duplicate of content that is indexed nowhere.
     await ctx.objects.put("a.md", Y, { contentType: "text/markdown" });
     await waitFor(async () => (await ctx.catalog.get("a.md"))?.status === "duplicate", "a.md a duplicate of c.md");
-    const b = await waitFor(async () => { const r = await ctx.catalog.get("b.md"); return r?.status === "indexed" ? r : undefined; }, "b.md indexed on its own");
+    const b = await waitFor(async () => {
+      const r = await ctx.catalog.get("b.md");
+      return r?.status === "indexed" ? r : undefined;
+    }, "b.md indexed on its own");
     expect(b.duplicateOf).toBeUndefined();
     const hits = await ctx.index.search({ text: "electric vans fleet", topK: 5 });
     expect(hits.map((h) => h.documentKey)).toContain("b.md");
@@ -50,7 +60,10 @@ describe("duplicates and size limits through the pipeline (in-process host, embe
     expect(await settled("copy.md")).toMatchObject({ status: "duplicate", duplicateOf: "open.md" });
     // open.md is closed to hr: copy.md (readable by the whole tenant) must not stay a duplicate of it.
     await ctx.objects.put("open.md", Z, { contentType: "text/markdown", metadata: { acl: "hr" } });
-    const copy = await waitFor(async () => { const r = await ctx.catalog.get("copy.md"); return r?.status === "indexed" ? r : undefined; }, "copy.md indexed on its own");
+    const copy = await waitFor(async () => {
+      const r = await ctx.catalog.get("copy.md");
+      return r?.status === "indexed" ? r : undefined;
+    }, "copy.md indexed on its own");
     expect(copy.duplicateOf).toBeUndefined();
     const hits = await ctx.index.search({ text: "visitors park bay seven", topK: 5, access: { tenant: "default", readers: [] } });
     expect(hits.map((h) => h.documentKey)).toEqual(["copy.md"]);

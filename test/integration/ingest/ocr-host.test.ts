@@ -19,7 +19,9 @@ describe("OCR host over HTTP (ragline ocr-host, real Tesseract inside)", () => {
     host = await startOcrHost({ token: TOKEN, maxBodyBytes: 5 * 1024 * 1024 });
     host.server.prependListener("request", (req) => requests.push(`${req.method} ${req.url}`));
   });
-  afterAll(async () => { await host?.close(); });
+  afterAll(async () => {
+    await host?.close();
+  });
 
   it("a scanned PDF parsed with an OCR host reads its pages there, the same text as locally", async () => {
     requests = [];
@@ -41,15 +43,22 @@ describe("OCR host over HTTP (ragline ocr-host, real Tesseract inside)", () => {
   }, 120_000);
 
   it("without the token the host answers 401 and the parser says OCR is unavailable; a damaged image keeps its code", async () => {
-    const post = (path: string, headers: Record<string, string>, body: Buffer) => fetch(`${host.url}${path}`, { method: "POST", headers, body: new Uint8Array(body) });
+    const post = (path: string, headers: Record<string, string>, body: Buffer) =>
+      fetch(`${host.url}${path}`, { method: "POST", headers, body: new Uint8Array(body) });
     expect((await post("/ocr/image?ext=png", {}, Buffer.from("x"))).status).toBe(401);
     expect((await post("/ocr/image?ext=png", { authorization: "Bearer wrong-token-0123456789a" }, Buffer.from("x"))).status).toBe(401);
-    expect((await post("/ocr/pdf", { authorization: `Bearer ${TOKEN}`, "x-ocr-pages": "[{\"page\":0,\"dpi\":9000}]" }, Buffer.from("%PDF-1.4"))).status).toBe(400);
-    expect((await post("/ocr/image?ext=png", { authorization: `Bearer ${TOKEN}`, "content-length": String(6 * 1024 * 1024) }, Buffer.alloc(6 * 1024 * 1024))).status).toBe(413);
+    expect((await post("/ocr/pdf", { authorization: `Bearer ${TOKEN}`, "x-ocr-pages": '[{"page":0,"dpi":9000}]' }, Buffer.from("%PDF-1.4"))).status).toBe(400);
+    expect(
+      (await post("/ocr/image?ext=png", { authorization: `Bearer ${TOKEN}`, "content-length": String(6 * 1024 * 1024) }, Buffer.alloc(6 * 1024 * 1024))).status,
+    ).toBe(413);
     const png = readFileSync(join(DATASETS, "funsd", "docs", "images", "82254765.png"));
-    await expect(parseDocument({ key: "fax.png", body: png }, { ocrHost: { url: host.url, token: "wrong-token-0123456789a" } })).rejects.toMatchObject({ code: "ocr_unavailable" });
+    await expect(parseDocument({ key: "fax.png", body: png }, { ocrHost: { url: host.url, token: "wrong-token-0123456789a" } })).rejects.toMatchObject({
+      code: "ocr_unavailable",
+    });
     const damaged = Buffer.concat([png.subarray(0, 64), Buffer.alloc(2000, 7)]);
-    await expect(parseDocument({ key: "bad.png", body: damaged }, { ocrHost: { url: host.url, token: TOKEN } })).rejects.toMatchObject({ code: "corrupt_document" });
+    await expect(parseDocument({ key: "bad.png", body: damaged }, { ocrHost: { url: host.url, token: TOKEN } })).rejects.toMatchObject({
+      code: "corrupt_document",
+    });
   }, 120_000);
 
   it("refuses to start without a token of 16+ characters", async () => {

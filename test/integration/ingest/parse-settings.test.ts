@@ -14,7 +14,10 @@ describe.skipIf(!hasDatasets)("parse limits from configuration (in-process host,
     const host = await startHost({ ctx, port: 0 });
     try {
       copyFileSync(join(DATASETS, "docugami_sec10q/docs/2022_Q3_AAPL.pdf"), join(ctx.config.bucketDir, "aapl.pdf"));
-      const doc = await waitFor(async () => { const r = await ctx.catalog.get("aapl.pdf"); return r?.status === "failed" && r; }, "aapl.pdf failed");
+      const doc = await waitFor(async () => {
+        const r = await ctx.catalog.get("aapl.pdf");
+        return r?.status === "failed" && r;
+      }, "aapl.pdf failed");
       expect(doc.error).toMatch(/^too_many_pages: /);
     } finally {
       await host.close();

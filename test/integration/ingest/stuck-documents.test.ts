@@ -30,7 +30,10 @@ describe("stuck and failed documents are ingested again (in-process host, embedd
     db.prepare("UPDATE documents SET updated_at = ?, record = json_set(record, '$.updatedAt', ?) WHERE key = ?").run(old, old, key);
     db.close();
   };
-  afterAll(async () => { await host?.close(); t.cleanup(); });
+  afterAll(async () => {
+    await host?.close();
+    t.cleanup();
+  });
 
   it("a document left processing by a dead-lettered message is reported stuck once past the limit, and reconciliation repairs it", async () => {
     // What a dead-lettered embed message leaves behind: the record waits for chunks that will never come.
@@ -40,7 +43,10 @@ describe("stuck and failed documents are ingested again (in-process host, embedd
     age("a.md", STUCK_AFTER_MS + 60_000);
     expect((await staleDocuments(ctx)).find((s) => s.key === "a.md")?.reasons.join(" ")).toMatch(/stuck in processing/);
     expect((await reconcile(ctx)).created).toBeGreaterThanOrEqual(1);
-    const rec = await waitFor(async () => { const r = await ctx.catalog.get("a.md"); return r?.status === "indexed" ? r : undefined; }, "a.md indexed again");
+    const rec = await waitFor(async () => {
+      const r = await ctx.catalog.get("a.md");
+      return r?.status === "indexed" ? r : undefined;
+    }, "a.md indexed again");
     expect(rec.version).not.toBe("dead-lettered");
     expect(rec.indexedVersion).toBe(rec.version);
   });

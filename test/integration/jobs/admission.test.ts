@@ -42,8 +42,20 @@ function slotContract(name: string, make: () => JobStore | Promise<JobStore>) {
       const a = `queue:q-${Math.random()}`;
       const b = `caller:c-${Math.random()}`;
       const id = `one-${Math.random()}`;
-      await jobs.create(id, req(), { slots: [{ key: a, limit: 10 }, { key: b, limit: 1 }] });
-      await expect(jobs.create(`two-${Math.random()}`, req(), { slots: [{ key: a, limit: 10 }, { key: b, limit: 1 }] })).rejects.toBeInstanceOf(AdmissionRefused);
+      await jobs.create(id, req(), {
+        slots: [
+          { key: a, limit: 10 },
+          { key: b, limit: 1 },
+        ],
+      });
+      await expect(
+        jobs.create(`two-${Math.random()}`, req(), {
+          slots: [
+            { key: a, limit: 10 },
+            { key: b, limit: 1 },
+          ],
+        }),
+      ).rejects.toBeInstanceOf(AdmissionRefused);
       expect([await jobs.slotsHeld!(a), await jobs.slotsHeld!(b)]).toEqual([1, 1]);
       await jobs.transition(id, ["pending"], "working");
       expect(await jobs.slotsHeld!(b)).toBe(1); // working still holds
@@ -63,7 +75,9 @@ beforeAll(async () => {
   dynamo = await startDynamo();
   await ensureTables(dynamo.client, { jobs: "admission-jobs", documents: "admission-docs" });
 });
-afterAll(async () => { await dynamo?.stop(); });
+afterAll(async () => {
+  await dynamo?.stop();
+});
 slotContract("DynamoDB API (dynalite)", () => new DynamoDbJobStore({ table: "admission-jobs", client: dynamo!.client }));
 
 describe("submitQuery: every way a job ends gives its caller's slot back (embedded, real SQLite queue and job store)", () => {
@@ -74,7 +88,11 @@ describe("submitQuery: every way a job ends gives its caller's slot back (embedd
     ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_MAX_JOBS_PER_CALLER: "1", RAGLINE_MAX_QUEUED_JOBS: "100" }));
     setContext(ctx);
   });
-  afterEach(async () => { setContext(undefined); await ctx.close(); t.cleanup(); });
+  afterEach(async () => {
+    setContext(undefined);
+    await ctx.close();
+    t.cleanup();
+  });
 
   const full = () => expect(submitQuery(ctx, req())).rejects.toBeInstanceOf(TooManyRequestsError);
 
@@ -105,7 +123,9 @@ describe("submitQuery: every way a job ends gives its caller's slot back (embedd
 
   it("failed for good (a permanent error) and dead-lettered (its workers lost on every attempt)", async () => {
     const bad = await submitQuery(ctx, req());
-    ctx.index.search = async () => { throw new ValidationError("bad filter"); }; // a permanent error: no retry
+    ctx.index.search = async () => {
+      throw new ValidationError("bad filter");
+    }; // a permanent error: no retry
 
     expect(await runQueryJob(ctx, bad.id)).toBe("failed");
     const lost = await submitQuery(ctx, req());
@@ -117,7 +137,9 @@ describe("submitQuery: every way a job ends gives its caller's slot back (embedd
 
   it("a job whose queue message cannot be sent ends failed and gives its slot back", async () => {
     const send = ctx.queue.send.bind(ctx.queue);
-    ctx.queue.send = async () => { throw new Error("queue unavailable"); };
+    ctx.queue.send = async () => {
+      throw new Error("queue unavailable");
+    };
     await expect(submitQuery(ctx, req())).rejects.toThrow(/queue unavailable/);
     ctx.queue.send = send;
     await expect(submitQuery(ctx, req())).resolves.toBeDefined();
@@ -128,16 +150,25 @@ describe("submitQuery: every way a job ends gives its caller's slot back (embedd
 describe("POST /queries over HTTP (the host as a child process): 30 simultaneous submissions from one caller", () => {
   const t = tempDir();
   let host: HostProcess | undefined;
-  afterAll(async () => { await host?.stop(); t.cleanup(); });
+  afterAll(async () => {
+    await host?.stop();
+    t.cleanup();
+  });
 
   it("with RAGLINE_MAX_JOBS_PER_CALLER=3: at most 3 × 202, the rest 429 with Retry-After", async () => {
     const key = "alice-key-0123456789abcdef";
     host = await startHostProcess(t.dir, {
-      RAGLINE_AUTH: "required", RAGLINE_API_KEYS: JSON.stringify([{ key, tenant: "acme", subject: "alice", groups: [] }]), RAGLINE_MAX_JOBS_PER_CALLER: "3",
+      RAGLINE_AUTH: "required",
+      RAGLINE_API_KEYS: JSON.stringify([{ key, tenant: "acme", subject: "alice", groups: [] }]),
+      RAGLINE_MAX_JOBS_PER_CALLER: "3",
       // No worker finishes a job during the burst: none of its slots comes back mid-way.
-      RAGLINE_GENERATOR: "openai", RAGLINE_LLM_URL: "http://127.0.0.1:9/v1", RAGLINE_LLM_MODEL: "unreachable",
+      RAGLINE_GENERATOR: "openai",
+      RAGLINE_LLM_URL: "http://127.0.0.1:9/v1",
+      RAGLINE_LLM_MODEL: "unreachable",
     });
-    const rs = await Promise.all(Array.from({ length: 30 }, () => api(host!.url, "POST", "/queries", { question: "How do glaciers carve valleys?" }, { "x-api-key": key })));
+    const rs = await Promise.all(
+      Array.from({ length: 30 }, () => api(host!.url, "POST", "/queries", { question: "How do glaciers carve valleys?" }, { "x-api-key": key })),
+    );
     const statuses = rs.map((r) => r.status);
     expect(statuses.filter((s) => s === 202)).toHaveLength(3);
     expect(statuses.filter((s) => s === 429)).toHaveLength(27);

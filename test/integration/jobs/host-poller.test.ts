@@ -22,15 +22,25 @@ const trigger = (visibilityTimeoutSeconds = 30) => ({ kind: "queue" as const, qu
 function flaky(q: SqliteQueue, failures: Partial<Record<"receive" | "delete" | "changeVisibility", number>>): Queue & { calls: Record<string, number> } {
   const left = { ...failures };
   const calls: Record<string, number> = {};
-  const wrap = <A extends unknown[], R>(name: keyof typeof failures, fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
-    calls[name] = (calls[name] ?? 0) + 1;
-    if ((left[name] ?? 0) > 0) { left[name]!--; throw Object.assign(new Error(`${name}: connection reset`), { name: "NetworkingError" }); }
-    return fn(...a);
-  };
+  const wrap =
+    <A extends unknown[], R>(name: keyof typeof failures, fn: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      calls[name] = (calls[name] ?? 0) + 1;
+      if ((left[name] ?? 0) > 0) {
+        left[name]!--;
+        throw Object.assign(new Error(`${name}: connection reset`), { name: "NetworkingError" });
+      }
+      return fn(...a);
+    };
   return {
-    name: "flaky-sqlite", calls,
-    send: q.send.bind(q), sendBatch: q.sendBatch.bind(q), depth: q.depth.bind(q),
-    receive: wrap("receive", q.receive.bind(q)), delete: wrap("delete", q.delete.bind(q)), changeVisibility: wrap("changeVisibility", q.changeVisibility.bind(q)),
+    name: "flaky-sqlite",
+    calls,
+    send: q.send.bind(q),
+    sendBatch: q.sendBatch.bind(q),
+    depth: q.depth.bind(q),
+    receive: wrap("receive", q.receive.bind(q)),
+    delete: wrap("delete", q.delete.bind(q)),
+    changeVisibility: wrap("changeVisibility", q.changeVisibility.bind(q)),
   };
 }
 
@@ -38,15 +48,29 @@ describe("the host's queue poller and schedules (real SQLite queue)", () => {
   let t: ReturnType<typeof tempDir>;
   let q: SqliteQueue;
   let poller: QueuePoller | undefined;
-  beforeEach(() => { t = tempDir(); q = new SqliteQueue(`${t.dir}/queue.db`); });
-  afterEach(async () => { await poller?.stop(); poller = undefined; q.close(); t.cleanup(); });
+  beforeEach(() => {
+    t = tempDir();
+    q = new SqliteQueue(`${t.dir}/queue.db`);
+  });
+  afterEach(async () => {
+    await poller?.stop();
+    poller = undefined;
+    q.close();
+    t.cleanup();
+  });
 
   it("failed receive, delete and visibility calls are retried and logged, never fatal; every message is handled and deleted once", async () => {
     const queue = flaky(q, { receive: 2, delete: 2, changeVisibility: 1 });
     const handled: string[] = [];
     for (const body of ["a", "b", "c"]) await q.send("work", body);
     poller = new QueuePoller({
-      name: "flaky", queue, trigger: trigger(), timeoutSeconds: 10, concurrency: 1, waitSeconds: 0, retryDelaySeconds: () => 0,
+      name: "flaky",
+      queue,
+      trigger: trigger(),
+      timeoutSeconds: 10,
+      concurrency: 1,
+      waitSeconds: 0,
+      retryDelaySeconds: () => 0,
       handler: async () => async (event: SQSEvent) => {
         const body = event.Records[0].body;
         handled.push(body);
@@ -68,20 +92,29 @@ describe("the host's queue poller and schedules (real SQLite queue)", () => {
     let runs = 0;
     let sawAbort = false;
     poller = new QueuePoller({
-      name: "slow", queue: q, trigger: trigger(1), timeoutSeconds: 1, concurrency: 2, waitSeconds: 0, retryDelaySeconds: () => 0,
+      name: "slow",
+      queue: q,
+      trigger: trigger(1),
+      timeoutSeconds: 1,
+      concurrency: 2,
+      waitSeconds: 0,
+      retryDelaySeconds: () => 0,
       handler: async () => async (event: SQSEvent, context: HostLambdaContext) => {
         const id = event.Records[0].messageId;
         if (running.has(id)) overlap++;
         running.add(id);
         runs++;
         try {
-          if (runs === 1) { // the first run ignores the abort for a while (a stage that does not look), then stops
+          if (runs === 1) {
+            // the first run ignores the abort for a while (a stage that does not look), then stops
             await sleep(3_000);
             sawAbort = Boolean(context.abortSignal?.aborted);
             throw new Error("stopped at the stage boundary");
           }
           return { batchItemFailures: [] };
-        } finally { running.delete(id); }
+        } finally {
+          running.delete(id);
+        }
       },
     });
     poller.start();
@@ -95,7 +128,12 @@ describe("the host's queue poller and schedules (real SQLite queue)", () => {
   it("a schedule never runs beside itself: in one process, nor on two replicas sharing the lease", async () => {
     let running = 0;
     let maxRunning = 0;
-    const run = async () => { running++; maxRunning = Math.max(maxRunning, running); await sleep(300); running--; };
+    const run = async () => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await sleep(300);
+      running--;
+    };
     const other = new SqliteQueue(`${t.dir}/queue.db`);
     const a = new ScheduleRunner({ name: "purge", everyMs: 40, timeoutSeconds: 5, lease: q, run });
     const b = new ScheduleRunner({ name: "purge", everyMs: 40, timeoutSeconds: 5, lease: other, run });
@@ -114,7 +152,8 @@ describe("the host's queue poller and schedules (real SQLite queue)", () => {
     const DAY = 86_400_000;
     let now = 1_000 * DAY;
     const clockAt = () => new SqliteScheduleClock(`${t.dir}/schedules.db`); // reopened: a restart
-    const runner = (clock: SqliteScheduleClock) => new ScheduleRunner({ name: "evals-run", everyMs: DAY, timeoutSeconds: 5, lease: q, clock, now: () => now, run: async () => undefined });
+    const runner = (clock: SqliteScheduleClock) =>
+      new ScheduleRunner({ name: "evals-run", everyMs: DAY, timeoutSeconds: 5, lease: q, clock, now: () => now, run: async () => undefined });
 
     let clock = clockAt();
     const first = runner(clock);
@@ -138,9 +177,20 @@ describe("the host's queue poller and schedules (real SQLite queue)", () => {
   it("a replica does not run a schedule again that another replica just ran (the shared clock says it is not due)", async () => {
     const clock = new SqliteScheduleClock(`${t.dir}/schedules.db`);
     let runs = 0;
-    const make = () => new ScheduleRunner({ name: "reconcile", everyMs: 300, timeoutSeconds: 5, lease: q, clock, run: async () => { runs++; } });
+    const make = () =>
+      new ScheduleRunner({
+        name: "reconcile",
+        everyMs: 300,
+        timeoutSeconds: 5,
+        lease: q,
+        clock,
+        run: async () => {
+          runs++;
+        },
+      });
     clock.recordStart("reconcile", Date.now() - 300); // due now
-    const a = make(), b = make();
+    const a = make(),
+      b = make();
     a.start();
     b.start();
     await waitFor(async () => runs >= 1 && a.stats.notDue + b.stats.notDue >= 1, "one run, and the other replica's timer finding it not due", 10_000, 20);
@@ -153,7 +203,17 @@ describe("the host's queue poller and schedules (real SQLite queue)", () => {
   it("a scheduled run past its timeout is aborted, and the next tick waits until it has stopped", async () => {
     let signal: AbortSignal | undefined;
     let stopped = false;
-    const runner = new ScheduleRunner({ name: "slow", everyMs: 1_000_000, timeoutSeconds: 1, lease: q, run: async (s) => { signal = s; await sleep(1_500); stopped = true; } });
+    const runner = new ScheduleRunner({
+      name: "slow",
+      everyMs: 1_000_000,
+      timeoutSeconds: 1,
+      lease: q,
+      run: async (s) => {
+        signal = s;
+        await sleep(1_500);
+        stopped = true;
+      },
+    });
     const first = runner.tick();
     await sleep(1_200);
     expect(signal?.aborted).toBe(true);
@@ -167,8 +227,16 @@ describe("the host's queue poller and schedules (real SQLite queue)", () => {
 describe("query jobs and their attempts (embedded context)", () => {
   let t: ReturnType<typeof tempDir>;
   let ctx: ReturnType<typeof createEmbeddedContext>;
-  beforeEach(() => { t = tempDir(); ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir })); setContext(ctx); });
-  afterEach(async () => { setContext(undefined); await ctx.close(); t.cleanup(); });
+  beforeEach(() => {
+    t = tempDir();
+    ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir }));
+    setContext(ctx);
+  });
+  afterEach(async () => {
+    setContext(undefined);
+    await ctx.close();
+    t.cleanup();
+  });
 
   it("an aborted attempt stops at the next stage boundary and says it waits to retry", async () => {
     const job = await submitQuery(ctx, { question: "How do glaciers carve valleys?" });
@@ -178,7 +246,9 @@ describe("query jobs and their attempts (embedded context)", () => {
     const events = await ctx.jobs.events(job.id, 0);
     expect(events.filter((e) => e.data.status === "started")).toEqual([]); // no stage began
     expect(events.at(-1)?.data).toMatchObject({ stage: "waiting", cause: "attempt-failed", attempt: 1, maxAttempts: 3 });
-    expect((await ctx.jobs.get(job.id))?.checkpoints.waiting).toMatchObject({ reason: expect.stringMatching(/attempt 1 of 3 failed \(attempt aborted: query-run timed out/) });
+    expect((await ctx.jobs.get(job.id))?.checkpoints.waiting).toMatchObject({
+      reason: expect.stringMatching(/attempt 1 of 3 failed \(attempt aborted: query-run timed out/),
+    });
     expect(await runQueryJob(ctx, job.id, { maxAttempts: 3 })).toBe("completed");
     expect((await ctx.jobs.get(job.id))?.checkpoints.waiting ?? undefined).toBeUndefined();
   });

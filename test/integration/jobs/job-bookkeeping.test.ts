@@ -18,7 +18,11 @@ import { tempDir } from "../../helpers/tmp";
 
 const DOCS: Record<string, string[]> = {
   "glaciers.txt": ["Glaciers carve U-shaped valleys during ice ages.", "Moraines mark where a glacier stopped.", "Ice sheets cover Greenland and Antarctica."],
-  "reefs.txt": ["Coral reefs bleach when ocean temperatures rise.", "Bleached corals can recover if waters cool.", "Reefs shelter a quarter of marine species."],
+  "reefs.txt": [
+    "Coral reefs bleach when ocean temperatures rise.",
+    "Bleached corals can recover if waters cool.",
+    "Reefs shelter a quarter of marine species.",
+  ],
   "volcanoes.txt": ["Volcanic eruptions release sulfur dioxide.", "Sulfate aerosols cool the climate for a year or two.", "Lava domes grow inside craters."],
   "rates.txt": ["Interest rates influence inflation.", "Central banks raise rates to cool prices.", "Lower rates make borrowing cheaper."],
   "rome.txt": ["The Roman aqueducts carried water.", "Aqueducts used gravity over long distances.", "Some aqueducts still stand in Spain."],
@@ -38,22 +42,40 @@ describe("query job bookkeeping (real SQLite job store and index)", () => {
     await ctx.index.switchServingModel(ctx.embedder.model);
     for (const [key, texts] of Object.entries(DOCS)) {
       const vectors = await ctx.embedder.embed(texts, "document");
-      await ctx.index.stage(texts.map((text, i) => ({
-        id: `${key}-${i}`, documentKey: key, version: "v1", ordinal: i, text, sectionPath: [], kind: "text" as const, metadata: {}, vector: vectors[i], embeddingModel: ctx.embedder.model,
-      })));
+      await ctx.index.stage(
+        texts.map((text, i) => ({
+          id: `${key}-${i}`,
+          documentKey: key,
+          version: "v1",
+          ordinal: i,
+          text,
+          sectionPath: [],
+          kind: "text" as const,
+          metadata: {},
+          vector: vectors[i],
+          embeddingModel: ctx.embedder.model,
+        })),
+      );
       await ctx.index.activate(key, "v1");
     }
     searches = 0;
     const search = ctx.index.search.bind(ctx.index);
-    ctx.index.search = (req) => { searches++; return search(req); };
+    ctx.index.search = (req) => {
+      searches++;
+      return search(req);
+    };
   });
-  afterEach(async () => { await ctx.close(); t.cleanup(); });
+  afterEach(async () => {
+    await ctx.close();
+    t.cleanup();
+  });
 
   /** Records what each attempt's generation was given; fails the first `failures` attempts. */
   const recording = (failures: number) => {
     const given: GenerateRequest["sources"][] = [];
     const generator: Generator = {
-      model: "recording", backend: "test",
+      model: "recording",
+      backend: "test",
       async *generate(req) {
         given.push(req.sources);
         if (failures-- > 0) throw new TransientError("model host went away");
@@ -71,10 +93,11 @@ describe("query job bookkeeping (real SQLite job store and index)", () => {
 
     const cp = (await ctx.jobs.get(job.id))!.checkpoints as Record<string, { chunks?: Record<string, unknown>[]; sources?: Record<string, unknown>[] }>;
     expect(cp.retrieve.chunks!.length).toBeGreaterThan(0);
-    for (const stage of ["retrieve", "rerank"]) for (const c of cp[stage].chunks!) {
-      expect(Object.keys(c).sort()).toEqual(expect.arrayContaining(["documentKey", "id", "score"]));
-      expect(c).not.toHaveProperty("text");
-    }
+    for (const stage of ["retrieve", "rerank"])
+      for (const c of cp[stage].chunks!) {
+        expect(Object.keys(c).sort()).toEqual(expect.arrayContaining(["documentKey", "id", "score"]));
+        expect(c).not.toHaveProperty("text");
+      }
     expect(cp.assemble.sources!.every((s) => !("text" in s))).toBe(true);
     expect(JSON.stringify(cp).includes("U-shaped")).toBe(false);
 
@@ -97,7 +120,12 @@ describe("query job bookkeeping (real SQLite job store and index)", () => {
     expect(await runQueryJob(ctx, job.id, { maxAttempts: 3 })).toBe("completed");
     expect(searches).toBe(2);
     // Nothing of the removed document reaches the generation (here the job abstains without one).
-    expect(given.slice(1).flat().some((s) => s.documentKey === "glaciers.txt")).toBe(false);
+    expect(
+      given
+        .slice(1)
+        .flat()
+        .some((s) => s.documentKey === "glaciers.txt"),
+    ).toBe(false);
     const result = (await ctx.jobs.get(job.id))?.result;
     expect(result?.citations.some((c) => c.documentKey === "glaciers.txt")).toBe(false);
   });
@@ -111,8 +139,9 @@ describe("query job bookkeeping (real SQLite job store and index)", () => {
     const cancelled = await submitQuery(ctx, { question: "What do reefs do when waters warm?" });
     await ctx.jobs.transition(cancelled.id, ["pending"], "working");
     await cancelJob(ctx, cancelled.id);
-    const late = await ctx.jobs.commitStage(cancelled.id, { retrieve: { chunks: [] }, timings: { retrieve: 3 } },
-      [{ type: "stage", data: { stage: "retrieve", status: "finished" } }]);
+    const late = await ctx.jobs.commitStage(cancelled.id, { retrieve: { chunks: [] }, timings: { retrieve: 3 } }, [
+      { type: "stage", data: { stage: "retrieve", status: "finished" } },
+    ]);
     expect(late).toEqual([]); // the log closed at "cancelled"
     expect((await ctx.jobs.get(cancelled.id))!.checkpoints).toEqual({ timings: { retrieve: 3 } });
     expect((await ctx.jobs.events(cancelled.id, 0)).map((e) => e.type)).toEqual(["cancelled"]);
@@ -122,7 +151,9 @@ describe("query job bookkeeping (real SQLite job store and index)", () => {
     const job = await submitQuery(ctx, { question: "q" });
     await ctx.jobs.appendEvent(job.id, "stage", { stage: "retrieve", status: "started" });
     const logged = await ctx.jobs.commitStage(job.id, { retrieve: { chunks: [{ id: "a", documentKey: "d", score: 1 }] }, timings: { retrieve: 5 } }, [
-      { type: "retrieved", data: { chunks: [] } }, { type: "stage", data: { stage: "retrieve", status: "finished" } }, { type: "stage", data: { stage: "rerank", status: "started" } },
+      { type: "retrieved", data: { chunks: [] } },
+      { type: "stage", data: { stage: "retrieve", status: "finished" } },
+      { type: "stage", data: { stage: "rerank", status: "started" } },
     ]);
     expect(logged.map((e) => e.seq)).toEqual([2, 3, 4]);
     expect((await ctx.jobs.events(job.id, 1)).map((e) => e.type)).toEqual(["retrieved", "stage", "stage"]);
@@ -132,7 +163,9 @@ describe("query job bookkeeping (real SQLite job store and index)", () => {
 
 describe("SqliteJobStore on a file of the previous layout", () => {
   let t: ReturnType<typeof tempDir>;
-  beforeEach(() => { t = tempDir(); });
+  beforeEach(() => {
+    t = tempDir();
+  });
   afterEach(() => t.cleanup());
 
   it("keeps its jobs, event logs and checkpoints, and continues each log's sequence", async () => {
@@ -147,7 +180,15 @@ describe("SqliteJobStore on a file of the previous layout", () => {
       CREATE INDEX jobs_holding_slots ON jobs(status) WHERE slots IS NOT NULL;`);
     const now = new Date().toISOString();
     const insert = old.prepare("INSERT INTO jobs (id, status, request, checkpoints, attempts, created_at, updated_at, slots) VALUES (?, ?, ?, ?, 1, ?, ?, ?)");
-    insert.run("running", "working", JSON.stringify({ question: "q1" }), JSON.stringify({ retrieve: { chunks: [{ id: "c" }] }, timings: { retrieve: 4 } }), now, now, JSON.stringify(["caller:x"]));
+    insert.run(
+      "running",
+      "working",
+      JSON.stringify({ question: "q1" }),
+      JSON.stringify({ retrieve: { chunks: [{ id: "c" }] }, timings: { retrieve: 4 } }),
+      now,
+      now,
+      JSON.stringify(["caller:x"]),
+    );
     insert.run("ended", "completed", JSON.stringify({ question: "q2" }), "{}", now, now, JSON.stringify(["caller:x"])); // killed before its slots were released
     old.prepare("INSERT INTO admission_slots (key, held) VALUES ('caller:x', 2)").run();
     const event = old.prepare("INSERT INTO job_events (job_id, seq, type, data, at) VALUES (?, ?, ?, ?, ?)");
@@ -167,6 +208,8 @@ describe("SqliteJobStore on a file of the previous layout", () => {
       expect((await jobs.appendEvent(fresh.id, "stage", {}))?.seq).toBe(1);
       await jobs.transition("running", ["working"], "completed");
       expect((await jobs.get("running"))?.checkpoints).toEqual({ timings: { retrieve: 4 } });
-    } finally { jobs.close(); }
+    } finally {
+      jobs.close();
+    }
   });
 });

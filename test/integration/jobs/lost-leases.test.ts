@@ -28,22 +28,40 @@ function worker(path: string, beatMs: number): Promise<{ proc: ChildProcess; mes
   let out = "";
   proc.stdout!.on("data", (d) => (out += d));
   proc.stderr!.on("data", (d) => (out += d));
-  return waitFor(() => {
-    if (proc.exitCode !== null) throw new Error(`worker exited: ${out}`);
-    const id = /leased (\S+)/.exec(out)?.[1];
-    return id ? { proc, messageId: id, pid: proc.pid! } : undefined;
-  }, "the worker to lease a message", 30_000, 50);
+  return waitFor(
+    () => {
+      if (proc.exitCode !== null) throw new Error(`worker exited: ${out}`);
+      const id = /leased (\S+)/.exec(out)?.[1];
+      return id ? { proc, messageId: id, pid: proc.pid! } : undefined;
+    },
+    "the worker to lease a message",
+    30_000,
+    50,
+  );
 }
 
-const kill = (p: ChildProcess) => new Promise<void>((resolve) => { if (p.exitCode !== null || p.signalCode) return resolve(); p.once("exit", () => resolve()); p.kill("SIGKILL"); });
+const kill = (p: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (p.exitCode !== null || p.signalCode) return resolve();
+    p.once("exit", () => resolve());
+    p.kill("SIGKILL");
+  });
 
 describe("lost leases on the embedded queue (real processes, one SQLite file)", () => {
   let t: ReturnType<typeof tempDir>;
   let q: SqliteQueue;
   let path: string;
   const procs: ChildProcess[] = [];
-  beforeEach(() => { t = tempDir(); path = join(t.dir, "queue.db"); q = new SqliteQueue(path); });
-  afterEach(async () => { for (const p of procs) await kill(p); q.close(); t.cleanup(); });
+  beforeEach(() => {
+    t = tempDir();
+    path = join(t.dir, "queue.db");
+    q = new SqliteQueue(path);
+  });
+  afterEach(async () => {
+    for (const p of procs) await kill(p);
+    q.close();
+    t.cleanup();
+  });
 
   it("releases at once the lease of a worker killed with SIGKILL, naming when it was last seen", async () => {
     await q.send("work", "job-1");
@@ -62,7 +80,7 @@ describe("lost leases on the embedded queue (real processes, one SQLite file)", 
     q.release(lost);
     const [again] = await q.receive("work", { maxMessages: 1, visibilityTimeoutSeconds: 30 });
     expect(again).toMatchObject({ id: w.messageId, receiveCount: 2 });
-    expect(Date.now() - killedAt).toBeLessThan(VISIBILITY * 1000 / 10);
+    expect(Date.now() - killedAt).toBeLessThan((VISIBILITY * 1000) / 10);
   });
 
   it("never takes the lease of a live worker in another process, however often it sweeps", async () => {
@@ -84,8 +102,12 @@ describe("lost leases on the embedded queue (real processes, one SQLite file)", 
     procs.push(sleeper);
     const db = new Database(path);
     const machine = (db.prepare("SELECT machine FROM instances WHERE id = ?").get(q.instanceId) as { machine: string }).machine;
-    db.prepare("INSERT INTO instances (id, pid, machine, started_at, last_seen, heartbeat_ms, pid_start) VALUES ('lost-one', ?, ?, ?, ?, 60000, '1')")
-      .run(sleeper.pid, machine, Date.now(), Date.now());
+    db.prepare("INSERT INTO instances (id, pid, machine, started_at, last_seen, heartbeat_ms, pid_start) VALUES ('lost-one', ?, ?, ?, ?, 60000, '1')").run(
+      sleeper.pid,
+      machine,
+      Date.now(),
+      Date.now(),
+    );
     db.prepare("UPDATE messages SET owner = 'lost-one' WHERE id = ?").run(m.id);
     db.close();
     expect(q.claimLost().map((l) => l.messageId)).toEqual([m.id]);
@@ -97,16 +119,33 @@ describe("lost leases on the embedded queue (real processes, one SQLite file)", 
     const db = new Database(path);
     const beatMs = 200;
     const beat = () => db.prepare("UPDATE instances SET last_seen = ? WHERE id = 'remote'").run(Date.now());
-    db.prepare("INSERT INTO instances (id, pid, machine, started_at, last_seen, heartbeat_ms) VALUES ('remote', ?, 'other-host/pid:[1]', ?, ?, ?)")
-      .run(process.pid, Date.now(), Date.now(), beatMs);
+    db.prepare("INSERT INTO instances (id, pid, machine, started_at, last_seen, heartbeat_ms) VALUES ('remote', ?, 'other-host/pid:[1]', ?, ?, ?)").run(
+      process.pid,
+      Date.now(),
+      Date.now(),
+      beatMs,
+    );
     db.prepare("UPDATE messages SET owner = 'remote' WHERE id = ?").run(m.id);
     const beating = setInterval(beat, beatMs);
     try {
       const until = Date.now() + 5 * beatMs + 2000 + 500; // past the margin: only a stopped heartbeat would release it
-      while (Date.now() < until) { expect(q.claimLost()).toEqual([]); await new Promise((r) => setTimeout(r, 100)); }
-    } finally { clearInterval(beating); }
+      while (Date.now() < until) {
+        expect(q.claimLost()).toEqual([]);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      clearInterval(beating);
+    }
     const stoppedAt = Date.now();
-    const lost = await waitFor(() => { const l = q.claimLost(); return l.length ? l : undefined; }, "the overdue heartbeat to release it", 10_000, 50);
+    const lost = await waitFor(
+      () => {
+        const l = q.claimLost();
+        return l.length ? l : undefined;
+      },
+      "the overdue heartbeat to release it",
+      10_000,
+      50,
+    );
     expect(lost[0].messageId).toBe(m.id);
     expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(5 * beatMs + 2000 - 250);
     db.close();
@@ -118,10 +157,19 @@ describe("lost leases on the embedded queue (real processes, one SQLite file)", 
     const db = new Database(path);
     db.prepare("DELETE FROM instances WHERE id = ?").run(other.instanceId); // as a sweep that judged it lost would
     db.close();
-    await waitFor(() => {
-      const ro = new Database(path, { readonly: true });
-      try { return ro.prepare("SELECT 1 FROM instances WHERE id = ?").get(other.instanceId); } finally { ro.close(); }
-    }, "it to register again", 2_000, 20);
+    await waitFor(
+      () => {
+        const ro = new Database(path, { readonly: true });
+        try {
+          return ro.prepare("SELECT 1 FROM instances WHERE id = ?").get(other.instanceId);
+        } finally {
+          ro.close();
+        }
+      },
+      "it to register again",
+      2_000,
+      20,
+    );
     await q.send("work", "after");
     const [m] = await other.receive("work", { maxMessages: 1, visibilityTimeoutSeconds: VISIBILITY });
     expect(m.body).toBe("after");
@@ -134,7 +182,12 @@ describe("lost leases on the embedded queue (real processes, one SQLite file)", 
     const [m] = await q.receive("work", { maxMessages: 1, visibilityTimeoutSeconds: VISIBILITY });
     const db = new Database(path);
     const machine = (db.prepare("SELECT machine FROM instances WHERE id = ?").get(q.instanceId) as { machine: string }).machine;
-    db.prepare("INSERT INTO instances (id, pid, machine, started_at, last_seen, heartbeat_ms) VALUES ('before-restart', ?, ?, ?, ?, 60000)").run(process.pid, machine, Date.now(), Date.now());
+    db.prepare("INSERT INTO instances (id, pid, machine, started_at, last_seen, heartbeat_ms) VALUES ('before-restart', ?, ?, ?, ?, 60000)").run(
+      process.pid,
+      machine,
+      Date.now(),
+      Date.now(),
+    );
     db.prepare("UPDATE messages SET owner = 'before-restart' WHERE id = ?").run(m.id);
     db.close();
     expect(q.claimLost().map((l) => l.messageId)).toEqual([m.id]);
@@ -169,8 +222,14 @@ describe("lost leases on the embedded queue (real processes, one SQLite file)", 
 describe("what a lost worker leaves on its job and its document (embedded context, real SQLite stores)", () => {
   let t: ReturnType<typeof tempDir>;
   let ctx: ReturnType<typeof createEmbeddedContext>;
-  beforeEach(() => { t = tempDir(); ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir })); });
-  afterEach(async () => { await ctx.close(); t.cleanup(); });
+  beforeEach(() => {
+    t = tempDir();
+    ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir }));
+  });
+  afterEach(async () => {
+    await ctx.close();
+    t.cleanup();
+  });
 
   /** A message of `queue` leased by another instance that then died (closed without finishing). */
   async function lostOn(queue: string, body: unknown) {
@@ -183,7 +242,13 @@ describe("what a lost worker leaves on its job and its document (embedded contex
 
   it("a processing document being embedded says which stage lost its worker, at which attempt; its next write clears it", async () => {
     await ctx.catalog.put("report.pdf", { status: "processing", version: "v2" });
-    const lost = await lostOn(QUEUES.embed, { type: "chunks.embed", documentKey: "report.pdf", version: "v2", total: 1, chunks: [{ id: "c1", documentKey: "report.pdf", version: "v2", ordinal: 0, text: "x", sectionPath: [], kind: "text", metadata: {} }] });
+    const lost = await lostOn(QUEUES.embed, {
+      type: "chunks.embed",
+      documentKey: "report.pdf",
+      version: "v2",
+      total: 1,
+      chunks: [{ id: "c1", documentKey: "report.pdf", version: "v2", ordinal: 0, text: "x", sectionPath: [], kind: "text", metadata: {} }],
+    });
     await recordLostWork(ctx, lost, new Date("2030-01-01T00:00:00.000Z"));
     const doc = await ctx.catalog.get("report.pdf");
     expect(doc?.status).toBe("processing");
@@ -196,7 +261,14 @@ describe("what a lost worker leaves on its job and its document (embedded contex
   it("a note is not put on a newer version, nor on a document that is no longer processing", async () => {
     await ctx.catalog.put("a.txt", { status: "processing", version: "v3" });
     await ctx.catalog.put("b.txt", { status: "indexed", version: "v1" });
-    const lostA = await lostOn(QUEUES.index, { type: "chunks.index", documentKey: "a.txt", version: "v2", total: 1, embeddingModel: "m", chunks: [{ id: "c", documentKey: "a.txt", version: "v2", ordinal: 0, text: "x", sectionPath: [], kind: "text", metadata: {}, vector: "AAAA" }] });
+    const lostA = await lostOn(QUEUES.index, {
+      type: "chunks.index",
+      documentKey: "a.txt",
+      version: "v2",
+      total: 1,
+      embeddingModel: "m",
+      chunks: [{ id: "c", documentKey: "a.txt", version: "v2", ordinal: 0, text: "x", sectionPath: [], kind: "text", metadata: {}, vector: "AAAA" }],
+    });
     const lostB = await lostOn(QUEUES.ingestEvents, { type: "source.changed", key: "b.txt" });
     await recordLostWork(ctx, [...lostA, ...lostB], new Date());
     expect((await ctx.catalog.get("a.txt"))?.waiting).toBeUndefined();

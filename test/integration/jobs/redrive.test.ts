@@ -18,15 +18,23 @@ async function drain(queue: Queue, name: string): Promise<string[]> {
   for (;;) {
     const got = await queue.receive(name, { maxMessages: 10, visibilityTimeoutSeconds: 30 });
     if (!got.length) return out.sort();
-    for (const m of got) { out.push(m.body); await queue.delete(name, m.receiptHandle); }
+    for (const m of got) {
+      out.push(m.body);
+      await queue.delete(name, m.receiptHandle);
+    }
   }
 }
 
 describe("redrive: dead-lettered messages back to their queue", () => {
   const t = tempDir();
   let sqs: Awaited<ReturnType<typeof startS3Sqs>>;
-  beforeAll(async () => { sqs = await startS3Sqs(); });
-  afterAll(async () => { await sqs?.stop(); t.cleanup(); });
+  beforeAll(async () => {
+    sqs = await startS3Sqs();
+  });
+  afterAll(async () => {
+    await sqs?.stop();
+    t.cleanup();
+  });
 
   const bodies = Array.from({ length: 23 }, (_, i) => JSON.stringify({ type: "chunks.embed", n: i }));
 
@@ -42,7 +50,9 @@ describe("redrive: dead-lettered messages back to their queue", () => {
         expect(await drain(q, dlqName(QUEUES.embed))).toEqual([]);
       }
       await expect(redrive(ctx.queue, "nope")).rejects.toThrow(/not a queue of the topology/);
-    } finally { await ctx.close(); }
+    } finally {
+      await ctx.close();
+    }
   });
 
   it("`ragline redrive embed --limit 5` on a data dir moves five", async () => {
@@ -50,14 +60,21 @@ describe("redrive: dead-lettered messages back to their queue", () => {
     const ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: dir }));
     await ctx.queue.sendBatch(dlqName(QUEUES.embed), bodies);
     await ctx.close();
-    const out = execFileSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "..", "..", "cli", "main.ts"), "redrive", "embed", "--limit", "5"], {
-      env: { ...process.env, RAGLINE_DATA_DIR: dir, LOG_LEVEL: "ERROR" }, encoding: "utf8",
-    });
+    const out = execFileSync(
+      process.execPath,
+      ["--import", "tsx", join(import.meta.dirname, "..", "..", "..", "cli", "main.ts"), "redrive", "embed", "--limit", "5"],
+      {
+        env: { ...process.env, RAGLINE_DATA_DIR: dir, LOG_LEVEL: "ERROR" },
+        encoding: "utf8",
+      },
+    );
     expect(out).toMatch(/embed: 5 message\(s\) moved back from embed-dlq/);
     const after = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: dir }));
     try {
       expect((await drain(after.queue, QUEUES.embed)).length).toBe(5);
       expect((await drain(after.queue, dlqName(QUEUES.embed))).length).toBe(18);
-    } finally { await after.close(); }
+    } finally {
+      await after.close();
+    }
   });
 });

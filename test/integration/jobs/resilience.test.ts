@@ -25,25 +25,56 @@ describe("jobs that survive (in-process, real SQLite queue and job store)", () =
   beforeEach(async () => {
     t = tempDir();
     // The webhook receiver below listens on 127.0.0.1 over http: both must be allowed explicitly.
-    ctx = createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_WEBHOOK_SECRET: SECRET, RAGLINE_WEBHOOK_ALLOW_HTTP: "true", RAGLINE_WEBHOOK_ALLOWLIST: "127.0.0.1" }));
+    ctx = createEmbeddedContext(
+      loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_WEBHOOK_SECRET: SECRET, RAGLINE_WEBHOOK_ALLOW_HTTP: "true", RAGLINE_WEBHOOK_ALLOWLIST: "127.0.0.1" }),
+    );
     setContext(ctx);
     searches = 0;
     // A small index, so the generator is reached (with no relevant source the job abstains without it).
-    const texts = ["Glaciers carve U-shaped valleys during ice ages.", "Coral reefs bleach when ocean temperatures rise.", "Volcanic eruptions release sulfur dioxide.",
-      "Interest rates influence inflation.", "The Roman aqueducts carried water.", "Vaccines train the immune system.", "Neural networks learn by gradient descent.", "Photosynthesis happens in chloroplasts."];
+    const texts = [
+      "Glaciers carve U-shaped valleys during ice ages.",
+      "Coral reefs bleach when ocean temperatures rise.",
+      "Volcanic eruptions release sulfur dioxide.",
+      "Interest rates influence inflation.",
+      "The Roman aqueducts carried water.",
+      "Vaccines train the immune system.",
+      "Neural networks learn by gradient descent.",
+      "Photosynthesis happens in chloroplasts.",
+    ];
     const vectors = await ctx.embedder.embed(texts, "document");
     for (const [i, text] of texts.entries()) {
-      await ctx.index.stage([{ id: `c${i}`, documentKey: `d${i}.txt`, version: "v1", ordinal: 0, text, sectionPath: [], kind: "text", metadata: {}, vector: vectors[i], embeddingModel: ctx.embedder.model }]);
+      await ctx.index.stage([
+        {
+          id: `c${i}`,
+          documentKey: `d${i}.txt`,
+          version: "v1",
+          ordinal: 0,
+          text,
+          sectionPath: [],
+          kind: "text",
+          metadata: {},
+          vector: vectors[i],
+          embeddingModel: ctx.embedder.model,
+        },
+      ]);
       await ctx.index.activate(`d${i}.txt`, "v1");
     }
     const search = ctx.index.search.bind(ctx.index);
-    ctx.index.search = (req) => { searches++; return search(req); };
+    ctx.index.search = (req) => {
+      searches++;
+      return search(req);
+    };
   });
-  afterEach(async () => { setContext(undefined); await ctx.close(); t.cleanup(); });
+  afterEach(async () => {
+    setContext(undefined);
+    await ctx.close();
+    t.cleanup();
+  });
 
   /** A generator that throws a transient error `failures` times, then streams a fixed answer. */
   const flaky = (failures: number): Generator => ({
-    model: "flaky", backend: "test",
+    model: "flaky",
+    backend: "test",
     async *generate() {
       if (failures-- > 0) throw new TransientError("model host went away");
       yield "It works [1].";
@@ -68,14 +99,20 @@ describe("jobs that survive (in-process, real SQLite queue and job store)", () =
     const job = await submitQuery(ctx, { question: "How do glaciers carve valleys?" });
     const def = topology.functions["query-run"];
     const poller = new QueuePoller({
-      name: "query-run", queue: ctx.queue, timeoutSeconds: 10, concurrency: 1,
+      name: "query-run",
+      queue: ctx.queue,
+      timeoutSeconds: 10,
+      concurrency: 1,
       trigger: { kind: "queue", queue: QUEUES.queryJobs, batchSize: 1, visibilityTimeoutSeconds: 5, maxReceives: 3 },
-      handler: () => loadHandler(def.handler), retryDelaySeconds: () => 0,
+      handler: () => loadHandler(def.handler),
+      retryDelaySeconds: () => 0,
     });
     poller.start();
     try {
       await waitFor(() => ctx.queue.peek(dlqName(QUEUES.queryJobs)).length === 1, "the job's message in the DLQ");
-    } finally { await poller.stop(); }
+    } finally {
+      await poller.stop();
+    }
     const failed = await ctx.jobs.get(job.id);
     expect(failed?.status).toBe("failed");
     expect(failed?.error).toMatch(/model host went away/);
@@ -89,7 +126,11 @@ describe("jobs that survive (in-process, real SQLite queue and job store)", () =
     const server = createServer((req, res) => {
       let body = "";
       req.on("data", (c) => (body += c));
-      req.on("end", () => { received.push({ headers: req.headers, body }); res.writeHead(status).end(); status = 204; });
+      req.on("end", () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(status).end();
+        status = 204;
+      });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
@@ -97,12 +138,20 @@ describe("jobs that survive (in-process, real SQLite queue and job store)", () =
       const job = await submitQuery(ctx, { question: "How do glaciers carve valleys?", callbackUrl: url });
       expect(await runQueryJob(ctx, job.id)).toBe("completed");
       const poller = new QueuePoller({
-        name: "webhook-deliver", queue: ctx.queue, timeoutSeconds: 10, concurrency: 1,
+        name: "webhook-deliver",
+        queue: ctx.queue,
+        timeoutSeconds: 10,
+        concurrency: 1,
         trigger: { kind: "queue", queue: QUEUES.webhooks, batchSize: 5, visibilityTimeoutSeconds: 5, maxReceives: 8 },
-        handler: () => loadHandler("queue/webhook-deliver"), retryDelaySeconds: () => 0,
+        handler: () => loadHandler("queue/webhook-deliver"),
+        retryDelaySeconds: () => 0,
       });
       poller.start();
-      try { await waitFor(() => received.length === 2 && poller.stats.succeeded === 1, "second delivery accepted"); } finally { await poller.stop(); }
+      try {
+        await waitFor(() => received.length === 2 && poller.stats.succeeded === 1, "second delivery accepted");
+      } finally {
+        await poller.stop();
+      }
 
       const last = received[1];
       expect(verifyWebhook(SECRET, last.headers as Record<string, string>, last.body)).toBe(true);
@@ -119,7 +168,10 @@ describe("jobs that survive (in-process, real SQLite queue and job store)", () =
 
   it("a job whose worker is lost on every attempt ends failed with a reason, and its message is dead-lettered", async () => {
     const job = await submitQuery(ctx, { question: "How do glaciers carve valleys?" });
-    for (let i = 0; i < 3; i++) { await ctx.jobs.recordAttempt(job.id); await ctx.jobs.transition(job.id, ["pending", "working"], "working"); } // three lost workers
+    for (let i = 0; i < 3; i++) {
+      await ctx.jobs.recordAttempt(job.id);
+      await ctx.jobs.transition(job.id, ["pending", "working"], "working");
+    } // three lost workers
     await expect(runQueryJob(ctx, job.id, { maxAttempts: 3 })).rejects.toThrow(/failed after its last attempt/);
     const failed = await ctx.jobs.get(job.id);
     expect(failed?.status).toBe("failed");

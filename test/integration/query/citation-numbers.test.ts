@@ -34,7 +34,10 @@ describe("citation numbers follow the answer (embedded default, extractive gener
     const doc = await parseDocument({ key, body: readFileSync(join(DATASETS, "docugami_sec10q", "docs", "2023_Q1_INTC.pdf")) });
     await indexParsed(ctx, key, doc, { maxWords: ctx.config.RAGLINE_CHUNK_WORDS, overlapWords: ctx.config.RAGLINE_CHUNK_OVERLAP_WORDS });
   }, 120_000);
-  afterAll(async () => { await ctx.close(); t.cleanup(); });
+  afterAll(async () => {
+    await ctx.close();
+    t.cleanup();
+  });
 
   it("every answer cites [1], [2], ... in order of first use, and its citations list says the same", async () => {
     let answered = 0;
@@ -46,7 +49,10 @@ describe("citation numbers follow the answer (embedded default, extractive gener
       answered++;
       const used = citedNumbers(result.answer);
       expect(used, question).toEqual(used.map((_, i) => i + 1));
-      expect(result.citations.map((c) => c.n), question).toEqual(used);
+      expect(
+        result.citations.map((c) => c.n),
+        question,
+      ).toEqual(used);
     }
     expect(answered).toBeGreaterThanOrEqual(3);
   }, 120_000);

@@ -13,9 +13,21 @@ import { pdfBuffer } from "../../unit/ingest/pdf-fixtures";
 // then asked as jobs with the default extractive generator. The question names the issuer and the statement;
 // the two statements share every row label, so only the document's context tells them apart.
 
-const ROWS = ["Net income", "Depreciation and amortization", "Stock-based compensation", "Accounts receivable", "Inventories",
-  "Accounts payable", "Net cash provided by operating activities", "Purchases of property and equipment", "Acquisitions, net of cash acquired",
-  "Net cash used in investing activities", "Repayment of debt", "Dividends paid", "Net cash used in financing activities"];
+const ROWS = [
+  "Net income",
+  "Depreciation and amortization",
+  "Stock-based compensation",
+  "Accounts receivable",
+  "Inventories",
+  "Accounts payable",
+  "Net cash provided by operating activities",
+  "Purchases of property and equipment",
+  "Acquisitions, net of cash acquired",
+  "Net cash used in investing activities",
+  "Repayment of debt",
+  "Dividends paid",
+  "Net cash used in financing activities",
+];
 
 function filing(company: string, seed: number): Promise<Buffer> {
   return pdfBuffer((doc) => {
@@ -28,7 +40,15 @@ function filing(company: string, seed: number): Promise<Buffer> {
     doc.font("Helvetica").fontSize(9).text("(Exact name of registrant as specified in its charter)", 54, 186);
     doc.addPage();
     doc.font("Helvetica-Bold").fontSize(13).text("Item 7. Management's Discussion and Analysis", 54, 60);
-    doc.font("Helvetica").fontSize(10).text("We invested in new distribution centers and in the systems that serve our customers. Capital spending rose as we expanded capacity in every region. Cash from operations funded these investments and the dividend.", 54, 90, { width: 500 });
+    doc
+      .font("Helvetica")
+      .fontSize(10)
+      .text(
+        "We invested in new distribution centers and in the systems that serve our customers. Capital spending rose as we expanded capacity in every region. Cash from operations funded these investments and the dividend.",
+        54,
+        90,
+        { width: 500 },
+      );
     doc.addPage();
     doc.font("Helvetica-Bold").fontSize(13).text("Consolidated Statements of Cash Flows", 54, 60);
     const right = (t: string, x: number, y: number) => doc.text(t, x - doc.widthOfString(t), y, { lineBreak: false });
@@ -53,14 +73,22 @@ describe("answers from filings: the named issuer's statement, on its page (embed
 
   beforeAll(async () => {
     await ctx.index.switchServingModel(ctx.embedder.model);
-    for (const [key, company, seed] of [["filings/a1.pdf", "Acme Widgets, Inc.", 1], ["filings/b2.pdf", "Borealis Tools Corporation", 2]] as const) {
+    for (const [key, company, seed] of [
+      ["filings/a1.pdf", "Acme Widgets, Inc.", 1],
+      ["filings/b2.pdf", "Borealis Tools Corporation", 2],
+    ] as const) {
       await indexParsed(ctx, key, await parseDocument({ key, body: await filing(company, seed) }), { maxWords: 60, overlapWords: 0 });
     }
   }, 60_000);
-  afterAll(async () => { await ctx.close(); t.cleanup(); });
+  afterAll(async () => {
+    await ctx.close();
+    t.cleanup();
+  });
 
   it("cites the named issuer's cash-flow statement page with the row, its year and its value", async () => {
-    const job = await submitQuery(ctx, { question: "Using the cash flow statement, how much did Borealis Tools spend on purchases of property and equipment in 2023?" });
+    const job = await submitQuery(ctx, {
+      question: "Using the cash flow statement, how much did Borealis Tools spend on purchases of property and equipment in 2023?",
+    });
     expect(await runQueryJob(ctx, job.id)).toBe("completed");
     const result = (await ctx.jobs.get(job.id))!.result!;
     expect(result.abstained).toBe(false);
@@ -70,7 +98,9 @@ describe("answers from filings: the named issuer's statement, on its page (embed
   });
 
   it("the other issuer's question is answered from its own filing", async () => {
-    const job = await submitQuery(ctx, { question: "What was Acme Widgets' net cash provided by operating activities in 2023 according to its cash flow statement?" });
+    const job = await submitQuery(ctx, {
+      question: "What was Acme Widgets' net cash provided by operating activities in 2023 according to its cash flow statement?",
+    });
     expect(await runQueryJob(ctx, job.id)).toBe("completed");
     const result = (await ctx.jobs.get(job.id))!.result!;
     expect(result.answer).toContain("Net cash provided by operating activities — 2023: 1,322");

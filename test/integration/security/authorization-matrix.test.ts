@@ -32,7 +32,10 @@ const HR_TEXT = "# Parental leave\n\nEmployees get sixteen weeks of paid parenta
 const RUN = "2026-11-30T10-18-29-981Z-audit";
 const ADMIN_ONLY = { anonymous: 401, eve: 403, bob: 403, carol: 403, dave: 403, alice: 403, root: 200 };
 
-interface Row { expect: Record<Who, number>; call: (who: Who) => Promise<{ status: number; body: any }> }
+interface Row {
+  expect: Record<Who, number>;
+  call: (who: Who) => Promise<{ status: number; body: any }>;
+}
 
 describe("authorization matrix: every route × every caller (in-process host, auth required)", () => {
   const t = tempDir();
@@ -96,7 +99,8 @@ describe("authorization matrix: every route × every caller (in-process host, au
       call: async (who) => {
         const r = await api(host.url, "POST", "/sources/changed", { key: HR_DOC, metadata: { acl: [] } }, as(who));
         // Put the ACL back at once, as the owner, so the next caller meets the same document.
-        if (r.status === 202) expect((await api(host.url, "POST", "/sources/changed", { key: HR_DOC, metadata: { acl: ["hr"] } }, as("alice"))).status).toBe(202);
+        if (r.status === 202)
+          expect((await api(host.url, "POST", "/sources/changed", { key: HR_DOC, metadata: { acl: ["hr"] } }, as("alice"))).status).toBe(202);
         return r;
       },
     },
@@ -110,7 +114,13 @@ describe("authorization matrix: every route × every caller (in-process host, au
       expect: { anonymous: 202, eve: 202, bob: 202, carol: 202, dave: 202, alice: 202, root: 202 },
       call: async (who) => {
         const text = Buffer.from(`Uploaded for ${who}.`);
-        const ticket = await api(host.url, "POST", "/uploads", { key: `hr/uploaded-for-${who}.md`, contentType: "text/markdown", size: text.length, metadata: { acl: ["hr"] } }, as("alice"));
+        const ticket = await api(
+          host.url,
+          "POST",
+          "/uploads",
+          { key: `hr/uploaded-for-${who}.md`, contentType: "text/markdown", size: text.length, metadata: { acl: ["hr"] } },
+          as("alice"),
+        );
         expect(ticket.status).toBe(200);
         const path = new URL(ticket.body.url).pathname;
         const r = await api(host.url, "PUT", path, text, { ...ticket.body.headers, ...as(who) });
@@ -150,10 +160,15 @@ describe("authorization matrix: every route × every caller (in-process host, au
     await waitFor(async () => (await ctx.catalog.get(HR_DOC))?.status === "indexed", "hr document indexed");
     alicesJob = (await api(host.url, "POST", "/queries", { question: "How long is parental leave?" }, as("alice"))).body.jobId;
   });
-  afterAll(async () => { await host?.close(); t.cleanup(); });
+  afterAll(async () => {
+    await host?.close();
+    t.cleanup();
+  });
 
   it("has a policy entry and a matrix row for every route of the topology, and none for routes that do not exist", () => {
-    const routes = Object.values(topology.functions).flatMap((f) => (f.trigger.kind === "http" ? f.trigger.routes : f.trigger.kind === "websocket" ? [`ws ${f.trigger.route}`] : []));
+    const routes = Object.values(topology.functions).flatMap((f) =>
+      f.trigger.kind === "http" ? f.trigger.routes : f.trigger.kind === "websocket" ? [`ws ${f.trigger.route}`] : [],
+    );
     for (const r of routes) expect(ROUTE_POLICY[r], `policy for ${r}`).toBeDefined();
     for (const r of routes.filter((r) => !r.startsWith("ws "))) expect(ROWS[r], `matrix row for ${r}`).toBeDefined();
     expect(Object.keys(ROUTE_POLICY).sort()).toEqual([...routes].sort());
@@ -179,7 +194,9 @@ describe("authorization matrix: every route × every caller (in-process host, au
     const refused = await new Promise<boolean>((resolve) => {
       const ws = new WebSocket(host.wsUrl);
       ws.on("open", () => ws.send(JSON.stringify({ action: "subscribe", jobId: alicesJob, afterSeq: 0 })));
-      ws.on("message", (m) => { if (JSON.parse(m.toString()).type !== "error") resolve(false); });
+      ws.on("message", (m) => {
+        if (JSON.parse(m.toString()).type !== "error") resolve(false);
+      });
       ws.on("close", () => resolve(true));
       ws.on("error", () => resolve(true));
     });
@@ -221,7 +238,11 @@ describe("authorization matrix: every route × every caller (in-process host, au
     expect((await put("dave", HR_DOC, HR_TEXT, { "x-amz-meta-acl": "" })).status).toBe(403);
     expect((await put("dave", HR_DOC, HR_TEXT, { "x-amz-meta-acl": "eng" })).status).toBe(403);
     expect((await put("dave", HR_DOC, HR_TEXT, { "x-amz-meta-acl": "hr" })).status).toBe(202); // unchanged ACL
-    expect((await api(host.url, "GET", `/documents/${HR_DOC}`, undefined, as("carol"))).body.metadata).toMatchObject({ acl: ["hr"], owner: "alice", tenant: "acme" });
+    expect((await api(host.url, "GET", `/documents/${HR_DOC}`, undefined, as("carol"))).body.metadata).toMatchObject({
+      acl: ["hr"],
+      owner: "alice",
+      tenant: "acme",
+    });
   });
 
   it("two ACL changes by POST /sources/changed apply in the order they were answered, whatever order their queued events run in", async () => {
@@ -240,7 +261,10 @@ describe("authorization matrix: every route × every caller (in-process host, au
   });
 
   it("the same bytes in another tenant are not a duplicate of acme's document, and duplicateOf never names an unreadable key", async () => {
-    await waitFor(async () => { const r = await ctx.catalog.get(HR_DOC); return r?.status === "indexed" && r.metadata?.acl?.join() === "hr"; }, "hr document settled");
+    await waitFor(async () => {
+      const r = await ctx.catalog.get(HR_DOC);
+      return r?.status === "indexed" && r.metadata?.acl?.join() === "hr";
+    }, "hr document settled");
     expect((await put("eve", "evil/copy.md", HR_TEXT)).status).toBe(202);
     const doc = await waitFor(async () => {
       const r = await api(host.url, "GET", "/documents/evil/copy.md", undefined, as("eve"));

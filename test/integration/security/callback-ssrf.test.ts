@@ -46,10 +46,22 @@ async function receiver(answer: (req: IncomingMessage) => [number, Record<string
   const server: Server = createServer((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
-    req.on("end", () => { received.push({ url: req.url ?? "", headers: req.headers, body }); const [status, headers] = answer(req); res.writeHead(status, headers).end(); });
+    req.on("end", () => {
+      received.push({ url: req.url ?? "", headers: req.headers, body });
+      const [status, headers] = answer(req);
+      res.writeHead(status, headers).end();
+    });
   });
   await new Promise<void>((r) => server.listen(0, "::", r)); // dual stack: reachable on 127.0.0.1 and ::1
-  return { received, port: (server.address() as AddressInfo).port, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    received,
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 describe("callbackUrl at submit (in-process host, secret set, https only, no allowlist)", () => {
@@ -58,7 +70,10 @@ describe("callbackUrl at submit (in-process host, secret set, https only, no all
   beforeAll(async () => {
     host = await startHost({ ctx: createEmbeddedContext(loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_WEBHOOK_SECRET: SECRET })), port: 0 });
   });
-  afterAll(async () => { await host?.close(); t.cleanup(); });
+  afterAll(async () => {
+    await host?.close();
+    t.cleanup();
+  });
 
   it.each(REFUSED)("refuses %s with a 400 naming body.callbackUrl", async (_what, url, reason) => {
     const res = await api(host.url, "POST", "/queries", { question: "What is the refund policy?", callbackUrl: url.replace("PORT", "8443") });
@@ -83,7 +98,10 @@ describe("callbackUrl on a deployment without RAGLINE_WEBHOOK_SECRET (child-proc
       expect(refused.status).toBe(400);
       expect(refused.body.error.code).toBe("webhooks_disabled");
       expect((await api(host.url, "POST", "/queries", { question: "What is the refund policy?" })).status).toBe(202);
-    } finally { await host.stop(); t.cleanup(); }
+    } finally {
+      await host.stop();
+      t.cleanup();
+    }
   });
 });
 
@@ -101,21 +119,33 @@ describe("callbackUrl at delivery (real SQLite job store, a real receiver on thi
     await ctx.jobs.transition(job.id, ["pending"], "completed");
     return job.id;
   };
-  const webhookState = async (id: string) => (await ctx.jobs.get(id))?.checkpoints.webhook as { attempts: DeliveryAttempt[]; delivered: boolean; refused?: boolean };
+  const webhookState = async (id: string) =>
+    (await ctx.jobs.get(id))?.checkpoints.webhook as { attempts: DeliveryAttempt[]; delivered: boolean; refused?: boolean };
 
-  beforeEach(async () => { t = tempDir(); hook = await receiver(); });
-  afterEach(async () => { await hook.close(); setContext(undefined); await ctx?.close(); t.cleanup(); });
-
-  it.each(REFUSED.filter(([, url]) => url.includes("PORT")))("does not POST to %s (the receiver listens there) and records the refusal", async (_what, url, reason) => {
-    useConfig({ RAGLINE_WEBHOOK_ALLOW_HTTP: "true" });
-    const id = await finishedJob(url.replace("https:", "http:").replace("PORT", String(hook.port)));
-    expect(await deliverWebhook(ctx, id, { timeoutMs: 2000 })).toBe("refused");
-    expect(hook.received).toEqual([]);
-    const state = await webhookState(id);
-    expect(state.delivered).toBe(false);
-    expect(state.refused).toBe(true);
-    expect(state.attempts[0].error).toMatch(reason);
+  beforeEach(async () => {
+    t = tempDir();
+    hook = await receiver();
   });
+  afterEach(async () => {
+    await hook.close();
+    setContext(undefined);
+    await ctx?.close();
+    t.cleanup();
+  });
+
+  it.each(REFUSED.filter(([, url]) => url.includes("PORT")))(
+    "does not POST to %s (the receiver listens there) and records the refusal",
+    async (_what, url, reason) => {
+      useConfig({ RAGLINE_WEBHOOK_ALLOW_HTTP: "true" });
+      const id = await finishedJob(url.replace("https:", "http:").replace("PORT", String(hook.port)));
+      expect(await deliverWebhook(ctx, id, { timeoutMs: 2000 })).toBe("refused");
+      expect(hook.received).toEqual([]);
+      const state = await webhookState(id);
+      expect(state.delivered).toBe(false);
+      expect(state.refused).toBe(true);
+      expect(state.attempts[0].error).toMatch(reason);
+    },
+  );
 
   it("a name allowed at submit that resolves to loopback at delivery is refused then (rebindingResolve: a fake DNS that changes its answer)", async () => {
     useConfig({ RAGLINE_WEBHOOK_ALLOW_HTTP: "true" });
@@ -132,7 +162,11 @@ describe("callbackUrl at delivery (real SQLite job store, a real receiver on thi
   it("connects to the address that was checked, not to a second resolution of the name (pinnedResolve: a fake DNS for a name the system cannot resolve)", async () => {
     useConfig({ RAGLINE_WEBHOOK_ALLOW_HTTP: "true", RAGLINE_WEBHOOK_ALLOWLIST: "hooks.example.test" });
     let lookups = 0;
-    const pinnedResolve: Resolve = async (name) => { lookups++; expect(name).toBe("hooks.example.test"); return [{ address: "127.0.0.1", family: 4 }]; };
+    const pinnedResolve: Resolve = async (name) => {
+      lookups++;
+      expect(name).toBe("hooks.example.test");
+      return [{ address: "127.0.0.1", family: 4 }];
+    };
     const id = await finishedJob(`http://hooks.example.test:${hook.port}/hook?job=1`);
     expect(await deliverWebhook(ctx, id, { resolve: pinnedResolve, timeoutMs: 5000 })).toBe("delivered");
     expect(lookups).toBe(1); // .test never resolves on the system: delivery used the checked 127.0.0.1
@@ -164,12 +198,16 @@ describe("callbackUrl at delivery (real SQLite job store, a real receiver on thi
       expect(hook.received).toHaveLength(1);
       expect(target.received).toEqual([]);
       expect((await webhookState(id)).attempts[0]).toMatchObject({ status: 302, error: "redirects are not followed" });
-    } finally { await target.close(); }
+    } finally {
+      await target.close();
+    }
   });
 
   it("a name that does not resolve at delivery is retried, not refused (failingResolve: a fake DNS that times out)", async () => {
     useConfig({ RAGLINE_WEBHOOK_ALLOW_HTTP: "true" });
-    const failingResolve: Resolve = async () => { throw Object.assign(new Error("timed out"), { code: "ETIMEOUT" }); };
+    const failingResolve: Resolve = async () => {
+      throw Object.assign(new Error("timed out"), { code: "ETIMEOUT" });
+    };
     const id = await finishedJob(`http://hooks.example.test:${hook.port}/hook`);
     await expect(deliverWebhook(ctx, id, { resolve: failingResolve })).rejects.toThrow(TransientError);
     const state = await webhookState(id);

@@ -17,16 +17,26 @@ describe("files dropped before their sidecar (in-process host, folder bucket)", 
   const KEYS = [{ key: "hr-reader-0123456789abcdef", tenant: "default", subject: "hannah", groups: ["hr"] }];
 
   beforeAll(async () => {
-    ctx = createEmbeddedContext(loadConfig({
-      RAGLINE_DATA_DIR: t.dir, RAGLINE_API_KEYS: JSON.stringify(KEYS),
-      // Nothing dropped is readable until its sidecar says who may read it; hr/ files are hr's by default.
-      RAGLINE_DEFAULT_ACCESS: JSON.stringify([{ prefix: "", acl: ["nobody"] }, { prefix: "hr/", acl: ["hr"] }]),
-    }));
+    ctx = createEmbeddedContext(
+      loadConfig({
+        RAGLINE_DATA_DIR: t.dir,
+        RAGLINE_API_KEYS: JSON.stringify(KEYS),
+        // Nothing dropped is readable until its sidecar says who may read it; hr/ files are hr's by default.
+        RAGLINE_DEFAULT_ACCESS: JSON.stringify([
+          { prefix: "", acl: ["nobody"] },
+          { prefix: "hr/", acl: ["hr"] },
+        ]),
+      }),
+    );
     host = await startHost({ ctx, port: 0 });
   });
-  afterAll(async () => { await host?.close(); t.cleanup(); });
+  afterAll(async () => {
+    await host?.close();
+    t.cleanup();
+  });
 
-  const visibleTo = async (headers: Record<string, string>) => (await api(host.url, "GET", "/documents", undefined, headers)).body.documents.map((d: { key: string }) => d.key);
+  const visibleTo = async (headers: Record<string, string>) =>
+    (await api(host.url, "GET", "/documents", undefined, headers)).body.documents.map((d: { key: string }) => d.key);
   const chunksOf = (key: string, headers: Record<string, string> = {}) => api(host.url, "GET", `/documents/${key}/chunks`, undefined, headers);
 
   it("is indexed under the prefix default, and readable by everyone only once its sidecar says so", async () => {
@@ -39,7 +49,13 @@ describe("files dropped before their sidecar (in-process host, folder bucket)", 
 
     writeFileSync(join(ctx.config.bucketDir, "memo.txt.meta.json"), JSON.stringify({ acl: [] }));
     await waitFor(async () => (await visibleTo({})).includes("memo.txt"), "memo readable after its sidecar");
-    await waitFor(async () => (await ctx.index.search({ text: "office summer party", topK: 5, access: { tenant: "default", readers: [] } })).some((h) => h.documentKey === "memo.txt"), "memo retrievable");
+    await waitFor(
+      async () =>
+        (await ctx.index.search({ text: "office summer party", topK: 5, access: { tenant: "default", readers: [] } })).some(
+          (h) => h.documentKey === "memo.txt",
+        ),
+      "memo retrievable",
+    );
   });
 
   it("a more specific prefix rule wins", async () => {

@@ -25,8 +25,13 @@ function rawRequest(base: string, requestLine: string): Promise<{ status: number
 describe("HTTP wire of the host (child process)", () => {
   const t = tempDir();
   let host: HostProcess;
-  beforeAll(async () => { host = await startHostProcess(t.dir); });
-  afterAll(async () => { await host?.stop(); t.cleanup(); });
+  beforeAll(async () => {
+    host = await startHostProcess(t.dir);
+  });
+  afterAll(async () => {
+    await host?.stop();
+    t.cleanup();
+  });
 
   const get = async (path: string, method = "GET") => {
     const res = await fetch(host.url + path, { method });

@@ -26,15 +26,22 @@ describe("per-tenant key spaces (tenantSegment rule, in-process host, auth requi
     api(host.url, "PUT", `/documents/${key}`, Buffer.from(text), { "content-type": "text/markdown", ...as(who), ...headers });
 
   beforeAll(async () => {
-    ctx = createEmbeddedContext(loadConfig({
-      RAGLINE_DATA_DIR: t.dir, RAGLINE_AUTH: "required", RAGLINE_API_KEYS: JSON.stringify(KEYS),
-      RAGLINE_DEFAULT_ACCESS: JSON.stringify([{ prefix: "", tenantSegment: true }]),
-    }));
+    ctx = createEmbeddedContext(
+      loadConfig({
+        RAGLINE_DATA_DIR: t.dir,
+        RAGLINE_AUTH: "required",
+        RAGLINE_API_KEYS: JSON.stringify(KEYS),
+        RAGLINE_DEFAULT_ACCESS: JSON.stringify([{ prefix: "", tenantSegment: true }]),
+      }),
+    );
     host = await startHost({ ctx, port: 0 });
     expect((await put("alice", "acme/hr.md", "# Leave\n\nSixteen weeks of parental leave.", { "x-amz-meta-acl": "hr" })).status).toBe(202);
     await waitFor(async () => (await ctx.catalog.get("acme/hr.md"))?.status === "indexed", "acme/hr.md indexed");
   });
-  afterAll(async () => { await host?.close(); t.cleanup(); });
+  afterAll(async () => {
+    await host?.close();
+    t.cleanup();
+  });
 
   it("another tenant's caller gets the same answer for an existing key and a free one, on every write route", async () => {
     const same = async (call: (key: string) => Promise<{ status: number; body: any }>) => {
@@ -69,6 +76,8 @@ describe("per-tenant key spaces (tenantSegment rule, in-process host, auth requi
   });
 
   it("a rule cannot both name a tenant and take it from the key", () => {
-    expect(() => loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_DEFAULT_ACCESS: JSON.stringify([{ prefix: "", tenant: "acme", tenantSegment: true }]) })).toThrow(/tenant and tenantSegment exclude each other/);
+    expect(() =>
+      loadConfig({ RAGLINE_DATA_DIR: t.dir, RAGLINE_DEFAULT_ACCESS: JSON.stringify([{ prefix: "", tenant: "acme", tenantSegment: true }]) }),
+    ).toThrow(/tenant and tenantSegment exclude each other/);
   });
 });

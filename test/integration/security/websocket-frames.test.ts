@@ -18,8 +18,15 @@ function frame(opcode: number, payload: Buffer, opts: { rsv?: number; masked?: b
   const head = [0x80 | ((opts.rsv ?? 0) << 4) | opcode];
   let ext = Buffer.alloc(0);
   if (len < 126) head.push((masked ? 0x80 : 0) | len);
-  else if (len < 65536) { head.push((masked ? 0x80 : 0) | 126); ext = Buffer.alloc(2); ext.writeUInt16BE(len); }
-  else { head.push((masked ? 0x80 : 0) | 127); ext = Buffer.alloc(8); ext.writeBigUInt64BE(BigInt(len)); }
+  else if (len < 65536) {
+    head.push((masked ? 0x80 : 0) | 126);
+    ext = Buffer.alloc(2);
+    ext.writeUInt16BE(len);
+  } else {
+    head.push((masked ? 0x80 : 0) | 127);
+    ext = Buffer.alloc(8);
+    ext.writeBigUInt64BE(BigInt(len));
+  }
   if (!masked) return Buffer.concat([Buffer.from(head), ext, payload]);
   const key = randomBytes(4);
   const body = Buffer.from(payload.map((b, i) => b ^ key[i % 4]));
@@ -59,7 +66,11 @@ async function rawConnect(wsUrl: string): Promise<RawConnection> {
       while (buf.length >= 2) {
         let len = buf[1] & 0x7f;
         let off = 2;
-        if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); off = 4; }
+        if (len === 126) {
+          if (buf.length < 4) return;
+          len = buf.readUInt16BE(2);
+          off = 4;
+        }
         if (buf.length < off + len) return;
         frames.push({ opcode: buf[0] & 0x0f, payload: buf.subarray(off, off + len) });
         buf = buf.subarray(off + len);
@@ -67,9 +78,14 @@ async function rawConnect(wsUrl: string): Promise<RawConnection> {
     });
   });
   const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
-  await new Promise<void>((resolve, reject) => { socket.once("connect", resolve); socket.once("error", reject); });
-  socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
-    + `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
+  });
+  socket.write(
+    `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
   await handshake;
   return { socket, frames, closed };
 }
@@ -83,14 +99,20 @@ describe("the host's WebSocket server cannot be crashed by input (raw frames on 
   const t = tempDir();
   let host: HostProcess;
   // A crash follows the bad frame by a few milliseconds: look a little later.
-  const alive = async () => { await new Promise((r) => setTimeout(r, 300)); expect(host.proc.exitCode, host.output()).toBeNull(); };
+  const alive = async () => {
+    await new Promise((r) => setTimeout(r, 300));
+    expect(host.proc.exitCode, host.output()).toBeNull();
+  };
 
   beforeAll(async () => {
     host = await startHostProcess(t.dir);
     writeFileSync(join(t.dir, "bucket", "cafeteria.txt"), "The cafeteria opens at eight in the morning.\n\nLunch is served from noon.");
     await waitFor(async () => (await api(host.url, "GET", "/documents")).body.counts.indexed === 1, "document indexed");
   }, 60_000);
-  afterAll(async () => { await host?.stop(); t.cleanup(); });
+  afterAll(async () => {
+    await host?.stop();
+    t.cleanup();
+  });
 
   it("a frame over the size limit closes that connection with 1009", async () => {
     const c = await rawConnect(host.wsUrl);
@@ -118,7 +140,12 @@ describe("the host's WebSocket server cannot be crashed by input (raw frames on 
   });
 
   it("a reserved opcode, RSV bits without an extension, or an unmasked client frame close with 1002", async () => {
-    for (const bad of [frame(0x3, Buffer.from("x")), frame(0xb, Buffer.from("x")), frame(TEXT, Buffer.from("{}"), { rsv: 0b100 }), frame(TEXT, Buffer.from("{}"), { masked: false })]) {
+    for (const bad of [
+      frame(0x3, Buffer.from("x")),
+      frame(0xb, Buffer.from("x")),
+      frame(TEXT, Buffer.from("{}"), { rsv: 0b100 }),
+      frame(TEXT, Buffer.from("{}"), { masked: false }),
+    ]) {
       const c = await rawConnect(host.wsUrl);
       c.socket.write(bad);
       await c.closed;
@@ -135,7 +162,12 @@ describe("the host's WebSocket server cannot be crashed by input (raw frames on 
     c.socket.write(frame(TEXT, Buffer.from(JSON.stringify({ action: "subscribe", jobId: "not-a-uuid" }))));
     await waitFor(() => c.frames.filter((f) => f.opcode === TEXT).length >= 4, "four error frames", 10_000);
     const errors = c.frames.filter((f) => f.opcode === TEXT).map((f) => JSON.parse(f.payload.toString()));
-    expect(errors.map((e) => [e.type, e.error.code])).toEqual([["error", "invalid_request"], ["error", "invalid_request"], ["error", "invalid_request"], ["error", "invalid_request"]]);
+    expect(errors.map((e) => [e.type, e.error.code])).toEqual([
+      ["error", "invalid_request"],
+      ["error", "invalid_request"],
+      ["error", "invalid_request"],
+      ["error", "invalid_request"],
+    ]);
     expect(c.socket.destroyed).toBe(false);
     c.socket.destroy();
     await alive();
@@ -147,7 +179,10 @@ describe("the host's WebSocket server cannot be crashed by input (raw frames on 
       // Half an upgrade request, then a reset.
       const half = connect(Number(url.port), url.hostname);
       half.on("error", () => undefined);
-      await new Promise<void>((resolve, reject) => { half.once("connect", resolve); half.once("error", reject); });
+      await new Promise<void>((resolve, reject) => {
+        half.once("connect", resolve);
+        half.once("error", reject);
+      });
       half.write(`GET /ws HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\n`);
       half.resetAndDestroy();
       // Half a frame after the handshake, then a reset.

@@ -8,7 +8,10 @@ import { choiceFlag, integerFlag, parseCommandLine, UsageError } from "../../../
 
 describe("ragline command line", () => {
   it("takes each command's own options and positionals", () => {
-    expect(parseCommandLine("serve", ["--role", "api", "--port=0", "--data", "/tmp/x"])).toEqual({ flags: { role: "api", port: "0", data: "/tmp/x" }, positionals: [] });
+    expect(parseCommandLine("serve", ["--role", "api", "--port=0", "--data", "/tmp/x"])).toEqual({
+      flags: { role: "api", port: "0", data: "/tmp/x" },
+      positionals: [],
+    });
     expect(parseCommandLine("redrive", ["ingest-embed", "--limit", "5"])).toEqual({ flags: { limit: "5" }, positionals: ["ingest-embed"] });
     expect(parseCommandLine("redrive", ["--all"]).flags).toEqual({ all: true });
   });
@@ -31,7 +34,12 @@ describe("ragline command line", () => {
 
   it("the real command exits 64 with the message and the usage on a usage error, before starting anything", () => {
     const root = join(import.meta.dirname, "..", "..", "..");
-    const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), "serve", "--role", "worker"], { cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, NODE_NO_WARNINGS: "1" } });
+    const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), "serve", "--role", "worker"], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { ...process.env, NODE_NO_WARNINGS: "1" },
+    });
     expect(r.status).toBe(64);
     expect(r.stderr).toMatch(/ragline: --role must be one of all, api, workers \(got worker\)/);
     expect(r.stderr).toMatch(/usage:/);

@@ -6,7 +6,14 @@ import { topology } from "../../../shared/topology";
 
 describe("reciprocal rank fusion", () => {
   it("adds weight/(k+rank) over the lists (hand-computed)", () => {
-    const fused = reciprocalRankFusion([{ items: ["a", "b", "c"], weight: 1 }, { items: ["c", "a"], weight: 2 }], (x) => x, 60);
+    const fused = reciprocalRankFusion(
+      [
+        { items: ["a", "b", "c"], weight: 1 },
+        { items: ["c", "a"], weight: 2 },
+      ],
+      (x) => x,
+      60,
+    );
     const score = Object.fromEntries(fused.map((f) => [f.item, f.score]));
     expect(score.a).toBeCloseTo(1 / 61 + 2 / 62, 10);
     expect(score.b).toBeCloseTo(1 / 62, 10);
@@ -17,10 +24,15 @@ describe("reciprocal rank fusion", () => {
 });
 
 describe("host routes (API Gateway route keys)", () => {
-  const routes = Object.entries(topology.functions).flatMap(([name, f]) => (f.trigger.kind === "http" ? f.trigger.routes.map((r) => compileRoute(r, name)) : []));
+  const routes = Object.entries(topology.functions).flatMap(([name, f]) =>
+    f.trigger.kind === "http" ? f.trigger.routes.map((r) => compileRoute(r, name)) : [],
+  );
 
   it("matches greedy keys with slashes and prefers exact segments", () => {
-    expect(matchRoute(routes, "GET", "/documents/a/b/c.pdf")).toMatchObject({ route: { routeKey: "GET /documents/{key+}" }, pathParameters: { key: "a/b/c.pdf" } });
+    expect(matchRoute(routes, "GET", "/documents/a/b/c.pdf")).toMatchObject({
+      route: { routeKey: "GET /documents/{key+}" },
+      pathParameters: { key: "a/b/c.pdf" },
+    });
     expect(matchRoute(routes, "GET", "/documents")?.route.routeKey).toBe("GET /documents");
     expect(matchRoute(routes, "GET", "/queries/123/events")).toMatchObject({ route: { routeKey: "GET /queries/{id}/events" }, pathParameters: { id: "123" } });
     expect(matchRoute(routes, "GET", "/queries/123")?.route.routeKey).toBe("GET /queries/{id}");

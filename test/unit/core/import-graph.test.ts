@@ -19,11 +19,18 @@ function files(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["'](\.{1,2}\/[^"']+)["']/g), ...text.matchAll(/import\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g)].map((m) => m[1]);
+  const specs = [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["'](\.{1,2}\/[^"']+)["']/g),
+    ...text.matchAll(/import\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g),
+  ].map((m) => m[1]);
   return specs.flatMap((s) => {
     const base = resolve(dirname(file), s);
     for (const c of [base, `${base}.ts`, join(base, "index.ts")]) {
-      try { if (statSync(c).isFile()) return [relative(root, c)]; } catch { /* next */ }
+      try {
+        if (statSync(c).isFile()) return [relative(root, c)];
+      } catch {
+        /* next */
+      }
     }
     return [];
   });
@@ -35,17 +42,30 @@ for (const dir of SOURCES) for (const f of files(join(root, dir))) graph.set(rel
 /** Strongly connected components with more than one file (Tarjan). */
 function circles(): string[][] {
   let index = 0;
-  const idx = new Map<string, number>(), low = new Map<string, number>(), on = new Set<string>(), stack: string[] = [], out: string[][] = [];
+  const idx = new Map<string, number>(),
+    low = new Map<string, number>(),
+    on = new Set<string>(),
+    stack: string[] = [],
+    out: string[][] = [];
   const visit = (v: string) => {
-    idx.set(v, index); low.set(v, index++); stack.push(v); on.add(v);
+    idx.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    on.add(v);
     for (const w of graph.get(v) ?? []) {
       if (!graph.has(w)) continue;
-      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); }
-      else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
     }
     if (low.get(v) === idx.get(v)) {
       const c: string[] = [];
-      for (let w = stack.pop()!; ; w = stack.pop()!) { on.delete(w); c.push(w); if (w === v) break; }
+      for (let w = stack.pop()!; ; w = stack.pop()!) {
+        on.delete(w);
+        c.push(w);
+        if (w === v) break;
+      }
       if (c.length > 1) out.push(c.sort());
     }
   };
@@ -55,7 +75,9 @@ function circles(): string[][] {
 
 /** Layer of a file: higher may import lower, never the other way. */
 const LAYERS: [RegExp, number][] = [
-  [/^shared\/(domain|util|observability)\//, 0], [/^events\//, 0], [/^shared\/topology\.ts$/, 0],
+  [/^shared\/(domain|util|observability)\//, 0],
+  [/^events\//, 0],
+  [/^shared\/topology\.ts$/, 0],
   [/^shared\/(ports|text)\//, 1],
   [/^shared\/adapters\//, 2],
   [/^shared\/(auth|runtime)\//, 3],
@@ -79,7 +101,9 @@ describe("import graph of the code", () => {
   });
 
   it("the core never imports the runtimes (functions/, host/, cli/, stacks/, evals/)", () => {
-    const bad = [...graph].flatMap(([f, deps]) => (f.startsWith("shared/") || f.startsWith("events/") ? deps.filter((d) => /^(functions|host|cli|stacks|evals)\//.test(d)).map((d) => `${f} -> ${d}`) : []));
+    const bad = [...graph].flatMap(([f, deps]) =>
+      f.startsWith("shared/") || f.startsWith("events/") ? deps.filter((d) => /^(functions|host|cli|stacks|evals)\//.test(d)).map((d) => `${f} -> ${d}`) : [],
+    );
     expect(bad).toEqual([]);
   });
 

@@ -26,14 +26,20 @@ describe("request paths", () => {
   it("decodePathParameter throws a ValidationError naming the field", () => {
     expect(decodePathParameter("a%20b", "path.key")).toBe("a b");
     expect(() => decodePathParameter("%E0%A4%A", "path.key")).toThrow(ValidationError);
-    try { decodePathParameter("%", "path.key"); } catch (e) {
+    try {
+      decodePathParameter("%", "path.key");
+    } catch (e) {
       expect((e as ValidationError).details).toEqual([{ field: "path.key", message: expect.stringMatching(/percent escape/) }]);
     }
   });
 
   it("errorResponse makes a URIError from decodeURIComponent a 400, not a 500", () => {
     let thrown: unknown;
-    try { decodeURIComponent("%"); } catch (e) { thrown = e; }
+    try {
+      decodeURIComponent("%");
+    } catch (e) {
+      thrown = e;
+    }
     const res = errorResponse(thrown);
     expect(res.statusCode).toBe(400);
     expect(JSON.parse(res.body as string).error.code).toBe("bad_request");

@@ -15,10 +15,16 @@ const ALLOWED = new Map([
   ["shared/ingest/uploads.ts", /ctx\.config\b/g],
 ]);
 
-const code = (dir: string): string[] => readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
-  e.isDirectory() ? code(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []);
+const code = (dir: string): string[] =>
+  readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? code(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
 /** The file without comments and string contents, so documentation may name a variable. */
-const stripped = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "").replace(/(["'`])(?:\\.|(?!\1)[^\\])*\1/g, '""');
+const stripped = (text: string) =>
+  text
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/\/\/.*$/gm, "")
+    .replace(/(["'`])(?:\\.|(?!\1)[^\\])*\1/g, '""');
 
 describe("settings boundary", () => {
   it("no domain file reads the config or a RAGLINE_* name (the allowed one is listed with its reason)", () => {
@@ -33,7 +39,9 @@ describe("settings boundary", () => {
   });
 
   it("settings are built from the config once, by concern (a changed variable shows in its group)", () => {
-    const s = settingsFrom(loadConfig({ RAGLINE_TOP_K: "9", RAGLINE_MAX_JOBS_PER_CALLER: "3", RAGLINE_OCR_URL: "http://ocr:8080", RAGLINE_OCR_TOKEN: "x".repeat(16) }));
+    const s = settingsFrom(
+      loadConfig({ RAGLINE_TOP_K: "9", RAGLINE_MAX_JOBS_PER_CALLER: "3", RAGLINE_OCR_URL: "http://ocr:8080", RAGLINE_OCR_TOKEN: "x".repeat(16) }),
+    );
     expect(s.query.topK).toBe(9);
     expect(s.jobs.maxPerCaller).toBe(3);
     expect(s.ingest.parse.ocrHost).toEqual({ url: "http://ocr:8080", token: "x".repeat(16) });

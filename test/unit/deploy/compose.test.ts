@@ -14,12 +14,20 @@ const hasCompose = spawnSync("docker-compose", ["version"]).status === 0;
 
 function config(env: Record<string, string>) {
   // Run from the repository root, as the README says; no variable from this process leaks in.
-  return spawnSync("docker-compose", ["-f", file, "config"], { cwd: root, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp", ...env }, encoding: "utf8" });
+  return spawnSync("docker-compose", ["-f", file, "config"], {
+    cwd: root,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp", ...env },
+    encoding: "utf8",
+  });
 }
 
 interface Service {
-  image?: string; build?: { context: string; dockerfile: string }; healthcheck?: { test: string[] };
-  depends_on?: Record<string, { condition: string }>; volumes?: string[]; secrets?: { source: string }[];
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
+  secrets?: { source: string }[];
 }
 
 /** docker-compose 1.x prints volumes in the short form, "source:target[:mode]". */
@@ -29,7 +37,10 @@ describe.skipIf(!hasCompose)("on-prem compose file (docker-compose config; apt p
   const out = config(secrets);
   type Config = { services: Record<string, Service>; secrets: Record<string, { file: string }>; volumes: Record<string, unknown> };
   let parsed: Config | undefined;
-  const compose = (): Config => (parsed ??= JSON.parse(execFileSync("python3", ["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"], { input: out.stdout, encoding: "utf8" })));
+  const compose = (): Config =>
+    (parsed ??= JSON.parse(
+      execFileSync("python3", ["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"], { input: out.stdout, encoding: "utf8" }),
+    ));
 
   it("is valid when started from the repository root with its secrets set", () => {
     expect(out.stderr).not.toMatch(/invalid|error/i);

@@ -15,13 +15,22 @@ import { topology } from "../../../shared/topology";
 
 const root = join(import.meta.dirname, "..", "..", "..");
 const dirs: string[] = [];
-const tmp = () => { const d = mkdtempSync(join(tmpdir(), "ragline-k8s-cli-")); dirs.push(d); return d; };
-afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
-
-const ragline = (args: string[], dataDir: string) => spawnSync(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), ...args], {
-  cwd: root, encoding: "utf8", timeout: 60_000,
-  env: { ...process.env, RAGLINE_DATA_DIR: dataDir, LOG_LEVEL: "ERROR", NODE_NO_WARNINGS: "1", PORT: "0" },
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), "ragline-k8s-cli-"));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
+
+const ragline = (args: string[], dataDir: string) =>
+  spawnSync(process.execPath, ["--import", "tsx", join(root, "cli/main.ts"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, RAGLINE_DATA_DIR: dataDir, LOG_LEVEL: "ERROR", NODE_NO_WARNINGS: "1", PORT: "0" },
+  });
 
 describe("ragline serve --functions / ragline run", () => {
   it("--functions keeps only the named functions; unknown names are refused", () => {
@@ -37,7 +46,9 @@ describe("ragline serve --functions / ragline run", () => {
     const host = await startHost({ ctx, role: "workers", port: 0, topology: selectFunctions(topology, "ingest-embed"), bucketNotifications: false });
     try {
       expect([...host.pollers.keys()]).toEqual(["ingest-embed"]);
-    } finally { await host.close(); }
+    } finally {
+      await host.close();
+    }
   });
 
   it("`run <schedule>` runs it once and exits 0 with its result; a non-schedule or unknown --functions exits 1", () => {

@@ -26,10 +26,12 @@ function validators(): (m: unknown) => ValidateFunction {
   const k8s = readJson("kubernetes-1.36-strict.json") as { definitions: Record<string, unknown>; kinds: Record<string, string> };
   ajv.addSchema({ $id: "k8s", definitions: k8s.definitions });
   const byKind = new Map<string, ValidateFunction>();
-  const root = (ref: object, apiVersion: string, kind: string) => ajv.compile({
-    allOf: [ref], required: ["apiVersion", "kind", "metadata"],
-    properties: { apiVersion: { const: apiVersion }, kind: { const: kind } },
-  });
+  const root = (ref: object, apiVersion: string, kind: string) =>
+    ajv.compile({
+      allOf: [ref],
+      required: ["apiVersion", "kind", "metadata"],
+      properties: { apiVersion: { const: apiVersion }, kind: { const: kind } },
+    });
   for (const [gvk, def] of Object.entries(k8s.kinds)) {
     const kind = gvk.split("/").pop()!;
     const apiVersion = gvk.slice(0, -kind.length - 1);
@@ -37,8 +39,14 @@ function validators(): (m: unknown) => ValidateFunction {
   }
   // A custom resource's metadata is an ObjectMeta, which the CRD schema leaves to the API server.
   const objectMeta = { properties: { metadata: { $ref: "k8s#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" } } };
-  byKind.set("keda.sh/v1alpha1 ScaledObject", root({ allOf: [readJson("keda-2.20.2-scaledobject-strict.json"), objectMeta] }, "keda.sh/v1alpha1", "ScaledObject"));
-  byKind.set("keda.sh/v1alpha1 TriggerAuthentication", root({ allOf: [readJson("keda-2.20.2-triggerauthentication-strict.json"), objectMeta] }, "keda.sh/v1alpha1", "TriggerAuthentication"));
+  byKind.set(
+    "keda.sh/v1alpha1 ScaledObject",
+    root({ allOf: [readJson("keda-2.20.2-scaledobject-strict.json"), objectMeta] }, "keda.sh/v1alpha1", "ScaledObject"),
+  );
+  byKind.set(
+    "keda.sh/v1alpha1 TriggerAuthentication",
+    root({ allOf: [readJson("keda-2.20.2-triggerauthentication-strict.json"), objectMeta] }, "keda.sh/v1alpha1", "TriggerAuthentication"),
+  );
   return (m) => {
     const { apiVersion, kind } = m as Manifest;
     const v = byKind.get(`${apiVersion} ${kind}`);
@@ -55,7 +63,9 @@ const errorsOf = (m: unknown) => {
 
 const files = readdirSync(MANIFESTS_DIR).filter((f) => f.endsWith(".yaml"));
 const onDisk = new Map(files.map((f) => [f, readFileSync(join(MANIFESTS_DIR, f), "utf8")]));
-const manifests: Manifest[] = [...onDisk].filter(([f]) => f !== "kustomization.yaml").flatMap(([, text]) => parseAllDocuments(text).map((d) => d.toJS() as Manifest));
+const manifests: Manifest[] = [...onDisk]
+  .filter(([f]) => f !== "kustomization.yaml")
+  .flatMap(([, text]) => parseAllDocuments(text).map((d) => d.toJS() as Manifest));
 const find = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name) as Manifest & { spec: any };
 const container = (podSpec: any) => podSpec.containers[0];
 
@@ -99,11 +109,16 @@ describe("Kubernetes manifests (deploy/k8s/manifests)", () => {
       expect(so.spec.minReplicaCount).toBe(fn === "query-run" ? 1 : 0);
       const [trigger] = so.spec.triggers;
       expect(trigger.type).toBe("aws-sqs-queue");
-      expect(Object.keys(trigger.metadata).filter((k) => !scaler.triggerMetadata.includes(k)), "keys KEDA's SQS scaler does not read").toEqual([]);
+      expect(
+        Object.keys(trigger.metadata).filter((k) => !scaler.triggerMetadata.includes(k)),
+        "keys KEDA's SQS scaler does not read",
+      ).toEqual([]);
       for (const k of scaler.required) expect(trigger.metadata[k], k).toBeTruthy();
       const url = new URL(trigger.metadata.queueURL);
       const parts = url.pathname.split("/");
-      expect(parts.length === 3 && parts[2], "KEDA takes the queue name from /<account>/<queue>").toBe(`${SETTINGS.RAGLINE_SQS_QUEUE_PREFIX}${def.trigger.queue}`);
+      expect(parts.length === 3 && parts[2], "KEDA takes the queue name from /<account>/<queue>").toBe(
+        `${SETTINGS.RAGLINE_SQS_QUEUE_PREFIX}${def.trigger.queue}`,
+      );
       expect(trigger.metadata.awsEndpoint).toBe(SETTINGS.RAGLINE_SQS_ENDPOINT); // ElasticMQ, the queue the pods use
       expect(Number(trigger.metadata.queueLength)).toBe(def.concurrency * def.trigger.batchSize);
       expect(find("TriggerAuthentication", trigger.authenticationRef.name)).toBeDefined();
@@ -144,12 +159,19 @@ describe("Kubernetes manifests (deploy/k8s/manifests)", () => {
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "ragline-api" });
     expect(hpa.spec.minReplicas).toBe(K8S.api.minReplicas);
     // Every function is run by exactly one workload: API, a queue Deployment, or a CronJob.
-    const runBy = (fn: string) => manifests.filter((m: any) => {
-      const pod = m.kind === "CronJob" ? m.spec.jobTemplate.spec.template.spec : m.kind === "Deployment" ? m.spec.template.spec : undefined;
-      const args: string[] = pod ? container(pod).args : [];
-      return args.includes(fn) || (args.join(" ") === "serve --role api" && ["http", "websocket", "authorizer"].includes(topology.functions[fn].trigger.kind));
-    });
-    for (const fn of Object.keys(topology.functions)) expect(runBy(fn).map((m) => m.metadata.name), fn).toHaveLength(1);
+    const runBy = (fn: string) =>
+      manifests.filter((m: any) => {
+        const pod = m.kind === "CronJob" ? m.spec.jobTemplate.spec.template.spec : m.kind === "Deployment" ? m.spec.template.spec : undefined;
+        const args: string[] = pod ? container(pod).args : [];
+        return (
+          args.includes(fn) || (args.join(" ") === "serve --role api" && ["http", "websocket", "authorizer"].includes(topology.functions[fn].trigger.kind))
+        );
+      });
+    for (const fn of Object.keys(topology.functions))
+      expect(
+        runBy(fn).map((m) => m.metadata.name),
+        fn,
+      ).toHaveLength(1);
   });
 
   it("settings: one ConfigMap of config-schema names that the real parser accepts; secrets only referenced, by the same names", () => {
@@ -161,7 +183,10 @@ describe("Kubernetes manifests (deploy/k8s/manifests)", () => {
     const secretLike = schemaKeys.filter((k) => /(_KEY|_KEYS|SECRET|PASSWORD|TOKEN|USERNAME|ACCESS_KEY_ID)$/.test(k));
     expect(secretLike.filter((k) => !(k in SECRET_SETTINGS))).toEqual([]);
     expect(Object.keys(cm.data).filter((k) => k in SECRET_SETTINGS)).toEqual([]);
-    expect(manifests.filter((m) => m.kind === "Secret"), "secret values are never generated").toEqual([]);
+    expect(
+      manifests.filter((m) => m.kind === "Secret"),
+      "secret values are never generated",
+    ).toEqual([]);
 
     for (const m of manifests as any[]) {
       const pod = m.kind === "CronJob" ? m.spec.jobTemplate.spec.template.spec : m.kind === "Deployment" ? m.spec.template.spec : undefined;
@@ -174,7 +199,9 @@ describe("Kubernetes manifests (deploy/k8s/manifests)", () => {
         expect(SECRET_SETTINGS[e.name], e.name).toBeDefined();
       }
       // The pod's settings as its process would read them (placeholders for the secrets) pass the real configuration.
-      const placeholders = Object.fromEntries(env.filter((x) => x.valueFrom).map((x) => [x.name, x.name.endsWith("API_KEYS") ? "[]" : "placeholder-secret-value"]));
+      const placeholders = Object.fromEntries(
+        env.filter((x) => x.valueFrom).map((x) => [x.name, x.name.endsWith("API_KEYS") ? "[]" : "placeholder-secret-value"]),
+      );
       const settings = { ...cm.data, ...Object.fromEntries(env.filter((x) => x.value !== undefined).map((x) => [x.name, x.value!])), ...placeholders };
       const config = loadConfig(settings);
       expect(resolveBackends(config, {}).ports, m.metadata.name).toEqual(settings.RAGLINE_PORTS.split(","));

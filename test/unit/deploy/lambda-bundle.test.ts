@@ -11,8 +11,17 @@ describe("Lambda bundles (esbuild, as SST builds them)", () => {
     const handlers = [...new Set(Object.values(topology.functions).map((f) => f.handler))];
     expect(handlers.length).toBeGreaterThan(10);
     const r = await build({
-      entryPoints: handlers.map((h) => `functions/${h}.ts`), bundle: true, platform: "node", format: "esm", target: "node22",
-      write: false, metafile: true, logLevel: "silent", outdir: "out", splitting: true, external: ["@aws-sdk/*"],
+      entryPoints: handlers.map((h) => `functions/${h}.ts`),
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node22",
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+      outdir: "out",
+      splitting: true,
+      external: ["@aws-sdk/*"],
     });
     const inputs = Object.keys(r.metafile.inputs);
     expect(inputs.some((i) => i.startsWith("shared/adapters/embedded/sqlite"))).toBe(true); // the adapters are there…

@@ -14,20 +14,34 @@ const toy = join(root, "toy");
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
 mkdirSync(join(toy, "docs"), { recursive: true });
 writeFileSync(join(toy, "README.md"), "| | |\n|---|---|\n| license | CC0 (test) |\n");
-writeFileSync(join(toy, "corpus.jsonl"), jsonl([
-  { id: "d1", title: "Cats", text: "Cats sleep a lot. They purr.", sentence_spans: [[0, 17], [18, 28]] },
-  { id: "d2", title: "", text: "Dogs bark." },
-  { id: "unans-q3", title: "Birds", text: "Birds sing." },
-  { id: "d/4", title: "Slash", text: "An id with a slash." },
-]));
+writeFileSync(
+  join(toy, "corpus.jsonl"),
+  jsonl([
+    {
+      id: "d1",
+      title: "Cats",
+      text: "Cats sleep a lot. They purr.",
+      sentence_spans: [
+        [0, 17],
+        [18, 28],
+      ],
+    },
+    { id: "d2", title: "", text: "Dogs bark." },
+    { id: "unans-q3", title: "Birds", text: "Birds sing." },
+    { id: "d/4", title: "Slash", text: "An id with a slash." },
+  ]),
+);
 writeFileSync(join(toy, "docs.jsonl"), jsonl([{ id: "report", file: "docs/report.pdf" }]));
 writeFileSync(join(toy, "docs", "report.pdf"), "%PDF-1.4 not really");
-writeFileSync(join(toy, "questions.jsonl"), jsonl([
-  { id: "q1", question: "Do cats sleep?", answers: ["SUPPORT"], relevant_doc_ids: ["d1"], evidence: [{ doc_id: "d1", label: "SUPPORT", sentences: [[1]] }] },
-  { id: 2, question: "Do dogs bark?", answers: ["yes"], relevant_doc_ids: ["d2"], selected_sentences: ["Dogs bark."] },
-  { id: "q3", question: "Do birds fly?", answers: [], relevant_doc_ids: [], answerable: false },
-  { id: "q4", question: "What does the report say?", relevant_doc_ids: ["report"] },
-]));
+writeFileSync(
+  join(toy, "questions.jsonl"),
+  jsonl([
+    { id: "q1", question: "Do cats sleep?", answers: ["SUPPORT"], relevant_doc_ids: ["d1"], evidence: [{ doc_id: "d1", label: "SUPPORT", sentences: [[1]] }] },
+    { id: 2, question: "Do dogs bark?", answers: ["yes"], relevant_doc_ids: ["d2"], selected_sentences: ["Dogs bark."] },
+    { id: "q3", question: "Do birds fly?", answers: [], relevant_doc_ids: [], answerable: false },
+    { id: "q4", question: "What does the report say?", relevant_doc_ids: ["report"] },
+  ]),
+);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("dataset loader", () => {
@@ -87,16 +101,26 @@ describe("selection", () => {
 
   it("suite specs", () => {
     expect(parseSuite("gate").parts.map((p) => p.dataset)).toEqual(["scifact", "clapnq"]);
-    expect(parseSuite("scifact:50:200, clapnq").parts).toEqual([{ dataset: "scifact", limit: 50, distractors: 200 }, { dataset: "clapnq", limit: undefined, distractors: undefined }]);
+    expect(parseSuite("scifact:50:200, clapnq").parts).toEqual([
+      { dataset: "scifact", limit: 50, distractors: 200 },
+      { dataset: "clapnq", limit: undefined, distractors: undefined },
+    ]);
     expect(() => parseSuite("scifact:x")).toThrow(/whole number/);
   });
 });
 
 describe("audit sheet", () => {
   it("CSV round-trips commas, quotes and line breaks", () => {
-    const rows = [["item", "answer"], ["A01", 'He said "yes", then\nleft.'], ["A02", " padded "]];
+    const rows = [
+      ["item", "answer"],
+      ["A01", 'He said "yes", then\nleft.'],
+      ["A02", " padded "],
+    ];
     expect(parseCsv(toCsv(rows))).toEqual(rows);
-    expect(parseCsv("\uFEFFa,b\r\n1,2\r\n")).toEqual([["a", "b"], ["1", "2"]]);
+    expect(parseCsv("\uFEFFa,b\r\n1,2\r\n")).toEqual([
+      ["a", "b"],
+      ["1", "2"],
+    ]);
   });
 
   it("verdicts: words or their first letter, nothing else", () => {
@@ -111,8 +135,21 @@ describe("audit sheet", () => {
     const [header, ...rows] = parseCsv(blank);
     const verdictCol = header.indexOf("verdict");
     const human = ["useful", "useful", "partly", "wrong", ""];
-    rows.forEach((r, i) => { r[verdictCol] = human[i]; });
-    const key: AuditKey = { version: 1, reportId: "r", createdAt: "", backends: {}, items: ["useful", "partly", "partly", "wrong", "wrong"].map((v, i) => ({ item: `A0${i + 1}`, dataset: "toy", questionId: `q${i}`, autoVerdict: v as "useful" })) };
+    rows.forEach((r, i) => {
+      r[verdictCol] = human[i];
+    });
+    const key: AuditKey = {
+      version: 1,
+      reportId: "r",
+      createdAt: "",
+      backends: {},
+      items: ["useful", "partly", "partly", "wrong", "wrong"].map((v, i) => ({
+        item: `A0${i + 1}`,
+        dataset: "toy",
+        questionId: `q${i}`,
+        autoVerdict: v as "useful",
+      })),
+    };
     const r = importSheet(toCsv([header, ...rows]), key);
     expect(r.counts).toEqual({ useful: 2, partly: 1, wrong: 1 });
     expect(r.unscored).toEqual(["A05"]);

@@ -10,14 +10,30 @@ import type { QuestionRecord } from "../../../evals/score";
 
 const committed = JSON.parse(readFileSync(BASELINE_PATH, "utf8")) as Baseline;
 
-interface Change { metric?: string; factor?: number; p50?: number }
+interface Change {
+  metric?: string;
+  factor?: number;
+  p50?: number;
+}
 
 /** A run that reproduces the baseline, except for the one change asked for. */
 function runLike(baseline: Baseline, change: Change & { dataset?: string } = {}): EvalReport {
   const datasets = Object.entries(baseline.datasets).map(([name, b]) => datasetLike(name, b, change.dataset === name ? change : {}));
   return {
-    version: 1, kind: "gate", id: "synthetic", suite: "gate", startedAt: "", finishedAt: "", seconds: 1, target: "test",
-    backends: baseline.backends, settings: {}, verdictMethod: baseline.verdictMethod, machine: baseline.machine, notes: [], datasets,
+    version: 1,
+    kind: "gate",
+    id: "synthetic",
+    suite: "gate",
+    startedAt: "",
+    finishedAt: "",
+    seconds: 1,
+    target: "test",
+    backends: baseline.backends,
+    settings: {},
+    verdictMethod: baseline.verdictMethod,
+    machine: baseline.machine,
+    notes: [],
+    datasets,
   };
 }
 
@@ -28,13 +44,23 @@ function datasetLike(name: string, b: BaselineDataset, change: Change): DatasetR
   const latency = Object.fromEntries(Object.entries(b.latency).map(([k, v]) => [k, { ...v, n: b.questionIds.length }]));
   if (change.p50 !== undefined) latency.end_to_end = { ...latency.end_to_end!, p50: change.p50 };
   return {
-    name, scope: "corpus", namespace: `evals/${name}/`, backends: {}, selection: { questions: questions.length, documents: b.documents },
+    name,
+    scope: "corpus",
+    namespace: `evals/${name}/`,
+    backends: {},
+    selection: { questions: questions.length, documents: b.documents },
     ingest: { documents: b.documents, uploaded: 0, unchanged: b.documents, indexed: b.documents, duplicates: 0, failed: [], seconds: 1 },
     questions,
     summary: {
-      questions: questions.length, completed: questions.length - b.notCompleted, notCompleted: b.notCompleted, abstainedShare: 0,
-      verdicts: b.verdicts as DatasetReport["summary"]["verdicts"], verdictBy: [baselineMethod], metrics,
-      usefulShare: b.usefulShare && { ...b.usefulShare, value: scale("useful_share", b.usefulShare.value) }, latency,
+      questions: questions.length,
+      completed: questions.length - b.notCompleted,
+      notCompleted: b.notCompleted,
+      abstainedShare: 0,
+      verdicts: b.verdicts as DatasetReport["summary"]["verdicts"],
+      verdictBy: [baselineMethod],
+      metrics,
+      usefulShare: b.usefulShare && { ...b.usefulShare, value: scale("useful_share", b.usefulShare.value) },
+      latency,
     },
   };
 }
@@ -47,8 +73,8 @@ const valueOf = (dataset: string, metric: string) => {
   return metric === "useful_share" ? b.usefulShare!.value : b.metrics[metric]!.value;
 };
 // A metric at 0 in the baseline cannot drop: it is checked, and never fails.
-const headline = Object.entries(committed.datasets).flatMap(([dataset, b]) =>
-  [...Object.keys(b.metrics), ...(b.usefulShare ? ["useful_share"] : [])].map((metric) => ({ dataset, metric })))
+const headline = Object.entries(committed.datasets)
+  .flatMap(([dataset, b]) => [...Object.keys(b.metrics), ...(b.usefulShare ? ["useful_share"] : [])].map((metric) => ({ dataset, metric })))
   .filter(({ dataset, metric }) => valueOf(dataset, metric) > 0);
 
 describe("eval gate tolerances (synthetic runs from the committed baseline)", () => {
@@ -77,7 +103,10 @@ describe("eval gate tolerances (synthetic runs from the committed baseline)", ()
   it("the rule is relative: on a small metric a drop far below 5 points already fails", () => {
     // The old absolute tolerance (max(0.05, 1/n)) let a metric near 0.3 fall by a third.
     const small = { dataset: "synthetic", metric: "answer_recall" };
-    const baseline: Baseline = { ...committed, datasets: { synthetic: { ...Object.values(committed.datasets)[0]!, metrics: { answer_recall: { value: 0.336, n: 10 } }, usefulShare: undefined } } };
+    const baseline: Baseline = {
+      ...committed,
+      datasets: { synthetic: { ...Object.values(committed.datasets)[0]!, metrics: { answer_recall: { value: 0.336, n: 10 } }, usefulShare: undefined } },
+    };
     expect(failedChecks(compareToBaseline(runLike(baseline, { ...small, factor: 0.88 }), baseline))).toEqual(["synthetic/answer_recall"]);
     expect(0.336 * 0.12).toBeLessThan(0.05);
   });

@@ -76,7 +76,10 @@ describe("answer metrics", () => {
 
 describe("citation precision and faithfulness", () => {
   it("scores each citation and each sentence against the cited text", () => {
-    const sources = [{ n: 1, text: "Cats sleep often in the sun." }, { n: 2, text: "Birds sing in the morning." }];
+    const sources = [
+      { n: 1, text: "Cats sleep often in the sun." },
+      { n: 2, text: "Birds sing in the morning." },
+    ];
     // sentence 1 is supported by [1]; sentence 2 cites [2], which does not hold its terms
     const g = groundingScores("Cats sleep often [1]. Dogs bark loudly [2].", sources);
     expect(g.citationPrecision).toBe(0.5);

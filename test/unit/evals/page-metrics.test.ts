@@ -8,20 +8,58 @@ import { scoreQuestion } from "../../../evals/score";
 
 const ds = { name: "fb", profile: { scope: "corpus" } } as EvalDataset;
 const q: EvalQuestion = {
-  id: "q1", question: "What is the FY2018 capital expenditure for 3M?", original: "", answers: ["$1577.00"], relevantDocIds: ["3M_2018_10K"],
-  answerable: true, evidence: [], companionDocIds: [], evidencePages: [{ docId: "3M_2018_10K", page: 60 }],
+  id: "q1",
+  question: "What is the FY2018 capital expenditure for 3M?",
+  original: "",
+  answers: ["$1577.00"],
+  relevantDocIds: ["3M_2018_10K"],
+  answerable: true,
+  evidence: [],
+  companionDocIds: [],
+  evidencePages: [{ docId: "3M_2018_10K", page: 60 }],
 };
-const keys = new Map([["evals/fb/3M_2018_10K.pdf", ["3M_2018_10K"]], ["evals/fb/3M_2022_10K.pdf", ["3M_2022_10K"]]]);
+const keys = new Map([
+  ["evals/fb/3M_2018_10K.pdf", ["3M_2018_10K"]],
+  ["evals/fb/3M_2022_10K.pdf", ["3M_2022_10K"]],
+]);
 const answer = (over: Partial<RawAnswer>): RawAnswer => ({
-  questionId: "q1", status: "completed", answer: "Purchases of PP&E — 2018: (1,577) [1]", abstained: false, citations: [], backends: {}, timings: {},
-  retrievedKeys: [], observedMs: 1, ...over,
+  questionId: "q1",
+  status: "completed",
+  answer: "Purchases of PP&E — 2018: (1,577) [1]",
+  abstained: false,
+  citations: [],
+  backends: {},
+  timings: {},
+  retrievedKeys: [],
+  observedMs: 1,
+  ...over,
 });
 
 describe("page metrics", () => {
   it("a retrieved chunk spanning the gold page of the gold document is a page hit; the same page of another filing is not", () => {
-    const hit = scoreQuestion(ds, q, answer({ retrievedPages: [{ documentKey: "evals/fb/3M_2022_10K.pdf", page: 60 }, { documentKey: "evals/fb/3M_2018_10K.pdf", page: 59, pageEnd: 61 }] }), keys);
+    const hit = scoreQuestion(
+      ds,
+      q,
+      answer({
+        retrievedPages: [
+          { documentKey: "evals/fb/3M_2022_10K.pdf", page: 60 },
+          { documentKey: "evals/fb/3M_2018_10K.pdf", page: 59, pageEnd: 61 },
+        ],
+      }),
+      keys,
+    );
     expect(hit.record.scores.page_hit).toBe(1);
-    const miss = scoreQuestion(ds, q, answer({ retrievedPages: [{ documentKey: "evals/fb/3M_2022_10K.pdf", page: 60 }, { documentKey: "evals/fb/3M_2018_10K.pdf", page: 61 }] }), keys);
+    const miss = scoreQuestion(
+      ds,
+      q,
+      answer({
+        retrievedPages: [
+          { documentKey: "evals/fb/3M_2022_10K.pdf", page: 60 },
+          { documentKey: "evals/fb/3M_2018_10K.pdf", page: 61 },
+        ],
+      }),
+      keys,
+    );
     expect(miss.record.scores.page_hit).toBe(0);
   });
 

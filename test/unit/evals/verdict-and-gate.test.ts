@@ -7,8 +7,19 @@ import { parseJudgeReply, judgeMessages } from "../../../evals/verdict/judge";
 import { ruleVerdict, type RuleInput } from "../../../evals/verdict/rule";
 
 const base: RuleInput = {
-  status: "completed", answerable: true, abstained: false, answer: "Some answer [1].", kind: "long",
-  citesGold: true, evidenceHit: false, hasEvidence: true, hasGoldDocs: true, answerRecall: 0.6, faithfulness: 1, answerWords: 30, goldWords: 20,
+  status: "completed",
+  answerable: true,
+  abstained: false,
+  answer: "Some answer [1].",
+  kind: "long",
+  citesGold: true,
+  evidenceHit: false,
+  hasEvidence: true,
+  hasGoldDocs: true,
+  answerRecall: 0.6,
+  faithfulness: 1,
+  answerWords: 30,
+  goldWords: 20,
 };
 
 describe("verdict rule v1", () => {
@@ -62,7 +73,14 @@ describe("verdict rule v1", () => {
 
 describe("LLM judge messages", () => {
   it("are blind to the system and carry the rubric, the reference and the cited passages", () => {
-    const m = judgeMessages({ question: "Q?", references: ["gold"], unanswerable: false, evidence: ["ev"], answer: "A [1].", sources: [{ n: 1, text: "passage" }] });
+    const m = judgeMessages({
+      question: "Q?",
+      references: ["gold"],
+      unanswerable: false,
+      evidence: ["ev"],
+      answer: "A [1].",
+      sources: [{ n: 1, text: "passage" }],
+    });
     expect(m[0].role).toBe("system");
     expect(m[0].content).toMatch(/useful/);
     expect(m[1].content).toMatch(/gold/);
@@ -79,20 +97,52 @@ describe("LLM judge messages", () => {
 
 function record(id: string, verdict: QuestionRecord["verdict"], recall: number, endToEndMs = 20): QuestionRecord {
   return {
-    id, question: id, answerable: true, answerKind: "long", goldAnswers: [], relevantDocIds: ["d"], status: "completed", answer: "x", abstained: false,
-    citations: [], retrievedDocIds: [], citesGold: true, evidenceHit: false, scores: { "recall@10": recall }, verdict, verdictBy: "rule-v1",
+    id,
+    question: id,
+    answerable: true,
+    answerKind: "long",
+    goldAnswers: [],
+    relevantDocIds: ["d"],
+    status: "completed",
+    answer: "x",
+    abstained: false,
+    citations: [],
+    retrievedDocIds: [],
+    citesGold: true,
+    evidenceHit: false,
+    scores: { "recall@10": recall },
+    verdict,
+    verdictBy: "rule-v1",
     latency: { endToEndMs, observedMs: endToEndMs, stages: {} },
   };
 }
 
 function reportOf(records: QuestionRecord[], verdictMethod = "rule-v1"): EvalReport {
   const d: DatasetReport = {
-    name: "toy", scope: "corpus", namespace: "evals/toy/", backends: {}, selection: { questions: records.length, documents: 5 },
-    ingest: { documents: 5, uploaded: 5, unchanged: 0, indexed: 5, duplicates: 0, failed: [], seconds: 1 }, summary: summarize(records), questions: records,
+    name: "toy",
+    scope: "corpus",
+    namespace: "evals/toy/",
+    backends: {},
+    selection: { questions: records.length, documents: 5 },
+    ingest: { documents: 5, uploaded: 5, unchanged: 0, indexed: 5, duplicates: 0, failed: [], seconds: 1 },
+    summary: summarize(records),
+    questions: records,
   };
   return {
-    version: 1, kind: "gate", id: "t", suite: "gate", startedAt: "", finishedAt: "", seconds: 1, target: "test", backends: {}, settings: {},
-    verdictMethod, machine: { cpus: 2, node: "v20", platform: "linux" }, notes: [], datasets: [d],
+    version: 1,
+    kind: "gate",
+    id: "t",
+    suite: "gate",
+    startedAt: "",
+    finishedAt: "",
+    seconds: 1,
+    target: "test",
+    backends: {},
+    settings: {},
+    verdictMethod,
+    machine: { cpus: 2, node: "v20", platform: "linux" },
+    notes: [],
+    datasets: [d],
   };
 }
 
@@ -113,7 +163,12 @@ describe("the gate", () => {
     const twoWorse = good.map((q, i) => (i < 2 ? record(q.id, i === 0 ? "partly" : "useful", 0) : q)); // recall -12.5%, useful 0.5 -> 0.45: -10%
     const r = compareToBaseline(reportOf(twoWorse), baseline);
     expect(r.passed).toBe(false);
-    expect(r.checks.filter((c) => !c.ok).map((c) => c.metric).sort()).toEqual(["recall@10", "useful_share"]);
+    expect(
+      r.checks
+        .filter((c) => !c.ok)
+        .map((c) => c.metric)
+        .sort(),
+    ).toEqual(["recall@10", "useful_share"]);
     expect(r.changedVerdicts).toHaveLength(1);
   });
 

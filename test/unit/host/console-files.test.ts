@@ -97,7 +97,9 @@ describe("console static files (host/console.ts)", () => {
   });
 
   it("the real console stays within its page weight budget (README: 80 KB before pdf.js, no framework, nothing fetched from elsewhere)", () => {
-    const files = readdirSync(CONSOLE_ROOT, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    const files = readdirSync(CONSOLE_ROOT, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
     const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
     expect(bytes).toBeLessThan(80 * 1024);
     expect(files.length).toBeGreaterThan(5);
@@ -110,7 +112,13 @@ describe("console static files (host/console.ts)", () => {
     expect(lib.body).toContain("GlobalWorkerOptions");
     expect((await get(port, "/console/vendor/pdfjs/pdf.worker.min.mjs")).status).toBe(200);
     expect((await get(port, "/console/vendor/pdfjs/standard_fonts/LiberationSans-Regular.ttf")).type).toBe("font/ttf");
-    for (const path of ["/console/vendor/pdfjs/package.json", "/console/vendor/pdfjs/pdf.mjs", "/console/vendor/pdfjs/standard_fonts/../package.json", "/console/vendor/pdfjs/standard_fonts/..%2f..%2fpackage.json", "/console/vendor/pdfjs/../../package.json"]) {
+    for (const path of [
+      "/console/vendor/pdfjs/package.json",
+      "/console/vendor/pdfjs/pdf.mjs",
+      "/console/vendor/pdfjs/standard_fonts/../package.json",
+      "/console/vendor/pdfjs/standard_fonts/..%2f..%2fpackage.json",
+      "/console/vendor/pdfjs/../../package.json",
+    ]) {
       expect((await get(port, path)).status, path).toBe(404);
     }
     // The policy lets the page start pdf.js's worker and show the eval report's stylesheet, and nothing inline besides.

@@ -13,7 +13,10 @@ const CONSOLE = "http://console.test:8080";
 
 function send(port: number, method: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port, path, method, headers }, (res) => { res.resume(); res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers })); });
+    const req = httpRequest({ host: "127.0.0.1", port, path, method, headers }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
     req.on("error", reject);
     req.end();
   });
@@ -25,13 +28,23 @@ async function listen(origins: string[]): Promise<{ server: Server; port: number
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-const preflight = (origin: string, method: string, headers: string) => ({ origin, "access-control-request-method": method, "access-control-request-headers": headers });
+const preflight = (origin: string, method: string, headers: string) => ({
+  origin,
+  "access-control-request-method": method,
+  "access-control-request-headers": headers,
+});
 
 describe("host CORS for a console on another origin (RAGLINE_CONSOLE_ORIGIN)", () => {
   let configured: { server: Server; port: number };
   let unconfigured: { server: Server; port: number };
-  beforeAll(async () => { configured = await listen([CONSOLE]); unconfigured = await listen([]); });
-  afterAll(() => { configured?.server.close(); unconfigured?.server.close(); });
+  beforeAll(async () => {
+    configured = await listen([CONSOLE]);
+    unconfigured = await listen([]);
+  });
+  afterAll(() => {
+    configured?.server.close();
+    unconfigured?.server.close();
+  });
 
   it("answers the configured origin's preflight with that origin (never *), the console's methods and the headers it sends", async () => {
     const r = await send(configured.port, "OPTIONS", "/documents?limit=1", preflight(CONSOLE, "GET", "x-api-key"));
@@ -40,9 +53,16 @@ describe("host CORS for a console on another origin (RAGLINE_CONSOLE_ORIGIN)", (
     expect(String(r.headers["access-control-allow-methods"]).split(", ")).toEqual(expect.arrayContaining(["GET", "POST", "PUT", "DELETE"]));
     expect(r.headers["access-control-allow-credentials"]).toBeUndefined();
     // An upload URL's PUT: its content type and x-amz-meta-* headers; an unknown header is not allowed.
-    const upload = await send(configured.port, "OPTIONS", "/uploads/token", preflight(CONSOLE, "PUT", "content-type, x-amz-meta-acl, x-amz-meta-department, x-evil"));
+    const upload = await send(
+      configured.port,
+      "OPTIONS",
+      "/uploads/token",
+      preflight(CONSOLE, "PUT", "content-type, x-amz-meta-acl, x-amz-meta-department, x-evil"),
+    );
     expect(upload.headers["access-control-allow-headers"]).toBe("content-type, x-amz-meta-acl, x-amz-meta-department");
-    expect((await send(configured.port, "OPTIONS", "/queries", preflight(CONSOLE, "POST", "authorization, content-type"))).headers["access-control-allow-headers"]).toBe("authorization, content-type");
+    expect(
+      (await send(configured.port, "OPTIONS", "/queries", preflight(CONSOLE, "POST", "authorization, content-type"))).headers["access-control-allow-headers"],
+    ).toBe("authorization, content-type");
   });
 
   it("gives the configured origin's answers (errors too) its origin and exposes Retry-After", async () => {
@@ -61,7 +81,9 @@ describe("host CORS for a console on another origin (RAGLINE_CONSOLE_ORIGIN)", (
     }
     // Not even a near miss: another port or scheme of the console's host is another origin.
     for (const origin of ["http://console.test:8081", "https://console.test:8080", "http://console.test"]) {
-      expect((await send(configured.port, "OPTIONS", "/documents", preflight(origin, "GET", "x-api-key"))).headers["access-control-allow-origin"]).toBeUndefined();
+      expect(
+        (await send(configured.port, "OPTIONS", "/documents", preflight(origin, "GET", "x-api-key"))).headers["access-control-allow-origin"],
+      ).toBeUndefined();
     }
   });
 

@@ -20,16 +20,19 @@ describe("bad input → DocumentError with a code", () => {
     const results: string[] = [];
     for (const c of corpus) {
       const t0 = Date.now();
-      const err = await parseDocument({ key: c.key, body: c.body }, c.limits).then(() => undefined, (e: unknown) => e);
+      const err = await parseDocument({ key: c.key, body: c.body }, c.limits).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err, c.name).toBeInstanceOf(DocumentError);
       expect((err as DocumentError).code, `${c.name}: ${(err as Error).message}`).toBe(c.code);
       expect((err as DocumentError).retryable, c.name).toBe(false);
       expect(Date.now() - t0, `${c.name} failed fast`).toBeLessThan(5000);
       results.push(`${c.code}: ${(err as Error).message}`);
     }
-    expect(new Set(corpus.map((c) => c.code))).toEqual(new Set([
-      "empty_document", "encrypted_document", "corrupt_document", "zip_bomb", "too_many_pages", "parse_timeout", "no_text", "unsupported_type",
-    ]));
+    expect(new Set(corpus.map((c) => c.code))).toEqual(
+      new Set(["empty_document", "encrypted_document", "corrupt_document", "zip_bomb", "too_many_pages", "parse_timeout", "no_text", "unsupported_type"]),
+    );
   }, 60_000);
 
   it("a zip bomb fails at the default limits too (by its compression ratio)", async () => {

@@ -46,7 +46,11 @@ const bySection = (chunks: Chunk[]) => {
 describe("chunk id stability", () => {
   it("one paragraph edited: every other section keeps all its ids, and the edited section its chunks before the edit", () => {
     const before = chunkDocument(handbook(), ref("v1"), opts);
-    const after = chunkDocument(handbook({ section: 3, paragraph: 3, text: "The finance group now closes the books on the second working day of each month." }), ref("v2"), opts);
+    const after = chunkDocument(
+      handbook({ section: 3, paragraph: 3, text: "The finance group now closes the books on the second working day of each month." }),
+      ref("v2"),
+      opts,
+    );
     const a = bySection(before);
     const b = bySection(after);
     for (const s of [1, 2, 4, 5, 6]) {
@@ -68,10 +72,16 @@ describe("chunk id stability", () => {
   it("inside one long section, an edit early on re-addresses only the chunks up to the next paragraph end", () => {
     const long = (edit?: number): ParsedDocument => ({
       contentType: "text/plain",
-      blocks: [{ kind: "heading", level: 1, text: "Annual review" }, ...Array.from({ length: 30 }, (_, i): Block => ({
-        kind: "paragraph",
-        text: paragraph(1, i) + (i === edit ? " A clause added in review says the audit is now quarterly." : ""),
-      }))],
+      blocks: [
+        { kind: "heading", level: 1, text: "Annual review" },
+        ...Array.from(
+          { length: 30 },
+          (_, i): Block => ({
+            kind: "paragraph",
+            text: paragraph(1, i) + (i === edit ? " A clause added in review says the audit is now quarterly." : ""),
+          }),
+        ),
+      ],
     });
     const before = chunkDocument(long(), ref("v1"), { maxWords: 180, overlapWords: 30 });
     const after = chunkDocument(long(2), ref("v2"), { maxWords: 180, overlapWords: 30 });
@@ -85,7 +95,11 @@ describe("chunk id stability", () => {
     const base = handbook();
     const shifted: ParsedDocument = {
       ...base,
-      blocks: base.blocks.flatMap((b, i) => (i === 2 ? [b, { kind: "paragraph", text: "A new opening note was added to the first section.", page: 1 }] : [{ ...b, page: b.page ? b.page + 1 : b.page }])),
+      blocks: base.blocks.flatMap((b, i) =>
+        i === 2
+          ? [b, { kind: "paragraph", text: "A new opening note was added to the first section.", page: 1 }]
+          : [{ ...b, page: b.page ? b.page + 1 : b.page }],
+      ),
     };
     const a = bySection(chunkDocument(base, ref("v1"), opts));
     const b = bySection(chunkDocument(shifted, ref("v2"), opts));
@@ -94,7 +108,10 @@ describe("chunk id stability", () => {
 
   it("the same text under another heading or another key is a different chunk", () => {
     const a = chunkDocument(handbook(), ref("v1"), opts);
-    const renamed: ParsedDocument = { ...handbook(), blocks: handbook().blocks.map((b) => (b.text === "Section 2" ? { ...b, text: "Section 2 (revised)" } : b)) };
+    const renamed: ParsedDocument = {
+      ...handbook(),
+      blocks: handbook().blocks.map((b) => (b.text === "Section 2" ? { ...b, text: "Section 2 (revised)" } : b)),
+    };
     const b = chunkDocument(renamed, ref("v1"), opts);
     const changed = b.filter((c) => !a.some((o) => o.id === c.id));
     expect(new Set(changed.map((c) => c.sectionPath.at(-1)))).toEqual(new Set(["Section 2 (revised)"]));
@@ -104,7 +121,10 @@ describe("chunk id stability", () => {
 
   it("a long table edited in one row keeps the ids of the parts before that row", () => {
     const rows = Array.from({ length: 60 }, (_, i) => [`Store ${i + 1}`, String(1000 + i * 37), String(900 + i * 31)]);
-    const table = (r: string[][]): ParsedDocument => ({ contentType: "text/csv", blocks: [{ kind: "table", text: "", table: { header: [["Store", "2024", "2023"]], rows: r } }] });
+    const table = (r: string[][]): ParsedDocument => ({
+      contentType: "text/csv",
+      blocks: [{ kind: "table", text: "", table: { header: [["Store", "2024", "2023"]], rows: r } }],
+    });
     const a = chunkDocument(table(rows), ref("v1"), opts);
     const edited = rows.map((r, i) => (i === 45 ? [r[0], "9999", r[2]] : r));
     const b = chunkDocument(table(edited), ref("v2"), opts);

@@ -30,7 +30,10 @@ describe("csv fields", () => {
 
   it("more cells than the limit is too_large, found while reading", async () => {
     const body = Buffer.from(Array.from({ length: 100 }, (_, i) => `${i},${i * 2},${i * 3}`).join("\n"));
-    await expect(parseDocument({ key: "big.csv", body }, { maxCells: 150 })).rejects.toMatchObject({ code: "too_large", message: expect.stringMatching(/150 cells/) });
+    await expect(parseDocument({ key: "big.csv", body }, { maxCells: 150 })).rejects.toMatchObject({
+      code: "too_large",
+      message: expect.stringMatching(/150 cells/),
+    });
     const ok = await parseDocument({ key: "big.csv", body }, { maxCells: 300 });
     expect(ok.blocks[0].table?.rows).toHaveLength(99);
   });
@@ -38,6 +41,9 @@ describe("csv fields", () => {
   it("a TSV is typed as one and keeps its empty cells", async () => {
     const doc = await parseDocument({ key: "t.tsv", body: Buffer.from("name\tcity\tamount\nAda\t\t10\nBob\tOslo\t\n") });
     expect(doc.contentType).toBe("text/tab-separated-values");
-    expect(doc.blocks[0].table?.rows).toEqual([["Ada", "", "10"], ["Bob", "Oslo", ""]]);
+    expect(doc.blocks[0].table?.rows).toEqual([
+      ["Ada", "", "10"],
+      ["Bob", "Oslo", ""],
+    ]);
   });
 });

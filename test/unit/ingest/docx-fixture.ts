@@ -11,7 +11,7 @@ export type DocxPart = { heading: 1 | 2; text: string } | { p: string } | { item
 function cell(c: string): string {
   if (c === "^") return `<w:tc><w:tcPr><w:vMerge/></w:tcPr><w:p/></w:tc>`;
   const [text, span] = c.split(">");
-  const props = [span ? `<w:gridSpan w:val="${span}"/>` : "", "<w:vMerge w:val=\"restart\"/>"].join("");
+  const props = [span ? `<w:gridSpan w:val="${span}"/>` : "", '<w:vMerge w:val="restart"/>'].join("");
   return `<w:tc><w:tcPr>${props}</w:tcPr><w:p><w:r><w:t>${esc(text)}</w:t></w:r></w:p></w:tc>`;
 }
 
@@ -20,7 +20,8 @@ function body(parts: DocxPart[]): string {
     .map((part) => {
       if ("heading" in part) return `<w:p><w:pPr><w:pStyle w:val="Heading${part.heading}"/></w:pPr><w:r><w:t>${esc(part.text)}</w:t></w:r></w:p>`;
       if ("p" in part) return `<w:p><w:r><w:t xml:space="preserve">${esc(part.p)}</w:t></w:r></w:p>`;
-      if ("item" in part) return `<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>${esc(part.item)}</w:t></w:r></w:p>`;
+      if ("item" in part)
+        return `<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:t>${esc(part.item)}</w:t></w:r></w:p>`;
       const rows = part.table.map((r) => `<w:tr>${r.map(cell).join("")}</w:tr>`);
       return `<w:tbl>${rows.join("")}</w:tbl>`;
     })

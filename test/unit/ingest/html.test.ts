@@ -32,8 +32,14 @@ describe("html", () => {
     const table = doc.blocks.find((b) => b.kind === "table")!.table!;
     expect(table.title).toBe("Fees by region");
     // rowspan and colspan are expanded, so every column has its full header.
-    expect(table.header).toEqual([["Region", "Fee", "Fee"], ["Region", "Standard", "Express"]]);
-    expect(table.rows).toEqual([["EU", "4.90", "9.90"], ["US", "5.50", "12.00"]]);
+    expect(table.header).toEqual([
+      ["Region", "Fee", "Fee"],
+      ["Region", "Standard", "Express"],
+    ]);
+    expect(table.rows).toEqual([
+      ["EU", "4.90", "9.90"],
+      ["US", "5.50", "12.00"],
+    ]);
     expect(doc.blocks.find((b) => b.kind === "code")?.text).toBe("line one\n  line two");
   });
 

@@ -28,7 +28,10 @@ const tokens = (s: string) => s.toLowerCase().match(/[a-z0-9]+/g) ?? [];
 
 /** Share of the words of a form's keys and answers (FUNSD annotations) found in the OCR text. */
 function wordRecall(doc: ParsedDocument, id: string): number {
-  const gold = readFileSync(join(FUNSD, "questions.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+  const gold = readFileSync(join(FUNSD, "questions.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l))
     .filter((q) => q.relevant_doc_ids[0] === id)
     .flatMap((q) => [...tokens(q.question), ...q.answers.flatMap(tokens)]);
   const have = new Set(tokens(doc.blocks.map((b) => b.text).join(" ")));
@@ -54,7 +57,10 @@ describe.skipIf(!tools || !hasFunsd)("OCR on FUNSD scanned forms", () => {
 
   it("a form is told from running text and tables by its layout (then read as sparse text, which finds the isolated fields)", () => {
     const dir = mkdtempSync(join(tmpdir(), "ragline-ocr-test-"));
-    const words = (png: string) => tsvWords(execFileSync("tesseract", [png, "stdout", "-l", "eng", "--psm", "3", "tsv"], { encoding: "utf8", env: { ...process.env, OMP_THREAD_LIMIT: "1" } }));
+    const words = (png: string) =>
+      tsvWords(
+        execFileSync("tesseract", [png, "stdout", "-l", "eng", "--psm", "3", "tsv"], { encoding: "utf8", env: { ...process.env, OMP_THREAD_LIMIT: "1" } }),
+      );
     try {
       // Rendered as the OCR path renders a scanned page (poppler, about 300 dpi for a letter-wide page).
       const render = (pdf: string, page: number, dpi: number, name: string) => {
@@ -62,12 +68,17 @@ describe.skipIf(!tools || !hasFunsd)("OCR on FUNSD scanned forms", () => {
         return join(dir, `${name}.png`);
       };
       // Seven of the ten FUNSD scans are told forms (a fax cover with a letter-like body is not); none of the 10-K pages.
-      const scans = readdirSync(join(FUNSD, "docs", "scanned_pdf")).filter((f) => f.endsWith(".pdf")).sort();
+      const scans = readdirSync(join(FUNSD, "docs", "scanned_pdf"))
+        .filter((f) => f.endsWith(".pdf"))
+        .sort();
       const forms = scans.filter((f) => looksLikeForm(words(render(join(FUNSD, "docs", "scanned_pdf", f), 1, 325, f.replace(".pdf", "")))));
       expect(scans).toHaveLength(10);
       expect(forms.length).toBeGreaterThanOrEqual(7);
       // A 10-K's prose page and its table page.
-      for (const page of [5, 40]) expect(looksLikeForm(words(render(join(DATASETS, "financebench", "docs", "ADOBE_2022_10K.pdf"), page, 300, `p${page}`))), `10-K page ${page}`).toBe(false);
+      for (const page of [5, 40])
+        expect(looksLikeForm(words(render(join(DATASETS, "financebench", "docs", "ADOBE_2022_10K.pdf"), page, 300, `p${page}`))), `10-K page ${page}`).toBe(
+          false,
+        );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -83,7 +94,6 @@ describe.skipIf(!tools || !hasFunsd)("OCR on FUNSD scanned forms", () => {
     expect(doc.blocks.every((b) => b.page === 1 && b.ocrConfidence! > 0)).toBe(true);
     expect(recall).toBeGreaterThan(0.85);
   }, 30_000);
-
 });
 
 describe.skipIf(!tools)("mixed PDF: a text page and a scanned page", () => {
@@ -91,7 +101,13 @@ describe.skipIf(!tools)("mixed PDF: a text page and a scanned page", () => {
     // The "scan": a text page rendered to a PNG by poppler, then placed as an image on a page of its own.
     const dir = mkdtempSync(join(tmpdir(), "ragline-ocr-test-"));
     try {
-      const source = await pdfBuffer((d) => d.addPage().font("Helvetica").fontSize(14).text("Shipment manifest for the Rotterdam warehouse. Forty pallets of ceramic tiles arrived on Tuesday.", 72, 72, { width: 450 }));
+      const source = await pdfBuffer((d) =>
+        d
+          .addPage()
+          .font("Helvetica")
+          .fontSize(14)
+          .text("Shipment manifest for the Rotterdam warehouse. Forty pallets of ceramic tiles arrived on Tuesday.", 72, 72, { width: 450 }),
+      );
       writeFileSync(join(dir, "src.pdf"), source);
       execFileSync("pdftoppm", ["-r", "150", "-gray", "-png", "-singlefile", join(dir, "src.pdf"), join(dir, "scan")]);
       const mixed = await pdfBuffer((d) => {
@@ -116,7 +132,13 @@ describe.skipIf(!tools)("OCR of JPEG and TIFF scans", () => {
   it("a low-resolution JPEG (upsampled through poppler) and a TIFF are read", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ragline-ocr-test-"));
     try {
-      const source = await pdfBuffer((d) => d.addPage().font("Times-Roman").fontSize(13).text("Invoice 4471: twelve crates of olive oil were delivered to the Lisbon depot on the third of March.", 72, 72, { width: 460 }));
+      const source = await pdfBuffer((d) =>
+        d
+          .addPage()
+          .font("Times-Roman")
+          .fontSize(13)
+          .text("Invoice 4471: twelve crates of olive oil were delivered to the Lisbon depot on the third of March.", 72, 72, { width: 460 }),
+      );
       writeFileSync(join(dir, "src.pdf"), source);
       execFileSync("pdftoppm", ["-r", "100", "-gray", "-jpeg", "-singlefile", join(dir, "src.pdf"), join(dir, "scan")]);
       execFileSync("pdftoppm", ["-r", "200", "-gray", "-tiff", "-singlefile", join(dir, "src.pdf"), join(dir, "scan")]);

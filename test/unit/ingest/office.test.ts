@@ -13,18 +13,30 @@ describe("docx", () => {
     { heading: 2, text: "Per diem" },
     { item: "Meals are reimbursed daily." },
     { item: "Hotels need a receipt." },
-    { table: [["City", "Daily rate (USD)"], ["Paris", "240"], ["Austin", "180"]] },
+    {
+      table: [
+        ["City", "Daily rate (USD)"],
+        ["Paris", "240"],
+        ["Austin", "180"],
+      ],
+    },
   ]);
 
   it("keeps headings, list items and tables, detected by the zip's inner paths (not the extension)", async () => {
     const doc = await parseDocument({ key: "policy.bin", body });
     expect(doc.contentType).toContain("wordprocessingml");
     expect(doc.title).toBe("Travel policy");
-    expect(doc.blocks.filter((b) => b.kind === "heading").map((b) => [b.level, b.text])).toEqual([[1, "Travel policy"], [2, "Per diem"]]);
+    expect(doc.blocks.filter((b) => b.kind === "heading").map((b) => [b.level, b.text])).toEqual([
+      [1, "Travel policy"],
+      [2, "Per diem"],
+    ]);
     expect(doc.blocks.filter((b) => b.kind === "list").map((b) => b.text)).toEqual(["Meals are reimbursed daily.", "Hotels need a receipt."]);
     const table = doc.blocks.find((b) => b.kind === "table")!.table!;
     expect(table.header).toEqual([["City", "Daily rate (USD)"]]);
-    expect(table.rows).toEqual([["Paris", "240"], ["Austin", "180"]]);
+    expect(table.rows).toEqual([
+      ["Paris", "240"],
+      ["Austin", "180"],
+    ]);
 
     const chunks = chunkDocument(doc, ref, { maxWords: 100, overlapWords: 0 });
     const tableChunk = chunks.find((c) => c.kind === "table")!;
@@ -33,9 +45,21 @@ describe("docx", () => {
   });
 
   it("expands merged cells (column and row spans) so every value keeps its headers", async () => {
-    const merged = makeDocx([{ table: [["Region", "Revenue>2"], ["^", "2023", "2024"], ["EU", "120", "150"]] }]);
+    const merged = makeDocx([
+      {
+        table: [
+          ["Region", "Revenue>2"],
+          ["^", "2023", "2024"],
+          ["EU", "120", "150"],
+        ],
+      },
+    ]);
     const table = (await parseDocument({ key: "m.docx", body: merged })).blocks.find((b) => b.kind === "table")!.table!;
-    expect([...table.header, ...table.rows]).toEqual([["Region", "Revenue", "Revenue"], ["Region", "2023", "2024"], ["EU", "120", "150"]]);
+    expect([...table.header, ...table.rows]).toEqual([
+      ["Region", "Revenue", "Revenue"],
+      ["Region", "2023", "2024"],
+      ["EU", "120", "150"],
+    ]);
     const [chunk] = chunkDocument({ contentType: "x", blocks: [{ kind: "table", text: "", table }] }, ref, { maxWords: 100, overlapWords: 0 });
     expect(chunk.text).toContain("EU — Revenue / 2024: 150");
   });

@@ -16,8 +16,10 @@ export function pdfBuffer(build: (doc: PDFKit.PDFDocument) => void, opts: PDFKit
 
 /** Sentences with a numbered marker word, so order and wholeness can be checked. */
 export function sentences(tag: string, n: number): string[] {
-  return Array.from({ length: n }, (_, i) =>
-    `The ${tag} team reviewed item ${tag}${i + 1} carefully and recorded the outcome in the shared ledger before the quarterly meeting.`);
+  return Array.from(
+    { length: n },
+    (_, i) => `The ${tag} team reviewed item ${tag}${i + 1} carefully and recorded the outcome in the shared ledger before the quarterly meeting.`,
+  );
 }
 
 export const TWO_COLUMN_TEXT = sentences("north", 14).join(" ");
@@ -74,8 +76,18 @@ export function reportPdf(): Promise<Buffer> {
     doc.font("Helvetica-Bold").fontSize(15).text("Outlook", 54, 70);
     doc.font("Helvetica").fontSize(10).text(sentences("south", 3).join(" "), 54, 100, { width: 504 });
     // A text table without numbers or ruling: columns only by alignment, one cell wrapped onto a second line.
-    const contacts = [["Name", "Role", "Office"], ["Maria Lopez", "Head of logistics", "Rotterdam"], ["Kenji Sato", "Customs liaison for", "Osaka"], ["", "the Asian routes", ""], ["Ada Byrne", "Fleet planner", "Dublin"]];
-    contacts.forEach((row, i) => row.forEach((cell, c) => { if (cell) doc.font(i === 0 ? "Helvetica-Bold" : "Helvetica").text(cell, 54 + c * 170, 220 + i * 14, { lineBreak: false }); }));
+    const contacts = [
+      ["Name", "Role", "Office"],
+      ["Maria Lopez", "Head of logistics", "Rotterdam"],
+      ["Kenji Sato", "Customs liaison for", "Osaka"],
+      ["", "the Asian routes", ""],
+      ["Ada Byrne", "Fleet planner", "Dublin"],
+    ];
+    contacts.forEach((row, i) =>
+      row.forEach((cell, c) => {
+        if (cell) doc.font(i === 0 ? "Helvetica-Bold" : "Helvetica").text(cell, 54 + c * 170, 220 + i * 14, { lineBreak: false });
+      }),
+    );
   });
 }
 

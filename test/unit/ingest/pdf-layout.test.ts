@@ -35,22 +35,28 @@ async function pageLines(body: Buffer): Promise<Line[][]> {
 function read(lines: Line[], full: boolean): Region[] {
   const tables = findTables(lines);
   const inTable = new Set(tables.flatMap((t) => t.lineIndices));
-  return readingOrder(lines.filter((_, i) => !inTable.has(i)), tables, { full });
+  return readingOrder(
+    lines.filter((_, i) => !inTable.has(i)),
+    tables,
+    { full },
+  );
 }
 
-const text = (regions: Region[]) => regions.map((r) => (r.kind === "lines" ? r.lines.map((l) => l.segments.map((s) => s.text).join(" ")).join(" ") : "[table]")).join(" | ");
+const text = (regions: Region[]) =>
+  regions.map((r) => (r.kind === "lines" ? r.lines.map((l) => l.segments.map((s) => s.text).join(" ")).join(" ") : "[table]")).join(" | ");
 
 /** One column of prose: a title, a heading, paragraphs with gaps between them, an indented quote. */
-const simplePdf = () => pdfBuffer((doc) => {
-  doc.addPage();
-  doc.font("Helvetica-Bold").fontSize(18).text("Liquidity and Capital Resources", 54, 60);
-  doc.font("Helvetica").fontSize(10).text(sentences("east", 6).join(" "), 54, 100, { width: 504 });
-  doc.font("Helvetica-Bold").fontSize(12).text("Outlook", 54, 220);
-  doc.font("Helvetica").fontSize(10).text(sentences("west", 5).join(" "), 54, 245, { width: 504 });
-  // A narrow gap (about two thirds of a line) still parts two paragraphs.
-  doc.text(sentences("south", 2).join(" "), 54, doc.y + 5, { width: 504 });
-  doc.text(sentences("quote", 2).join(" "), 90, doc.y + 30, { width: 430 });
-});
+const simplePdf = () =>
+  pdfBuffer((doc) => {
+    doc.addPage();
+    doc.font("Helvetica-Bold").fontSize(18).text("Liquidity and Capital Resources", 54, 60);
+    doc.font("Helvetica").fontSize(10).text(sentences("east", 6).join(" "), 54, 100, { width: 504 });
+    doc.font("Helvetica-Bold").fontSize(12).text("Outlook", 54, 220);
+    doc.font("Helvetica").fontSize(10).text(sentences("west", 5).join(" "), 54, 245, { width: 504 });
+    // A narrow gap (about two thirds of a line) still parts two paragraphs.
+    doc.text(sentences("south", 2).join(" "), 54, doc.y + 5, { width: 504 });
+    doc.text(sentences("quote", 2).join(" "), 90, doc.y + 30, { width: 430 });
+  });
 
 describe("PDF reading order: the single-column fast path", () => {
   it("a page of one column takes the fast path and reads exactly as the full column search", async () => {
@@ -75,11 +81,15 @@ describe("PDF reading order: the single-column fast path", () => {
   });
 
   const adobe = join(DATASETS, "financebench", "docs", "ADOBE_2022_10K.pdf");
-  it.skipIf(!existsSync(adobe))("a real 10-K (Adobe 2022, 99 pages): every page reads the same with and without the fast path", async () => {
-    const pages = await pageLines(readFileSync(adobe));
-    expect(pages.filter(isSingleColumn).length).toBeGreaterThan(10);
-    for (const lines of pages) expect(read(lines, false)).toEqual(read(lines, true));
-  }, 60_000);
+  it.skipIf(!existsSync(adobe))(
+    "a real 10-K (Adobe 2022, 99 pages): every page reads the same with and without the fast path",
+    async () => {
+      const pages = await pageLines(readFileSync(adobe));
+      expect(pages.filter(isSingleColumn).length).toBeGreaterThan(10);
+      for (const lines of pages) expect(read(lines, false)).toEqual(read(lines, true));
+    },
+    60_000,
+  );
 });
 
 describe("PDF paragraphs: line joins see whole words", () => {
@@ -89,7 +99,9 @@ describe("PDF paragraphs: line joins see whole words", () => {
   };
   it("a word broken over three lines is one word, and a known compound keeps its hyphen after it", () => {
     const known = new Set(["infrastructure-based"]);
-    const lines = ["The company runs an infra-", "structure-", "based service and a well-", "run network across all regions."].map((t, i) => line(t, 100 + 12 * i));
+    const lines = ["The company runs an infra-", "structure-", "based service and a well-", "run network across all regions."].map((t, i) =>
+      line(t, 100 + 12 * i),
+    );
     const [para] = paragraphs(lines, (w) => known.has(w));
     expect(para.text).toBe("The company runs an infrastructure-based service and a wellrun network across all regions.");
   });

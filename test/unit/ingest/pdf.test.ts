@@ -21,7 +21,12 @@ describe("PDF with a text layer (generated report)", () => {
   });
 
   it("reads two columns one after the other, the text in its original order", () => {
-    const body = norm(doc.blocks.filter((b) => b.page === 1 && b.kind === "paragraph").map((b) => b.text).join(" "));
+    const body = norm(
+      doc.blocks
+        .filter((b) => b.page === 1 && b.kind === "paragraph")
+        .map((b) => b.text)
+        .join(" "),
+    );
     expect(body).toBe(norm(TWO_COLUMN_TEXT));
   });
 
@@ -42,7 +47,12 @@ describe("PDF with a text layer (generated report)", () => {
 
   it("turns larger and bold lines into headings with levels, and chunks carry the section path", () => {
     const headings = doc.blocks.filter((b) => b.kind === "heading").map((b) => [b.level, b.text]);
-    expect(headings).toEqual([[1, "Annual Report 2024"], [2, "Operations Review"], [2, "Financial Results"], [2, "Outlook"]]);
+    expect(headings).toEqual([
+      [1, "Annual Report 2024"],
+      [2, "Operations Review"],
+      [2, "Financial Results"],
+      [2, "Outlook"],
+    ]);
     const outlook = chunks.find((c) => c.text.includes("south1"))!;
     expect(outlook.sectionPath).toEqual(["Annual Report 2024", "Outlook"]);
     expect(outlook.page).toBe(3);
@@ -68,7 +78,11 @@ describe("PDF text table (generated)", () => {
     const table = doc.blocks.find((b) => b.kind === "table" && b.page === 3)!;
     expect(table.table).toEqual({
       header: [["Name", "Role", "Office"]],
-      rows: [["Maria Lopez", "Head of logistics", "Rotterdam"], ["Kenji Sato", "Customs liaison for the Asian routes", "Osaka"], ["Ada Byrne", "Fleet planner", "Dublin"]],
+      rows: [
+        ["Maria Lopez", "Head of logistics", "Rotterdam"],
+        ["Kenji Sato", "Customs liaison for the Asian routes", "Osaka"],
+        ["Ada Byrne", "Fleet planner", "Dublin"],
+      ],
     });
   });
 });
@@ -77,7 +91,11 @@ describe("PDF table continued after a note and on the next page (generated)", ()
   it("the parts without a header borrow it, so every value keeps its year", async () => {
     const doc = await parseDocument({ key: "segments.pdf", body: await continuedTablePdf() });
     const tables = doc.blocks.filter((b) => b.kind === "table");
-    expect(tables.map((t) => [t.page, t.table!.rows.length])).toEqual([[1, 2], [1, 2], [2, 3]]);
+    expect(tables.map((t) => [t.page, t.table!.rows.length])).toEqual([
+      [1, 2],
+      [1, 2],
+      [2, 3],
+    ]);
     for (const t of tables) expect(t.table!.header).toEqual([["(In millions)", "2024", "2023"]]);
     const chunks = chunkDocument(doc, ref, { maxWords: 120, overlapWords: 0 });
     expect(chunks.map((c) => c.text).join("\n")).toContain("Total revenue — 2023: 8,085");
@@ -115,7 +133,9 @@ describe("PDF failures", () => {
   });
 
   it("a PDF over the page limit fails before its pages are read", async () => {
-    const body = await pdfBuffer((d) => { for (let i = 0; i < 5; i++) d.addPage().text(`page ${i}`); });
+    const body = await pdfBuffer((d) => {
+      for (let i = 0; i < 5; i++) d.addPage().text(`page ${i}`);
+    });
     await expect(parseDocument({ key: "long.pdf", body }, { maxPages: 3 })).rejects.toMatchObject({ code: "too_many_pages" });
   });
 });
@@ -135,12 +155,20 @@ describe.skipIf(!existsSync(amcor))("real 10-K: AMCOR 2023 (financebench)", () =
   it("page 128, three text columns (issue | Delaware law | Jersey law): the columns never interleave", () => {
     const page = doc.blocks.filter((b) => b.page === 128);
     const delaware = page.find((b) => b.text.includes("The duty of care requires that a director act in good faith"))!;
-    expect(delaware.text).toContain("The duty of care requires that a director act in good faith, with the care that an ordinarily prudent person would exercise under similar circumstances.");
+    expect(delaware.text).toContain(
+      "The duty of care requires that a director act in good faith, with the care that an ordinarily prudent person would exercise under similar circumstances.",
+    );
     expect(delaware.text).not.toMatch(/Jersey/);
     const jersey = page.find((b) => b.text.startsWith("Under the Jersey Companies Law, a director of a Jersey company"))!;
     expect(jersey.text).not.toMatch(/Delaware/);
     const chunks = chunkDocument(doc, { ...ref, documentKey: "amcor" }, { maxWords: 180, overlapWords: 0 });
-    expect(chunks.some((c) => c.text.includes("The duty of loyalty requires that a director must act in a manner he or she reasonably believes to be in the best interests of the corporation."))).toBe(true);
+    expect(
+      chunks.some((c) =>
+        c.text.includes(
+          "The duty of loyalty requires that a director must act in a manner he or she reasonably believes to be in the best interests of the corporation.",
+        ),
+      ),
+    ).toBe(true);
   });
 
   it("drops the printed page numbers (156 pages; the few bare numbers left are table-of-contents entries)", () => {
@@ -210,7 +238,9 @@ describe.skipIf(!existsSync(adobe))("real 10-K: Adobe 2022 (financebench)", () =
     const chunks = chunkDocument(doc, { ...ref, documentKey: "adobe" }, { maxWords: 180, overlapWords: 0 });
     const revenue = chunks.find((c) => c.page === 40 && c.sectionPath.at(-1) === "Revenue")!;
     expect(revenue.sectionPath.slice(-3)).toEqual([
-      "ITEM 7. MANAGEMENT’S DISCUSSION AND ANALYSIS OF FINANCIAL CONDITION AND RESULTS OF OPERATIONS", "RESULTS OF OPERATIONS", "Revenue",
+      "ITEM 7. MANAGEMENT’S DISCUSSION AND ANALYSIS OF FINANCIAL CONDITION AND RESULTS OF OPERATIONS",
+      "RESULTS OF OPERATIONS",
+      "Revenue",
     ]);
   });
 });

@@ -100,14 +100,23 @@ describe("tables from real annual reports (TAT-QA)", () => {
   it.skipIf(!existsSync(join(dir, "corpus.jsonl")))("every numeric table answer sits on one line with its row label and column header", async () => {
     // Prepare: each TAT-QA table as an HTML table without <thead> (the shape PDF-converted HTML has).
     const corpus = new Map<string, { table: string[][] }>(
-      readFileSync(join(dir, "corpus.jsonl"), "utf8").trim().split("\n").map((l) => { const d = JSON.parse(l); return [d.id, d]; }),
+      readFileSync(join(dir, "corpus.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => {
+          const d = JSON.parse(l);
+          return [d.id, d];
+        }),
     );
     const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
     const lines = new Map<string, string[]>();
     for (const [id, d] of corpus) {
       const html = `<table>${d.table.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("")}</table>`;
       const doc = await parseDocument({ key: `${id}.html`, body: Buffer.from(`<html><body>${html}</body></html>`) });
-      lines.set(id, chunkDocument(doc, ref, { maxWords: 120, overlapWords: 0 }).flatMap((c) => c.text.split("\n")));
+      lines.set(
+        id,
+        chunkDocument(doc, ref, { maxWords: 120, overlapWords: 0 }).flatMap((c) => c.text.split("\n")),
+      );
     }
     // Act: for each question answered by one numeric cell, find the value line in the chunks.
     let asked = 0;
@@ -121,9 +130,14 @@ describe("tables from real annual reports (TAT-QA)", () => {
       if (r < 0) continue;
       const c = table[r].findIndex((cell, j) => j > 0 && cell.trim() === answer);
       const label = table[r][0].trim();
-      const year = table.slice(0, r).map((row) => row[c].trim()).find((h) => /^(19|20)\d\d$/.test(h));
+      const year = table
+        .slice(0, r)
+        .map((row) => row[c].trim())
+        .find((h) => /^(19|20)\d\d$/.test(h));
       asked++;
-      const hit = lines.get(q.relevant_doc_ids[0])!.some((x) => x.includes(" — ") && x.endsWith(`: ${answer.replace(/\s+/g, " ")}`) && x.includes(label) && (!year || x.includes(year)));
+      const hit = lines
+        .get(q.relevant_doc_ids[0])!
+        .some((x) => x.includes(" — ") && x.endsWith(`: ${answer.replace(/\s+/g, " ")}`) && x.includes(label) && (!year || x.includes(year)));
       if (!hit) missed.push(`${q.question} → ${answer}`);
     }
     // Assess
@@ -141,7 +155,11 @@ describe("financial statements: the whole table, then its value lines", () => {
 
   it("a statement is one passage with its caption and unit, and its value lines follow under the same caption", () => {
     const parts = tableChunks(statement, 180, "Consolidated Statements of Cash Flows");
-    expect(parts[0].split("\n").slice(0, 3)).toEqual(["Consolidated Statements of Cash Flows, in millions", "| (in millions) | 2023 | 2022 |", "| --- | --- | --- |"]);
+    expect(parts[0].split("\n").slice(0, 3)).toEqual([
+      "Consolidated Statements of Cash Flows, in millions",
+      "| (in millions) | 2023 | 2022 |",
+      "| --- | --- | --- |",
+    ]);
     expect(parts[0]).toContain("| Line item number 40 of the statement | 1039 | 939 |");
     const values = parts.slice(1);
     expect(values.length).toBeGreaterThan(1);
@@ -158,10 +176,13 @@ describe("financial statements: the whole table, then its value lines", () => {
   });
 
   it("a PDF statement is captioned by the heading above it and keeps its page", () => {
-    const doc = { contentType: "application/pdf", blocks: [
-      { kind: "heading" as const, text: "Consolidated Statements of Cash Flows", page: 60, level: 2 },
-      { kind: "table" as const, text: "", page: 60, table: statement },
-    ] };
+    const doc = {
+      contentType: "application/pdf",
+      blocks: [
+        { kind: "heading" as const, text: "Consolidated Statements of Cash Flows", page: 60, level: 2 },
+        { kind: "table" as const, text: "", page: 60, table: statement },
+      ],
+    };
     const chunks = chunkDocument(doc, ref, { maxWords: 180, overlapWords: 0 });
     expect(chunks.every((c) => c.page === 60 && c.kind === "table")).toBe(true);
     expect(chunks[0].text.split("\n")[0]).toBe("Consolidated Statements of Cash Flows, in millions");
@@ -170,17 +191,34 @@ describe("financial statements: the whole table, then its value lines", () => {
 
 describe("table header rows", () => {
   it("takes unmarked year and unit rows as headers of a numeric table, and a section row's total as its total", () => {
-    const [part] = tableChunks({
-      header: [["", "Years ended June 30,", ""]],
-      rows: [["($ in millions)", "2019", "2018"], ["Basic earnings per share", "", ""], ["Continuing", "114.3", "123.4"], ["", "206.2", "132.6"]],
-    }, 200);
+    const [part] = tableChunks(
+      {
+        header: [["", "Years ended June 30,", ""]],
+        rows: [
+          ["($ in millions)", "2019", "2018"],
+          ["Basic earnings per share", "", ""],
+          ["Continuing", "114.3", "123.4"],
+          ["", "206.2", "132.6"],
+        ],
+      },
+      200,
+    );
     expect(part).toContain("| ($ in millions) | 2019 | 2018 |\n| --- | --- | --- |");
     expect(part).toContain("Basic earnings per share / Continuing — Years ended June 30, / 2019: 114.3");
     expect(part).toContain("Basic earnings per share / total — 2018: 132.6");
   });
 
   it("keeps every row of a text table in the body", () => {
-    const [part] = tableChunks({ header: [["Term", "Meaning"]], rows: [["RAG", "retrieval"], ["BM25", "ranking"]] }, 100);
+    const [part] = tableChunks(
+      {
+        header: [["Term", "Meaning"]],
+        rows: [
+          ["RAG", "retrieval"],
+          ["BM25", "ranking"],
+        ],
+      },
+      100,
+    );
     expect(part.split("\n")).toEqual(["| Term | Meaning |", "| --- | --- |", "| RAG | retrieval |", "| BM25 | ranking |"]);
   });
 });

@@ -38,7 +38,10 @@ describe("zip container check", () => {
 
   it("too many entries fail before any is read", async () => {
     const files = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`word/part${i}.xml`, "<x/>"]));
-    await expect(checkZipBomb(zipSync(files), { ...LIMITS, maxZipEntries: 4 })).rejects.toMatchObject({ code: "zip_bomb", message: expect.stringMatching(/5 entries/) });
+    await expect(checkZipBomb(zipSync(files), { ...LIMITS, maxZipEntries: 4 })).rejects.toMatchObject({
+      code: "zip_bomb",
+      message: expect.stringMatching(/5 entries/),
+    });
   });
 
   it("a password-protected entry is an encrypted document", async () => {

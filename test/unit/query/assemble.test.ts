@@ -3,8 +3,17 @@ import { estimateTokens } from "../../../shared/text/tokens";
 import type { Chunk, ScoredChunk } from "../../../shared/domain/chunk";
 import { assemble, joinOverlapping, truncateToTokens } from "../../../shared/query/assemble";
 
-const chunk = (documentKey: string, ordinal: number, text: string, page?: number): Chunk =>
-  ({ id: `${documentKey}#${ordinal}`, documentKey, version: "v1", ordinal, text, sectionPath: ["Policy"], page, kind: "text", metadata: {} });
+const chunk = (documentKey: string, ordinal: number, text: string, page?: number): Chunk => ({
+  id: `${documentKey}#${ordinal}`,
+  documentKey,
+  version: "v1",
+  ordinal,
+  text,
+  sectionPath: ["Policy"],
+  page,
+  kind: "text",
+  metadata: {},
+});
 const scored = (c: Chunk, score: number): ScoredChunk => ({ ...c, score });
 
 const DOC = [
@@ -36,7 +45,11 @@ describe("context assembly", () => {
 
   it("a table chunk is a source of its own, with its own page and section, beside the retrieved prose before it", async () => {
     const prose = { ...chunk("10k.pdf", 7, "Cash from operations funded the dividend.", 40), sectionPath: ["Item 7"] };
-    const table = { ...chunk("10k.pdf", 8, "Consolidated Statements of Cash Flows, in millions\nDividends paid — 2023: (2,507)", 42), sectionPath: ["Item 8", "Consolidated Statements of Cash Flows"], kind: "table" as const };
+    const table = {
+      ...chunk("10k.pdf", 8, "Consolidated Statements of Cash Flows, in millions\nDividends paid — 2023: (2,507)", 42),
+      sectionPath: ["Item 8", "Consolidated Statements of Cash Flows"],
+      kind: "table" as const,
+    };
     const out = await assemble([scored(table, 0.9), scored(prose, 0.8)], { budgetTokens: 1000 });
     expect(out.sources.map((s) => [s.chunkIds, s.page, s.sectionPath?.at(-1)])).toEqual([
       [["10k.pdf#8"], 42, "Consolidated Statements of Cash Flows"],
@@ -56,7 +69,10 @@ describe("context assembly", () => {
     const short = scored(chunk("short.md", 0, "A short and complete passage."), 0.7);
     const top = scored(chunk("top.md", 0, "The most relevant passage comes first."), 0.9);
     const out = await assemble([top, long, short], { budgetTokens: 60 });
-    expect(out.sources.map((s) => [s.n, s.documentKey])).toEqual([[1, "top.md"], [2, "short.md"]]); // long skipped, short still fits
+    expect(out.sources.map((s) => [s.n, s.documentKey])).toEqual([
+      [1, "top.md"],
+      [2, "short.md"],
+    ]); // long skipped, short still fits
     expect(out.tokens).toBeLessThanOrEqual(60);
     const truncated = await assemble([long], { budgetTokens: 20 });
     expect(estimateTokens(truncated.sources[0].text)).toBeLessThanOrEqual(20);

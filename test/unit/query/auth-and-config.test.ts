@@ -21,7 +21,12 @@ describe("principals from the configured key store", () => {
   });
 
   it("maps keys and hashed tokens to tenant, subject and groups; unknown credentials are refused", () => {
-    expect(authenticate({ "x-api-key": "alice-key-0123456789abcdef" }, config)).toEqual({ tenant: "acme", subject: "alice", groups: ["hr"], roles: ["reader"] });
+    expect(authenticate({ "x-api-key": "alice-key-0123456789abcdef" }, config)).toEqual({
+      tenant: "acme",
+      subject: "alice",
+      groups: ["hr"],
+      roles: ["reader"],
+    });
     expect(authenticate({ authorization: "Bearer bob-token-0123456789abcdef" }, config)).toMatchObject({ subject: "bob", groups: ["eng"] });
     expect(() => authenticate({ "x-api-key": "wrong-key-0123456789abcdef" }, config)).toThrow(/unknown API key/);
     expect(authenticate({}, config)).toBe(ANONYMOUS);
@@ -52,11 +57,19 @@ describe("model configuration", () => {
   });
 
   it("chooses remote backends from configuration", () => {
-    const p = createModelPorts(loadConfig({
-      RAGLINE_EMBEDDER: "tei", RAGLINE_EMBED_URL: "http://gpu1:8080", RAGLINE_EMBED_MODEL: "BAAI/bge-small-en-v1.5",
-      RAGLINE_RERANKER: "vllm", RAGLINE_RERANK_URL: "http://gpu2:8000/", RAGLINE_RERANK_MODEL: "BAAI/bge-reranker-v2-m3",
-      RAGLINE_GENERATOR: "openai", RAGLINE_LLM_URL: "http://gpu3:8000", RAGLINE_LLM_MODEL: "Qwen/Qwen2.5-7B-Instruct",
-    }));
+    const p = createModelPorts(
+      loadConfig({
+        RAGLINE_EMBEDDER: "tei",
+        RAGLINE_EMBED_URL: "http://gpu1:8080",
+        RAGLINE_EMBED_MODEL: "BAAI/bge-small-en-v1.5",
+        RAGLINE_RERANKER: "vllm",
+        RAGLINE_RERANK_URL: "http://gpu2:8000/",
+        RAGLINE_RERANK_MODEL: "BAAI/bge-reranker-v2-m3",
+        RAGLINE_GENERATOR: "openai",
+        RAGLINE_LLM_URL: "http://gpu3:8000",
+        RAGLINE_LLM_MODEL: "Qwen/Qwen2.5-7B-Instruct",
+      }),
+    );
     expect(`${p.embedder.backend} ${p.embedder.model}`).toBe("tei http://gpu1:8080 BAAI/bge-small-en-v1.5");
     expect(`${p.reranker.backend} ${p.reranker.model}`).toBe("vllm http://gpu2:8000 BAAI/bge-reranker-v2-m3");
     expect(`${p.generator.backend} ${p.generator.model}`).toBe("openai-compatible http://gpu3:8000 Qwen/Qwen2.5-7B-Instruct");
@@ -65,7 +78,11 @@ describe("model configuration", () => {
   it("a remote backend without its URL or model stops start-up with the variable's name", () => {
     const fails = (env: Record<string, string>, variable: string) => {
       let err: unknown;
-      try { createModelPorts(loadConfig(env)); } catch (e) { err = e; }
+      try {
+        createModelPorts(loadConfig(env));
+      } catch (e) {
+        err = e;
+      }
       expect(err).toBeInstanceOf(ConfigError);
       expect((err as Error).message).toContain(variable);
     };

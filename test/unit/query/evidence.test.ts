@@ -14,10 +14,17 @@ const answer = async (question: string, sources: { n: number; documentKey: strin
 };
 
 // A numeric table as the chunker writes it: markdown rows, then `row — column: value` lines.
-const SALES = tableChunks({
-  header: [["", "2019", "2018", "2017"]],
-  rows: [["Fixed Price", "$ 1,452.4", "$ 1,146.2", "$ 1,036.9"], ["Other", "44.1", "56.7", "70.8"], ["Total sales", "$1,496.5", "$1,202.9", "$1,107.7"]],
-}, 180)[0];
+const SALES = tableChunks(
+  {
+    header: [["", "2019", "2018", "2017"]],
+    rows: [
+      ["Fixed Price", "$ 1,452.4", "$ 1,146.2", "$ 1,036.9"],
+      ["Other", "44.1", "56.7", "70.8"],
+      ["Total sales", "$1,496.5", "$1,202.9", "$1,107.7"],
+    ],
+  },
+  180,
+)[0];
 
 describe("evidence units", () => {
   it("keeps titles as context, splits sentences, and gives table rows their column headers", () => {
@@ -49,11 +56,14 @@ describe("extractive answers from the evidence check", () => {
 
   it("reads 'total assets' as a row label, not an instruction to add up", () => {
     const text = "Balance sheet, in millions\nCurrent assets / Other current assets — 2021: 1,312\nTotal assets — 2021: 59,268";
-    expect(planAnswer("What were the total assets in 2021?", [{ n: 1, text, documentKey: "b.pdf" }]).units.map((u) => u.text)).toEqual(["Total assets — 2021: 59,268"]);
+    expect(planAnswer("What were the total assets in 2021?", [{ n: 1, text, documentKey: "b.pdf" }]).units.map((u) => u.text)).toEqual([
+      "Total assets — 2021: 59,268",
+    ]);
   });
 
   it("reads a markdown table flattened onto one line: the asked year's value, or the row for several years", () => {
-    const text = "| | December 31, | | |---|---|---| | | 2019 | 2018 | | Rent and other deposits | 6,106 | 5,687 | | Value added tax receivables, net | 592 | 519 | Note 15. Other assets consisted of the following.";
+    const text =
+      "| | December 31, | | |---|---|---| | | 2019 | 2018 | | Rent and other deposits | 6,106 | 5,687 | | Value added tax receivables, net | 592 | 519 | Note 15. Other assets consisted of the following.";
     const ask = (q: string) => planAnswer(q, [{ n: 1, text, documentKey: "r.txt" }]).units.map((u) => u.text);
     expect(ask("What was the amount of Value added tax receivables, net in 2019?")).toEqual(["Value added tax receivables, net — December 31, / 2019: 592"]);
     expect(ask("What was the amount of Rent and other deposits in 2018?")).toEqual(["Rent and other deposits — 2018: 5,687"]);
@@ -61,7 +71,13 @@ describe("extractive answers from the evidence check", () => {
   });
 
   it("abstains when the passage names the topic but no sentence answers the question's focus", async () => {
-    const sources = [{ n: 1, documentKey: "e3.txt", text: "The Expendables 3\nOn June 5, a new TV promo with new footage was released. The film grossed $214 million worldwide." }];
+    const sources = [
+      {
+        n: 1,
+        documentKey: "e3.txt",
+        text: "The Expendables 3\nOn June 5, a new TV promo with new footage was released. The film grossed $214 million worldwide.",
+      },
+    ];
     expect(await answer("where was final scene of expendables 3 filmed", sources)).toBe(NO_ANSWER);
     const units = scoreEvidence("where was final scene of expendables 3 filmed", sources);
     expect(units.find((u) => u.text.startsWith("On June 5"))).toMatchObject({ focus: 0 }); // only the title matched
@@ -78,7 +94,11 @@ describe("extractive answers from the evidence check", () => {
   it("quotes one document, the answering source first", async () => {
     const sources = [
       { n: 1, documentKey: "other.txt", text: "Glaciers carve valleys over thousands of years." },
-      { n: 2, documentKey: "insulin.txt", text: "Insulin\nInsulin is a peptide hormone produced by beta cells of the pancreatic islets. It regulates the metabolism of carbohydrates." },
+      {
+        n: 2,
+        documentKey: "insulin.txt",
+        text: "Insulin\nInsulin is a peptide hormone produced by beta cells of the pancreatic islets. It regulates the metabolism of carbohydrates.",
+      },
     ];
     const plan = planAnswer("what is the function of insulin and where is it produced", sources);
     expect(new Set(plan.units.map((u) => u.n))).toEqual(new Set([2]));
@@ -87,16 +107,24 @@ describe("extractive answers from the evidence check", () => {
 
 describe("the question's core", () => {
   it("drops instructions about the answer's form, which no document contains", () => {
-    expect(questionCore("What is Netflix's FY2017 total current liabilities (in USD millions)? Base your judgments on the balance sheet."))
-      .toBe("What is Netflix's FY2017 total current liabilities ?");
-    expect(questionCore("Using the cash flow statement, answer the following question: how much did Block generate from operations in FY2020? Answer in USD millions."))
-      .toBe("how much did Block generate from operations in FY2020?");
+    expect(questionCore("What is Netflix's FY2017 total current liabilities (in USD millions)? Base your judgments on the balance sheet.")).toBe(
+      "What is Netflix's FY2017 total current liabilities ?",
+    );
+    expect(
+      questionCore(
+        "Using the cash flow statement, answer the following question: how much did Block generate from operations in FY2020? Answer in USD millions.",
+      ),
+    ).toBe("how much did Block generate from operations in FY2020?");
     expect(questionCore("who sang the song the reverend mr black")).toBe("who sang the song the reverend mr black");
     // A preamble before the question, and a leading clause that says where to look.
-    expect(questionCore("We want to calculate a financial metric. Please help us compute it from the statement of income. Here's the question: what is the FY2015 EBITDA margin for Netflix? Calculate it from operating income."))
-      .toBe("what is the FY2015 EBITDA margin for Netflix?");
-    expect(questionCore("In agreement with the information outlined in the income statement, what is the FY2017 net profit margin for Best Buy?"))
-      .toBe("what is the FY2017 net profit margin for Best Buy?");
+    expect(
+      questionCore(
+        "We want to calculate a financial metric. Please help us compute it from the statement of income. Here's the question: what is the FY2015 EBITDA margin for Netflix? Calculate it from operating income.",
+      ),
+    ).toBe("what is the FY2015 EBITDA margin for Netflix?");
+    expect(questionCore("In agreement with the information outlined in the income statement, what is the FY2017 net profit margin for Best Buy?")).toBe(
+      "what is the FY2017 net profit margin for Best Buy?",
+    );
     expect(questionCore("Using 2019 figures, how did revenue change?")).toBe("Using 2019 figures, how did revenue change?");
     expect(questionCore("Based on what you know, the sky is blue")).toBe("Based on what you know, the sky is blue");
   });
@@ -113,15 +141,26 @@ describe("documents named by the question", () => {
   it("moves chunks of the named document first, keeps the rest behind, and changes nothing without a match", () => {
     const chunk = (documentKey: string) => ({ documentKey, sectionPath: [], metadata: {} });
     const ranked = [chunk("filings/3M_2018_10K.pdf"), chunk("filings/NETFLIX_2017_10K.pdf"), chunk("filings/3M_2018_10K.pdf")];
-    expect(preferNamedDocuments("What are Netflix's current liabilities?", ranked).map((c) => c.documentKey))
-      .toEqual(["filings/NETFLIX_2017_10K.pdf", "filings/3M_2018_10K.pdf", "filings/3M_2018_10K.pdf"]);
+    expect(preferNamedDocuments("What are Netflix's current liabilities?", ranked).map((c) => c.documentKey)).toEqual([
+      "filings/NETFLIX_2017_10K.pdf",
+      "filings/3M_2018_10K.pdf",
+      "filings/3M_2018_10K.pdf",
+    ]);
     expect(preferNamedDocuments("What are Apple's current liabilities?", ranked)).toEqual(ranked);
   });
 
   it("reads the issuer and fiscal year the chunker found on the cover (metadata.context) when the file name says nothing", () => {
-    const filing = (documentKey: string, company: string, fiscalYear: number) => ({ documentKey, sectionPath: [], metadata: { context: { company, form: "10-K", fiscalYear } } });
+    const filing = (documentKey: string, company: string, fiscalYear: number) => ({
+      documentKey,
+      sectionPath: [],
+      metadata: { context: { company, form: "10-K", fiscalYear } },
+    });
     const ranked = [filing("inbox/a1.pdf", "3M Company", 2018), filing("inbox/b2.pdf", "Netflix, Inc.", 2017), filing("inbox/c3.pdf", "Netflix, Inc.", 2015)];
-    expect(preferNamedDocuments("What were Netflix's current liabilities in FY2017?", ranked).map((c) => c.documentKey)).toEqual(["inbox/b2.pdf", "inbox/c3.pdf", "inbox/a1.pdf"]);
+    expect(preferNamedDocuments("What were Netflix's current liabilities in FY2017?", ranked).map((c) => c.documentKey)).toEqual([
+      "inbox/b2.pdf",
+      "inbox/c3.pdf",
+      "inbox/a1.pdf",
+    ]);
   });
 
   it("a question that names a financial statement prefers that statement's chunks within the named document, and searches for it by its heading", () => {
@@ -133,18 +172,28 @@ describe("documents named by the question", () => {
     ];
     const q = "Using only the information within the balance sheet, how much total assets did Costco have at the end of FY2021?";
     expect(preferNamedDocuments(q, ranked).map((c) => c.sectionPath[1])).toEqual(["Notes", "Note 6—Leases", "Consolidated Balance Sheets"]);
-    expect(statementQuery(q, "how much total assets did Costco have at the end of FY2021?")).toBe("consolidated balance sheets how much total assets did Costco have at the end of FY2021?");
+    expect(statementQuery(q, "how much total assets did Costco have at the end of FY2021?")).toBe(
+      "consolidated balance sheets how much total assets did Costco have at the end of FY2021?",
+    );
     expect(statementQuery("What was the role of the board?", "")).toBeUndefined();
   });
 });
 
 describe("a question that names a statement (cited page)", () => {
-  const chunk = (sectionPath: string[], text: string) => ({ documentKey: "f/COSTCO_2021_10K.pdf", sectionPath: ["Costco Wholesale Corporation · Form 10-K · FY2021", ...sectionPath], metadata: {}, text });
+  const chunk = (sectionPath: string[], text: string) => ({
+    documentKey: "f/COSTCO_2021_10K.pdf",
+    sectionPath: ["Costco Wholesale Corporation · Form 10-K · FY2021", ...sectionPath],
+    metadata: {},
+    text,
+  });
   const q = "Using only the information within the balance sheet, how much total assets did Costco have at the end of FY2021?";
 
   it("puts the statement under its unit line first, not a note's sentence that mentions the balance sheets", () => {
     const note = chunk(["Item 8", "Note 6—Leases"], "Included in other long-term assets in the consolidated balance sheets.\nOperating lease liabilities.");
-    const statement = chunk(["Item 8", "CONSOLIDATED BALANCE SHEETS", "(amounts in millions, except par value and share data)"], "(amounts in millions, except par value and share data)\nTOTAL ASSETS — August 29, / 2021: $59,268");
+    const statement = chunk(
+      ["Item 8", "CONSOLIDATED BALANCE SHEETS", "(amounts in millions, except par value and share data)"],
+      "(amounts in millions, except par value and share data)\nTOTAL ASSETS — August 29, / 2021: $59,268",
+    );
     expect(preferNamedDocuments(q, [note, statement])).toEqual([statement, note]);
   });
 
@@ -157,8 +206,18 @@ describe("a question that names a statement (cited page)", () => {
   it("does not count the statement's name as words to find in the answer", () => {
     expect(withoutStatementNames(q)).toBe("Using only the information within the , how much total assets did Costco have at the end of FY2021?");
     const scored = scoreEvidence(q.replace("FY2021", "2021"), [
-      { n: 1, documentKey: "f/COSTCO_2021_10K.pdf", sectionPath: ["Note 6—Leases"], text: "Goodwill is included in other long-term assets in the consolidated balance sheets." },
-      { n: 2, documentKey: "f/COSTCO_2021_10K.pdf", sectionPath: ["CONSOLIDATED BALANCE SHEETS"], text: "CONSOLIDATED BALANCE SHEETS, in millions\nTOTAL ASSETS — August 29, / 2021: $59,268" },
+      {
+        n: 1,
+        documentKey: "f/COSTCO_2021_10K.pdf",
+        sectionPath: ["Note 6—Leases"],
+        text: "Goodwill is included in other long-term assets in the consolidated balance sheets.",
+      },
+      {
+        n: 2,
+        documentKey: "f/COSTCO_2021_10K.pdf",
+        sectionPath: ["CONSOLIDATED BALANCE SHEETS"],
+        text: "CONSOLIDATED BALANCE SHEETS, in millions\nTOTAL ASSETS — August 29, / 2021: $59,268",
+      },
     ]);
     // The statement's own line, not the note's sentence that names the statement.
     expect(scored[0]).toMatchObject({ n: 2, text: "TOTAL ASSETS — August 29, / 2021: $59,268" });
@@ -166,10 +225,14 @@ describe("a question that names a statement (cited page)", () => {
 });
 
 describe("abstention: the question's names on the evidence's document", () => {
-  const sources = (documentKey: string, sectionPath: string[]) => [{
-    n: 1, documentKey, sectionPath,
-    text: "Consolidated Statements of Cash Flows (in thousands)\nNet cash provided by operating activities — 2020: 381,603",
-  }];
+  const sources = (documentKey: string, sectionPath: string[]) => [
+    {
+      n: 1,
+      documentKey,
+      sectionPath,
+      text: "Consolidated Statements of Cash Flows (in thousands)\nNet cash provided by operating activities — 2020: 381,603",
+    },
+  ];
   const q = "How much cash did Block generate from its operations in FY2020?";
 
   it("answers from a document that carries every name the question gives, at the looser calibrated point", () => {
@@ -185,7 +248,10 @@ describe("abstention: the question's names on the evidence's document", () => {
   });
 
   it("a question's names are carried when at least half are on the document (capitalised common words count as names), periods aside", () => {
-    const amex = { documentKey: "f/AMERICANEXPRESS_2022_10K.pdf", sectionPath: ["American Express Company · Form 10-K · fiscal year ended December 31, 2022 (FY2022)"] };
+    const amex = {
+      documentKey: "f/AMERICANEXPRESS_2022_10K.pdf",
+      sectionPath: ["American Express Company · Form 10-K · fiscal year ended December 31, 2022 (FY2022)"],
+    };
     expect(carriesNamesAsked("What was the largest liability in American Express's Balance Sheet in 2022?", amex)).toBe(true);
     expect(carriesNamesAsked("What were Apple's current liabilities in FY2022?", amex)).toBe(false);
   });
@@ -193,22 +259,43 @@ describe("abstention: the question's names on the evidence's document", () => {
   it("the better-ranked document answers when it can, even if a lower source of another document scores higher", () => {
     const q = "By how much did Pepsico increase its unsecured five year revolving credit agreement on May 26, 2023?";
     const plan = planAnswer(q, [
-      { n: 1, documentKey: "f/PEPSICO_2023_8K.pdf", text: "Effective May 26, 2023, PepsiCo terminated the $3,800,000,000 five year unsecured revolving credit agreement and entered into a new $4,200,000,000 agreement." },
-      { n: 2, documentKey: "f/PEPSICO_2022_10K.pdf", text: "Also in 2022, we entered into a new five year unsecured revolving credit agreement, increasing the unsecured revolving credit." },
+      {
+        n: 1,
+        documentKey: "f/PEPSICO_2023_8K.pdf",
+        text: "Effective May 26, 2023, PepsiCo terminated the $3,800,000,000 five year unsecured revolving credit agreement and entered into a new $4,200,000,000 agreement.",
+      },
+      {
+        n: 2,
+        documentKey: "f/PEPSICO_2022_10K.pdf",
+        text: "Also in 2022, we entered into a new five year unsecured revolving credit agreement, increasing the unsecured revolving credit.",
+      },
     ]);
     expect(plan.units.map((u) => u.n)).toEqual([1]);
   });
 });
 
-
 describe("an amount is not answered with a share", () => {
   // As the chunker writes an income statement with its "percentage of revenue" rows (tried as a user on
   // Adobe's 10-K: "What was Adobe's total revenue in fiscal 2022?" was answered "Percentage of total revenue — 2022: 93 %").
-  const INCOME = tableChunks({
-    header: [["", "2022", "2021"]],
-    rows: [["Subscription", "$ 16,388", "$ 14,573"], ["Percentage of total revenue", "93 %", "92 %"], ["Total revenue", "$ 17,606", "$ 15,785"]],
-  }, 180)[0];
-  const sources = [{ n: 1, documentKey: "f/ADOBE_2022_10K.pdf", sectionPath: ["Adobe Inc. · Form 10-K · fiscal year ended December 2, 2022 (FY2022)", "Results of Operations"], text: INCOME }];
+  const INCOME = tableChunks(
+    {
+      header: [["", "2022", "2021"]],
+      rows: [
+        ["Subscription", "$ 16,388", "$ 14,573"],
+        ["Percentage of total revenue", "93 %", "92 %"],
+        ["Total revenue", "$ 17,606", "$ 15,785"],
+      ],
+    },
+    180,
+  )[0];
+  const sources = [
+    {
+      n: 1,
+      documentKey: "f/ADOBE_2022_10K.pdf",
+      sectionPath: ["Adobe Inc. · Form 10-K · fiscal year ended December 2, 2022 (FY2022)", "Results of Operations"],
+      text: INCOME,
+    },
+  ];
 
   it("a question about revenue gets the revenue line; a question about a percentage still gets the percentage", () => {
     expect(planAnswer("What was Adobe's total revenue in fiscal 2022?", sources).units.map((u) => u.text)[0]).toMatch(/^Total revenue\b.*17,606/);

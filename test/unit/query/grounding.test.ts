@@ -16,7 +16,11 @@ describe("grounding: every answer sentence against the sources it cites", () => 
   });
 
   it("flags a sentence without a citation, one citing a missing source, and one its source does not support", () => {
-    const g = groundAnswer("Employees get a company car. Leave lasts sixteen weeks [7]. Parental leave includes free housing and a pension bonus [1].", sources, 0.6);
+    const g = groundAnswer(
+      "Employees get a company car. Leave lasts sixteen weeks [7]. Parental leave includes free housing and a pension bonus [1].",
+      sources,
+      0.6,
+    );
     expect(g.sentences.map((s) => s.reason)).toEqual(["no citation", "cites a missing source", "not in cited sources"]);
     expect(g.unsupported).toHaveLength(3);
   });
@@ -32,7 +36,10 @@ describe("grounding: every answer sentence against the sources it cites", () => 
   });
 
   it("keeps a citation written after the full stop with its sentence, and accepts the abstention", () => {
-    expect(answerSentences("Leave lasts sixteen weeks. [1] Reviews are in April. [2]")).toEqual(["Leave lasts sixteen weeks. [1]", "Reviews are in April. [2]"]);
+    expect(answerSentences("Leave lasts sixteen weeks. [1] Reviews are in April. [2]")).toEqual([
+      "Leave lasts sixteen weeks. [1]",
+      "Reviews are in April. [2]",
+    ]);
     expect(groundAnswer("Parental leave lasts sixteen weeks. [1] Salary reviews happen every April. [2]", sources, 0.6).unsupported).toEqual([]);
     expect(groundAnswer(NO_ANSWER, sources, 0.6).unsupported).toEqual([]);
   });

@@ -7,13 +7,22 @@ import { estimateTokens } from "../../../shared/text/tokens";
 
 function streamOf(parts: string[]): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
-  return new ReadableStream({ start(c) { parts.forEach((p) => c.enqueue(enc.encode(p))); c.close(); } });
+  return new ReadableStream({
+    start(c) {
+      parts.forEach((p) => c.enqueue(enc.encode(p)));
+      c.close();
+    },
+  });
 }
-const collect = async (parts: string[]) => { const out: string[] = []; for await (const d of sseData(streamOf(parts))) out.push(d); return out; };
+const collect = async (parts: string[]) => {
+  const out: string[] = [];
+  for await (const d of sseData(streamOf(parts))) out.push(d);
+  return out;
+};
 
 describe("inference primitives", () => {
   it("SSE: events split across chunks, CRLF framing (even split between chunks), multi-line data, comments; a cut-off event is dropped", async () => {
-    expect(await collect(["data: {\"a\":", "1}\n\nda", "ta: two\n\n"])).toEqual(['{"a":1}', "two"]);
+    expect(await collect(['data: {"a":', "1}\n\nda", "ta: two\n\n"])).toEqual(['{"a":1}', "two"]);
     expect(await collect(["data: x\r", "\n\r\n: comment\r\n\r\ndata: y\r\ndata: z\r\n\r\n"])).toEqual(["x", "y\nz"]);
     expect(await collect(["data: complete\n\ndata: cut off"])).toEqual(["complete"]);
   });
@@ -52,8 +61,14 @@ describe("inference primitives", () => {
     const order: number[] = [];
     const r1 = await s.acquire();
     const ac = new AbortController();
-    const w2 = s.acquire(ac.signal).then(() => order.push(2), () => order.push(-2));
-    const w3 = s.acquire().then((r) => { order.push(3); r(); });
+    const w2 = s.acquire(ac.signal).then(
+      () => order.push(2),
+      () => order.push(-2),
+    );
+    const w3 = s.acquire().then((r) => {
+      order.push(3);
+      r();
+    });
     ac.abort();
     r1();
     await Promise.all([w2, w3]);

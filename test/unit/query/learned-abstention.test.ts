@@ -7,14 +7,26 @@ import { fitLogistic, predict } from "../../../shared/query/logistic";
 const features = (question: string, sources: SourceWithContext[]) => answerFeatures(question, sources, scoreEvidence(question, sources), 2);
 const probability = (question: string, sources: SourceWithContext[]) => {
   const f = features(question, sources);
-  return predict(ABSTENTION_MODEL, ABSTENTION_MODEL.features.map((k) => f[k]));
+  return predict(
+    ABSTENTION_MODEL,
+    ABSTENTION_MODEL.features.map((k) => f[k]),
+  );
 };
 /** A model that always says yes (or no), to test what the plan does with its answer. */
-const sure = (yes: boolean) => ({ model: { features: FEATURE_NAMES, mean: FEATURE_NAMES.map(() => 0), scale: FEATURE_NAMES.map(() => 1), weights: FEATURE_NAMES.map(() => 0), bias: yes ? 20 : -20 }, threshold: 0.7 });
+const sure = (yes: boolean) => ({
+  model: {
+    features: FEATURE_NAMES,
+    mean: FEATURE_NAMES.map(() => 0),
+    scale: FEATURE_NAMES.map(() => 1),
+    weights: FEATURE_NAMES.map(() => 0),
+    bias: yes ? 20 : -20,
+  },
+  threshold: 0.7,
+});
 
 describe("logistic regression", () => {
   it("learns which feature separates the classes and predicts from it", () => {
-    const xs = Array.from({ length: 40 }, (_, i) => [i % 2, (i * 7) % 5 / 5]);
+    const xs = Array.from({ length: 40 }, (_, i) => [i % 2, ((i * 7) % 5) / 5]);
     const ys = xs.map((x) => x[0]);
     const m = fitLogistic(xs, ys);
     expect(Math.abs(m.weights[0])).toBeGreaterThan(Math.abs(m.weights[1]) * 5);
@@ -24,7 +36,11 @@ describe("logistic regression", () => {
 });
 
 describe("answer features", () => {
-  const drug = { n: 0, documentKey: "aspirin.txt", text: "Aspirin\nAspirin was first synthesised by Felix Hoffmann at Bayer in 1897. It is used to reduce fever." };
+  const drug = {
+    n: 0,
+    documentKey: "aspirin.txt",
+    text: "Aspirin\nAspirin was first synthesised by Felix Hoffmann at Bayer in 1897. It is used to reduce fever.",
+  };
   const other = { n: 1, documentKey: "willow.txt", text: "Willow bark\nWillow bark was used against fever long before aspirin was synthesised by chemists." };
 
   it("say where the question's words are: one unit, the leading document alone, a rival document, or nowhere", () => {
@@ -46,17 +62,30 @@ describe("answer features", () => {
 
 describe("the learned check in the answer plan", () => {
   // Thresholds decline: of the question's words only "industrial" is in the line (paraphrase: sales / revenue).
-  const table: SourceWithContext = { n: 0, documentKey: "r.pdf", sectionPath: ["Segment results"], text: "Segment results (in millions)\nIndustrial segment revenue — 2021: 4,512" };
+  const table: SourceWithContext = {
+    n: 0,
+    documentKey: "r.pdf",
+    sectionPath: ["Segment results"],
+    text: "Segment results (in millions)\nIndustrial segment revenue — 2021: 4,512",
+  };
   const q = "How much did the company's industrial business earn from sales of turbines and services?";
 
   it("answers where the thresholds decline only when the model is sure", () => {
     expect(planAnswer(q, [table], { ...DEFAULT_THRESHOLDS, learned: undefined, named: undefined }).units).toEqual([]);
-    expect(planAnswer(q, [table], { ...DEFAULT_THRESHOLDS, named: undefined, learned: sure(true) }).units.map((u) => u.text)).toEqual(["Industrial segment revenue — 2021: 4,512"]);
+    expect(planAnswer(q, [table], { ...DEFAULT_THRESHOLDS, named: undefined, learned: sure(true) }).units.map((u) => u.text)).toEqual([
+      "Industrial segment revenue — 2021: 4,512",
+    ]);
     expect(planAnswer(q, [table], { ...DEFAULT_THRESHOLDS, named: undefined, learned: sure(false) }).units).toEqual([]);
   });
 
   it("never quotes a unit without the kind of answer asked or without a word of the question, however sure", () => {
-    const sources = [{ n: 0, documentKey: "e3.txt", text: "The Expendables 3\nOn June 5, a new TV promo with new footage was released. The film grossed $214 million worldwide." }];
+    const sources = [
+      {
+        n: 0,
+        documentKey: "e3.txt",
+        text: "The Expendables 3\nOn June 5, a new TV promo with new footage was released. The film grossed $214 million worldwide.",
+      },
+    ];
     expect(planAnswer("where was final scene of expendables 3 filmed", sources, { ...DEFAULT_THRESHOLDS, learned: sure(true) }).units).toEqual([]);
   });
 });

@@ -19,7 +19,9 @@ describe("grounded prompt: sources are quoted, delimited data", () => {
   });
 
   it("numbers sources with document key, page and section", () => {
-    expect(user.content).toContain('<source n="1" document="hr/leave.md" page="3" section="Leave &gt; Parental">\nParental leave lasts sixteen weeks.\n</source>');
+    expect(user.content).toContain(
+      '<source n="1" document="hr/leave.md" page="3" section="Leave &gt; Parental">\nParental leave lasts sixteen weeks.\n</source>',
+    );
     expect(user.content).toContain('document="evil/&quot;quoted&quot;.md"');
   });
 
@@ -38,7 +40,12 @@ describe("grounded prompt: sources are quoted, delimited data", () => {
 describe("query transformation", () => {
   it("keeps the question first, strips list markers and quotes, drops duplicates, caps at a rewrite plus the expansions", () => {
     const reply = '1. "parental leave duration"\n- How long is parental leave?\n* leave weeks newborn\nmaternity paternity leave\nextra line';
-    expect(parseQueries(reply, "How long is parental leave?", 2)).toEqual(["How long is parental leave?", "parental leave duration", "leave weeks newborn", "maternity paternity leave"]);
+    expect(parseQueries(reply, "How long is parental leave?", 2)).toEqual([
+      "How long is parental leave?",
+      "parental leave duration",
+      "leave weeks newborn",
+      "maternity paternity leave",
+    ]);
   });
 
   it("puts the question in the prompt as data", () => {
@@ -48,7 +55,13 @@ describe("query transformation", () => {
   });
 
   it("falls back to the question alone when the model fails, and is off without a chat model", async () => {
-    const broken: ChatModel = { model: "m", backend: "b", complete: async () => { throw new Error("down"); } };
+    const broken: ChatModel = {
+      model: "m",
+      backend: "b",
+      complete: async () => {
+        throw new Error("down");
+      },
+    };
     expect(await transformQuery(broken, "q?", 2)).toMatchObject({ queries: ["q?"], by: expect.stringMatching(/^failed/) });
     expect(await transformQuery(undefined, "q?", 2)).toEqual({ queries: ["q?"], by: "off" });
   });

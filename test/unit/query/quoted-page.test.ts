@@ -6,8 +6,17 @@ import { citationsFor } from "../../../shared/query/citations";
 // A passage joined from neighbouring chunks starts on its first chunk's page; the answer's quote may sit on the
 // next page (a press release's page 1 lead-in, the SG&A paragraph on page 2), and the citation says where.
 
-const chunk = (ordinal: number, text: string, page: number): Chunk =>
-  ({ id: `pr.pdf#${ordinal}`, documentKey: "pr.pdf", version: "v1", ordinal, text, sectionPath: ["Results"], page, kind: "text", metadata: {} });
+const chunk = (ordinal: number, text: string, page: number): Chunk => ({
+  id: `pr.pdf#${ordinal}`,
+  documentKey: "pr.pdf",
+  version: "v1",
+  ordinal,
+  text,
+  sectionPath: ["Results"],
+  page,
+  kind: "text",
+  metadata: {},
+});
 const DOC = [
   chunk(0, "The company reported record sales for the year and raised its outlook for the coming", 1),
   chunk(1, "year. SG&A expenses increased 16.2% to $2.4 billion, and wages as a percent of net sales increased.", 2),
@@ -22,7 +31,10 @@ describe("citations of a joined passage", () => {
   it("joins the neighbour, keeping where each chunk's text begins", () => {
     expect(sources).toHaveLength(1);
     expect(sources[0].page).toBe(1);
-    expect(sources[0].spans?.map((s) => [s.chunkId, s.page])).toEqual([["pr.pdf#0", 1], ["pr.pdf#1", 2]]);
+    expect(sources[0].spans?.map((s) => [s.chunkId, s.page])).toEqual([
+      ["pr.pdf#0", 1],
+      ["pr.pdf#1", 2],
+    ]);
   });
 
   it("cites the page and chunk of the sentence quoted, not the passage's first page", () => {

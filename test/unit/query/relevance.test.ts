@@ -7,8 +7,19 @@ import { rerank } from "../../../shared/query/stages";
 import { loadConfig } from "../../../shared/runtime/config";
 import { settingsFrom } from "../../../shared/runtime/settings";
 
-const chunk = (id: string, text: string, score = 0.5): ScoredChunk => ({ id, documentKey: `${id}.md`, version: "v", ordinal: 0, text, sectionPath: [], kind: "text", metadata: {}, score });
-const ctxWith = (reranker: Reranker, env: Record<string, string> = {}) => ({ reranker, settings: settingsFrom(loadConfig(env)) }) as unknown as Parameters<typeof rerank>[0];
+const chunk = (id: string, text: string, score = 0.5): ScoredChunk => ({
+  id,
+  documentKey: `${id}.md`,
+  version: "v",
+  ordinal: 0,
+  text,
+  sectionPath: [],
+  kind: "text",
+  metadata: {},
+  score,
+});
+const ctxWith = (reranker: Reranker, env: Record<string, string> = {}) =>
+  ({ reranker, settings: settingsFrom(loadConfig(env)) }) as unknown as Parameters<typeof rerank>[0];
 const chunks = [chunk("a", "The canteen serves lunch from noon."), chunk("b", "Parental leave lasts sixteen weeks.")];
 
 describe("relevance gate (abstain rather than guess)", () => {
@@ -27,7 +38,15 @@ describe("relevance gate (abstain rather than guess)", () => {
 
   it("with a cross-encoder, drops passages under the minimum score and abstains when none is left", async () => {
     const scores: Record<string, number> = { a: 0.01, b: 0.8 };
-    const ce: Reranker = { model: "ce", backend: "tei http://x", rerank: async (_q, cs, k) => cs.map((c) => ({ ...c, score: scores[c.id] })).sort((x, y) => y.score - x.score).slice(0, k) };
+    const ce: Reranker = {
+      model: "ce",
+      backend: "tei http://x",
+      rerank: async (_q, cs, k) =>
+        cs
+          .map((c) => ({ ...c, score: scores[c.id] }))
+          .sort((x, y) => y.score - x.score)
+          .slice(0, k),
+    };
     const out = await rerank(ctxWith(ce, { RAGLINE_MIN_RERANK_SCORE: "0.1" }), { question: "anything" }, { chunks });
     expect(out.chunks.map((c) => [c.id, c.relevance])).toEqual([["b", 0.8]]);
     expect(out.abstain).toBe(false);

@@ -12,30 +12,54 @@ import { tempDir } from "../../helpers/tmp";
 // standing in for a useless vector side.
 
 const CONCEPTS: string[][] = [
-  ["doctor", "physician"], ["car", "automobile"], ["house", "dwelling"], ["lawyer", "attorney"], ["film", "movie"],
-  ["child", "kid"], ["ship", "vessel"], ["shop", "store"], ["teacher", "educator"], ["river", "stream"],
+  ["doctor", "physician"],
+  ["car", "automobile"],
+  ["house", "dwelling"],
+  ["lawyer", "attorney"],
+  ["film", "movie"],
+  ["child", "kid"],
+  ["ship", "vessel"],
+  ["shop", "store"],
+  ["teacher", "educator"],
+  ["river", "stream"],
 ];
 const DOCS = [
-  "The doctor examines patients every morning.", "The car needs new brakes and tyres.", "The house has a red roof and a garden.",
-  "The lawyer drafted the contract overnight.", "The film premiered at the festival.", "The child learned to read early.",
-  "The ship crossed the ocean in winter.", "The shop sells bread and cheese.", "The teacher graded the essays.", "The river floods each spring.",
-  "A visit to the museum takes an hour.", "Repair work on the bridge costs money.", "The meeting about planning ran late.",
+  "The doctor examines patients every morning.",
+  "The car needs new brakes and tyres.",
+  "The house has a red roof and a garden.",
+  "The lawyer drafted the contract overnight.",
+  "The film premiered at the festival.",
+  "The child learned to read early.",
+  "The ship crossed the ocean in winter.",
+  "The shop sells bread and cheese.",
+  "The teacher graded the essays.",
+  "The river floods each spring.",
+  "A visit to the museum takes an hour.",
+  "Repair work on the bridge costs money.",
+  "The meeting about planning ran late.",
 ];
 // Each question names its topic only by a synonym, plus a word that a wrong document holds.
 const QUESTIONS = [
-  { question: "physician visit", documentKeys: ["d0"] }, { question: "automobile repair", documentKeys: ["d1"] },
-  { question: "dwelling planning", documentKeys: ["d2"] }, { question: "attorney meeting", documentKeys: ["d3"] },
-  { question: "movie visit", documentKeys: ["d4"] }, { question: "kid museum", documentKeys: ["d5"] },
+  { question: "physician visit", documentKeys: ["d0"] },
+  { question: "automobile repair", documentKeys: ["d1"] },
+  { question: "dwelling planning", documentKeys: ["d2"] },
+  { question: "attorney meeting", documentKeys: ["d3"] },
+  { question: "movie visit", documentKeys: ["d4"] },
+  { question: "kid museum", documentKeys: ["d5"] },
 ];
 
 /** Stand-in for a neural embedder: one dimension per concept, synonyms share it. */
 const conceptEmbedder: Embedder = {
-  model: "test/concepts-d10", dimensions: 10, backend: "test-stand-in",
+  model: "test/concepts-d10",
+  dimensions: 10,
+  backend: "test-stand-in",
   async embed(texts) {
     return texts.map((t) => {
       const v = new Float32Array(10);
       const words = t.toLowerCase().match(/[a-z]+/g) ?? [];
-      CONCEPTS.forEach((syn, i) => { if (words.some((w) => syn.includes(w))) v[i] = 1; });
+      CONCEPTS.forEach((syn, i) => {
+        if (words.some((w) => syn.includes(w))) v[i] = 1;
+      });
       const n = Math.hypot(...v) || 1;
       return v.map((x) => x / n);
     });
@@ -44,11 +68,16 @@ const conceptEmbedder: Embedder = {
 
 /** Stand-in for a useless vector side: seeded noise. */
 const noiseEmbedder: Embedder = {
-  model: "test/noise-d8", dimensions: 8, backend: "test-stand-in",
+  model: "test/noise-d8",
+  dimensions: 8,
+  backend: "test-stand-in",
   async embed(texts) {
     return texts.map((t) => {
       let s = [...t].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7);
-      const v = new Float32Array(8).map(() => { s = (s * 1103515245 + 12345) >>> 0; return (s / 2 ** 32) - 0.5; });
+      const v = new Float32Array(8).map(() => {
+        s = (s * 1103515245 + 12345) >>> 0;
+        return s / 2 ** 32 - 0.5;
+      });
       const n = Math.hypot(...v);
       return v.map((x) => x / n);
     });
@@ -58,10 +87,20 @@ const noiseEmbedder: Embedder = {
 async function indexWith(dir: string, embedder: Embedder): Promise<SqliteSearchIndex> {
   const index = new SqliteSearchIndex(join(dir, `${embedder.model.replace(/\W/g, "_")}.db`));
   const vectors = await embedder.embed(DOCS, "document");
-  await index.stage(DOCS.map((text, i) => ({
-    id: `c${i}`, documentKey: `d${i}`, version: "v1", ordinal: 0, text, sectionPath: [], kind: "text" as const, metadata: {},
-    embeddingModel: embedder.model, vector: vectors[i],
-  })));
+  await index.stage(
+    DOCS.map((text, i) => ({
+      id: `c${i}`,
+      documentKey: `d${i}`,
+      version: "v1",
+      ordinal: 0,
+      text,
+      sectionPath: [],
+      kind: "text" as const,
+      metadata: {},
+      embeddingModel: embedder.model,
+      vector: vectors[i],
+    })),
+  );
   for (let i = 0; i < DOCS.length; i++) await index.activate(`d${i}`, "v1");
   return index;
 }
@@ -87,9 +126,12 @@ describe("fusion weights chosen on an eval set (real SQLite index, stand-in embe
     const index = await indexWith(t.dir, noiseEmbedder);
     // Here the questions share words with their documents.
     const lexical = [
-      { question: "doctor examines patients", documentKeys: ["d0"] }, { question: "brakes and tyres", documentKeys: ["d1"] },
-      { question: "red roof garden", documentKeys: ["d2"] }, { question: "contract drafted", documentKeys: ["d3"] },
-      { question: "festival premiere", documentKeys: ["d4"] }, { question: "bread and cheese", documentKeys: ["d7"] },
+      { question: "doctor examines patients", documentKeys: ["d0"] },
+      { question: "brakes and tyres", documentKeys: ["d1"] },
+      { question: "red roof garden", documentKeys: ["d2"] },
+      { question: "contract drafted", documentKeys: ["d3"] },
+      { question: "festival premiere", documentKeys: ["d4"] },
+      { question: "bread and cheese", documentKeys: ["d7"] },
     ];
     const choice = await chooseWeights(index, noiseEmbedder, { key: "eval", hash: "h2", questions: lexical });
     index.close();

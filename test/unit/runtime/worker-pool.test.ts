@@ -11,7 +11,10 @@ const tasks = new URL("../../fixtures/pool-tasks.ts", import.meta.url).href;
 
 describe("worker pool (real threads, stand-in tasks)", () => {
   let pool: WorkerPool | undefined;
-  afterEach(async () => { await pool?.close(); pool = undefined; });
+  afterEach(async () => {
+    await pool?.close();
+    pool = undefined;
+  });
 
   it("runs tasks on threads other than the caller's, at most `size` of them", async () => {
     pool = new WorkerPool({ size: 2, tasks });
@@ -74,7 +77,10 @@ describe("worker pool (real threads, stand-in tasks)", () => {
   });
 
   it("a task under way keeps the process alive; an idle pool lets it exit (a real child process)", () => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL("../../fixtures/pool-alone.ts", import.meta.url))], { encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL("../../fixtures/pool-alone.ts", import.meta.url))], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(r.stdout).toMatch(/^answered by thread [1-9]\d*$/m);
     expect(r.status).toBe(0);
   }, 90_000);

@@ -21,9 +21,14 @@ describe("the console site's files (writeConsoleSite)", () => {
     // (frame-ancestors, which a <meta> cannot carry, comes from the Router's headers).
     const policy = consolePolicy(["https://abc123.execute-api.eu-west-1.amazonaws.com", "wss://def456.execute-api.eu-west-1.amazonaws.com"], false);
     expect(policy).not.toContain("frame-ancestors");
-    expect(readFileSync(join(out, "index.html"), "utf8")).toBe(readFileSync(join(root, "console", "index.html"), "utf8")
-      .replace('<meta charset="utf-8">', `<meta charset="utf-8">\n  <meta http-equiv="Content-Security-Policy" content="${policy}">`));
-    for (const f of ["app.js", "style.css", "lib/api.js", "lib/config.js", "lib/job-stream.js"]) expect(readFileSync(join(out, "console", f), "utf8"), f).toBe(readFileSync(join(root, "console", f), "utf8"));
+    expect(readFileSync(join(out, "index.html"), "utf8")).toBe(
+      readFileSync(join(root, "console", "index.html"), "utf8").replace(
+        '<meta charset="utf-8">',
+        `<meta charset="utf-8">\n  <meta http-equiv="Content-Security-Policy" content="${policy}">`,
+      ),
+    );
+    for (const f of ["app.js", "style.css", "lib/api.js", "lib/config.js", "lib/job-stream.js"])
+      expect(readFileSync(join(out, "console", f), "utf8"), f).toBe(readFileSync(join(root, "console", f), "utf8"));
     for (const f of ["pdf.min.mjs", "pdf.worker.min.mjs"]) expect(existsSync(join(out, "console", "vendor", "pdfjs", f)), f).toBe(true);
     expect(readdirSync(join(out, "console", "vendor", "pdfjs", "standard_fonts")).length).toBeGreaterThan(5);
     expect(JSON.parse(readFileSync(join(out, "console", "config.json"), "utf8"))).toEqual(config);

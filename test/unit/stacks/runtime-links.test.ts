@@ -34,7 +34,11 @@ describe("a function linked only to what it uses", () => {
   it("reads linked secrets through SST's Resource (SST_RESOURCE_* as on Lambda); an explicit variable wins", () => {
     const script = `import { loadConfig } from "./shared/runtime/config.ts"; const c = loadConfig(); console.log(JSON.stringify({ w: c.RAGLINE_WEBHOOK_SECRET, k: c.RAGLINE_API_KEYS?.map((e) => e.subject), l: c.RAGLINE_LLM_API_KEY }));`;
     const run = (env: Record<string, string>) => {
-      const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: root, encoding: "utf8", env: { PATH: process.env.PATH!, ...env } });
+      const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+        cwd: root,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH!, ...env },
+      });
       if (r.status !== 0) throw new Error(r.stderr);
       return JSON.parse(r.stdout.trim().split("\n").at(-1)!);
     };

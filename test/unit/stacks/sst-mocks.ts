@@ -15,8 +15,18 @@ const root = join(import.meta.dirname, "..", "..", "..");
 export const platform = join(root, ".sst", "platform");
 export const hasSstPlatform = existsSync(join(platform, "src", "components", "index.ts")) && existsSync(join(platform, "node_modules", "@pulumi", "pulumi"));
 
-export interface MockResource { type: string; name: string; inputs: Record<string, any>; id: string; state: Record<string, any> }
-export interface Evaluated { resources: MockResource[]; builds: { functionID: string; handler: string; runtime?: string }[]; outputs: Record<string, unknown> }
+export interface MockResource {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  id: string;
+  state: Record<string, any>;
+}
+export interface Evaluated {
+  resources: MockResource[];
+  builds: { functionID: string; handler: string; runtime?: string }[];
+  outputs: Record<string, unknown>;
+}
 
 let loaded: Promise<{ sst: SstApi; pulumi: any; resources: MockResource[]; builds: Evaluated["builds"]; close(): void }> | undefined;
 
@@ -31,8 +41,19 @@ async function load() {
     req.on("end", () => {
       const { method, params } = JSON.parse(body);
       let result: unknown = null;
-      if (method === "Runtime.Build") { builds.push(params[0]); result = { handler: "index.handler", out, errors: [], sourcemaps: [] }; }
-      if (method === "Provider.Aws.Bootstrap") result = { asset: "sst-asset-bucket", assetEcrRegistryId: "123456789012", assetEcrUrl: "ecr", state: "sst-state", appsyncHttp: "", appsyncRealtime: "" };
+      if (method === "Runtime.Build") {
+        builds.push(params[0]);
+        result = { handler: "index.handler", out, errors: [], sourcemaps: [] };
+      }
+      if (method === "Provider.Aws.Bootstrap")
+        result = {
+          asset: "sst-asset-bucket",
+          assetEcrRegistryId: "123456789012",
+          assetEcrUrl: "ecr",
+          state: "sst-state",
+          appsyncHttp: "",
+          appsyncRealtime: "",
+        };
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ result, error: null }));
     });
   });
@@ -40,31 +61,44 @@ async function load() {
   process.env.SST_SERVER = `http://127.0.0.1:${(rpc.address() as AddressInfo).port}`;
 
   const pulumi = await import(join(platform, "node_modules/@pulumi/pulumi/index.js"));
-  await pulumi.runtime.setMocks({
-    newResource(args: { type: string; name: string; inputs: Record<string, any> }) {
-      const id = `${args.name}-id`;
-      // Outputs AWS would compute, in their documented shapes.
-      const state = {
-        ...args.inputs, arn: `arn:aws:mock:eu-west-1:123456789012:${args.type.split(":")[1]}/${args.name}`, name: args.inputs.name ?? args.name,
-        url: `https://sqs.eu-west-1.amazonaws.com/123456789012/${args.name}`,
-        apiEndpoint: `${args.inputs.protocolType === "HTTP" ? "https" : "wss"}://${args.name}.execute-api.eu-west-1.amazonaws.com`,
-        domainName: `${args.name.toLowerCase()}.cloudfront.net`, // a CloudFront distribution's
-        executionArn: `arn:aws:execute-api:eu-west-1:123456789012:${args.name}`, invokeArn: `arn:aws:apigateway:eu-west-1:lambda:path/${args.name}/invocations`,
-        bucket: args.inputs.bucket ?? args.name,
-      };
-      resources.push({ type: args.type, name: args.name, inputs: args.inputs, id, state });
-      return { id, state };
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args: { type: string; name: string; inputs: Record<string, any> }) {
+        const id = `${args.name}-id`;
+        // Outputs AWS would compute, in their documented shapes.
+        const state = {
+          ...args.inputs,
+          arn: `arn:aws:mock:eu-west-1:123456789012:${args.type.split(":")[1]}/${args.name}`,
+          name: args.inputs.name ?? args.name,
+          url: `https://sqs.eu-west-1.amazonaws.com/123456789012/${args.name}`,
+          apiEndpoint: `${args.inputs.protocolType === "HTTP" ? "https" : "wss"}://${args.name}.execute-api.eu-west-1.amazonaws.com`,
+          domainName: `${args.name.toLowerCase()}.cloudfront.net`, // a CloudFront distribution's
+          executionArn: `arn:aws:execute-api:eu-west-1:123456789012:${args.name}`,
+          invokeArn: `arn:aws:apigateway:eu-west-1:lambda:path/${args.name}/invocations`,
+          bucket: args.inputs.bucket ?? args.name,
+        };
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs, id, state });
+        return { id, state };
+      },
+      call(args: { token: string; inputs: Record<string, any> }) {
+        switch (args.token) {
+          case "aws:index/getRegion:getRegion":
+            return { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" };
+          case "aws:index/getPartition:getPartition":
+            return { partition: "aws", dnsSuffix: "amazonaws.com" };
+          case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/ci", userId: "ci" };
+          case "aws:iam/getPolicyDocument:getPolicyDocument":
+            return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }), statements: args.inputs.statements };
+          default:
+            return {};
+        }
+      },
     },
-    call(args: { token: string; inputs: Record<string, any> }) {
-      switch (args.token) {
-        case "aws:index/getRegion:getRegion": return { name: "eu-west-1", region: "eu-west-1", id: "eu-west-1" };
-        case "aws:index/getPartition:getPartition": return { partition: "aws", dnsSuffix: "amazonaws.com" };
-        case "aws:index/getCallerIdentity:getCallerIdentity": return { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/ci", userId: "ci" };
-        case "aws:iam/getPolicyDocument:getPolicyDocument": return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }), statements: args.inputs.statements };
-        default: return {};
-      }
-    },
-  }, "ragline", "test", false);
+    "ragline",
+    "test",
+    false,
+  );
 
   // The globals SST's runtime shim defines for sst.config.ts.
   const g = globalThis as Record<string, unknown>;
@@ -74,12 +108,30 @@ async function load() {
   const component = await import(join(platform, "src/components/component.ts"));
   const link = await import(join(platform, "src/components/link.ts"));
   Object.assign(g, {
-    $util: pulumi, $output: pulumi.output, $apply: pulumi.apply, $resolve: pulumi.all, $interpolate: pulumi.interpolate, $concat: pulumi.concat,
-    $jsonParse: pulumi.jsonParse, $jsonStringify: pulumi.jsonStringify, $transform: component.$transform, $asset: component.$asset,
-    $linkable: link.Link.makeLinkable, $secrets: {},
+    $util: pulumi,
+    $output: pulumi.output,
+    $apply: pulumi.apply,
+    $resolve: pulumi.all,
+    $interpolate: pulumi.interpolate,
+    $concat: pulumi.concat,
+    $jsonParse: pulumi.jsonParse,
+    $jsonStringify: pulumi.jsonStringify,
+    $transform: component.$transform,
+    $asset: component.$asset,
+    $linkable: link.Link.makeLinkable,
+    $secrets: {},
   });
   const sst = (await import(join(platform, "src/components/index.ts"))) as unknown as SstApi;
-  return { sst, pulumi, resources, builds, close: () => { rpc.close(); rmSync(out, { recursive: true, force: true }); } };
+  return {
+    sst,
+    pulumi,
+    resources,
+    builds,
+    close: () => {
+      rpc.close();
+      rmSync(out, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Evaluates `run(sst)` once with SST's real components under mocks; resolves when registrations settle. */

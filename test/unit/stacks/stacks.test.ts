@@ -29,13 +29,22 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
 
   beforeAll(async () => {
     for (const s of ["ElasticsearchUrl", "ElasticsearchApiKey", "WebhookSecret", "LlmApiKey", "ApiKeys"]) process.env[`SST_SECRET_${s}`] = `secret-${s}`;
-    const settings = deploySettingsFrom("test", { RAGLINE_GENERATOR: "openai", RAGLINE_LLM_URL: "https://llm.internal/v1", RAGLINE_LLM_MODEL: "qwen", PATH: "/usr/bin" });
+    const settings = deploySettingsFrom("test", {
+      RAGLINE_GENERATOR: "openai",
+      RAGLINE_LLM_URL: "https://llm.internal/v1",
+      RAGLINE_LLM_MODEL: "qwen",
+      PATH: "/usr/bin",
+    });
     ev = await evaluate((sst) => deploy(sst, settings));
   }, 120_000);
   afterAll(() => ev?.close());
 
   it("one Lambda per topology function, nodejs22.x, with the topology's handler, timeout and memory", () => {
-    expect(of("sst:aws:Function").map((r) => r.name).sort()).toEqual(Object.keys(topology.functions).map(LINKS.fn).sort());
+    expect(
+      of("sst:aws:Function")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(Object.keys(topology.functions).map(LINKS.fn).sort());
     for (const [name, def] of Object.entries(topology.functions)) {
       const fn = lambda(name);
       expect(fn.inputs).toMatchObject({ runtime: "nodejs22.x", timeout: def.timeoutSeconds, memorySize: def.memoryMB ?? 1024 });
@@ -48,16 +57,33 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
       const vars = unwrap(lambda(name).inputs.environment).variables;
       expect(vars).toMatchObject({ RAGLINE_BACKEND: "aws", RAGLINE_GENERATOR: "openai", RAGLINE_LLM_URL: "https://llm.internal/v1", RAGLINE_AUTH: "required" });
       expect(vars.PATH).toBeUndefined(); // only RAGLINE_* settings are forwarded
-      for (const secret of ["RAGLINE_LLM_API_KEY", "RAGLINE_WEBHOOK_SECRET", "RAGLINE_API_KEYS", "RAGLINE_ES_API_KEY"]) expect(vars[secret], `${name} ${secret}`).toBeUndefined();
+      for (const secret of ["RAGLINE_LLM_API_KEY", "RAGLINE_WEBHOOK_SECRET", "RAGLINE_API_KEYS", "RAGLINE_ES_API_KEY"])
+        expect(vars[secret], `${name} ${secret}`).toBeUndefined();
       expect(JSON.stringify(vars)).not.toMatch(/secret-/);
     }
   });
 
   // What each declared use must be linked to; the declaration in the topology is the only input.
-  const expectedLinks = (uses: Use[]) => uses.flatMap((u) => ({
-    objects: [LINKS.bucket], queue: topology.queues.flatMap((q) => [LINKS.queue(q), LINKS.dlq(q)]), jobs: [LINKS.jobsTable], catalog: [LINKS.documentsTable],
-    index: [LINKS.esUrl, LINKS.esApiKey], notifier: [LINKS.realtime], embedder: [], reranker: [], generator: ["LlmApiKey"], apiKeys: ["ApiKeys"], webhookSecret: ["WebhookSecret"], ocr: [] /* no RAGLINE_OCR_URL in this deploy: no OcrToken */,
-  })[u]).sort();
+  const expectedLinks = (uses: Use[]) =>
+    uses
+      .flatMap(
+        (u) =>
+          ({
+            objects: [LINKS.bucket],
+            queue: topology.queues.flatMap((q) => [LINKS.queue(q), LINKS.dlq(q)]),
+            jobs: [LINKS.jobsTable],
+            catalog: [LINKS.documentsTable],
+            index: [LINKS.esUrl, LINKS.esApiKey],
+            notifier: [LINKS.realtime],
+            embedder: [],
+            reranker: [],
+            generator: ["LlmApiKey"],
+            apiKeys: ["ApiKeys"],
+            webhookSecret: ["WebhookSecret"],
+            ocr: [] /* no RAGLINE_OCR_URL in this deploy: no OcrToken */,
+          })[u],
+      )
+      .sort();
 
   it("each function is linked to exactly the resources and secrets its topology entry declares (least privilege), and builds only those ports", () => {
     for (const [name, def] of Object.entries(topology.functions)) {
@@ -70,7 +96,10 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
       expect(unwrap(lambda(name).inputs.environment).variables.RAGLINE_PORTS, name).toBe(ports.length ? ports.join(",") : "none");
     }
     // Spot checks that the declarations mean something: the signing key and the LLM key stay where they are used.
-    const holders = (link: string) => Object.keys(topology.functions).filter((n) => expectedLinks(topology.functions[n].uses!).includes(link)).sort();
+    const holders = (link: string) =>
+      Object.keys(topology.functions)
+        .filter((n) => expectedLinks(topology.functions[n].uses!).includes(link))
+        .sort();
     expect(holders("WebhookSecret")).toEqual(["http-queries", "webhook-deliver"]);
     expect(holders("LlmApiKey")).toEqual(["query-run", "query-run-long"]);
     expect(holders(LINKS.bucket)).not.toContain("ws-subscribe");
@@ -85,7 +114,9 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
         for (const st of JSON.parse(unwrap(p.policy)).Statement) for (const a of [st.actions ?? st.Action].flat()) actions.add(a);
       }
     }
-    expect([...actions].filter((a) => /\*|Delete(Table|Queue|Bucket)|Create|UpdateTable|SetQueueAttributes|PurgeQueue|PutBucket|DeleteBucket/.test(a))).toEqual([]);
+    expect([...actions].filter((a) => /\*|Delete(Table|Queue|Bucket)|Create|UpdateTable|SetQueueAttributes|PurgeQueue|PutBucket|DeleteBucket/.test(a))).toEqual(
+      [],
+    );
     expect([...actions]).toEqual(expect.arrayContaining(["dynamodb:Query", "sqs:ReceiveMessage", "s3:GetObject", "execute-api:ManageConnections"]));
   });
 
@@ -93,7 +124,10 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
     const connect = topology.functions["ws-connect"].trigger as { authorizer: string };
     const [authorizer] = of("aws:apigatewayv2/authorizer:Authorizer");
     expect(of("aws:apigatewayv2/authorizer:Authorizer")).toHaveLength(1);
-    expect({ ...authorizer.inputs, identitySources: unwrap(authorizer.inputs.identitySources) }).toMatchObject({ authorizerType: "REQUEST", identitySources: (topology.functions[connect.authorizer].trigger as { identitySources: string[] }).identitySources });
+    expect({ ...authorizer.inputs, identitySources: unwrap(authorizer.inputs.identitySources) }).toMatchObject({
+      authorizerType: "REQUEST",
+      identitySources: (topology.functions[connect.authorizer].trigger as { identitySources: string[] }).identitySources,
+    });
     expect(unwrap(authorizer.inputs.authorizerUri)).toContain(arnOf(lambda(connect.authorizer)));
     const wsRoutes = of("aws:apigatewayv2/route:Route").filter((r) => r.inputs.routeKey.startsWith("$") || r.inputs.routeKey === "subscribe");
     for (const r of wsRoutes) {
@@ -112,7 +146,11 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
 
   it("every topology queue has a DLQ it redrives to after the consumer's maxReceives, and a visibility timeout above the function's", () => {
     const triggers = new Map(queueFunctions().map(([name, f]) => [f.trigger.queue, { ...f.trigger, fn: name, timeout: f.timeoutSeconds }]));
-    expect(of("sst:aws:Queue").map((r) => r.name).sort()).toEqual(topology.queues.flatMap((q) => [LINKS.queue(q), LINKS.dlq(q)]).sort());
+    expect(
+      of("sst:aws:Queue")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(topology.queues.flatMap((q) => [LINKS.queue(q), LINKS.dlq(q)]).sort());
     for (const q of topology.queues) {
       const main = named("aws:sqs/queue:Queue", `${LINKS.queue(q)}Queue`)!;
       const dlq = named("aws:sqs/queue:Queue", `${LINKS.dlq(q)}Queue`)!;
@@ -131,15 +169,23 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
       const m = mappings.find((x) => x.inputs.eventSourceArn === queueArn)!;
       expect(unwrap(m.inputs.functionName)).toBe(arnOf(lambda(name)));
       expect(m.inputs).toMatchObject({
-        batchSize: def.trigger.batchSize, functionResponseTypes: ["ReportBatchItemFailures"],
-        maximumBatchingWindowInSeconds: def.trigger.batchWindowSeconds ?? 0, scalingConfig: { maximumConcurrency: Math.max(2, def.concurrency) },
+        batchSize: def.trigger.batchSize,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+        maximumBatchingWindowInSeconds: def.trigger.batchWindowSeconds ?? 0,
+        scalingConfig: { maximumConcurrency: Math.max(2, def.concurrency) },
       });
     }
   });
 
   it("the bucket notifies the ingest queue of created and removed objects", () => {
     const [n] = of("aws:s3/bucketNotification:BucketNotification");
-    expect(n.inputs.queues).toEqual([{ id: "IngestEvents", queueArn: arnOf(named("aws:sqs/queue:Queue", `${LINKS.queue(topology.bucket.notifications.queue)}Queue`)), events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] }]);
+    expect(n.inputs.queues).toEqual([
+      {
+        id: "IngestEvents",
+        queueArn: arnOf(named("aws:sqs/queue:Queue", `${LINKS.queue(topology.bucket.notifications.queue)}Queue`)),
+        events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+      },
+    ]);
     expect(n.inputs.lambdaFunctions).toEqual([]);
     const policy = JSON.stringify(of("aws:sqs/queuePolicy:QueuePolicy").map((p) => unwrap(p.inputs.policy)));
     expect(policy).toContain("s3.amazonaws.com"); // S3 may send to it
@@ -154,12 +200,19 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
     const fnArn = (uri: string) => /\/functions\/(arn:.+)\/invocations$/.exec(uri)?.[1] ?? uri;
     const wired = routes.map((r) => [r.inputs.routeKey, fnArn(unwrap(integrations.get(r.inputs.target)?.inputs.integrationUri))]);
     expect(wired.sort()).toEqual([...http, ...ws].map(([route, fn]) => [route, arnOf(lambda(fn))]).sort());
-    for (const [route] of http) expect(integrations.get(routes.find((r) => r.inputs.routeKey === route)!.inputs.target)!.inputs.payloadFormatVersion).toBe("2.0");
+    for (const [route] of http)
+      expect(integrations.get(routes.find((r) => r.inputs.routeKey === route)!.inputs.target)!.inputs.payloadFormatVersion).toBe("2.0");
   });
 
   it("each scheduled function has an EventBridge rule with the topology's rate, targeting it", () => {
-    const scheduled = Object.entries(topology.functions).filter((e): e is [string, FunctionDef & { trigger: { kind: "schedule"; expression: string } }] => e[1].trigger.kind === "schedule");
-    expect(of("aws:cloudwatch/eventRule:EventRule").map((r) => r.inputs.scheduleExpression).sort()).toEqual(scheduled.map(([, d]) => d.trigger.expression).sort());
+    const scheduled = Object.entries(topology.functions).filter(
+      (e): e is [string, FunctionDef & { trigger: { kind: "schedule"; expression: string } }] => e[1].trigger.kind === "schedule",
+    );
+    expect(
+      of("aws:cloudwatch/eventRule:EventRule")
+        .map((r) => r.inputs.scheduleExpression)
+        .sort(),
+    ).toEqual(scheduled.map(([, d]) => d.trigger.expression).sort());
     for (const [name] of scheduled) {
       const target = named("aws:cloudwatch/eventTarget:EventTarget", `${LINKS.cron(name)}Target`)!;
       expect(unwrap(target.inputs.arn)).toBe(arnOf(lambda(name)));
@@ -176,12 +229,38 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
   });
 
   it("defines nothing the topology does not name, besides the ports' fixed infrastructure", () => {
-    const top = ev.resources.filter((r) => ["sst:aws:Bucket", "sst:aws:Dynamo", "sst:aws:Queue", "sst:aws:Function", "sst:aws:ApiGatewayV2", "sst:aws:ApiGatewayWebSocket", "sst:aws:Cron", "sst:sst:Secret"].includes(r.type));
+    const top = ev.resources.filter((r) =>
+      [
+        "sst:aws:Bucket",
+        "sst:aws:Dynamo",
+        "sst:aws:Queue",
+        "sst:aws:Function",
+        "sst:aws:ApiGatewayV2",
+        "sst:aws:ApiGatewayWebSocket",
+        "sst:aws:Cron",
+        "sst:sst:Secret",
+      ].includes(r.type),
+    );
     const fromTopology = [
-      ...Object.keys(topology.functions).map(LINKS.fn), ...topology.queues.flatMap((q) => [LINKS.queue(q), LINKS.dlq(q)]),
-      ...Object.entries(topology.functions).filter(([, d]) => d.trigger.kind === "schedule").map(([n]) => LINKS.cron(n)),
+      ...Object.keys(topology.functions).map(LINKS.fn),
+      ...topology.queues.flatMap((q) => [LINKS.queue(q), LINKS.dlq(q)]),
+      ...Object.entries(topology.functions)
+        .filter(([, d]) => d.trigger.kind === "schedule")
+        .map(([n]) => LINKS.cron(n)),
     ];
-    const fixed = [LINKS.bucket, LINKS.jobsTable, LINKS.documentsTable, "Api", LINKS.realtime, LINKS.esUrl, LINKS.esApiKey, "WebhookSecret", "LlmApiKey", "ApiKeys", "ConsoleSiteAssets" /* the console's files */];
+    const fixed = [
+      LINKS.bucket,
+      LINKS.jobsTable,
+      LINKS.documentsTable,
+      "Api",
+      LINKS.realtime,
+      LINKS.esUrl,
+      LINKS.esApiKey,
+      "WebhookSecret",
+      "LlmApiKey",
+      "ApiKeys",
+      "ConsoleSiteAssets" /* the console's files */,
+    ];
     expect(top.map((r) => r.name).sort()).toEqual([...fromTopology, ...fixed].sort());
     // Every Lambda function is one of the topology's: no route or schedule made its own.
     expect(of("aws:lambda/function:Function")).toHaveLength(Object.keys(topology.functions).length);
@@ -198,15 +277,33 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
     const config = JSON.parse(readFileSync(join(process.cwd(), ".sst", "console-site", "test", "console", "config.json"), "utf8"));
     expect(config).toEqual({ apiUrl: ev.outputs.api, webSocketUrl: ev.outputs.realtime });
     // What is uploaded: the page, the console's modules, that config, pdf.js; nothing cached as immutable (no file name has a hash).
-    const files = unwrap(named("pulumi-nodejs:dynamic:Resource", "ConsoleSiteAssetFiles.sst.aws.BucketFiles")!.inputs.files) as { key: string; source: string; cacheControl: string }[];
-    expect(files.map((f) => f.key)).toEqual(expect.arrayContaining(["index.html", "console/app.js", "console/lib/config.js", "console/config.json", "console/vendor/pdfjs/pdf.min.mjs", "console/vendor/pdfjs/pdf.worker.min.mjs"]));
+    const files = unwrap(named("pulumi-nodejs:dynamic:Resource", "ConsoleSiteAssetFiles.sst.aws.BucketFiles")!.inputs.files) as {
+      key: string;
+      source: string;
+      cacheControl: string;
+    }[];
+    expect(files.map((f) => f.key)).toEqual(
+      expect.arrayContaining([
+        "index.html",
+        "console/app.js",
+        "console/lib/config.js",
+        "console/config.json",
+        "console/vendor/pdfjs/pdf.min.mjs",
+        "console/vendor/pdfjs/pdf.worker.min.mjs",
+      ]),
+    );
     expect(JSON.parse(readFileSync(files.find((f) => f.key === "console/config.json")!.source, "utf8"))).toEqual(config);
     expect(new Set(files.map((f) => f.cacheControl))).toEqual(new Set(["max-age=0,no-cache"]));
-    expect(readFileSync(files.find((f) => f.key === "index.html")!.source, "utf8")).toContain(`connect-src 'self' ${new URL(ev.outputs.api as string).origin} ${new URL(ev.outputs.realtime as string).origin};`);
+    expect(readFileSync(files.find((f) => f.key === "index.html")!.source, "utf8")).toContain(
+      `connect-src 'self' ${new URL(ev.outputs.api as string).origin} ${new URL(ev.outputs.realtime as string).origin};`,
+    );
     // The Router adds the headers a <meta> policy cannot give: not framed, no sniffing, no referrer.
     const response = named("aws:cloudfront/function:Function", "ConsoleCloudfrontFunctionResponse")!;
-    for (const [k, v] of Object.entries(EDGE_HEADERS)) expect(response.inputs.code).toContain(`event.response.headers[${JSON.stringify(k)}] = { value: ${JSON.stringify(v)} };`);
-    expect(distribution.inputs.defaultCacheBehavior.functionAssociations).toEqual(expect.arrayContaining([{ eventType: "viewer-response", functionArn: response.state.arn }]));
+    for (const [k, v] of Object.entries(EDGE_HEADERS))
+      expect(response.inputs.code).toContain(`event.response.headers[${JSON.stringify(k)}] = { value: ${JSON.stringify(v)} };`);
+    expect(distribution.inputs.defaultCacheBehavior.functionAssociations).toEqual(
+      expect.arrayContaining([{ eventType: "viewer-response", functionArn: response.state.arn }]),
+    );
   });
 
   it("the HTTP API allows CORS from the console's origin only (not *), with the headers the console sends, as the host does", () => {
@@ -217,7 +314,9 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
     expect(cors.allowHeaders).toEqual(expect.arrayContaining(["x-api-key", "authorization"]));
     // The documents bucket takes the console's presigned PUT from that origin only, with the headers the URL signs.
     const bucketCors = of("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").find((r) => r.name === `${LINKS.bucket}Cors`)!;
-    expect(unwrap(bucketCors.inputs.corsRules)).toEqual([expect.objectContaining({ allowedOrigins: [ev.outputs.console], allowedMethods: ["PUT"], allowedHeaders: ["content-type", "x-amz-meta-*"] })]);
+    expect(unwrap(bucketCors.inputs.corsRules)).toEqual([
+      expect.objectContaining({ allowedOrigins: [ev.outputs.console], allowedMethods: ["PUT"], allowedHeaders: ["content-type", "x-amz-meta-*"] }),
+    ]);
     // The WebSocket API has no CORS (browsers do not ask): the key goes there as ?token= on $connect, checked by the authorizer.
     expect(named("aws:apigatewayv2/api:Api", "RealtimeApi")!.inputs.corsConfiguration).toBeUndefined();
   });

@@ -11,8 +11,16 @@ import { topology, type Use } from "../../../shared/topology";
 
 const root = join(import.meta.dirname, "..", "..", "..");
 const PORT_OF: Record<string, Use> = {
-  objects: "objects", queue: "queue", jobs: "jobs", catalog: "catalog", index: "index", notifier: "notifier",
-  embedder: "embedder", previousEmbedder: "embedder", reranker: "reranker", generator: "generator",
+  objects: "objects",
+  queue: "queue",
+  jobs: "jobs",
+  catalog: "catalog",
+  index: "index",
+  notifier: "notifier",
+  embedder: "embedder",
+  previousEmbedder: "embedder",
+  reranker: "reranker",
+  generator: "generator",
 };
 
 function reachable(entry: string): string[] {

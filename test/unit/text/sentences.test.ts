@@ -8,7 +8,10 @@ describe("splitSentences", () => {
   it("does not cut at titles, initials, month abbreviations or decimals", () => {
     expect(splitSentences("See Fig. 3 and e.g. the appendix. Dr. Smith agreed.")).toEqual(["See Fig. 3 and e.g. the appendix.", "Dr. Smith agreed."]);
     expect(splitSentences("J. Smith wrote it in Jan. 2020. It sold well.")).toEqual(["J. Smith wrote it in Jan. 2020.", "It sold well."]);
-    expect(splitSentences("Inflation fell to 3.2 percent in the U.S. economy. Rates held.")).toEqual(["Inflation fell to 3.2 percent in the U.S. economy.", "Rates held."]);
+    expect(splitSentences("Inflation fell to 3.2 percent in the U.S. economy. Rates held.")).toEqual([
+      "Inflation fell to 3.2 percent in the U.S. economy.",
+      "Rates held.",
+    ]);
   });
 
   it("cuts after a closing quote or bracket, and at ? and !", () => {

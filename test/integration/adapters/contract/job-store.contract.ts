@@ -13,7 +13,13 @@ export interface JobStoreFixture {
   twin(): JobStore;
 }
 
-const result: QueryResult = { answer: "a [1]", citations: [{ n: 1, documentKey: "d", chunkId: "c", text: "ünïcode ✓" }], abstained: false, backends: { generate: "x" }, timings: { retrieve: 1.5 } };
+const result: QueryResult = {
+  answer: "a [1]",
+  citations: [{ n: 1, documentKey: "d", chunkId: "c", text: "ünïcode ✓" }],
+  abstained: false,
+  backends: { generate: "x" },
+  timings: { retrieve: 1.5 },
+};
 
 export function jobStoreContract(label: string, fixture: () => JobStoreFixture) {
   const id = () => `job-${randomUUID()}`;
@@ -52,7 +58,10 @@ export function jobStoreContract(label: string, fixture: () => JobStoreFixture) 
       const j = id();
       await jobs.create(j, { question: "q" });
       const outcomes = await Promise.all([
-        jobs.transition(j, ["pending"], "working"), other.transition(j, ["pending"], "working"), jobs.transition(j, ["pending"], "cancelled"), other.transition(j, ["pending"], "failed", { error: "x" }),
+        jobs.transition(j, ["pending"], "working"),
+        other.transition(j, ["pending"], "working"),
+        jobs.transition(j, ["pending"], "cancelled"),
+        other.transition(j, ["pending"], "failed", { error: "x" }),
       ]);
       expect(outcomes.filter(Boolean)).toHaveLength(1);
     });
@@ -100,9 +109,14 @@ export function jobStoreContract(label: string, fixture: () => JobStoreFixture) 
       await jobs.create(j, { question: "q" });
       await jobs.transition(j, ["pending"], "working");
       await jobs.appendEvent(j, "stage", { stage: "retrieve", status: "started" });
-      const logged = await jobs.commitStage(j, { retrieve: { chunks: [{ id: "c", score: 0.5 }] }, timings: { retrieve: 2 } },
-        [{ type: "retrieved", data: { chunks: [] } }, { type: "stage", data: { stage: "retrieve", status: "finished" } }]);
-      expect(logged.map((e) => [e.seq, e.type])).toEqual([[2, "retrieved"], [3, "stage"]]);
+      const logged = await jobs.commitStage(j, { retrieve: { chunks: [{ id: "c", score: 0.5 }] }, timings: { retrieve: 2 } }, [
+        { type: "retrieved", data: { chunks: [] } },
+        { type: "stage", data: { stage: "retrieve", status: "finished" } },
+      ]);
+      expect(logged.map((e) => [e.seq, e.type])).toEqual([
+        [2, "retrieved"],
+        [3, "stage"],
+      ]);
       expect((await twin().get(j))?.checkpoints).toEqual({ retrieve: { chunks: [{ id: "c", score: 0.5 }] }, timings: { retrieve: 2 } });
       await jobs.transition(j, ["working"], "cancelled", { error: "cancelled by request" });
       await jobs.appendEvent(j, "cancelled", {});

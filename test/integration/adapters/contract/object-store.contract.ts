@@ -42,7 +42,11 @@ export function objectStoreContract(label: string, fixture: () => { objects: Obj
       const body = randomBytes(300_000);
       for (const contentLength of [body.length, undefined]) {
         const key = `c-${randomUUID().slice(0, 8)}/streamed.bin`;
-        const put = await objects.put(key, Readable.from(chunksOf(body, 65_536)), { contentType: "application/octet-stream", metadata: { department: "ops" }, contentLength });
+        const put = await objects.put(key, Readable.from(chunksOf(body, 65_536)), {
+          contentType: "application/octet-stream",
+          metadata: { department: "ops" },
+          contentLength,
+        });
         expect(put.size).toBe(body.length);
         const got = await objects.get(key);
         expect(got!.body.equals(body)).toBe(true);
@@ -54,17 +58,29 @@ export function objectStoreContract(label: string, fixture: () => { objects: Obj
       const { objects } = fixture();
       const key = `c-${randomUUID().slice(0, 8)}/kept.txt`;
       await objects.put(key, Buffer.from("old bytes"), { metadata: { department: "old" } });
-      const failing = Readable.from((async function* () {
-        yield randomBytes(65_536);
-        yield randomBytes(65_536);
-        throw new Error("the client went away");
-      })());
+      const failing = Readable.from(
+        (async function* () {
+          yield randomBytes(65_536);
+          yield randomBytes(65_536);
+          throw new Error("the client went away");
+        })(),
+      );
       await expect(objects.put(key, failing, { metadata: { department: "new" }, contentLength: 1_000_000 })).rejects.toThrow();
       const got = await objects.get(key);
       expect(got!.body.toString()).toBe("old bytes");
       expect(got!.info.metadata).toMatchObject({ department: "old" });
       const fresh = `c-${randomUUID().slice(0, 8)}/never.txt`;
-      await expect(objects.put(fresh, Readable.from((async function* () { yield Buffer.from("x"); throw new Error("gone"); })()))).rejects.toThrow();
+      await expect(
+        objects.put(
+          fresh,
+          Readable.from(
+            (async function* () {
+              yield Buffer.from("x");
+              throw new Error("gone");
+            })(),
+          ),
+        ),
+      ).rejects.toThrow();
       expect(await objects.head(fresh)).toBeUndefined();
     });
 
@@ -85,7 +101,10 @@ export function objectStoreContract(label: string, fixture: () => { objects: Obj
       for (const k of ["b.txt", "a.txt", "sub/c.txt"]) await objects.put(p + k, Buffer.from(k));
       await objects.put(`${p.slice(0, -1)}-other.txt`, Buffer.from("not under the prefix"));
       const listed: string[] = [];
-      for await (const o of objects.list(p)) { listed.push(o.key); expect(o.size).toBeGreaterThan(0); }
+      for await (const o of objects.list(p)) {
+        listed.push(o.key);
+        expect(o.size).toBeGreaterThan(0);
+      }
       expect(listed).toEqual([`${p}a.txt`, `${p}b.txt`, `${p}sub/c.txt`]);
     });
   });

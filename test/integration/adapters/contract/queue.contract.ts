@@ -46,7 +46,10 @@ export function queueContract(label: string, fixture: () => QueueFixture) {
       const got: string[] = [];
       for (let i = 0; i < 5 && got.length < 25; i++) {
         const batch = await queue.receive(name, { maxMessages: 10, visibilityTimeoutSeconds: 30 });
-        for (const m of batch) { got.push(m.body); expect(ids).toContain(m.id); }
+        for (const m of batch) {
+          got.push(m.body);
+          expect(ids).toContain(m.id);
+        }
       }
       expect(got.sort()).toEqual([...bodies].sort());
     });
