@@ -1,5 +1,5 @@
-import { embedMessageSchema, indexMessageSchema, queryRunMessageSchema, sourceChangedSchema } from "../../events/messages";
-import { decodeS3Key, s3EventSchema } from "../../events/s3";
+import { documentsOfIngestMessage } from "../../events/ingest-documents";
+import { queryRunMessageSchema } from "../../events/messages";
 import { logger } from "../observability/logger";
 import type { LostLease } from "../ports/queue";
 import type { Uses } from "../runtime/context";
@@ -79,24 +79,11 @@ export async function recordLostWork(ctx: Uses<"jobs" | "notifier" | "catalog">,
   }
 }
 
-/** The documents an ingest message works on (with the version, when the message names one). */
-function documentsOf(queue: string, body: string): { key: string; version?: string }[] {
-  const json = JSON.parse(body);
-  if (queue === QUEUES.ingestEvents) {
-    const changed = sourceChangedSchema.safeParse(json);
-    if (changed.success) return [{ key: changed.data.key }];
-    const s3 = s3EventSchema.safeParse(json);
-    return s3.success ? s3.data.Records.map((r) => ({ key: decodeS3Key(r.s3.object.key) })) : [];
-  }
-  const chunks = (queue === QUEUES.embed ? embedMessageSchema : indexMessageSchema).safeParse(json);
-  return chunks.success ? [{ key: chunks.data.documentKey, version: chunks.data.version }] : [];
-}
-
 async function recordLostIngest(ctx: Uses<"catalog">, l: LostLease, nextAttemptBy: Date): Promise<void> {
   try {
     const stage = INGEST_STAGE[l.queue];
     const max = maxReceives(l.queue);
-    for (const { key, version } of documentsOf(l.queue, l.body)) {
+    for (const { key, version } of documentsOfIngestMessage(JSON.parse(l.body))) {
       const rec = await ctx.catalog.get(key);
       if (!rec || (rec.status !== "processing" && rec.status !== "pending") || (version && rec.version !== version)) continue;
       const n = { lostAt: l.lostAt, attempt: l.receiveCount, maxAttempts: max, nextAttemptBy: nextAttemptBy.toISOString() };

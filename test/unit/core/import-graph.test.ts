@@ -100,6 +100,13 @@ describe("import graph of the code", () => {
     expect(found).toEqual([]);
   });
 
+  it("S3 / MinIO records are read at the edge (handlers, host, adapters, events/), never by the core's flows", () => {
+    const readers = [...graph].flatMap(([f, deps]) =>
+      /^shared\/(domain|ingest|jobs|query|auth|runtime)\//.test(f) && deps.includes("events/s3.ts") ? [f] : [],
+    );
+    expect(readers).toEqual([]);
+  });
+
   it("the core never imports the runtimes (functions/, host/, cli/, stacks/, evals/)", () => {
     const bad = [...graph].flatMap(([f, deps]) =>
       f.startsWith("shared/") || f.startsWith("events/") ? deps.filter((d) => /^(functions|host|cli|stacks|evals)\//.test(d)).map((d) => `${f} -> ${d}`) : [],
