@@ -64,7 +64,7 @@ export class InferenceHost {
     const response = res as Response;
     const onAbort = () => controller.abort(signal!.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
-    let idle: NodeJS.Timeout | undefined;
+    let idle: ReturnType<typeof setTimeout> | undefined;
     const armIdle = () => {
       clearTimeout(idle);
       idle = setTimeout(() => controller.abort(new Error(`no data for ${this.opts.timeoutMs} ms`)), this.opts.timeoutMs);
