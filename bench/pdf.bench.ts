@@ -21,7 +21,11 @@ const FILES = ["AMCOR_2023_10K", "ADOBE_2022_10K", "3M_2018_10K", "AMAZON_2019_1
   .slice(0, Number(flags.files ?? 5));
 const run = promisify(execFile);
 
-interface Run { pages: number; wallS: number; cpuS: number }
+interface Run {
+  pages: number;
+  wallS: number;
+  cpuS: number;
+}
 
 /** CPU seconds of this process and of its waited-for children (pdftotext), from /proc (Linux; NaN elsewhere). */
 function cpuSeconds(): number {
@@ -59,7 +63,10 @@ const textLayer = async (_file: string, body: Buffer) => {
   return pages;
 };
 
-const hasPdftotext = await run("pdftotext", ["-v"]).then(() => true, () => false);
+const hasPdftotext = await run("pdftotext", ["-v"]).then(
+  () => true,
+  () => false,
+);
 if (!FILES.length) {
   console.log("pdf: financebench PDFs not found, not measured");
 } else if (!hasPdftotext) {
@@ -80,10 +87,16 @@ if (!FILES.length) {
   const pages = runs.ours[0].pages;
   console.log(`pdf: ${FILES.length} financebench filings, ${pages} pages, ${rounds} interleaved rounds (after a warm-up)`);
   for (const [name, rs] of Object.entries(runs)) {
-    console.log(`  ${name.padEnd(18)} ${rs.map((x) => wall(x).toFixed(0)).join(" / ")} pages/s (median ${median(rs.map(wall)).toFixed(0)}), ${median(rs.map(cpu)).toFixed(0)} pages/CPU-s`);
+    console.log(
+      `  ${name.padEnd(18)} ${rs.map((x) => wall(x).toFixed(0)).join(" / ")} pages/s (median ${median(rs.map(wall)).toFixed(0)}), ${median(rs.map(cpu)).toFixed(0)} pages/CPU-s`,
+    );
   }
   const ratio = (a: string, b: string, f: (x: Run) => number) => median(runs[a].map((x, i) => f(x) / f(runs[b][i])));
   const vsPoppler = ratio("ours", "pdftotext", wall);
-  console.log(`  ours / pdftotext -layout: ${vsPoppler.toFixed(2)}x wall, ${ratio("ours", "pdftotext", cpu).toFixed(2)}x per CPU-s (target >= ${TARGET}x: ${vsPoppler >= TARGET ? "met" : "NOT met"})`);
-  console.log(`  ours / pdf.js text layer: ${ratio("ours", "pdf.js text layer", wall).toFixed(2)}x wall, ${ratio("ours", "pdf.js text layer", cpu).toFixed(2)}x per CPU-s`);
+  console.log(
+    `  ours / pdftotext -layout: ${vsPoppler.toFixed(2)}x wall, ${ratio("ours", "pdftotext", cpu).toFixed(2)}x per CPU-s (target >= ${TARGET}x: ${vsPoppler >= TARGET ? "met" : "NOT met"})`,
+  );
+  console.log(
+    `  ours / pdf.js text layer: ${ratio("ours", "pdf.js text layer", wall).toFixed(2)}x wall, ${ratio("ours", "pdf.js text layer", cpu).toFixed(2)}x per CPU-s`,
+  );
 }

@@ -21,8 +21,19 @@ export function findTextGrids(lines: Line[], used: Set<number>): PdfTable[] {
       if (l.y - prev.y > 2.6 * Math.max(l.size, prev.size) || !isGridLine(l, true) || !aligned(l, cols)) break;
       members.push(k);
     }
-    const rows = toRows(members.map((k) => lines[k]), cols);
-    if (rows.length < 3 || cols.length < 2 || readsLikeProse(members.map((k) => lines[k]), cols)) continue;
+    const rows = toRows(
+      members.map((k) => lines[k]),
+      cols,
+    );
+    if (
+      rows.length < 3 ||
+      cols.length < 2 ||
+      readsLikeProse(
+        members.map((k) => lines[k]),
+        cols,
+      )
+    )
+      continue;
     for (const k of members) used.add(k);
     const all = members.map((k) => lines[k]);
     grids.push({
@@ -57,7 +68,10 @@ function toRows(lines: Line[], cols: number[]): string[][] {
     const cells = new Array<string>(cols.length).fill("");
     for (const s of l.segments) cells[columnOf(s, cols)] = s.text;
     const prev = rows[rows.length - 1];
-    if (prev && !cells[0]) cells.forEach((c, i) => { if (c) prev[i] = prev[i] ? `${prev[i]} ${c}` : c; });
+    if (prev && !cells[0])
+      cells.forEach((c, i) => {
+        if (c) prev[i] = prev[i] ? `${prev[i]} ${c}` : c;
+      });
     else rows.push(cells);
   }
   return rows;

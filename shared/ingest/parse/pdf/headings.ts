@@ -39,6 +39,10 @@ function bodySize(blocks: StyledBlock[]): number {
   for (const b of blocks) if (b.size !== undefined && b.kind !== "table") weight.set(b.size, (weight.get(b.size) ?? 0) + b.text.length);
   let best = 10;
   let w = -1;
-  for (const [s, n] of weight) if (n > w) { best = s; w = n; }
+  for (const [s, n] of weight)
+    if (n > w) {
+      best = s;
+      w = n;
+    }
   return best;
 }

@@ -56,7 +56,8 @@ export const pdfParser: Parser = {
 function layoutPages(pages: PageLines[]): StyledBlock[] {
   // Hyphenated words seen within lines tell "well-known" (keep the hyphen at a line break) from "exam-ple".
   const hyphenated = new Set<string>();
-  for (const p of pages) for (const l of p.lines) for (const s of l.segments) for (const m of s.text.matchAll(/[A-Za-z]+-[A-Za-z]+/g)) hyphenated.add(m[0].toLowerCase());
+  for (const p of pages)
+    for (const l of p.lines) for (const s of l.segments) for (const m of s.text.matchAll(/[A-Za-z]+-[A-Za-z]+/g)) hyphenated.add(m[0].toLowerCase());
   const keepHyphen = (w: string) => hyphenated.has(w);
 
   const out: StyledBlock[] = [];
@@ -89,7 +90,9 @@ async function ocrPages(body: Buffer, scanned: { page: number; width: number }[]
     return [];
   }
   if (!(await ocrAvailable(limits.ocrHost))) {
-    warnings.push(`${scanned.length} scanned page(s) not read: ${limits.ocrHost ? `the OCR host ${limits.ocrHost.url} is not available` : "OCR tools are not installed"}`);
+    warnings.push(
+      `${scanned.length} scanned page(s) not read: ${limits.ocrHost ? `the OCR host ${limits.ocrHost.url} is not available` : "OCR tools are not installed"}`,
+    );
     return [];
   }
   const todo = scanned.slice(0, limits.maxOcrPages);
@@ -97,7 +100,12 @@ async function ocrPages(body: Buffer, scanned: { page: number; width: number }[]
   // Tesseract reads best at about a letter page's width at 300 dpi: narrower pages are rendered finer
   // (FUNSD's 7.85 in faxes: word recall 0.76 at 300 dpi, 0.81 at 325), up to twice the set resolution.
   const dpi = (widthPt: number) => Math.min(2 * limits.ocrDpi, Math.max(limits.ocrDpi, (limits.ocrDpi * 612) / widthPt));
-  const results = await ocrPdfPages(body, todo.map((p) => ({ page: p.page, dpi: dpi(p.width) })), deadline, limits.ocrHost);
+  const results = await ocrPdfPages(
+    body,
+    todo.map((p) => ({ page: p.page, dpi: dpi(p.width) })),
+    deadline,
+    limits.ocrHost,
+  );
   for (const r of results) {
     if (r.words && r.confidence < limits.lowOcrConfidence) warnings.push(`page ${r.page}: low OCR confidence ${r.confidence.toFixed(2)}`);
   }
@@ -106,7 +114,10 @@ async function ocrPages(body: Buffer, scanned: { page: number; width: number }[]
 
 function insertByPage(text: Block[], ocr: Block[]): Block[] {
   if (!ocr.length) return text;
-  return [...text, ...ocr].map((b, i) => ({ b, i })).sort((x, y) => (x.b.page ?? 0) - (y.b.page ?? 0) || x.i - y.i).map((x) => x.b);
+  return [...text, ...ocr]
+    .map((b, i) => ({ b, i }))
+    .sort((x, y) => (x.b.page ?? 0) - (y.b.page ?? 0) || x.i - y.i)
+    .map((x) => x.b);
 }
 
 /**
@@ -117,8 +128,7 @@ function joinContinuations(blocks: StyledBlock[]): StyledBlock[] {
   const out: StyledBlock[] = [];
   for (const b of blocks) {
     const prev = out[out.length - 1];
-    if (prev && prev.kind === "paragraph" && b.kind === "paragraph" && prev.size === b.size &&
-      !/[.!?:;]["'”’)]?$/.test(prev.text) && /^[a-z]/.test(b.text)) {
+    if (prev && prev.kind === "paragraph" && b.kind === "paragraph" && prev.size === b.size && !/[.!?:;]["'”’)]?$/.test(prev.text) && /^[a-z]/.test(b.text)) {
       out[out.length - 1] = { ...prev, text: /[A-Za-z]-$/.test(prev.text) ? prev.text.slice(0, -1) + b.text : `${prev.text} ${b.text}` };
     } else out.push(b);
   }

@@ -22,7 +22,12 @@ export interface PageText {
   hasImages: boolean;
 }
 
-interface RawItem { str: string; transform: number[]; width: number; fontName: string }
+interface RawItem {
+  str: string;
+  transform: number[];
+  width: number;
+  fontName: string;
+}
 
 const BOLD = /bold|black|heavy|semibold|demibold|[-,]b$|\bbd\b/i;
 
@@ -40,7 +45,13 @@ export async function pageText(page: PdfPage, pageNumber: number, fonts: FontBoo
   if (unknown || chars < 20) {
     const OPS = await pdfOps();
     const list = await page.getOperatorList();
-    const imageOps = new Set([OPS.paintImageXObject, OPS.paintInlineImageXObject, OPS.paintImageMaskXObject, OPS.paintImageXObjectRepeat, OPS.paintInlineImageXObjectGroup]);
+    const imageOps = new Set([
+      OPS.paintImageXObject,
+      OPS.paintInlineImageXObject,
+      OPS.paintImageMaskXObject,
+      OPS.paintImageXObjectRepeat,
+      OPS.paintInlineImageXObjectGroup,
+    ]);
     hasImages = list.fnArray.some((fn) => imageOps.has(fn));
     for (const f of Object.keys(content.styles)) {
       if (fonts.has(f)) continue;
@@ -48,7 +59,9 @@ export async function pageText(page: PdfPage, pageNumber: number, fonts: FontBoo
       try {
         const font = page.commonObjs.has(f) ? (page.commonObjs.get(f) as { name?: string; bold?: boolean }) : undefined;
         bold = Boolean(font?.bold) || BOLD.test(font?.name ?? "");
-      } catch { /* font not resolved: regular */ }
+      } catch {
+        /* font not resolved: regular */
+      }
       fonts.set(f, bold);
     }
   }

@@ -13,9 +13,19 @@ import type { PdfTable } from "./tables";
 
 export type Region = { kind: "lines"; lines: Line[] } | { kind: "table"; table: TableData; y: number };
 
-interface Box { x0: number; x1: number; y0: number; y1: number; seg?: Segment; table?: PdfTable }
+interface Box {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  seg?: Segment;
+  table?: PdfTable;
+}
 
-interface Cut { em: number; /** Search for gutters in every region, also where none can be (tests compare). */ full: boolean }
+interface Cut {
+  em: number /** Search for gutters in every region, also where none can be (tests compare). */;
+  full: boolean;
+}
 
 export function readingOrder(lines: Line[], tables: PdfTable[], opts: { full?: boolean } = {}): Region[] {
   const boxes = segmentBoxes(lines);
@@ -56,15 +66,21 @@ function cut(boxes: Box[], c: Cut, out: Region[]): void {
     const sorted = [...boxes].sort((a, b) => a.y0 - b.y0);
     let run: Box[] = [];
     for (const b of sorted) {
-      if (b.table) { cut(run, c, out); run = []; out.push({ kind: "table", table: b.table.table, y: b.y0 }); }
-      else run.push(b);
+      if (b.table) {
+        cut(run, c, out);
+        run = [];
+        out.push({ kind: "table", table: b.table.table, y: b.y0 });
+      } else run.push(b);
     }
     return cut(run, c, out);
   }
   out.push({ kind: "lines", lines: groupLinesOfSegments(boxes.map((b) => b.seg!)) });
 }
 
-interface Gutter { x0: number; x1: number }
+interface Gutter {
+  x0: number;
+  x1: number;
+}
 
 /**
  * An x-range, away from the region's edges, that few boxes cross, with real columns of text on both sides.
@@ -148,7 +164,10 @@ function splitAtWidestGap(boxes: Box[], em: number): [Box[], Box[]] | undefined 
   let bestGap = 0.45 * em;
   for (let i = 1; i < sorted.length; i++) {
     const gap = sorted[i].y0 - reach;
-    if (gap > bestGap) { bestGap = gap; best = i; }
+    if (gap > bestGap) {
+      bestGap = gap;
+      best = i;
+    }
     reach = Math.max(reach, sorted[i].y1);
   }
   return best < 0 ? undefined : [sorted.slice(0, best), sorted.slice(best)];
@@ -165,8 +184,14 @@ function gutterPossible(boxes: Box[]): boolean {
   let left1 = -Infinity; // the two largest left edges
   let left2 = -Infinity;
   for (const b of boxes) {
-    if (b.x1 < right1) { right2 = right1; right1 = b.x1; } else if (b.x1 < right2) right2 = b.x1;
-    if (b.x0 > left1) { left2 = left1; left1 = b.x0; } else if (b.x0 > left2) left2 = b.x0;
+    if (b.x1 < right1) {
+      right2 = right1;
+      right1 = b.x1;
+    } else if (b.x1 < right2) right2 = b.x1;
+    if (b.x0 > left1) {
+      left2 = left1;
+      left1 = b.x0;
+    } else if (b.x0 > left2) left2 = b.x0;
   }
   return right2 < left2;
 }
@@ -181,7 +206,10 @@ function cutAtGaps(boxes: Box[], em: number, out: Region[]): void {
   let reach = sorted[0].y1;
   const emit = (to: number) => out.push({ kind: "lines", lines: groupLinesOfSegments(sorted.slice(from, to).map((b) => b.seg!)) });
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i].y0 - reach > 0.45 * em) { emit(i); from = i; }
+    if (sorted[i].y0 - reach > 0.45 * em) {
+      emit(i);
+      from = i;
+    }
     reach = Math.max(reach, sorted[i].y1);
   }
   emit(sorted.length);

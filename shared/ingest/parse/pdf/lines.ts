@@ -113,7 +113,11 @@ export function dominantSize(items: { text: string; size: number }[]): number {
   }
   let best = items[0]?.size ?? 0;
   let bestW = -1;
-  for (const [k, w] of weight) if (w > bestW) { best = k; bestW = w; }
+  for (const [k, w] of weight)
+    if (w > bestW) {
+      best = k;
+      bestW = w;
+    }
   return best;
 }
 

@@ -68,7 +68,10 @@ function finish(lines: Line[], keepHyphen: (word: string) => boolean): Paragraph
   // and a line joined without a space (a word broken at the line end) extends that piece.
   const pieces: string[] = [];
   for (const l of lines) {
-    const t = l.segments.map((s) => s.text).join(" ").trim();
+    const t = l.segments
+      .map((s) => s.text)
+      .join(" ")
+      .trim();
     if (!pieces.length) {
       if (t) pieces.push(t);
       continue;
@@ -85,7 +88,10 @@ function finish(lines: Line[], keepHyphen: (word: string) => boolean): Paragraph
   const chars = segs.reduce((n, s) => n + s.text.length, 0);
   const weighted = segs.reduce((n, s) => n + s.size * s.text.length, 0);
   return {
-    text: text.replace(/\u00AD/g, "").replace(/\s+/g, " ").trim(),
+    text: text
+      .replace(/\u00AD/g, "")
+      .replace(/\s+/g, " ")
+      .trim(),
     size: Math.round((weighted / Math.max(1, chars)) * 2) / 2,
     bold: segs.every((s) => s.bold),
     list,

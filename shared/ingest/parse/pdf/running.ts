@@ -15,7 +15,11 @@ const BAND = 0.12; // top and bottom 12% of the page
 const PAGE_NUMBER = /^(page\s*)?[-–—]?\s*(\d{1,4}|[ivxlc]{1,6})\s*[-–—]?(\s*(of|\/)\s*\d{1,4})?$/i;
 const EDGE_NUMBER = /^(\d{1,4})\s+\S|\S\s+(\d{1,4})$/;
 
-const lineText = (l: Line) => l.segments.map((s) => s.text).join(" ").trim();
+const lineText = (l: Line) =>
+  l.segments
+    .map((s) => s.text)
+    .join(" ")
+    .trim();
 const looseShape = (t: string) => t.toLowerCase().replace(/\d+/g, "#").replace(/\s+/g, " ").trim();
 
 function inBand(l: Line, p: PageLines): boolean {
@@ -69,10 +73,10 @@ export function dropRunningLines(pages: PageLines[]): PageLines[] {
   };
   return pages.map((p) => ({
     ...p,
-    lines: p.lines.filter((l, i) => !(
-      (inBand(l, p) && (running(l) || PAGE_NUMBER.test(lineText(l)))) ||
-      (atEdge(l, i, p) && (numbered(l, p) || (running(l) && pages.length >= 4)))
-    )),
+    lines: p.lines.filter(
+      (l, i) =>
+        !((inBand(l, p) && (running(l) || PAGE_NUMBER.test(lineText(l)))) || (atEdge(l, i, p) && (numbered(l, p) || (running(l) && pages.length >= 4)))),
+    ),
   }));
 }
 

@@ -9,12 +9,14 @@ export type { PdfTable };
 // in columns, plus the header lines above them. Financial statements are the case that matters: read across
 // the page they become "Net revenue $11,715 $18,353" with no idea which number belongs to which period.
 
-
 const YEAR = /^(19|20)\d{2}([*†‡]|\([a-z0-9]\))?$/;
 
 /** A cell that holds a number: 1,234 | (1,234) | $5.6 | 12.5% | — | n/a. */
 export function isNumericCell(text: string): boolean {
-  const t = text.replace(/[$€£¥\s*]/g, "").replace(/^\((.*)\)$/, "$1").replace(/[()]/g, "");
+  const t = text
+    .replace(/[$€£¥\s*]/g, "")
+    .replace(/^\((.*)\)$/, "$1")
+    .replace(/[()]/g, "");
   if (/^[-–—]+$/.test(t)) return true;
   if (/^(n\/?a|nm|n\/m)$/i.test(t)) return true;
   return /^[-–—+]?\d[\d,]*(\.\d+)?(%|x|pts?|bps|[bmk])?$/i.test(t);
@@ -86,12 +88,18 @@ function collectBody(lines: Line[], start: number, used: Set<number>): number[] 
   const valuesX0 = Math.min(...lines[start].segments.slice(1).map((s) => s.x0));
   const close = (a: Line, b: Line) => b.y - a.y <= 3.2 * Math.max(a.size, b.size);
   // Bulleted notes under a row are commentary, not labels: they end the table (a continuation borrows the header).
-  const labelOnly = (l: Line) => l.segments.length === 1 && !isNumericRow(l) && !/^[•·▪◦●○■□➢►✓]/.test(l.segments[0].text) &&
+  const labelOnly = (l: Line) =>
+    l.segments.length === 1 &&
+    !isNumericRow(l) &&
+    !/^[•·▪◦●○■□➢►✓]/.test(l.segments[0].text) &&
     ((l.segments[0].x0 < labelX + 6 * l.size && words(l.segments[0].text) <= 16) || l.segments[0].x1 < valuesX0 - 0.5 * l.size);
   for (let k = start + 1; k < lines.length && !used.has(k); k++) {
     const l = lines[k];
     if (!close(lines[body[body.length - 1]], l)) break;
-    if (isNumericRow(l)) { body.push(k); continue; }
+    if (isNumericRow(l)) {
+      body.push(k);
+      continue;
+    }
     // Label-only lines count only if they lead, line after close line, to another numeric row.
     let n = k;
     while (n < lines.length && n - k < 6 && !used.has(n) && labelOnly(lines[n]) && (n === k || close(lines[n - 1], lines[n]))) n++;
@@ -102,10 +110,14 @@ function collectBody(lines: Line[], start: number, used: Set<number>): number[] 
   return body;
 }
 
-
 /** Value columns: the x-extents of numeric cells, merged where they overlap (numbers are right-aligned). */
 function columnsOf(rows: Line[]): Column[] {
-  const spans = rows.flatMap((l) => l.segments.slice(1).filter((s) => isNumericCell(s.text)).map((s) => ({ x0: s.x0, x1: s.x1 })));
+  const spans = rows.flatMap((l) =>
+    l.segments
+      .slice(1)
+      .filter((s) => isNumericCell(s.text))
+      .map((s) => ({ x0: s.x0, x1: s.x1 })),
+  );
   spans.sort((a, b) => a.x0 - b.x0);
   const cols: Column[] = [];
   for (const s of spans) {
@@ -138,7 +150,8 @@ function collectHeader(lines: Line[], first: number, cols: Column[], used: Set<n
       below = l;
       continue;
     }
-    const fits = over.length > 0 && left.length <= 1 && over.every((s) => words(s.text) <= 8 && s.x0 >= valuesX0 - 8 * l.size) && left.every((s) => words(s.text) <= 14);
+    const fits =
+      over.length > 0 && left.length <= 1 && over.every((s) => words(s.text) <= 8 && s.x0 >= valuesX0 - 8 * l.size) && left.every((s) => words(s.text) <= 14);
     if (!fits || (isNumericRow(l) && !isYearRow(l))) break;
     head.unshift(k);
     below = l;
@@ -154,9 +167,18 @@ function build(lines: Line[], head: number[], body: number[], cols: Column[]): T
     const put = (i: number, t: string) => (cells[i] = cells[i] ? `${cells[i]} ${t}` : t);
     for (const s of l.segments) {
       const hits = cols.map((c, i) => ({ i, o: overlap(s, c) })).filter((h) => h.o > 0);
-      if (spanning && hits.length > 1) { for (const h of hits) put(h.i + 1, s.text); continue; }
-      if (hits.length) { put(hits.sort((a, b) => b.o - a.o)[0].i + 1, s.text); continue; }
-      if (s.x1 <= cols[0].x0) { put(0, s.text); continue; }
+      if (spanning && hits.length > 1) {
+        for (const h of hits) put(h.i + 1, s.text);
+        continue;
+      }
+      if (hits.length) {
+        put(hits.sort((a, b) => b.o - a.o)[0].i + 1, s.text);
+        continue;
+      }
+      if (s.x1 <= cols[0].x0) {
+        put(0, s.text);
+        continue;
+      }
       // Between columns: the nearest by centre.
       const mid = (s.x0 + s.x1) / 2;
       const near = cols.map((c, i) => ({ i, d: Math.abs((c.x0 + c.x1) / 2 - mid) })).sort((a, b) => a.d - b.d)[0];
@@ -167,7 +189,13 @@ function build(lines: Line[], head: number[], body: number[], cols: Column[]): T
   const header = head.map((k) => place(lines[k], true));
   const rows: string[][] = [];
   // The label column's right edge: a label line reaching it was wrapped, a shorter one ended.
-  const labelRight = Math.max(...body.map((k) => lines[k].segments[0]).filter((s) => s.x1 < cols[0].x0).map((s) => s.x1), 0);
+  const labelRight = Math.max(
+    ...body
+      .map((k) => lines[k].segments[0])
+      .filter((s) => s.x1 < cols[0].x0)
+      .map((s) => s.x1),
+    0,
+  );
   let prevLine: Line | undefined;
   for (const k of body) {
     const cells = place(lines[k], false);
@@ -181,6 +209,14 @@ function build(lines: Line[], head: number[], body: number[], cols: Column[]): T
     prevLine = lines[k];
   }
   // Year rows inside the body's first lines (no label) are header rows too.
-  while (rows.length && !rows[0][0] && rows[0].slice(1).filter(Boolean).every((c) => YEAR.test(c))) header.push(rows.shift()!);
+  while (
+    rows.length &&
+    !rows[0][0] &&
+    rows[0]
+      .slice(1)
+      .filter(Boolean)
+      .every((c) => YEAR.test(c))
+  )
+    header.push(rows.shift()!);
   return { header, rows };
 }
