@@ -4,6 +4,7 @@ import { runQueryJob } from "../shared/query/run-job";
 import { submitQuery } from "../shared/query/submit";
 import { loadConfig } from "../shared/runtime/config";
 import { createEmbeddedContext } from "../shared/runtime/context";
+import { PORT_METHODS } from "../shared/runtime/remote-context";
 import { ingestDirectly, type Doc } from "./direct-ingest";
 import { benchFlags, DATASETS_DIR, percentile, tempDataDir } from "./support";
 
@@ -36,24 +37,7 @@ let storeBytes = 0;
 const byMethod = new Map<string, { calls: number; bytes: number; each: number[] }>();
 let depth = 0; // a store method calling another (create → get) is counted once
 const store = ctx.jobs as unknown as Record<string, unknown>;
-const PORT_METHODS = [
-  "create",
-  "get",
-  "transition",
-  "saveCheckpoint",
-  "commitStage",
-  "recordAttempt",
-  "appendEvent",
-  "events",
-  "subscribe",
-  "unsubscribe",
-  "subscribers",
-  "purgeFinished",
-  "slotsHeld",
-  "countActive",
-  "countWorking",
-];
-for (const name of PORT_METHODS) {
+for (const name of PORT_METHODS.jobs) {
   const fn = store[name];
   if (typeof fn !== "function") continue;
   store[name] = async (...args: unknown[]) => {

@@ -60,17 +60,19 @@ export function createRemoteContext(config: Config): RemoteContext {
 
   const objects: ObjectStore =
     b.objects === "s3"
-      ? lazy(`s3://${b.s3.bucket}`, METHODS.objects, () => loaded.objects)
+      ? lazy(`s3://${b.s3.bucket}`, PORT_METHODS.objects, () => loaded.objects)
       : new FolderObjectStore(config.bucketDir, join(config.dataDir, "tmp"));
-  const queue: Queue = b.queue === "sqs" ? lazy("sqs", METHODS.queue, () => loaded.queue) : track(new SqliteQueue(db("queue.db")));
-  const jobs: JobStore = localJobs ?? lazy("dynamodb-job-store", METHODS.jobs, () => loaded.jobs);
+  const queue: Queue = b.queue === "sqs" ? lazy("sqs", PORT_METHODS.queue, () => loaded.queue) : track(new SqliteQueue(db("queue.db")));
+  const jobs: JobStore = localJobs ?? lazy("dynamodb-job-store", PORT_METHODS.jobs, () => loaded.jobs);
   const catalog: DocumentCatalog =
-    b.catalog === "dynamodb" ? lazy("dynamodb-document-catalog", METHODS.catalog, () => loaded.catalog) : track(new SqliteDocumentCatalog(db("documents.db")));
+    b.catalog === "dynamodb"
+      ? lazy("dynamodb-document-catalog", PORT_METHODS.catalog, () => loaded.catalog)
+      : track(new SqliteDocumentCatalog(db("documents.db")));
   const index: SearchIndex =
-    b.index === "elasticsearch" ? lazy("elasticsearch", METHODS.index, () => loaded.index) : track(new SqliteSearchIndex(db("index.db")));
+    b.index === "elasticsearch" ? lazy("elasticsearch", PORT_METHODS.index, () => loaded.index) : track(new SqliteSearchIndex(db("index.db")));
   // The host holds WebSockets itself (LocalNotifier); on AWS, API Gateway does.
   const local = b.notifier === "local" ? new LocalNotifier(jobs) : undefined;
-  const notifier: Notifier = local ?? lazy("apigateway-websocket", METHODS.notifier, () => loaded.notifier);
+  const notifier: Notifier = local ?? lazy("apigateway-websocket", PORT_METHODS.notifier, () => loaded.notifier);
 
   return {
     config,
@@ -181,7 +183,8 @@ const forwards =
   ): L =>
     list;
 
-const METHODS = {
+/** Each port's methods, as the compiler checks them against the port and its service adapter. */
+export const PORT_METHODS = {
   objects: forwards<ObjectStore, S3ObjectStore>()(["get", "head", "put", "delete", "list", "stream"]),
   queue: forwards<Queue, SqsQueue>()(["send", "sendBatch", "receive", "delete", "changeVisibility", "depth", "url", "ensureQueues"]),
   jobs: forwards<JobStore, DynamoDbJobStore>()([
@@ -226,7 +229,7 @@ const METHODS = {
  * loaded, a method the adapter lacks reads as undefined, as on the adapter itself.
  */
 function deferred<T extends object>(name: string, methods: readonly string[], ready: Promise<void>, pick: () => T | undefined): T {
-  const iterableList = methods === METHODS.objects; // ObjectStore.list is an AsyncIterable; the catalog's is a Promise
+  const iterableList = methods === PORT_METHODS.objects; // ObjectStore.list is an AsyncIterable; the catalog's is a Promise
   const target = () => {
     const t = pick();
     if (!t) throw new Error(`${name} adapter is not available`);
