@@ -132,10 +132,7 @@ export async function assemble(ctx: Uses<"generator" | "index", "query">, input:
  * neighbouring chunks in assembly used to leave answers that began at [2] or [3].
  */
 function numberedByUse(out: AssembleOutput, question: string): AssembleOutput {
-  const plan = planAnswer(
-    question,
-    out.sources.map((s) => ({ n: s.n, text: s.text, sectionPath: s.sectionPath, documentKey: s.documentKey })),
-  );
+  const plan = planAnswer(question, out.sources);
   const used = [...new Set(plan.units.map((u) => u.n))];
   if (!used.length) return { ...out, quote: [] };
   const order = [...used, ...out.sources.map((s) => s.n).filter((n) => !used.includes(n))];
@@ -145,13 +142,7 @@ function numberedByUse(out: AssembleOutput, question: string): AssembleOutput {
 
 /** What an extractive generator quotes: the plan made at assembly (a checkpoint from before it had one: planned now). */
 export function quoteFor(context: AssembleOutput, question: string): QuotedUnit[] {
-  return (
-    context.quote ??
-    planAnswer(
-      question,
-      context.sources.map((s) => ({ n: s.n, text: s.text, sectionPath: s.sectionPath, documentKey: s.documentKey })),
-    ).units.map((u) => ({ n: u.n, text: u.text }))
-  );
+  return context.quote ?? planAnswer(question, context.sources).units.map((u) => ({ n: u.n, text: u.text }));
 }
 
 /** How relevance was judged, for the result's `backends`. */
