@@ -6,11 +6,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 // x-amz-meta-* headers). A request from any other origin gets no CORS header, so the browser keeps the
 // answer from its page. No cookies are involved: credentials are headers, so no Allow-Credentials.
 
-export const CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE"];
+export const CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE"] as const;
 export const CORS_HEADERS = ["authorization", "content-type", "x-api-key"];
 /** Response headers the console reads besides the CORS-safelisted ones. */
 export const CORS_EXPOSED = ["retry-after"];
-const MAX_AGE_SECONDS = 600;
+export const CORS_MAX_AGE_SECONDS = 600;
 
 const allowedHeader = (h: string) => CORS_HEADERS.includes(h) || /^x-amz-meta-[a-z0-9-]+$/.test(h);
 
@@ -35,7 +35,7 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, origins: re
   res.writeHead(204, {
     "access-control-allow-methods": CORS_METHODS.join(", "),
     "access-control-allow-headers": asked.filter(allowedHeader).join(", "),
-    "access-control-max-age": String(MAX_AGE_SECONDS),
+    "access-control-max-age": String(CORS_MAX_AGE_SECONDS),
   });
   res.end();
   return true;

@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { consolePolicy } from "../host/console-policy";
+import { CORS_EXPOSED, CORS_HEADERS, CORS_MAX_AGE_SECONDS, CORS_METHODS } from "../host/cors";
 import type { Input, Out, RouterLike, SstApi } from "./sst-api";
 
 // The web console on AWS: its static files (console/, and pdf.js from node_modules) served by a
@@ -19,12 +20,12 @@ export interface ConsoleConfig {
 /** pdf.js files the console loads on its first citation, as the host serves them under /console/vendor/pdfjs/. */
 const PDFJS_FILES = ["build/pdf.min.mjs", "build/pdf.worker.min.mjs"];
 
-/** Methods and headers the console sends to the HTTP API; Retry-After is the one header it reads besides the safelisted ones. */
+/** Methods and headers the console sends to the HTTP API, and Retry-After, which it reads: the host's CORS (host/cors.ts). */
 export const CONSOLE_CORS = {
-  allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE"] as ("GET" | "HEAD" | "POST" | "PUT" | "DELETE")[],
-  allowHeaders: ["authorization", "content-type", "x-api-key"],
-  exposeHeaders: ["retry-after"],
-  maxAge: "600 seconds" as const,
+  allowMethods: [...CORS_METHODS],
+  allowHeaders: [...CORS_HEADERS],
+  exposeHeaders: [...CORS_EXPOSED],
+  maxAge: `${CORS_MAX_AGE_SECONDS} seconds` as const,
 };
 
 /**
