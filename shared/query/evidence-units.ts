@@ -29,6 +29,28 @@ export interface ScoredUnit extends EvidenceUnit {
 }
 
 export const TITLE_MAX_WORDS = 14;
+
+/**
+ * Content terms as the evidence check matches them: the shared light stemmer, then what it leaves apart
+ * ("expense" / "expens" from "expenses", "cyclicality" / "cyclical"), and a fiscal year as its year ("FY2023" is
+ * the "2023" of a statement's column and of "fiscal 2023").
+ */
+export function evidenceTerms(text: string): string[] {
+  return contentTerms(text).map(foldTerm);
+}
+
+function foldTerm(t: string): string {
+  const fy = /^fy((?:19|20)\d{2})$/.exec(t);
+  if (fy) return fy[1];
+  if (t.length <= 3 || /\d/.test(t)) return t;
+  return t
+    .replace(/ality$/, "al")
+    .replace(/ical$/, "ic")
+    .replace(/e$/, "");
+}
+
+/** The years a question asks about, "FY2023" and "2023Q1" included. */
+export const yearsIn = (text: string) => [...new Set(text.match(/(?<!\d)(?:19|20)\d{2}(?!\d)/g) ?? [])];
 export const isTableRow = (line: string) => /^\|.*\|$/.test(line.trim());
 export const isSeparatorRow = (line: string) => /^\|[\s|:-]+\|$/.test(line.trim());
 export const cells = (line: string) =>
@@ -207,7 +229,7 @@ export interface SourceWithContext extends Pick<GenerationSource, "n" | "text" |
  * which year"): a table row never contains them, so they do not count toward coverage.
  */
 export const OPERATION_WORDS = new Set(
-  contentTerms(
+  evidenceTerms(
     "amount amounts value values total year years fy respective respectively largest larger highest higher lowest lower smallest smaller " +
       "less more exceed exceeded change changes percentage percent difference average ratio increase increased decrease decreased " +
       "nominal altogether sum between compared period periods",

@@ -1,7 +1,18 @@
-import { contentTerms } from "../text/terms";
 import { carriesNamesAsked, namesAnotherIssuer, withoutStatementNames } from "./named-documents";
 import { answerFeatures, type FeatureName } from "./answer-features";
-import { answerType, holdsType, isShare, OPERATION_WORDS, questionCore, SHARE_WORDS, unitsOf, type ScoredUnit, type SourceWithContext } from "./evidence-units";
+import {
+  answerType,
+  evidenceTerms,
+  holdsType,
+  isShare,
+  OPERATION_WORDS,
+  questionCore,
+  SHARE_WORDS,
+  unitsOf,
+  yearsIn,
+  type ScoredUnit,
+  type SourceWithContext,
+} from "./evidence-units";
 
 export { answerType, flatTable, holdsType, questionCore, unitsOf, type EvidenceUnit, type ScoredUnit, type SourceWithContext } from "./evidence-units";
 import { ABSTENTION_MODEL } from "./abstention-model";
@@ -57,23 +68,27 @@ export const EVIDENCE_CHECK = `evidence-v3 coverage >= ${DEFAULT_THRESHOLDS.minC
 export function scoreEvidence(question: string, sources: readonly SourceWithContext[]): ScoredUnit[] {
   // Instructions and the statement named ("within the balance sheet") say where to look, not what to find.
   question = withoutStatementNames(questionCore(question));
-  const all0 = [...new Set(contentTerms(question))];
+  const all0 = [...new Set(evidenceTerms(question))];
   // "total assets", "total revenue": a statement's row label, not an instruction to add things up.
-  const labelled = new Set(/\btotal\s+(?!amounts?\b|values?\b|number\b|sum\b|of\b)[a-z]/i.test(question) ? contentTerms("total") : []);
+  const labelled = new Set(/\btotal\s+(?!amounts?\b|values?\b|number\b|sum\b|of\b)[a-z]/i.test(question) ? evidenceTerms("total") : []);
   const about = all0.filter((t) => !OPERATION_WORDS.has(t) || labelled.has(t));
   const q = about.length ? about : all0;
   if (!q.length) return [];
   const type = answerType(question);
-  const askedYears = [...new Set(question.match(/\b(?:19|20)\d{2}\b/g) ?? [])];
+  const askedYears = yearsIn(question);
   const comparative = /\b(larg|high|low|small|less|more than|exceed|chang|differen|respective|ratio|compar|increas|decreas|between|altogether)\w*/i.test(
     question,
   );
   const asksShare = SHARE_WORDS.test(question);
+  const coverAsked = COVER_QUESTION.test(question);
   const split = sources.map((s) => {
     const { units, context } = unitsOf(s);
     return {
-      units: units.map((u) => ({ ...u, terms: new Set(contentTerms(u.text)) })),
-      contextTerms: new Set(contentTerms([...(s.sectionPath ?? []), ...context].join(" "))),
+      units: units.map((u) => ({ ...u, terms: new Set(evidenceTerms(u.text)) })),
+      contextTerms: new Set(evidenceTerms([...(s.sectionPath ?? []), ...context].join(" "))),
+      // The document's own name (a filing's issuer, form and period; a title): every unit of it is about that.
+      documentTerms: new Set(evidenceTerms(s.sectionPath?.[0] ?? "")),
+      rowYears: rowYears(units),
     };
   });
   const all = split.flatMap((s) => s.units);
@@ -91,18 +106,30 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
       const coverage = sum(q.filter((t) => terms.has(t) || s.contextTerms.has(t))) / total;
       const focus = focusTotal ? sum(focusTerms.filter((t) => terms.has(t))) / focusTotal : 1;
       const typeOk = holdsType(u.text, type);
-      // Ranking: the question's terms in the unit, its context counting half, shorter units preferred.
-      const hit = sum(inUnit) + 0.5 * sum(q.filter((t) => !terms.has(t) && s.contextTerms.has(t)));
+      // Ranking: the question's terms in the unit, its context counting half, shorter units preferred. A unit
+      // that repeats the document's name (a cover page, a press release's opening quote) is no more about it
+      // than the document's other units: those words count as context.
+      const named = (t: string) => s.documentTerms.has(t);
+      const hit = sum(inUnit.filter((t) => !named(t))) + 0.5 * sum(q.filter((t) => (!terms.has(t) || named(t)) && s.contextTerms.has(t)));
       // A table value or row for another year than the one asked is the neighbour's answer, not this one.
-      const otherYear = askedYears.length > 0 && u.kind !== "sentence" && !askedYears.some((y) => u.text.includes(y)) && /\b(19|20)\d{2}\b/.test(u.text);
-      // Several years asked ("in 2019 and 2018"): the row that holds them all beats one year's value line.
+      const mentionsYear = /(?<!\d)(19|20)\d{2}(?!\d)/.test(u.text);
+      const otherYear = askedYears.length > 0 && u.kind !== "sentence" && !askedYears.some((y) => u.text.includes(y)) && mentionsYear;
+      // Several years asked ("in 2019 and 2018"): the row that holds them all beats one year's value line, and a
+      // value line whose row holds the others in lines of their own is quoted with them (planAnswer), so it
+      // answers as the whole row does. A line that names no year (a statement read without its column years) is
+      // neither.
+      const wholeRow = u.kind === "table-value" && askedYears.length > 1 && askedYears.every((y) => s.rowYears.get(rowLabel(u.text))?.has(y));
       const yearShare =
-        askedYears.length > 1 && u.kind !== "sentence" ? Math.max(0.3, askedYears.filter((y) => u.text.includes(y)).length / askedYears.length) : 1;
+        askedYears.length > 1 && u.kind !== "sentence" && mentionsYear && !wholeRow
+          ? Math.max(0.3, askedYears.filter((y) => u.text.includes(y)).length / askedYears.length)
+          : 1;
       // A comparison or a change ("which year was larger", "percentage change") needs the whole row, not one value.
-      const rowWanted = comparative && u.kind === "table-value" ? 0.5 : 1;
+      const rowWanted = comparative && u.kind === "table-value" && !wholeRow ? 0.5 : 1;
       // A share ("Percentage of total revenue — 2022: 93 %") answers a question about an amount only when a share is asked.
       const wrongMeasure = !asksShare && u.kind !== "sentence" && isShare(u.text) ? 0.3 : 1;
-      const score = (hit / Math.sqrt(Math.max(8, terms.size))) * (typeOk ? 1 : 0.5) * (otherYear ? 0.3 : yearShare) * rowWanted * wrongMeasure;
+      // A filing's cover (check boxes, file numbers, addresses) answers only a question about the cover.
+      const cover = !coverAsked && COVER_BOILERPLATE.test(u.text) ? 0.25 : 1;
+      const score = (hit / Math.sqrt(Math.max(8, terms.size))) * (typeOk ? 1 : 0.5) * (otherYear ? 0.3 : yearShare) * rowWanted * wrongMeasure * cover;
       out.push({ ...u, coverage, own: sum(inUnit) / total, focus, typeOk, score });
     }
   }
@@ -110,6 +137,29 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
   const place = new Map(sources.map((s, i) => [s.n, i]));
   return out.sort((a, b) => b.score - a.score || place.get(a.n)! - place.get(b.n)! || a.order - b.order);
 }
+
+/** A question about what a filing's cover says: its registered securities, exchange, file number, address. */
+const COVER_QUESTION =
+  /\b(registered|registrant|exchange|trading symbol|ticker|file number|filer|incorporated|headquarter\w*|address|telephone|employer identification|shares outstanding)\b/i;
+
+/** A table value line's row: "Effective tax rate — Year ended December 31, / 2022: 23%" → "Effective tax rate". */
+export const rowLabel = (line: string) => line.slice(0, Math.max(0, line.indexOf(" — ")));
+
+/** The years each row's value lines hold, in one source. */
+function rowYears(units: readonly { kind: string; text: string }[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const u of units) {
+    if (u.kind !== "table-value") continue;
+    const label = rowLabel(u.text);
+    if (!out.has(label)) out.set(label, new Set());
+    for (const y of yearsIn(u.text)) out.get(label)!.add(y);
+  }
+  return out;
+}
+
+/** The form's own text on a filing's cover page. */
+const COVER_BOILERPLATE =
+  /\b(indicate by check mark|check the appropriate box|accelerated filer|commission file number|registrant['’]s telephone number|irs employer identification|exact name of registrant|securities registered pursuant to section)\b/i;
 
 /**
  * The learned check: the leading sources answer when the model says so and one of their units holds the kind of
@@ -195,8 +245,24 @@ export function planAnswer(question: string, sources: readonly SourceWithContext
     picked.push(u);
     seen.add(u.text);
   }
-  // Reading order within a source; the best unit's source first.
+  // A value line of a question that asks several years comes with its row's lines for the other years asked.
+  const askedYears = yearsIn(withoutStatementNames(questionCore(question)));
+  if (best.kind === "table-value" && askedYears.length > 1) {
+    const label = rowLabel(best.text);
+    const years = new Set(yearsIn(best.text));
+    for (const u of scored) {
+      if (u.n !== best.n || u.kind !== "table-value" || rowLabel(u.text) !== label || seen.has(u.text)) continue;
+      const adds = askedYears.filter((y) => !years.has(y) && u.text.includes(y));
+      if (!adds.length) continue;
+      for (const y of adds) years.add(y);
+      picked.push(u);
+      seen.add(u.text);
+    }
+  }
+  // The best unit first (the answer, and the page its passage is cited at: a passage joined from several pages is
+  // cited where its first quote stands), then the others in reading order, its source's first.
   const rank = new Map<number, number>();
   for (const u of picked) if (!rank.has(u.n)) rank.set(u.n, rank.size);
-  return { units: picked.sort((a, b) => rank.get(a.n)! - rank.get(b.n)! || a.order - b.order) };
+  const rest = picked.slice(1).sort((a, b) => rank.get(a.n)! - rank.get(b.n)! || a.order - b.order);
+  return { units: [best, ...rest] };
 }

@@ -180,10 +180,15 @@ export function preferNamedDocuments<T extends Rankable>(question: string, chunk
   if ((!names.length && !asked.length) || chunks.length < 2) return chunks;
   // A document's score is the most names any of its chunks carries: a heading deeper in the document that repeats
   // a year ("Fiscal 2016 Compared With Fiscal 2015") must not put that section before the statement asked for.
+  // A period ("FY2023") counts only for a document that carries one of the other names too, when the question
+  // gives any: another issuer's filing of that year is not the one asked about.
+  const proper = names.filter((n) => !PERIOD.test(n));
   const byDocument = new Map<string, number>();
   for (const c of chunks) {
     const have = documentTerms(c);
-    byDocument.set(c.documentKey, Math.max(byDocument.get(c.documentKey) ?? 0, names.filter((n) => have.has(n)).length));
+    const properHits = proper.filter((n) => have.has(n)).length;
+    const periodHits = proper.length && !properHits ? 0 : names.filter((n) => PERIOD.test(n) && have.has(n)).length;
+    byDocument.set(c.documentKey, Math.max(byDocument.get(c.documentKey) ?? 0, properHits + periodHits));
   }
   const scores = chunks.map((c) => byDocument.get(c.documentKey)!);
   const statement = chunks.map((c) => (asked.length && isStatement(c, asked) ? 1 : 0));
