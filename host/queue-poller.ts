@@ -59,6 +59,9 @@ export class QueuePoller {
   private async loop() {
     const { queue, trigger } = this.opts;
     let receiveFailures = 0;
+    // The last batch's deletes and returns, started but not awaited before the next receive: on the
+    // embedded queue they commit in the same transaction as the next lease.
+    let finishing: Promise<void> = Promise.resolve();
     while (this.running) {
       let messages: QueueMessage[] = [];
       const asked = Date.now();
@@ -82,11 +85,20 @@ export class QueuePoller {
         });
         await sleep(delay);
         continue;
+      } finally {
+        await finishing;
       }
       // Nothing a batch does may end the worker (or the process): log and go on polling.
-      if (messages.length) await this.invoke(messages).catch((err) => logger.error("batch handling failed", { queue: trigger.queue, error: err as Error }));
+      if (messages.length)
+        finishing = (
+          await this.handle(messages).catch((err) => {
+            logger.error("batch handling failed", { queue: trigger.queue, error: err as Error });
+            return { finished: Promise.resolve() };
+          })
+        ).finished;
       else if (Date.now() - asked < 50) await sleep(50); // a receive that does not wait (waitSeconds 0) must not spin
     }
+    await finishing;
   }
 
   /** A queue call retried with backoff; after the last try it is logged and given up (the message is redelivered later). */
@@ -110,7 +122,17 @@ export class QueuePoller {
     }
   }
 
+  /** Handles a batch, then deletes the records that succeeded and returns the failed ones; resolved once done. */
   async invoke(messages: QueueMessage[]) {
+    await (await this.handle(messages)).finished;
+  }
+
+  /**
+   * Runs the handler on a batch; resolves once it has finished, with `finished`: the batch's deletes
+   * and returns, already asked of the queue (all at once: one commit on the embedded queue), which
+   * never rejects.
+   */
+  private async handle(messages: QueueMessage[]): Promise<{ finished: Promise<void> }> {
     const { queue, trigger, name, timeoutSeconds } = this.opts;
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, trigger.queue)) };
     let failed: Set<string>;
@@ -151,19 +173,19 @@ export class QueuePoller {
       this.stats.running--;
     }
     this.stats.batches++;
-    for (const m of messages) {
+    const done = messages.map((m) => {
       if (failed.has(m.id)) {
         this.stats.failed++;
         const delay = Math.min(
           trigger.visibilityTimeoutSeconds,
           this.opts.retryDelaySeconds ? this.opts.retryDelaySeconds(m.receiveCount) : retryDelaySeconds(m.receiveCount, trigger.visibilityTimeoutSeconds),
         );
-        await this.queueCall("returning a failed message", () => queue.changeVisibility(trigger.queue, m.receiptHandle, delay));
-      } else {
-        this.stats.succeeded++;
-        await this.queueCall("deleting a handled message", () => queue.delete(trigger.queue, m.receiptHandle));
+        return this.queueCall("returning a failed message", () => queue.changeVisibility(trigger.queue, m.receiptHandle, delay));
       }
-    }
+      this.stats.succeeded++;
+      return this.queueCall("deleting a handled message", () => queue.delete(trigger.queue, m.receiptHandle));
+    });
+    return { finished: Promise.all(done).then(() => undefined) };
   }
 }
 

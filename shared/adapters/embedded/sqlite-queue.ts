@@ -15,6 +15,10 @@ import { openSqlite, type Db } from "./sqlite";
 // waiting out the visibility timeout (see releaseLost).
 // An empty poll costs a read, not a write transaction: receivers look whether anything is due
 // before taking the write lock (an idle poller no longer queues behind, or blocks, the writers).
+// Group commit: sends, deletes and visibility changes made in the same turn of the event loop share
+// one transaction, and the next lease takes the writes waiting before it into its own (a poller's
+// deletes of the batch it finished commit with the lease of its next one). Each write still
+// resolves only once committed, and fails alone (its own savepoint) when it throws.
 
 interface Row {
   seq: number;
@@ -34,8 +38,14 @@ export class SqliteQueue implements Queue, LeaseRecovery {
   private readonly wake = new EventEmitter();
   private readonly statements = new Map<string, Statement>();
   // Transaction wrappers made once (better-sqlite3 builds one per call of db.transaction).
-  private readonly leaseDue: Transaction<(queue: string, opts: ReceiveOptions) => QueueMessage[]>;
-  private readonly insertAll: Transaction<(queue: string, bodies: string[]) => string[]>;
+  private readonly leaseDue: Transaction<(queue: string, opts: ReceiveOptions, writes: PendingWrite[]) => QueueMessage[]>;
+  private readonly commitWrites: Transaction<(writes: PendingWrite[]) => void>;
+  private readonly applyOne: Transaction<(w: PendingWrite) => void>;
+  /** Writes waiting for the next commit (see the group commit above). */
+  private pending: PendingWrite[] = [];
+  private flushQueued = false;
+  /** Write transactions committed (tests and benches count them). */
+  commits = 0;
 
   constructor(path: string) {
     this.db = openSqlite(path, { walPages: QUEUE_WAL_PAGES });
@@ -57,8 +67,14 @@ export class SqliteQueue implements Queue, LeaseRecovery {
     this.db.exec("CREATE INDEX IF NOT EXISTS messages_owner ON messages(owner)");
     // A receipt names its message (`<id>:<nonce>`): found by id, so no index on receipts to keep up on every lease.
     this.db.exec("DROP INDEX IF EXISTS messages_receipt");
-    this.leaseDue = this.db.transaction((queue: string, opts: ReceiveOptions) => this.leaseDueNow(queue, opts));
-    this.insertAll = this.db.transaction((queue: string, bodies: string[]) => this.insertAllNow(queue, bodies));
+    this.applyOne = this.db.transaction((w: PendingWrite) => {
+      w.result = w.apply();
+    });
+    this.commitWrites = this.db.transaction((writes: PendingWrite[]) => this.applyAll(writes));
+    this.leaseDue = this.db.transaction((queue: string, opts: ReceiveOptions, writes: PendingWrite[]) => {
+      this.applyAll(writes);
+      return this.leaseDueNow(queue, opts);
+    });
     LIVE_HERE.add(this.instanceId);
     this.register();
     this.wake.setMaxListeners(0);
@@ -112,23 +128,26 @@ export class SqliteQueue implements Queue, LeaseRecovery {
 
   async send(queue: string, body: string, opts: { delaySeconds?: number; attributes?: Record<string, string> } = {}): Promise<string> {
     const id = randomUUID();
-    const now = Date.now();
-    this.sql("INSERT INTO messages (id, queue, body, attributes, sent_at, visible_at) VALUES (?, ?, ?, ?, ?, ?)").run(
-      id,
-      queue,
-      body,
-      opts.attributes ? JSON.stringify(opts.attributes) : null,
-      now,
-      now + (opts.delaySeconds ?? 0) * 1000,
-    );
-    this.wake.emit(queue);
-    return id;
+    const attributes = opts.attributes ? JSON.stringify(opts.attributes) : null;
+    return this.write(() => {
+      const now = Date.now();
+      this.sql("INSERT INTO messages (id, queue, body, attributes, sent_at, visible_at) VALUES (?, ?, ?, ?, ?, ?)").run(
+        id,
+        queue,
+        body,
+        attributes,
+        now,
+        now + (opts.delaySeconds ?? 0) * 1000,
+      );
+      return id;
+    }, queue);
   }
 
   async sendBatch(queue: string, bodies: string[]): Promise<string[]> {
-    const ids = bodies.length === 1 ? [this.insertOne(queue, bodies[0], Date.now())] : this.insertAll(queue, bodies);
-    this.wake.emit(queue);
-    return ids;
+    return this.write(() => {
+      const now = Date.now();
+      return bodies.map((b) => this.insertOne(queue, b, now));
+    }, queue);
   }
 
   private insertOne(queue: string, body: string, now: number): string {
@@ -137,10 +156,63 @@ export class SqliteQueue implements Queue, LeaseRecovery {
     return id;
   }
 
-  /** Several messages, in one transaction (one commit). */
-  private insertAllNow(queue: string, bodies: string[]): string[] {
-    const now = Date.now();
-    return bodies.map((b) => this.insertOne(queue, b, now));
+  /**
+   * A write joins the next commit: the one flushed after this turn of the event loop, or a lease
+   * taken before then. `wakes`: the queue whose receivers learn of it once it is committed.
+   */
+  private write<T>(apply: () => T, wakes?: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ apply, resolve: resolve as (v: unknown) => void, reject, wakes });
+      if (this.flushQueued) return;
+      this.flushQueued = true;
+      setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commits the waiting writes in one transaction. */
+  private flush() {
+    this.flushQueued = false;
+    const writes = this.takePending();
+    if (!writes.length) return;
+    try {
+      this.commitWrites.immediate(writes);
+      this.commits++;
+    } catch (err) {
+      for (const w of writes) w.reject(err);
+      return;
+    }
+    this.settle(writes);
+  }
+
+  private takePending(): PendingWrite[] {
+    const writes = this.pending;
+    this.pending = [];
+    return writes;
+  }
+
+  /** Runs each write under its own savepoint: one that throws is undone and fails alone. */
+  private applyAll(writes: PendingWrite[]) {
+    for (const w of writes) {
+      try {
+        this.applyOne(w);
+      } catch (err) {
+        w.failed = true;
+        w.error = err;
+      }
+    }
+  }
+
+  /** After the commit: each write's caller learns its outcome; receivers of sent messages wake. */
+  private settle(writes: PendingWrite[]) {
+    const woken = new Set<string>();
+    for (const w of writes) {
+      if (w.failed) w.reject(w.error);
+      else {
+        w.resolve(w.result);
+        if (w.wakes) woken.add(w.wakes);
+      }
+    }
+    for (const q of woken) this.wake.emit(q);
   }
 
   async receive(queue: string, opts: ReceiveOptions): Promise<QueueMessage[]> {
@@ -164,7 +236,17 @@ export class SqliteQueue implements Queue, LeaseRecovery {
   private receiveNow(queue: string, opts: ReceiveOptions): QueueMessage[] {
     // Nothing due: answered by a read (WAL readers take no lock), no write transaction.
     if (!this.sql("SELECT 1 FROM messages WHERE queue = ? AND visible_at <= ? LIMIT 1").get(queue, Date.now())) return [];
-    return this.leaseDue.immediate(queue, opts);
+    const writes = this.takePending(); // committed with this lease
+    let leased: QueueMessage[];
+    try {
+      leased = this.leaseDue.immediate(queue, opts, writes);
+      this.commits++;
+    } catch (err) {
+      for (const w of writes) w.reject(err);
+      throw err;
+    }
+    this.settle(writes);
+    return leased;
   }
 
   /** Leases up to maxMessages due messages (those past maxReceives go to the DLQ instead); run in one write transaction. */
@@ -200,11 +282,18 @@ export class SqliteQueue implements Queue, LeaseRecovery {
   }
 
   async delete(_queue: string, receiptHandle: string): Promise<void> {
-    this.sql("DELETE FROM messages WHERE id = ? AND receipt = ?").run(messageOf(receiptHandle), receiptHandle);
+    await this.write(() => {
+      this.sql("DELETE FROM messages WHERE id = ? AND receipt = ?").run(messageOf(receiptHandle), receiptHandle);
+    });
   }
 
-  async changeVisibility(_queue: string, receiptHandle: string, seconds: number): Promise<void> {
-    this.sql("UPDATE messages SET visible_at = ? WHERE id = ? AND receipt = ?").run(Date.now() + seconds * 1000, messageOf(receiptHandle), receiptHandle);
+  async changeVisibility(queue: string, receiptHandle: string, seconds: number): Promise<void> {
+    await this.write(
+      () => {
+        this.sql("UPDATE messages SET visible_at = ? WHERE id = ? AND receipt = ?").run(Date.now() + seconds * 1000, messageOf(receiptHandle), receiptHandle);
+      },
+      seconds <= 0 ? queue : undefined,
+    );
   }
 
   async depth(queue: string): Promise<{ visible: number; inFlight: number }> {
@@ -312,6 +401,7 @@ export class SqliteQueue implements Queue, LeaseRecovery {
   }
 
   close() {
+    this.flush(); // writes already asked for are committed, not dropped
     this.stopHeartbeat();
     LIVE_HERE.delete(this.instanceId);
     // A clean stop: this instance's remaining leases (none after pollers stopped) go to others at once.
@@ -333,6 +423,16 @@ const messageOf = (receipt: string): string => receipt.slice(0, Math.max(0, rece
  * checkpoints (each an fsync) come a tenth as often.
  */
 const QUEUE_WAL_PAGES = 10_000;
+
+interface PendingWrite {
+  apply: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+  wakes?: string;
+  result?: unknown;
+  failed?: boolean;
+  error?: unknown;
+}
 
 interface InstanceRow {
   id: string;

@@ -94,6 +94,45 @@ describe("SqliteQueue (SQS semantics on a real SQLite file)", () => {
     expect(await polling).toEqual([]);
   });
 
+  it("group commit: writes asked in one turn share one commit, and the next lease takes the writes waiting before it", async () => {
+    await q.sendBatch("jobs", ["a", "b", "c", "d"]);
+    const [a, b, c] = await q.receive("jobs", { maxMessages: 3, visibilityTimeoutSeconds: 30 });
+    const before = q.commits;
+    // Two deletes, a return and a send, asked together: one transaction, each resolved once committed.
+    await Promise.all([
+      q.delete("jobs", a.receiptHandle),
+      q.delete("jobs", b.receiptHandle),
+      q.changeVisibility("jobs", c.receiptHandle, 0),
+      q.send("jobs", "e"),
+    ]);
+    expect(q.commits).toBe(before + 1);
+    expect(await q.depth("jobs")).toEqual({ visible: 3, inFlight: 0 });
+    // A delete asked just before a lease commits with it (what the poller does between batches).
+    const [first] = await q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 30 });
+    const deleted = q.delete("jobs", first.receiptHandle);
+    const rest = await q.receive("jobs", { maxMessages: 5, visibilityTimeoutSeconds: 30 });
+    await deleted;
+    expect(q.commits).toBe(before + 3);
+    expect([first, ...rest].map((m) => m.body).sort()).toEqual(["c", "d", "e"]);
+    expect(await q.depth("jobs")).toEqual({ visible: 0, inFlight: 2 });
+  });
+
+  it("group commit: a write that fails is undone alone, its batch-mates commit", async () => {
+    const bad = q.send("jobs", null as unknown as string); // body NOT NULL: this insert throws inside the shared transaction
+    const good = q.sendBatch("jobs", ["ok1", "ok2"]);
+    await expect(bad).rejects.toThrow(/NOT NULL/);
+    expect(await good).toHaveLength(2);
+    expect(q.peek("jobs").map((m) => m.body)).toEqual(["ok1", "ok2"]);
+  });
+
+  it("a write asked just before close is committed, not dropped", async () => {
+    const sent = q.send("jobs", "last");
+    q.close();
+    await sent;
+    q = new SqliteQueue(join(t.dir, "q.db"));
+    expect(q.peek("jobs").map((m) => m.body)).toEqual(["last"]);
+  });
+
   it("survives reopening: messages are durable across processes", async () => {
     await q.send("jobs", "durable");
     q.close();

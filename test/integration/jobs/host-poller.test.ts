@@ -85,6 +85,32 @@ describe("the host's queue poller and schedules (real SQLite queue)", () => {
     expect(queue.calls.delete).toBe(3 + 2);
   });
 
+  it("a record that fails in a batch is retried and dead-lettered alone; its batch-mates are deleted after one run", async () => {
+    await q.sendBatch("work", ["a", "b", "c"]);
+    const runs: string[][] = [];
+    poller = new QueuePoller({
+      name: "batch",
+      queue: q,
+      trigger: { kind: "queue", queue: "work", batchSize: 3, visibilityTimeoutSeconds: 30, maxReceives: 2 },
+      timeoutSeconds: 10,
+      concurrency: 1,
+      waitSeconds: 0,
+      retryDelaySeconds: () => 0,
+      handler: async () => async (event: SQSEvent) => {
+        runs.push(event.Records.map((r) => r.body));
+        return { batchItemFailures: event.Records.filter((r) => r.body === "b").map((r) => ({ itemIdentifier: r.messageId })) };
+      },
+    });
+    poller.start();
+    await waitFor(() => q.peek("work-dlq").length === 1, "b dead-lettered", 20_000, 20);
+    await poller.stop();
+    poller = undefined;
+    expect(runs).toEqual([["a", "b", "c"], ["b"]]);
+    expect(q.peek("work-dlq").map((m) => m.body)).toEqual(["b"]);
+    expect(await q.depth("work")).toEqual({ visible: 0, inFlight: 0 });
+    expect(await q.receive("work", { maxMessages: 10, visibilityTimeoutSeconds: 30 })).toEqual([]);
+  });
+
   it("a handler past its timeout is aborted, and its message is fenced: no redelivery runs beside it", async () => {
     await q.send("work", "slow");
     const running = new Set<string>();
