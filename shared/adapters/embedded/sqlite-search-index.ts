@@ -241,11 +241,39 @@ export class SqliteSearchIndex implements SearchIndex {
     const f = filtersSql(req.filters, req.access);
     // One row per chunk and model: BM25 reads the rows of the model the query is served with.
     const model = req.embeddingModel ? " AND c.embedding_model = ?" : "";
-    const rows = this.db
-      .prepare(`SELECT c.rowid AS rowid FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
-                WHERE chunks_fts MATCH ? AND c.active = 1${model}${f.sql} ORDER BY bm25(chunks_fts) LIMIT ?`)
-      .all(match, ...(req.embeddingModel ? [req.embeddingModel] : []), ...f.args, limit) as { rowid: number }[];
-    return rows.map((r) => r.rowid);
+    const conditions = { sql: ` AND c.active = 1${model}${f.sql}`, args: [...(req.embeddingModel ? [req.embeddingModel] : []), ...f.args] };
+    return this.bm25Window(match, limit, conditions) ?? this.bm25Joined(match, limit, conditions);
+  }
+
+  /**
+   * The text index ranks alone first (no row of `chunks` read per match: a common word matches a
+   * quarter of a large index), then only its best `window` rows are checked against the conditions.
+   * Exact when enough of them pass, or when the window held every match; undefined otherwise (a
+   * selective filter), and the joined query ranks only the rows that pass.
+   */
+  private bm25Window(match: string, limit: number, where: { sql: string; args: unknown[] }): number[] | undefined {
+    const window = limit * 4;
+    const ranked = this.sql("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts), rowid LIMIT ?")
+      .pluck()
+      .all(match, window + 1) as number[];
+    const seen = ranked.slice(0, window);
+    if (!seen.length) return [];
+    const passing = new Set(
+      this.db
+        .prepare(`SELECT c.rowid FROM chunks c WHERE c.rowid IN (${seen.map(() => "?").join(",")})${where.sql}`)
+        .pluck()
+        .all(...seen, ...where.args) as number[],
+    );
+    const kept = seen.filter((rowid) => passing.has(rowid));
+    return kept.length >= limit || ranked.length <= window ? kept.slice(0, limit) : undefined;
+  }
+
+  private bm25Joined(match: string, limit: number, where: { sql: string; args: unknown[] }): number[] {
+    return this.db
+      .prepare(`SELECT c.rowid FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
+                WHERE chunks_fts MATCH ?${where.sql} ORDER BY bm25(chunks_fts), c.rowid LIMIT ?`)
+      .pluck()
+      .all(match, ...where.args, limit) as number[];
   }
 
   close() {

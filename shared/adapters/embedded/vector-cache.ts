@@ -1,7 +1,8 @@
 import type { DocumentMetadata } from "../../domain/document";
+import { allocateVectors, simdDots } from "./simd-dots";
 import type { Db } from "./sqlite";
 
-// Live vectors held in one Float32Array per model for brute-force cosine (vectors are normalised,
+// Live vectors held in one Float32Array per model (in a WebAssembly memory once large: simd-dots.ts) for brute-force cosine (vectors are normalised,
 // so cosine = dot product). Kept up to date from the index's change log (vector_log: chunks that
 // went live or left, written in the same transaction as the change, by any process): a search
 // after an activation reads the few rows that changed, not every vector again. Rows that left are
@@ -133,7 +134,7 @@ export class VectorCache {
       rowids: new Int32Array(usable.length),
       keys: [],
       metas: [],
-      data: new Float32Array(usable.length * dims),
+      data: allocateVectors(usable.length, dims),
       slotOf: new Map(),
     };
     for (const r of usable) this.add(slab, r);
@@ -184,7 +185,7 @@ export class VectorCache {
 }
 
 function grow(slab: Slab, capacity: number) {
-  const data = new Float32Array(capacity * slab.dims);
+  const data = allocateVectors(capacity, slab.dims);
   data.set(slab.data.subarray(0, slab.size * slab.dims));
   const rowids = new Int32Array(capacity);
   rowids.set(slab.rowids.subarray(0, slab.size));
@@ -200,13 +201,12 @@ function grow(slab: Slab, capacity: number) {
 export function topKByDot(data: Float32Array, dims: number, query: Float32Array, limit: number, keep: (i: number) => boolean = () => true): number[] {
   if (limit <= 0) return [];
   const n = Math.floor(data.length / dims);
+  const scores = simdDots(data, dims, n, query);
   const heapS = new Float64Array(limit);
   const heapI = new Int32Array(limit);
   let size = 0;
   for (let i = 0; i < n; i++) {
-    let s = 0;
-    const off = i * dims;
-    for (let j = 0; j < dims; j++) s += data[off + j] * query[j];
+    const s = scores ? scores[i] : dotAt(data, i * dims, query, dims);
     if (s <= 0 || (size === limit && s <= heapS[0])) continue;
     if (!keep(i)) continue;
     if (size < limit) {
@@ -222,6 +222,28 @@ export function topKByDot(data: Float32Array, dims: number, query: Float32Array,
   return Array.from({ length: size }, (_, k) => k)
     .sort((a, b) => heapS[b] - heapS[a])
     .map((k) => heapI[k]);
+}
+
+/**
+ * Dot product of `query` with the row at `off`: eight products a step into four sums, which lets V8
+ * overlap the multiplies (about 1.5x the one-sum loop here); a tail loop takes any remainder.
+ */
+function dotAt(data: Float32Array, off: number, query: Float32Array, dims: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 8 <= dims; j += 8) {
+    const o = off + j;
+    s0 += data[o] * query[j] + data[o + 4] * query[j + 4];
+    s1 += data[o + 1] * query[j + 1] + data[o + 5] * query[j + 5];
+    s2 += data[o + 2] * query[j + 2] + data[o + 6] * query[j + 6];
+    s3 += data[o + 3] * query[j + 3] + data[o + 7] * query[j + 7];
+  }
+  let s = s0 + s1 + s2 + s3;
+  for (; j < dims; j++) s += data[off + j] * query[j];
+  return s;
 }
 
 /** Min-heap on scores (root = the weakest of the best so far), indices carried alongside. */
