@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from "node:fs";
+import { statSync, watch, type FSWatcher } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { s3Record, type S3Record } from "../events/s3";
@@ -10,9 +10,13 @@ import { logger } from "../shared/observability/logger";
 // Bucket notifications for the folder bucket. The file system says what changed (fs.watch, inotify on
 // Linux), and only those keys are looked at; a full scan, rare, is the safety net for what a watcher can
 // miss (a platform without recursive watching, an overflowed event queue, changes while the host was
-// down). A change is announced only once the file looks the same twice, `settleMs` apart, so a file
-// still being copied in is never read half-written; the first look comes at once (QUICK_LOOK_MS), so
-// a file waits one settle period, not two. What was announced is persisted in SQLite, so a restart
+// down). A file written in place is announced only once it looks the same twice, `settleMs` apart, so
+// a file still being copied in is never read half-written; the first look comes at once
+// (QUICK_LOOK_MS), so a file waits one settle period, not two. A file renamed into the folder (how
+// rsync, mv and this host's own uploads arrive) is complete when it appears: the watcher reports it
+// with a rename and no write, and it is announced after two looks MOVED_IN_QUIET_MS apart that saw no
+// write to it (any write event, or a key found by a scan, falls back to the settle period; a copier's
+// every write is an event). What was announced is persisted in SQLite, so a restart
 // misses nothing. An idle host does one scan per `fullScanMs`, not one per tick.
 // Each folder has its own (non-recursive) watcher: Node's recursive fs.watch on Linux is emulated in
 // JavaScript, re-reading a whole folder on every event in it and holding a watcher per file, which
@@ -20,10 +24,15 @@ import { logger } from "../shared/observability/logger";
 
 /** How long touches are gathered before a first look: a burst of events becomes one batch. */
 const QUICK_LOOK_MS = 20;
+/** A file renamed in is announced when two looks this far apart saw it unchanged and no write to it. */
+const MOVED_IN_QUIET_MS = 50;
 
 export class FolderNotifications {
   private readonly db: Db;
-  private readonly candidates = new Map<string, string>();
+  /** Keys seen changed and not announced yet: the fingerprint seen, and since when (ms epoch). */
+  private readonly candidates = new Map<string, { fp: string; since: number }>();
+  /** Keys the watcher (or this host's own store) reported renamed into place, with no write seen since. */
+  private readonly movedIn = new Set<string>();
   /** Keys to look at, with when (ms epoch). */
   private readonly due = new Map<string, number>();
   /** Watched folders by path relative to the root ("" the root itself). */
@@ -56,7 +65,8 @@ export class FolderNotifications {
 
   start() {
     this.running = true;
-    this.store.onChange = (key) => (key ? this.touch(key) : this.scheduleFull(0));
+    // The store's own writes are renamed into place: complete once they appear.
+    this.store.onChange = (key) => (key ? this.touch(key, QUICK_LOOK_MS, "rename") : this.scheduleFull(0));
     if (this.useWatcher) this.watchDir(""); // the sub-folders are added by the first full scan
     this.scheduleFull(0); // what changed while the host was down
   }
@@ -71,8 +81,8 @@ export class FolderNotifications {
       this.scheduleFull(this.settleMs);
     };
     try {
-      const w = watch(rel ? join(this.store.root, ...rel.split("/")) : this.store.root, { persistent: false }, (_event, name) => {
-        if (name) this.touch(rel ? `${rel}/${String(name)}` : String(name));
+      const w = watch(rel ? join(this.store.root, ...rel.split("/")) : this.store.root, { persistent: false }, (event, name) => {
+        if (name) this.touch(rel ? `${rel}/${String(name)}` : String(name), QUICK_LOOK_MS, event);
         else this.scheduleFull(this.settleMs); // the platform did not say which file: look at all
       });
       // A folder removed under its watcher: forgotten (its removal is a touch in the parent folder).
@@ -120,11 +130,16 @@ export class FolderNotifications {
     this.db.close();
   }
 
-  /** A path changed: its key (a sidecar counts for its document) is looked at after `delayMs`. */
-  private touch(path: string, delayMs = QUICK_LOOK_MS) {
+  /**
+   * A path changed: its key (a sidecar counts for its document) is looked at after `delayMs`. `event`:
+   * what the watcher said; a write ("change") means the file is written in place and must settle.
+   */
+  private touch(path: string, delayMs = QUICK_LOOK_MS, event?: string) {
     if (!this.running) return;
     const key = path.endsWith(SIDECAR_SUFFIX) ? path.slice(0, -SIDECAR_SUFFIX.length) : path;
     if (key.split("/").some((s) => s.startsWith(".") || !s)) return;
+    if (event === "change") this.movedIn.delete(key);
+    else if (event === "rename" && key === path && !this.candidates.has(key)) this.movedIn.add(key);
     const at = Date.now() + delayMs;
     if ((this.due.get(key) ?? Infinity) > at) this.due.set(key, at);
     if (at < this.dueTimerAt) this.armDue(at);
@@ -147,7 +162,8 @@ export class FolderNotifications {
           } else next = Math.min(next, t);
         }
         if (next < Infinity) this.armDue(Math.max(next, now + QUICK_LOOK_MS)); // keys due close together are looked at together
-        if (paths.length) void this.run(() => this.scanDirty(paths));
+        // The look waits for the events already queued (a write reported late must not pass for none).
+        if (paths.length) void this.run(() => new Promise((r) => setImmediate(r)).then(() => this.scanDirty(paths)));
       },
       Math.max(0, at - Date.now()),
     );
@@ -193,6 +209,7 @@ export class FolderNotifications {
     for (const p of paths) {
       // A file that is there, or one that was announced and is gone: that key alone.
       const fp = this.store.fingerprint(p);
+      if (!fp) this.movedIn.delete(p);
       if (fp) {
         keys.set(p, fp);
         continue;
@@ -211,6 +228,11 @@ export class FolderNotifications {
       for (const { key } of before) if (!under.has(key)) removed.push(key);
     }
     await this.settle(keys, announced, removed);
+  }
+
+  /** An empty file renamed in may be a copier's just-created target: it waits the settle period. */
+  private hasBytes(key: string): boolean {
+    return (statSync(join(this.store.root, ...key.split("/")), { throwIfNoEntry: false })?.size ?? 0) > 0;
   }
 
   private readonly statements = new Map<string, Statement>();
@@ -232,15 +254,23 @@ export class FolderNotifications {
       const fp = known ?? this.store.fingerprint(key);
       if (!fp || announced(key) === fp) {
         this.candidates.delete(key);
+        this.movedIn.delete(key);
         continue;
       }
-      if (this.candidates.get(key) === fp) {
-        this.candidates.delete(key);
-        created.push({ key, fp });
-      } else {
-        this.candidates.set(key, fp);
-        this.touch(key, this.settleMs); // look again once it has had time to settle
+      const seen = this.candidates.get(key);
+      if (seen?.fp !== fp) {
+        // New, or changed since the last look (then written in place after all).
+        if (seen || !this.hasBytes(key)) this.movedIn.delete(key);
+        this.candidates.set(key, { fp, since: Date.now() });
       }
+      // Announced once unchanged for its quiet period (a file renamed in and never written: a short one).
+      const since = this.candidates.get(key)!.since;
+      const quietUntil = since + (this.movedIn.has(key) ? MOVED_IN_QUIET_MS : this.settleMs);
+      if (Date.now() >= quietUntil) {
+        this.candidates.delete(key);
+        this.movedIn.delete(key);
+        created.push({ key, fp });
+      } else this.touch(key, quietUntil - Date.now()); // look again then
     }
     if (!created.length && !removed.length) return;
     // Announce first, then remember: a crash in between re-announces, which the pipeline ignores.
