@@ -290,7 +290,7 @@ export class SqliteSearchIndex implements SearchIndex {
  * Function words with next to no BM25 weight that match most chunks: left out of the match. Words that
  * carry meaning in a question (not, no, more, after, only...) stay in.
  */
-const FTS_STOPWORDS = new Set(
+export const FTS_STOPWORDS = new Set(
   (
     "a an and are as at be been by for from has have had in into is it its of on or that the this these those " +
     "to was were with which what who whom how do does did there their they them we our you your i if so than then"
