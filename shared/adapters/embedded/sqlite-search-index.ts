@@ -253,14 +253,14 @@ export class SqliteSearchIndex implements SearchIndex {
    */
   private bm25Window(match: string, limit: number, where: { sql: string; args: unknown[] }): number[] | undefined {
     const window = limit * 4;
-    const ranked = this.sql("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts), rowid LIMIT ?")
+    const ranked = this.sql(SqliteSearchIndex.BM25_RANKED)
       .pluck()
       .all(match, window + 1) as number[];
     const seen = ranked.slice(0, window);
     if (!seen.length) return [];
     const passing = new Set(
       this.db
-        .prepare(`SELECT c.rowid FROM chunks c WHERE c.rowid IN (${seen.map(() => "?").join(",")})${where.sql}`)
+        .prepare(SqliteSearchIndex.bm25WindowCheckSql(seen.length, where.sql))
         .pluck()
         .all(...seen, ...where.args) as number[],
     );
@@ -270,10 +270,24 @@ export class SqliteSearchIndex implements SearchIndex {
 
   private bm25Joined(match: string, limit: number, where: { sql: string; args: unknown[] }): number[] {
     return this.db
-      .prepare(`SELECT c.rowid FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
-                WHERE chunks_fts MATCH ?${where.sql} ORDER BY bm25(chunks_fts), c.rowid LIMIT ?`)
+      .prepare(SqliteSearchIndex.bm25JoinedSql(where.sql))
       .pluck()
       .all(match, ...where.args, limit) as number[];
+  }
+
+  // The BM25 statements, named so the tests can read SQLite's plan for them.
+  static readonly BM25_RANKED = "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts), rowid LIMIT ?";
+  static bm25WindowCheckSql(rows: number, whereSql: string): string {
+    return `SELECT c.rowid FROM chunks c WHERE c.rowid IN (${Array(rows).fill("?").join(",")})${whereSql}`;
+  }
+  static bm25JoinedSql(whereSql: string): string {
+    return `SELECT c.rowid FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
+            WHERE chunks_fts MATCH ?${whereSql} ORDER BY bm25(chunks_fts), c.rowid LIMIT ?`;
+  }
+
+  /** SQLite's plan for a statement (tests check that the chunk rows are reached by key, never scanned). */
+  explain(sql: string, args: unknown[]): string {
+    return (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail).join("; ");
   }
 
   close() {
@@ -281,11 +295,6 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 }
 
-/**
- * Any of the question's content words, each quoted so FTS5 syntax in user text is inert. Stopwords
- * are left out (ORing "the" matched ~90% of chunks for BM25 to score, for ranks they barely move),
- * unless the question has nothing else.
- */
 /**
  * Function words with next to no BM25 weight that match most chunks: left out of the match. Words that
  * carry meaning in a question (not, no, more, after, only...) stay in.
@@ -296,6 +305,11 @@ export const FTS_STOPWORDS = new Set(
     "to was were with which what who whom how do does did there their they them we our you your i if so than then"
   ).split(" "),
 );
+/**
+ * Any of the question's content words, each quoted so FTS5 syntax in user text is inert. Stopwords
+ * are left out (ORing "the" matched ~90% of chunks for BM25 to score, for ranks they barely move),
+ * unless the question has nothing else.
+ */
 export function ftsQuery(text: string, keepStopwords = false): string {
   const words = [...new Set((text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length > 1 || /\d/.test(w)))];
   const content = keepStopwords ? words : words.filter((w) => !FTS_STOPWORDS.has(w));

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { filtersSql } from "../../../shared/adapters/embedded/filters";
 import { ftsQuery, SqliteSearchIndex } from "../../../shared/adapters/embedded/sqlite-search-index";
 import type { EmbeddedChunk } from "../../../shared/domain/chunk";
 import { tempDir } from "../../helpers/tmp";
@@ -83,6 +84,36 @@ describe("BM25 over the text index first, then the conditions", () => {
           );
         }
       }
+    }
+  });
+});
+
+describe("BM25 query plans as the index grows", () => {
+  it("reaches chunk rows by key (never a scan of chunks) at 100 and at 3,000 chunks, with filters and access", async () => {
+    const t = tempDir();
+    const index = new SqliteSearchIndex(join(t.dir, "index.db"));
+    try {
+      const where = filtersSql({ keyPrefix: "k", department: "d", tags: ["x"] }, { tenant: "acme", readers: ["hr"] });
+      const conditions = ` AND c.active = 1 AND c.embedding_model = ?${where.sql}`;
+      const args = ["m", ...where.args];
+      for (const size of [100, 3_000]) {
+        const have = (await index.modelCoverage("m")).chunks;
+        const chunks = Array.from({ length: size - have }, (_, i) => chunk(`k/doc${have + i}`, 0, `alpha ${WORDS[i % WORDS.length]}`, { tenant: "acme" }));
+        await index.stage(chunks);
+        for (const c of chunks) await index.activate(c.documentKey, "v1");
+        const ranked = index.explain(SqliteSearchIndex.BM25_RANKED, ['"alpha"', 201]);
+        expect(ranked, `${size}`).toMatch(/VIRTUAL TABLE INDEX/);
+        expect(ranked).not.toMatch(/SCAN c\b|SCAN chunks\b/);
+        const check = index.explain(SqliteSearchIndex.bm25WindowCheckSql(3, conditions), [1, 2, 3, ...args]);
+        expect(check, `${size}`).toMatch(/SEARCH c USING INTEGER PRIMARY KEY/);
+        expect(check).not.toMatch(/SCAN c\b/);
+        const joined = index.explain(SqliteSearchIndex.bm25JoinedSql(conditions), ['"alpha"', ...args, 50]);
+        expect(joined, `${size}`).toMatch(/SEARCH c USING INTEGER PRIMARY KEY/);
+        expect(joined).not.toMatch(/SCAN c\b/);
+      }
+    } finally {
+      index.close();
+      t.cleanup();
     }
   });
 });
