@@ -26,6 +26,8 @@ export interface ScoredUnit extends EvidenceUnit {
   /** The unit holds the kind of answer the question asks for (true when the question asks for no kind). */
   typeOk: boolean;
   score: number;
+  /** Coverage and focus with folded terms (evidenceTerms): which unit answers, not whether one does. */
+  folded?: { coverage: number; focus: number };
 }
 
 export const TITLE_MAX_WORDS = 14;
@@ -228,13 +230,12 @@ export interface SourceWithContext extends Pick<GenerationSource, "n" | "text" |
  * Words that say what to do with the evidence, not what it is about ("largest", "percentage change", "in
  * which year"): a table row never contains them, so they do not count toward coverage.
  */
-export const OPERATION_WORDS = new Set(
-  evidenceTerms(
-    "amount amounts value values total year years fy respective respectively largest larger highest higher lowest lower smallest smaller " +
-      "less more exceed exceeded change changes percentage percent difference average ratio increase increased decrease decreased " +
-      "nominal altogether sum between compared period periods",
-  ),
-);
+const OPERATION_LIST =
+  "amount amounts value values total year years fy respective respectively largest larger highest higher lowest lower smallest smaller " +
+  "less more exceed exceeded change changes percentage percent difference average ratio increase increased decrease decreased " +
+  "nominal altogether sum between compared period periods";
+/** As the shared stemmer and the evidence fold write them. */
+export const OPERATION_WORDS = new Set([...contentTerms(OPERATION_LIST), ...evidenceTerms(OPERATION_LIST)]);
 
 /**
  * The question without instructions about the answer's form ("Answer in USD millions.", "(round to one decimal

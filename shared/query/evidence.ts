@@ -1,5 +1,6 @@
 import { carriesNamesAsked, namesAnotherIssuer, withoutStatementNames } from "./named-documents";
 import { answerFeatures, type FeatureName } from "./answer-features";
+import { contentTerms } from "../text/terms";
 import {
   answerType,
   evidenceTerms,
@@ -10,6 +11,7 @@ import {
   SHARE_WORDS,
   unitsOf,
   yearsIn,
+  type EvidenceUnit,
   type ScoredUnit,
   type SourceWithContext,
 } from "./evidence-units";
@@ -68,49 +70,28 @@ export const EVIDENCE_CHECK = `evidence-v3 coverage >= ${DEFAULT_THRESHOLDS.minC
 export function scoreEvidence(question: string, sources: readonly SourceWithContext[]): ScoredUnit[] {
   // Instructions and the statement named ("within the balance sheet") say where to look, not what to find.
   question = withoutStatementNames(questionCore(question));
-  const all0 = [...new Set(evidenceTerms(question))];
-  // "total assets", "total revenue": a statement's row label, not an instruction to add things up.
-  const labelled = new Set(/\btotal\s+(?!amounts?\b|values?\b|number\b|sum\b|of\b)[a-z]/i.test(question) ? evidenceTerms("total") : []);
-  const about = all0.filter((t) => !OPERATION_WORDS.has(t) || labelled.has(t));
-  const q = about.length ? about : all0;
-  if (!q.length) return [];
+  const parts = sources.map((s) => ({ ...unitsOf(s), sectionPath: s.sectionPath ?? [] }));
+  // The calibrated check (coverage, focus) reads the shared stemmer's terms, as its thresholds were fitted on them;
+  // the ranking reads the folded ones (FY2023 = 2023, expense = expenses).
+  const checked = termMatches(question, parts, contentTerms);
+  const ranked = termMatches(question, parts, evidenceTerms);
+  if (!checked || !ranked) return [];
   const type = answerType(question);
+  const questionTerms = new Set(evidenceTerms(question));
   const askedYears = yearsIn(question);
-  const comparative = /\b(larg|high|low|small|less|more than|exceed|chang|differen|respective|ratio|compar|increas|decreas|between|altogether)\w*/i.test(
-    question,
-  );
+  // "In which years was X provided?": the row's years are the answer, so its whole row is wanted.
+  const yearsAsked = /\b(what|which) ((financial|fiscal) )?(years|periods)\b/i.test(question);
+  const comparative =
+    yearsAsked || /\b(larg|high|low|small|less|more than|exceed|chang|differen|respective|ratio|compar|increas|decreas|between|altogether)\w*/i.test(question);
   const asksShare = SHARE_WORDS.test(question);
-  const coverAsked = COVER_QUESTION.test(question);
-  const split = sources.map((s) => {
-    const { units, context } = unitsOf(s);
-    return {
-      units: units.map((u) => ({ ...u, terms: new Set(evidenceTerms(u.text)) })),
-      contextTerms: new Set(evidenceTerms([...(s.sectionPath ?? []), ...context].join(" "))),
-      // The document's own name (a filing's issuer, form and period; a title): every unit of it is about that.
-      documentTerms: new Set(evidenceTerms(s.sectionPath?.[0] ?? "")),
-      rowYears: rowYears(units),
-    };
-  });
-  const all = split.flatMap((s) => s.units);
-  if (!all.length) return [];
-  // Rarer question terms weigh more (idf over the candidate units).
-  const weight = new Map(q.map((t) => [t, Math.log(1 + (all.length + 1) / (all.filter((u) => u.terms.has(t)).length + 0.5))]));
-  const sum = (ts: readonly string[]) => ts.reduce((a, t) => a + (weight.get(t) ?? 0), 0);
-  const total = sum(q);
   const out: ScoredUnit[] = [];
-  for (const s of split) {
-    const focusTerms = q.filter((t) => !s.contextTerms.has(t));
-    const focusTotal = sum(focusTerms);
-    for (const { terms, ...u } of s.units) {
-      const inUnit = q.filter((t) => terms.has(t));
-      const coverage = sum(q.filter((t) => terms.has(t) || s.contextTerms.has(t))) / total;
-      const focus = focusTotal ? sum(focusTerms.filter((t) => terms.has(t))) / focusTotal : 1;
+  let i = 0;
+  for (const part of parts) {
+    const years = rowYears(part.units);
+    for (const u of part.units) {
+      const { coverage, focus, own } = checked[i];
+      const { hit, size } = ranked[i++];
       const typeOk = holdsType(u.text, type);
-      // Ranking: the question's terms in the unit, its context counting half, shorter units preferred. A unit
-      // that repeats the document's name (a cover page, a press release's opening quote) is no more about it
-      // than the document's other units: those words count as context.
-      const named = (t: string) => s.documentTerms.has(t);
-      const hit = sum(inUnit.filter((t) => !named(t))) + 0.5 * sum(q.filter((t) => (!terms.has(t) || named(t)) && s.contextTerms.has(t)));
       // A table value or row for another year than the one asked is the neighbour's answer, not this one.
       const mentionsYear = /(?<!\d)(19|20)\d{2}(?!\d)/.test(u.text);
       const otherYear = askedYears.length > 0 && u.kind !== "sentence" && !askedYears.some((y) => u.text.includes(y)) && mentionsYear;
@@ -118,7 +99,7 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
       // value line whose row holds the others in lines of their own is quoted with them (planAnswer), so it
       // answers as the whole row does. A line that names no year (a statement read without its column years) is
       // neither.
-      const wholeRow = u.kind === "table-value" && askedYears.length > 1 && askedYears.every((y) => s.rowYears.get(rowLabel(u.text))?.has(y));
+      const wholeRow = u.kind === "table-value" && askedYears.length > 1 && askedYears.every((y) => years.get(rowLabel(u.text))?.has(y));
       const yearShare =
         askedYears.length > 1 && u.kind !== "sentence" && mentionsYear && !wholeRow
           ? Math.max(0.3, askedYears.filter((y) => u.text.includes(y)).length / askedYears.length)
@@ -127,10 +108,12 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
       const rowWanted = comparative && u.kind === "table-value" && !wholeRow ? 0.5 : 1;
       // A share ("Percentage of total revenue — 2022: 93 %") answers a question about an amount only when a share is asked.
       const wrongMeasure = !asksShare && u.kind !== "sentence" && isShare(u.text) ? 0.3 : 1;
-      // A filing's cover (check boxes, file numbers, addresses) answers only a question about the cover.
-      const cover = !coverAsked && COVER_BOILERPLATE.test(u.text) ? 0.25 : 1;
-      const score = (hit / Math.sqrt(Math.max(8, terms.size))) * (typeOk ? 1 : 0.5) * (otherYear ? 0.3 : yearShare) * rowWanted * wrongMeasure * cover;
-      out.push({ ...u, coverage, own: sum(inUnit) / total, focus, typeOk, score });
+      // A row labelled with more than the question says ("Total current liabilities" for "total liabilities") is a
+      // neighbouring row.
+      const extraLabel = u.kind === "sentence" ? 0 : labelTerms(u.text).filter((t) => !questionTerms.has(t) && !OPERATION_WORDS.has(t)).length;
+      const labelFit = 1 / (1 + 0.25 * extraLabel);
+      const score = (hit / Math.sqrt(Math.max(8, size))) * (typeOk ? 1 : 0.5) * (otherYear ? 0.3 : yearShare) * rowWanted * wrongMeasure * labelFit;
+      out.push({ ...u, coverage, own, focus, typeOk, score, folded: { coverage: ranked[i - 1].coverage, focus: ranked[i - 1].focus } });
     }
   }
   // Ties go to the better-ranked source (its place in the list, not its number: numbers are labels).
@@ -138,12 +121,63 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
   return out.sort((a, b) => b.score - a.score || place.get(a.n)! - place.get(b.n)! || a.order - b.order);
 }
 
-/** A question about what a filing's cover says: its registered securities, exchange, file number, address. */
-const COVER_QUESTION =
-  /\b(registered|registrant|exchange|trading symbol|ticker|file number|filer|incorporated|headquarter\w*|address|telephone|employer identification|shares outstanding)\b/i;
+interface Part {
+  units: EvidenceUnit[];
+  context: string[];
+  sectionPath: readonly string[];
+}
+
+/**
+ * How each unit (in order, over all parts) matches the question's terms as `termsOf` reads them: idf-weighted
+ * coverage (the unit or its passage's context), own (the unit alone), focus (the terms the context lacks), and the
+ * ranking's hit (the unit's terms, its context counting half). Undefined when the question has no terms.
+ */
+function termMatches(question: string, parts: readonly Part[], termsOf: (text: string) => string[]) {
+  const all0 = [...new Set(termsOf(question))];
+  // "total assets", "total revenue": a statement's row label, not an instruction to add things up.
+  const labelled = new Set(/\btotal\s+(?!amounts?\b|values?\b|number\b|sum\b|of\b)[a-z]/i.test(question) ? termsOf("total") : []);
+  const about = all0.filter((t) => !OPERATION_WORDS.has(t) || labelled.has(t));
+  const q = about.length ? about : all0;
+  if (!q.length) return undefined;
+  const split = parts.map((p) => ({
+    units: p.units.map((u) => new Set(termsOf(u.text))),
+    contextTerms: new Set(termsOf([...p.sectionPath, ...p.context].join(" "))),
+    // The document's own name (a filing's issuer, form and period; a title): every unit of it is about that.
+    documentTerms: new Set(termsOf(p.sectionPath[0] ?? "")),
+  }));
+  const all = split.flatMap((s) => s.units);
+  if (!all.length) return undefined;
+  // Rarer question terms weigh more (idf over the candidate units).
+  const weight = new Map(q.map((t) => [t, Math.log(1 + (all.length + 1) / (all.filter((u) => u.has(t)).length + 0.5))]));
+  const sum = (ts: readonly string[]) => ts.reduce((a, t) => a + (weight.get(t) ?? 0), 0);
+  const total = sum(q);
+  return split.flatMap((s) => {
+    const focusTerms = q.filter((t) => !s.contextTerms.has(t));
+    const focusTotal = sum(focusTerms);
+    return s.units.map((terms) => {
+      const inUnit = q.filter((t) => terms.has(t));
+      // A unit that repeats the document's name (a cover page, a press release's opening quote) is no more about
+      // it than the document's other units: for the ranking, those words count as context.
+      const named = (t: string) => s.documentTerms.has(t);
+      return {
+        coverage: sum(q.filter((t) => terms.has(t) || s.contextTerms.has(t))) / total,
+        own: sum(inUnit) / total,
+        focus: focusTotal ? sum(focusTerms.filter((t) => terms.has(t))) / focusTotal : 1,
+        hit: sum(inUnit.filter((t) => !named(t))) + 0.5 * sum(q.filter((t) => (!terms.has(t) || named(t)) && s.contextTerms.has(t))),
+        size: terms.size,
+      };
+    });
+  });
+}
 
 /** A table value line's row: "Effective tax rate — Year ended December 31, / 2022: 23%" → "Effective tax rate". */
 export const rowLabel = (line: string) => line.slice(0, Math.max(0, line.indexOf(" — ")));
+
+/** The words of a table unit's row label (a value line's text before " — ", a row's first cell), numbers aside. */
+function labelTerms(text: string): string[] {
+  const label = text.includes(" — ") ? rowLabel(text) : text.split(";", 1)[0];
+  return evidenceTerms(label.replace(/\([^)]*\)/g, " ")).filter((t) => !/\d/.test(t));
+}
 
 /** The years each row's value lines hold, in one source. */
 function rowYears(units: readonly { kind: string; text: string }[]): Map<string, Set<string>> {
@@ -156,10 +190,6 @@ function rowYears(units: readonly { kind: string; text: string }[]): Map<string,
   }
   return out;
 }
-
-/** The form's own text on a filing's cover page. */
-const COVER_BOILERPLATE =
-  /\b(indicate by check mark|check the appropriate box|accelerated filer|commission file number|registrant['’]s telephone number|irs employer identification|exact name of registrant|securities registered pursuant to section)\b/i;
 
 /**
  * The learned check: the leading sources answer when the model says so and one of their units holds the kind of
@@ -189,6 +219,9 @@ function learnedBest(
 
 /** A unit good enough to answer from. */
 export const supports = (u: ScoredUnit, t: EvidenceThresholds) => u.coverage >= t.minCoverage && u.focus >= t.minFocus && u.typeOk;
+
+/** The same with folded terms: which unit answers, once the calibrated check has said that one does. */
+const supportsFolded = (u: ScoredUnit, t: EvidenceThresholds) => supports(u.folded ? { ...u, ...u.folded } : u, t);
 
 export interface AnswerPlan {
   /** Units to quote, in answer order. Empty = abstain. */
@@ -230,6 +263,11 @@ export function planAnswer(question: string, sources: readonly SourceWithContext
   if (firstDoc !== undefined && docOf(firstDoc) !== docOf(best.n)) {
     best = scored.find((u) => leading.has(u.n) && docOf(u.n) === docOf(firstDoc) && supports(u, t)) ?? best;
   }
+  // The calibrated check said the question is answered; the best-scored unit of the same document's leading sources
+  // that supports it with folded terms ("expenses" for "expense", "2023" for "FY2023") is the answer when it ranks higher.
+  const chosen = best;
+  const refined = scored.find((u) => leading.has(u.n) && docOf(u.n) === docOf(chosen.n) && supportsFolded(u, t));
+  if (refined && refined.score > best.score) best = refined;
   const source = sources.find((s) => s.n === best!.n);
   if (source?.documentKey && namesAnotherIssuer(question, { documentKey: source.documentKey, sectionPath: source.sectionPath ?? [], text: source.text }))
     return { units: [] };
@@ -239,7 +277,7 @@ export function planAnswer(question: string, sources: readonly SourceWithContext
   const seen = new Set([best.text]);
   for (const u of scored) {
     if (picked.length > extraMax) break;
-    if (u === best || seen.has(u.text) || !supports(u, t) || u.score < best.score * 0.4) continue;
+    if (u === best || seen.has(u.text) || !supportsFolded(u, t) || u.score < best.score * 0.4) continue;
     if (!compares && docOf(u.n) !== docOf(best.n)) continue;
     if (u.kind !== "sentence" && picked.some((p) => p.kind !== "sentence")) continue; // one table line at most
     picked.push(u);
