@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HashedNgramEmbedder } from "../../../shared/adapters/local/hashed-ngram-embedder";
+import { SIMD_MIN_ROWS } from "../../../shared/adapters/embedded/simd-dots";
 import { SqliteSearchIndex } from "../../../shared/adapters/embedded/sqlite-search-index";
 import { tempDir } from "../../helpers/tmp";
 
@@ -98,5 +99,24 @@ describe("vector cache kept up to date from the index's change log (real SQLite)
     await index.switchServingModel(MODEL);
     await vectorSearch(index, "glaciers");
     expect(index.vectorCacheStats().reloads).toBe(2);
+  });
+
+  it("a slab large enough for WebAssembly SIMD grows, drops and packs in place and still answers as a fresh load does", async () => {
+    // 2,100 chunks: past SIMD_MIN_ROWS, so the slab lives in a WebAssembly memory from the first load.
+    for (let d = 10; d < 1_060; d++) await put(index, `d${d}.txt`, "v1", [`document ${d} topic ${d % 97} glaciers`, `part two of ${d}: rivers ${d % 13}`]);
+    await vectorSearch(index, "glaciers");
+    expect(SIMD_MIN_ROWS).toBeLessThan(2_100);
+    // New rows grow it; 600 removals leave more than a quarter holes, which packs it.
+    for (let d = 0; d < 40; d++) await put(index, `new${d}.txt`, "v1", [`fresh ${d} volcanoes ash ${d % 7}`]);
+    for (let d = 100; d < 400; d++) await index.removeDocument(`d${d}.txt`);
+    const fresh = new SqliteSearchIndex(join(t.dir, "index.db"));
+    try {
+      for (const q of ["volcanoes ash 3", "topic 42 glaciers", "rivers 5", "document 150 topic 53", "part two of 999"]) {
+        expect(await vectorSearch(index, q)).toEqual(await vectorSearch(fresh, q));
+      }
+    } finally {
+      fresh.close();
+    }
+    expect(index.vectorCacheStats().reloads).toBe(1);
   });
 });
