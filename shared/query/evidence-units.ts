@@ -31,6 +31,8 @@ export interface ScoredUnit extends EvidenceUnit {
 }
 
 export const TITLE_MAX_WORDS = 14;
+/** A caption's closing unit: "(in thousands)", "(Millions)", "(in millions, except per share data)". */
+const UNIT_SUFFIX = /\s*\((?:[^()]*\b(?:thousands|millions|billions|except|dollars|amounts)\b[^()]*)\)\s*$/i;
 
 /**
  * Content terms as the evidence check matches them: the shared light stemmer, then what it leaves apart
@@ -72,9 +74,10 @@ export function unitsOf(source: Pick<GenerationSource, "n" | "text">): { units: 
   const prose = (text: string) => {
     let sentences = splitSentences(text.replace(/\s+/g, " ").trim()).filter(Boolean);
     if (!sentences.length) return;
-    // A short line with no sentence end is a title or heading: context, not an answer.
-    if (sentences.length === 1 && !/[.!?:;"”)]$/.test(sentences[0]) && sentences[0].split(/\s+/).length <= TITLE_MAX_WORDS)
-      return void context.push(sentences[0]);
+    // A short line with no sentence end is a title or heading: context, not an answer. So is a caption numbered
+    // ("Note 13. Segment ... Information") or closed by its unit ("STATEMENTS OF CASH FLOWS (in thousands)").
+    const line = sentences.join(" ").replace(UNIT_SUFFIX, "");
+    if (!/[.!?:;"”)]$/.test(line) && line.split(/\s+/).length <= TITLE_MAX_WORDS) return void context.push(sentences.join(" "));
     const title = repeatedTitle(sentences[0]);
     if (title) {
       context.push(title);

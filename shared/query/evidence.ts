@@ -248,7 +248,8 @@ export function planAnswer(question: string, sources: readonly SourceWithContext
         .map((s) => s.n),
     );
     const loose = { ...t, ...t.named };
-    best = scored.find((u) => named.has(u.n) && supports(u, loose));
+    // The document settles the topic; the rest of the question is matched with folded terms (FY2024 = "fiscal 2024").
+    best = scored.find((u) => named.has(u.n) && supportsFolded(u, loose));
     if (best) t = loose;
   }
   if (!best) return { units: [] };

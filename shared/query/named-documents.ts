@@ -74,8 +74,9 @@ function documentTerms(chunk: Pick<Chunk, "documentKey" | "sectionPath"> & Parti
     )
     .join(" ");
   const text = `${file.replace(/[_\-.]+/g, " ")} ${chunk.sectionPath.join(" ")} ${extra}`;
-  // Split "FY2018" and "3M_2018_10K" alike into their letter/digit runs as well as whole tokens.
-  return new Set(tokens(text).flatMap((t) => [t, ...(t.match(/\d{4}/g) ?? [])]));
+  // Split "FY2018" and "3M_2018_10K" alike into their letter/digit runs as well as whole tokens, and a quarter
+  // ("AMCOR_2023Q2_10Q") into its year and its quarter, as a question writes them ("Q2 of FY2023").
+  return new Set(tokens(text).flatMap((t) => [t, ...(t.match(/\d{4}/g) ?? []), ...(/\d/.test(t) ? (t.match(/q[1-4](?!\d)/g) ?? []) : [])]));
 }
 
 // A question that names a financial statement ("Using the cash flow statement, ...", "based on the balance sheet")

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { chunkDocument, tableChunks } from "../../../shared/ingest/chunk";
 import { parseDocument } from "../../../shared/ingest/parse";
-import { planAnswer } from "../../../shared/query/evidence";
+import { planAnswer, unitsOf } from "../../../shared/query/evidence";
 import { preferNamedDocuments } from "../../../shared/query/named-documents";
 import { corpusRows, DATASETS } from "../../helpers/datasets";
 
@@ -75,6 +75,27 @@ describe("the answer quotes the unit that answers", () => {
       },
     ];
     expect(preferNamedDocuments(q.question, chunks).map((c) => c.documentKey)).toEqual(chunks.map((c) => c.documentKey));
+  });
+});
+
+describe("statements and filings", () => {
+  it("reads a quarter in a filing's name, so a Q2 question prefers the 10-Q over the year's 10-K (Amcor)", () => {
+    const q = finance.get("financebench_id_01936")!;
+    const chunks = [
+      { documentKey: "evals/financebench/AMCOR_2023_10K.pdf", sectionPath: [], metadata: {}, text: "" },
+      { documentKey: "evals/financebench/AMCOR_2023Q2_10Q.pdf", sectionPath: [], metadata: {}, text: page(q) },
+    ];
+    expect(preferNamedDocuments(q.question, chunks)[0].documentKey).toBe("evals/financebench/AMCOR_2023Q2_10Q.pdf");
+  });
+
+  it("takes a statement's caption closed by its unit for context, not for a sentence that answers (Netflix cash flows)", () => {
+    const q = finance.get("financebench_id_04458")!;
+    const lines = q.evidence[1].text.split("\n").map((l) => l.trim());
+    const caption = `${lines.find((l) => l.startsWith("CONSOLIDATED STATEMENTS OF CASH FLOWS"))} ${lines.find((l) => l.startsWith("(in thousands"))}`;
+    expect(caption).toBe("CONSOLIDATED STATEMENTS OF CASH FLOWS (in thousands)");
+    const read = unitsOf({ n: 1, text: caption });
+    expect(read.units).toEqual([]);
+    expect(read.context).toEqual([caption]);
   });
 });
 
