@@ -183,12 +183,15 @@ export function preferNamedDocuments<T extends Rankable>(question: string, chunk
   // a year ("Fiscal 2016 Compared With Fiscal 2015") must not put that section before the statement asked for.
   // A period ("FY2023") counts only for a document that carries one of the other names too, when the question
   // gives any: another issuer's filing of that year is not the one asked about.
+  // "FY2023" and the "2023" read from it are one period, so a 10-K's "(FY2023)" does not count it twice against a
+  // 10-Q that carries the quarter asked ("Q2 of FY2023": 2023 and q2).
   const proper = names.filter((n) => !PERIOD.test(n));
+  const periods = [...new Set(names.filter((n) => PERIOD.test(n)).map((n) => n.replace(/^fy(?=\d{4}$)/, "")))];
   const byDocument = new Map<string, number>();
   for (const c of chunks) {
     const have = documentTerms(c);
     const properHits = proper.filter((n) => have.has(n)).length;
-    const periodHits = proper.length && !properHits ? 0 : names.filter((n) => PERIOD.test(n) && have.has(n)).length;
+    const periodHits = proper.length && !properHits ? 0 : periods.filter((p) => have.has(p) || have.has(`fy${p}`)).length;
     byDocument.set(c.documentKey, Math.max(byDocument.get(c.documentKey) ?? 0, properHits + periodHits));
   }
   const scores = chunks.map((c) => byDocument.get(c.documentKey)!);

@@ -82,8 +82,19 @@ describe("statements and filings", () => {
   it("reads a quarter in a filing's name, so a Q2 question prefers the 10-Q over the year's 10-K (Amcor)", () => {
     const q = finance.get("financebench_id_01936")!;
     const chunks = [
-      { documentKey: "evals/financebench/AMCOR_2023_10K.pdf", sectionPath: [], metadata: {}, text: "" },
-      { documentKey: "evals/financebench/AMCOR_2023Q2_10Q.pdf", sectionPath: [], metadata: {}, text: page(q) },
+      // The context lines the chunker reads from the two filings' covers.
+      {
+        documentKey: "evals/financebench/AMCOR_2023_10K.pdf",
+        sectionPath: ["Amcor Plc · Form 10-K · fiscal year ended June 30, 2023 (FY2023)"],
+        metadata: {},
+        text: "",
+      },
+      {
+        documentKey: "evals/financebench/AMCOR_2023Q2_10Q.pdf",
+        sectionPath: ["Amcor Plc · Form 10-Q · quarterly period ended December 31, 2022"],
+        metadata: {},
+        text: page(q),
+      },
     ];
     expect(preferNamedDocuments(q.question, chunks)[0].documentKey).toBe("evals/financebench/AMCOR_2023Q2_10Q.pdf");
   });
