@@ -5,8 +5,8 @@ import { hostname } from "node:os";
 import type { LeaseRecovery, LostLease, Queue, QueueMessage, ReceiveOptions } from "../../ports/queue";
 import { dlqName } from "../../ports/queue";
 import { logger } from "../../observability/logger";
-import type { Statement, Transaction } from "better-sqlite3";
-import { openSqlite, type Db } from "./sqlite";
+import type { Statement } from "better-sqlite3";
+import { GroupCommit, openSqlite, type Db } from "./sqlite";
 
 // A durable queue in SQLite with SQS semantics: visibility timeout, receive count, redrive to
 // `<queue>-dlq` after maxReceives, delete by receipt handle (a stale receipt deletes nothing).
@@ -37,15 +37,8 @@ export class SqliteQueue implements Queue, LeaseRecovery {
   private heartbeat?: NodeJS.Timeout;
   private readonly wake = new EventEmitter();
   private readonly statements = new Map<string, Statement>();
-  // Transaction wrappers made once (better-sqlite3 builds one per call of db.transaction).
-  private readonly leaseDue: Transaction<(queue: string, opts: ReceiveOptions, writes: PendingWrite[]) => QueueMessage[]>;
-  private readonly commitWrites: Transaction<(writes: PendingWrite[]) => void>;
-  private readonly applyOne: Transaction<(w: PendingWrite) => void>;
-  /** Writes waiting for the next commit (see the group commit above). */
-  private pending: PendingWrite[] = [];
-  private flushQueued = false;
-  /** Write transactions committed (tests and benches count them). */
-  commits = 0;
+  /** Writes share commits (see GroupCommit); `commits` counts them. */
+  private readonly group: GroupCommit;
 
   constructor(path: string) {
     this.db = openSqlite(path, { walPages: QUEUE_WAL_PAGES });
@@ -67,14 +60,7 @@ export class SqliteQueue implements Queue, LeaseRecovery {
     this.db.exec("CREATE INDEX IF NOT EXISTS messages_owner ON messages(owner)");
     // A receipt names its message (`<id>:<nonce>`): found by id, so no index on receipts to keep up on every lease.
     this.db.exec("DROP INDEX IF EXISTS messages_receipt");
-    this.applyOne = this.db.transaction((w: PendingWrite) => {
-      w.result = w.apply();
-    });
-    this.commitWrites = this.db.transaction((writes: PendingWrite[]) => this.applyAll(writes));
-    this.leaseDue = this.db.transaction((queue: string, opts: ReceiveOptions, writes: PendingWrite[]) => {
-      this.applyAll(writes);
-      return this.leaseDueNow(queue, opts);
-    });
+    this.group = new GroupCommit(this.db);
     LIVE_HERE.add(this.instanceId);
     this.register();
     this.wake.setMaxListeners(0);
@@ -156,63 +142,14 @@ export class SqliteQueue implements Queue, LeaseRecovery {
     return id;
   }
 
-  /**
-   * A write joins the next commit: the one flushed after this turn of the event loop, or a lease
-   * taken before then. `wakes`: the queue whose receivers learn of it once it is committed.
-   */
+  /** A write joins the next commit; `wakes`: the queue whose receivers learn of it once committed. */
   private write<T>(apply: () => T, wakes?: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.push({ apply, resolve: resolve as (v: unknown) => void, reject, wakes });
-      if (this.flushQueued) return;
-      this.flushQueued = true;
-      setImmediate(() => this.flush());
-    });
+    return this.group.write(apply, wakes ? () => this.wake.emit(wakes) : undefined);
   }
 
-  /** Commits the waiting writes in one transaction. */
-  private flush() {
-    this.flushQueued = false;
-    const writes = this.takePending();
-    if (!writes.length) return;
-    try {
-      this.commitWrites.immediate(writes);
-      this.commits++;
-    } catch (err) {
-      for (const w of writes) w.reject(err);
-      return;
-    }
-    this.settle(writes);
-  }
-
-  private takePending(): PendingWrite[] {
-    const writes = this.pending;
-    this.pending = [];
-    return writes;
-  }
-
-  /** Runs each write under its own savepoint: one that throws is undone and fails alone. */
-  private applyAll(writes: PendingWrite[]) {
-    for (const w of writes) {
-      try {
-        this.applyOne(w);
-      } catch (err) {
-        w.failed = true;
-        w.error = err;
-      }
-    }
-  }
-
-  /** After the commit: each write's caller learns its outcome; receivers of sent messages wake. */
-  private settle(writes: PendingWrite[]) {
-    const woken = new Set<string>();
-    for (const w of writes) {
-      if (w.failed) w.reject(w.error);
-      else {
-        w.resolve(w.result);
-        if (w.wakes) woken.add(w.wakes);
-      }
-    }
-    for (const q of woken) this.wake.emit(q);
+  /** Write transactions committed so far (tests and benches count them). */
+  get commits(): number {
+    return this.group.commits;
   }
 
   async receive(queue: string, opts: ReceiveOptions): Promise<QueueMessage[]> {
@@ -236,17 +173,8 @@ export class SqliteQueue implements Queue, LeaseRecovery {
   private receiveNow(queue: string, opts: ReceiveOptions): QueueMessage[] {
     // Nothing due: answered by a read (WAL readers take no lock), no write transaction.
     if (!this.sql("SELECT 1 FROM messages WHERE queue = ? AND visible_at <= ? LIMIT 1").get(queue, Date.now())) return [];
-    const writes = this.takePending(); // committed with this lease
-    let leased: QueueMessage[];
-    try {
-      leased = this.leaseDue.immediate(queue, opts, writes);
-      this.commits++;
-    } catch (err) {
-      for (const w of writes) w.reject(err);
-      throw err;
-    }
-    this.settle(writes);
-    return leased;
+    // The writes waiting so far (a poller's deletes of its last batch) commit with this lease.
+    return this.group.commitWith(() => this.leaseDueNow(queue, opts))!;
   }
 
   /** Leases up to maxMessages due messages (those past maxReceives go to the DLQ instead); run in one write transaction. */
@@ -401,7 +329,7 @@ export class SqliteQueue implements Queue, LeaseRecovery {
   }
 
   close() {
-    this.flush(); // writes already asked for are committed, not dropped
+    this.group.flush(); // writes already asked for are committed, not dropped
     this.stopHeartbeat();
     LIVE_HERE.delete(this.instanceId);
     // A clean stop: this instance's remaining leases (none after pollers stopped) go to others at once.
@@ -423,16 +351,6 @@ const messageOf = (receipt: string): string => receipt.slice(0, Math.max(0, rece
  * checkpoints (each an fsync) come a tenth as often.
  */
 const QUEUE_WAL_PAGES = 10_000;
-
-interface PendingWrite {
-  apply: () => unknown;
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
-  wakes?: string;
-  result?: unknown;
-  failed?: boolean;
-  error?: unknown;
-}
 
 interface InstanceRow {
   id: string;

@@ -32,3 +32,84 @@ export function openSqlite(path: string, opts: { pageSize?: number; walPages?: n
 }
 
 export type Db = Database.Database;
+
+/**
+ * Group commit for one connection: writes asked in the same turn of the event loop share one
+ * transaction (flushed on the next `setImmediate`), and `commitWith` takes the writes waiting so far
+ * into a transaction of its own. A write resolves only once committed (nothing acknowledged is lost
+ * to a kill), and runs under its own savepoint, so one that throws is undone and fails alone.
+ */
+export class GroupCommit {
+  private pending: PendingWrite[] = [];
+  private flushQueued = false;
+  /** Write transactions committed (tests and benches count them). */
+  commits = 0;
+  private readonly applyOne: Database.Transaction<(w: PendingWrite) => void>;
+  private readonly commitTx: Database.Transaction<(writes: PendingWrite[], then: () => unknown) => unknown>;
+
+  constructor(private readonly db: Database.Database) {
+    this.applyOne = db.transaction((w: PendingWrite) => {
+      w.result = w.apply();
+    });
+    this.commitTx = db.transaction((writes: PendingWrite[], then: () => unknown) => {
+      for (const w of writes) {
+        try {
+          this.applyOne(w);
+        } catch (err) {
+          w.failed = true;
+          w.error = err;
+        }
+      }
+      return then();
+    });
+  }
+
+  /** `committed`: called once the write is committed (e.g. to wake those waiting for it). */
+  write<T>(apply: () => T, committed?: () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ apply, resolve: resolve as (v: unknown) => void, reject, committed });
+      if (this.flushQueued) return;
+      this.flushQueued = true;
+      setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commits the waiting writes now (close calls it: what was asked is kept). */
+  flush() {
+    this.flushQueued = false;
+    if (this.pending.length) this.commitWith(() => undefined, false);
+  }
+
+  /** Runs `then` in one immediate transaction after the waiting writes; its error is thrown (`rethrow`). */
+  commitWith<T>(then: () => T, rethrow = true): T | undefined {
+    const writes = this.pending;
+    this.pending = [];
+    let out: T;
+    try {
+      out = this.commitTx.immediate(writes, then) as T;
+      this.commits++;
+    } catch (err) {
+      for (const w of writes) w.reject(err);
+      if (rethrow) throw err;
+      return undefined;
+    }
+    for (const w of writes) {
+      if (w.failed) w.reject(w.error);
+      else {
+        w.resolve(w.result);
+        w.committed?.();
+      }
+    }
+    return out;
+  }
+}
+
+interface PendingWrite {
+  apply: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+  committed?: () => void;
+  result?: unknown;
+  failed?: boolean;
+  error?: unknown;
+}
