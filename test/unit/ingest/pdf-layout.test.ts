@@ -16,7 +16,8 @@ import { pdfBuffer, reportPdf, sentences, TWO_COLUMN_TEXT } from "./pdf-fixtures
 
 /** Each page's lines as the parser lays them out: running headers and footers dropped. */
 async function pageLines(body: Buffer): Promise<Line[][]> {
-  const pdf = await openPdf(body);
+  const opened = await openPdf(body);
+  const { pdf } = opened;
   try {
     const pages: PageLines[] = [];
     for (let n = 1; n <= pdf.numPages; n++) {
@@ -27,7 +28,7 @@ async function pageLines(body: Buffer): Promise<Line[][]> {
     }
     return dropRunningLines(pages).map((p) => p.lines);
   } finally {
-    await pdf.destroy();
+    opened.close();
   }
 }
 

@@ -4,12 +4,13 @@ import { TYPES } from "../detect";
 import { withTimeout } from "../limits";
 import { ocrAvailable, ocrPdfPages } from "../ocr";
 import type { ParseEnv, ParseInput, Parser } from "../types";
-import { openPdf, pdfError } from "./document";
+import { type OpenedPdf, openPdf, pdfError } from "./document";
 import { assignHeadings, type StyledBlock } from "./headings";
 import { type FontBook, pageText } from "./items";
 import { groupLines } from "./lines";
 import { paragraphs } from "./paragraphs";
 import { readingOrder } from "./layout";
+import { PageFeed } from "./pages";
 import { dropRunningLines, type PageLines } from "./running";
 import { findTables, inheritHeader, type PdfTable } from "./tables";
 
@@ -24,16 +25,20 @@ export const pdfParser: Parser = {
   types: [TYPES.pdf],
   async parse({ body }: ParseInput, env: ParseEnv): Promise<ParsedDocument> {
     const { limits, deadline } = env;
-    const pdf = await withTimeout(openPdf(body), deadline, "opening the PDF");
+    const opened = await withTimeout(openPdf(body), deadline, "opening the PDF");
+    const { pdf, guard } = opened;
     try {
       if (pdf.numPages > limits.maxPages) throw new DocumentError("too_many_pages", `the PDF has ${pdf.numPages} pages (limit ${limits.maxPages})`);
       const pages: (PageLines & { hasImages: boolean })[] = [];
       const scanned: { page: number; width: number }[] = [];
       const fonts: FontBook = new Map();
-      for (let n = 1; n <= pdf.numPages; n++) {
+      const feed = new PageFeed(opened);
+      for (;;) {
         deadline.check("reading the PDF");
-        const page = await withTimeout(pdf.getPage(n), deadline, "reading the PDF");
-        const text = await withTimeout(pageText(page, n, fonts), deadline, "reading the PDF");
+        const next = await withTimeout(feed.next(), deadline, "reading the PDF");
+        if (!next) break;
+        const { number: n, page, content } = next;
+        const text = await withTimeout(guard(pageText(page, n, fonts, content)), deadline, "reading the PDF");
         page.cleanup();
         const chars = text.runs.reduce((s, r) => s + r.text.replace(/\s/g, "").length, 0);
         if (chars < SCANNED_PAGE_CHARS && text.hasImages) scanned.push({ page: n, width: text.width });
@@ -43,12 +48,12 @@ export const pdfParser: Parser = {
       const blocks = assignHeadings(joinContinuations(layoutPages(dropRunningLines(pages))));
       const ocrBlocks = await ocrPages(body, scanned, env, warnings);
       const merged = insertByPage(blocks, ocrBlocks);
-      const title = (await metaTitle(pdf)) ?? merged.find((b) => b.kind === "heading")?.text;
+      const title = (await metaTitle(opened)) ?? merged.find((b) => b.kind === "heading")?.text;
       return { contentType: TYPES.pdf, title, blocks: merged, pages: pdf.numPages, ...(warnings.length ? { warnings } : {}) };
     } catch (err) {
       throw pdfError(err);
     } finally {
-      void pdf.destroy();
+      opened.close();
     }
   },
 };
@@ -135,9 +140,9 @@ function joinContinuations(blocks: StyledBlock[]): StyledBlock[] {
   return out;
 }
 
-async function metaTitle(pdf: Awaited<ReturnType<typeof openPdf>>): Promise<string | undefined> {
+async function metaTitle({ pdf, guard }: OpenedPdf): Promise<string | undefined> {
   try {
-    const meta = await pdf.getMetadata();
+    const meta = await guard(pdf.getMetadata());
     const t = (meta.info as { Title?: unknown })?.Title;
     return typeof t === "string" && t.trim() && !/^(untitled|microsoft word)/i.test(t.trim()) ? t.trim() : undefined;
   } catch {
