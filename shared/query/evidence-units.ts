@@ -40,8 +40,15 @@ const UNIT_SUFFIX = /\s*\((?:[^()]*\b(?:thousands|millions|billions|except|dolla
  * the "2023" of a statement's column and of "fiscal 2023").
  */
 export function evidenceTerms(text: string): string[] {
-  return contentTerms(text).map(foldTerm);
+  return contentTerms(FINANCIAL_NAMES.reduce((t, [name, as]) => t.replace(name, ` ${as} `), text)).map(foldTerm);
 }
+
+/** A statement's line and the name a question gives it: "capital expenditure" is "purchases of property and equipment". */
+const FINANCIAL_NAMES: [RegExp, string][] = [
+  [/\b(capital expenditures?|capex|(purchases?|additions?|payments?)( of| to| for) property,?( plant,?)? (and|&) equipment)\b/gi, "capex"],
+  [/\b(cost of (goods )?sold|cost of sales|cost of revenues?)\b/gi, "costofsales"],
+  [/\b(depreciation (and|&) amortization|d&a)\b/gi, "depreciationamortization"],
+];
 
 function foldTerm(t: string): string {
   const fy = /^fy((?:19|20)\d{2})$/.exec(t);

@@ -240,11 +240,13 @@ export function planAnswer(question: string, sources: readonly SourceWithContext
   const leading = new Set(sources.slice(0, t.fromTopSources).map((s) => s.n));
   let best = scored.find((u) => leading.has(u.n) && supports(u, t)) ?? (t.learned && learnedBest(question, sources, scored, t, leading));
   if (!best && t.named) {
-    // Only units of the sources whose document carries the question's names.
+    // Only units of the sources whose document carries the question's names: a leading source's document, whose
+    // other retrieved chunks (the rest of a statement) may hold the line asked.
+    const leadingDocs = new Set(sources.slice(0, t.fromTopSources).map((s) => s.documentKey));
     const named = new Set(
       sources
-        .slice(0, t.fromTopSources)
-        .filter((s) => s.documentKey && carriesNamesAsked(question, { documentKey: s.documentKey, sectionPath: s.sectionPath ?? [] }))
+        .filter((s) => s.documentKey && leadingDocs.has(s.documentKey))
+        .filter((s) => carriesNamesAsked(question, { documentKey: s.documentKey!, sectionPath: s.sectionPath ?? [] }))
         .map((s) => s.n),
     );
     const loose = { ...t, ...t.named };

@@ -116,6 +116,16 @@ export function statementQuery(question: string, core: string): string | undefin
   return `${asked.map((i) => STATEMENTS[i].name).join(" ")} ${core}`;
 }
 
+/**
+ * The statement by its heading and the names the question gives (issuer, period) alone: the question's other words
+ * ("capital expenditure") pull in the notes that use them and can keep a long statement out of the candidates.
+ */
+export function statementNameQuery(question: string, core: string): string | undefined {
+  const asked = statementsAsked(question);
+  if (!asked.length) return undefined;
+  return `${asked.map((i) => STATEMENTS[i].name).join(" ")} ${namedTerms(core).join(" ")}`.trim();
+}
+
 type Rankable = Pick<Chunk, "documentKey" | "sectionPath" | "metadata"> & Partial<Pick<Chunk, "text">>;
 
 /** Periods ("2023", "FY2022", "Q2", "2023Q1") are not names: a filing of another issuer carries them too. */

@@ -9,7 +9,7 @@ import { asChatModel } from "../text/chat-model";
 import { reciprocalRankFusion } from "../text/fusion";
 import { retrievalChoice } from "./retrieval-tuning";
 import { EVIDENCE_CHECK, planAnswer, questionCore } from "./evidence";
-import { preferNamedDocuments, statementQuery } from "./named-documents";
+import { preferNamedDocuments, statementNameQuery, statementQuery } from "./named-documents";
 import { lexicalCoverage } from "./relevance";
 import { transformQuery, type TransformOutput } from "./transform";
 
@@ -60,8 +60,9 @@ export async function retrieve(
   const c = ctx.settings.query;
   const candidates = topKOf(ctx, req) * c.candidatesPerSource;
   // A question that names a financial statement also searches for that statement by its heading.
-  const statement = statementQuery(req.question, questionCore(req.question));
-  if (statement && !queries.includes(statement)) queries = [...queries, statement];
+  const core = questionCore(req.question);
+  for (const statement of [statementQuery(req.question, core), statementNameQuery(req.question, core)])
+    if (statement && !queries.includes(statement)) queries = [...queries, statement];
   // Queries use the serving model's vectors (the previous model until a rollout switches).
   const embedder = await servingEmbedder(ctx);
   const vectors = await embedder.embed(queries, "query");

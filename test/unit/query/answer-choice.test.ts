@@ -3,8 +3,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { chunkDocument, tableChunks } from "../../../shared/ingest/chunk";
 import { parseDocument } from "../../../shared/ingest/parse";
-import { planAnswer, unitsOf } from "../../../shared/query/evidence";
-import { preferNamedDocuments } from "../../../shared/query/named-documents";
+import { evidenceTerms } from "../../../shared/query/evidence-units";
+import { planAnswer, questionCore, unitsOf } from "../../../shared/query/evidence";
+import { preferNamedDocuments, statementNameQuery } from "../../../shared/query/named-documents";
 import { corpusRows, DATASETS } from "../../helpers/datasets";
 
 // Which unit an extractive answer quotes, on real passages of the team's datasets (read at test time, never
@@ -97,6 +98,16 @@ describe("statements and filings", () => {
       },
     ];
     expect(preferNamedDocuments(q.question, chunks)[0].documentKey).toBe("evals/financebench/AMCOR_2023Q2_10Q.pdf");
+  });
+
+  it("reads a question's 'capital expenditure' as the cash flow statement's purchases of property, plant and equipment (3M)", () => {
+    const q = finance.get("financebench_id_03029")!;
+    const line = q.evidence[0].text.split("\n").find((l) => l.startsWith("Purchases of property, plant and equipment"))!;
+    expect(line).toContain("(PP&E)");
+    const asked = new Set(evidenceTerms(q.question));
+    expect(evidenceTerms(line).some((t) => asked.has(t) && !/\d/.test(t))).toBe(true);
+    // The statement is also searched by its heading and the names asked alone, without the words that pull in notes.
+    expect(statementNameQuery(q.question, questionCore(q.question))).toBe("consolidated statements of cash flows fy2018 2018 3m");
   });
 
   it("takes a statement's caption closed by its unit for context, not for a sentence that answers (Netflix cash flows)", () => {
