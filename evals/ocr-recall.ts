@@ -9,7 +9,8 @@ import { mapPool } from "./run/pool";
 // public API of a fresh embedded host: each form goes in with PUT /documents/{key} (the 50 PNG scans and
 // the 10 of them also wrapped as image-only PDFs), and once indexed its text is read back with
 // GET /documents/{key}/chunks. Word recall: the share of the words of the form's keys and linked answers
-// (the FUNSD annotators' transcriptions, dev questions) that appear among the indexed text's words.
+// (the FUNSD annotators' transcriptions, dev questions) that appear among the indexed words (each chunk's
+// text and its section path, which is indexed with it: OCR lines read as headings go there).
 
 const { flags } = parseArgs(process.argv.slice(2));
 const root = join(datasetsRoot(flags.datasets ? String(flags.datasets) : undefined), "funsd");
@@ -45,7 +46,9 @@ try {
     }
     const text =
       status === "indexed"
-        ? ((await (await api(`/documents/${u.key}/chunks`)).json()) as { chunks: { text: string }[] }).chunks.map((c) => c.text).join(" ")
+        ? ((await (await api(`/documents/${u.key}/chunks`)).json()) as { chunks: { text: string; sectionPath: string[] }[] }).chunks
+            .map((c) => `${c.sectionPath.join(" ")} ${c.text}`)
+            .join(" ")
         : "";
     const have = new Set(words(text));
     const gold = questions.filter((q) => q.relevant_doc_ids[0] === u.id).flatMap((q) => [...words(q.question), ...q.answers.flatMap(words)]);
@@ -59,8 +62,12 @@ try {
     const pooled = of.reduce((s, r) => s + r.found, 0) / of.reduce((s, r) => s + r.total, 0);
     const perForm = of.map((r) => r.found / r.total).sort((a, b) => a - b);
     const failed = rows.filter((r) => r.kind === kind && r.status !== "indexed").length;
+    const worst = [...of]
+      .sort((a, b) => a.found / a.total - b.found / b.total)
+      .slice(0, 3)
+      .map((r) => `${r.id} ${(r.found / r.total).toFixed(2)}`);
     console.log(
-      `  ${kind}: ${of.length} forms, pooled ${pooled.toFixed(3)}, mean per form ${(perForm.reduce((a, b) => a + b, 0) / perForm.length).toFixed(3)}, worst ${perForm[0]?.toFixed(3)}, not indexed ${failed}`,
+      `  ${kind}: ${of.length} forms, pooled ${pooled.toFixed(3)}, mean per form ${(perForm.reduce((a, b) => a + b, 0) / perForm.length).toFixed(3)}, worst ${worst.join(", ")}; not indexed ${failed}`,
     );
   }
 } finally {
