@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startHost } from "../host";
+import { SqliteDocumentCatalog } from "../shared/adapters/embedded/sqlite-document-catalog";
+import { SqliteQueue } from "../shared/adapters/embedded/sqlite-queue";
 import { loadConfig } from "../shared/runtime/config";
 import { createEmbeddedContext } from "../shared/runtime/context";
 import { docBody, ingestDirectly, type Doc } from "./direct-ingest";
@@ -102,6 +104,12 @@ console.log(
   inPlace
     ? `  (files written in the bucket folder: the pipeline's time includes the ${pipe.config.RAGLINE_SCAN_INTERVAL_MS} ms settle wait before each is announced; worker threads: ${host.workers?.pool.size ?? 0})`
     : `  (files renamed into the bucket folder: announced after a quick look; --in-place writes them there and waits the ${pipe.config.RAGLINE_SCAN_INTERVAL_MS} ms settle; worker threads: ${host.workers?.pool.size ?? 0})`,
+);
+// Commits are what the pipeline adds per document beyond the direct path's two index transactions.
+const commits = (port: unknown) => (port instanceof SqliteQueue || port instanceof SqliteDocumentCatalog ? port.commits : NaN);
+const measured = WARMUP + rounds * perRound;
+console.log(
+  `  SQLite commits per document through the pipeline: queue ${(commits(pipe.queue) / measured).toFixed(1)}, catalog ${(commits(pipe.catalog) / measured).toFixed(1)}`,
 );
 await host.close();
 await pipe.close();
