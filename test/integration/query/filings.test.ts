@@ -107,6 +107,17 @@ describe("answers from filings: the named issuer's statement, on its page (embed
     expect(result.citations.every((c) => c.documentKey === "filings/a1.pdf" && c.page === 3)).toBe(true);
   });
 
+  it("a capital expenditure question, worded as financebench words it, is answered with the statement's purchases line", async () => {
+    const job = await submitQuery(ctx, {
+      question:
+        "What is the FY2023 capital expenditure amount (in USD millions) for Borealis Tools? Give a response to the question by relying on the details shown in the cash flow statement.",
+    });
+    expect(await runQueryJob(ctx, job.id)).toBe("completed");
+    const result = (await ctx.jobs.get(job.id))!.result!;
+    expect(result.answer).toMatch(/^Purchases of property and equipment[^[]*2023: \(2,359\)[^[]*\[1\]/);
+    expect(result.citations[0]).toMatchObject({ n: 1, documentKey: "filings/b2.pdf", page: 3 });
+  });
+
   it("a question naming an issuer that is not there abstains instead of quoting another's statement", async () => {
     const job = await submitQuery(ctx, { question: "How much did Apple spend on purchases of property and equipment in 2023?" });
     expect(await runQueryJob(ctx, job.id)).toBe("completed");
