@@ -52,15 +52,15 @@ const pdftotext = async (file: string) => {
   return stdout.split("\f").length - 1;
 };
 const textLayer = async (_file: string, body: Buffer) => {
-  const opened = await openPdf(body);
-  const { pdf } = opened;
+  const pdf = await openPdf(body);
   for (let n = 1; n <= pdf.numPages; n++) {
     const page = await pdf.getPage(n);
     await page.getTextContent();
     page.cleanup();
   }
-  opened.close();
-  return pdf.numPages;
+  const pages = pdf.numPages;
+  await pdf.destroy();
+  return pages;
 };
 
 const hasPdftotext = await run("pdftotext", ["-v"]).then(

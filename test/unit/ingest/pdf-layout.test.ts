@@ -16,8 +16,7 @@ import { pdfBuffer, reportPdf, sentences, TWO_COLUMN_TEXT } from "./pdf-fixtures
 
 /** Each page's lines as the parser lays them out: running headers and footers dropped. */
 async function pageLines(body: Buffer): Promise<Line[][]> {
-  const opened = await openPdf(body);
-  const { pdf } = opened;
+  const pdf = await openPdf(body);
   try {
     const pages: PageLines[] = [];
     for (let n = 1; n <= pdf.numPages; n++) {
@@ -28,7 +27,7 @@ async function pageLines(body: Buffer): Promise<Line[][]> {
     }
     return dropRunningLines(pages).map((p) => p.lines);
   } finally {
-    opened.close();
+    await pdf.destroy();
   }
 }
 

@@ -1,6 +1,5 @@
 import { getDocumentProxy, getResolvedPDFJS } from "unpdf";
 import { DocumentError, RaglineError } from "../../../domain/errors";
-import { leaseThread } from "./thread";
 
 // Opening a PDF with pdfjs (through unpdf), with its failures mapped to document errors.
 
@@ -23,37 +22,17 @@ if (!proto.transferToFixedLength) {
   });
 }
 
-/** An open PDF: `guard` races a pdf.js call against the loss of the thread reading it; `close` frees both. */
-export interface OpenedPdf {
-  pdf: PdfDocument;
-  guard<T>(call: Promise<T>): Promise<T>;
-  close(): void;
-}
-
-export async function openPdf(body: Buffer): Promise<OpenedPdf> {
-  const thread = await leaseThread();
-  const guard = <T>(call: Promise<T>): Promise<T> => (thread ? Promise.race([call, thread.lost]) : call);
+export async function openPdf(body: Buffer): Promise<PdfDocument> {
   try {
-    // verbosity 0: pdfjs logs every recoverable font quirk otherwise. The copy of the bytes is what pdf.js
-    // transfers to its thread (the caller's buffer stays whole for OCR).
-    const options = { verbosity: 0, isEvalSupported: false, ...(thread ? { worker: thread.pdfWorker } : {}) };
-    const pdf = await guard(getDocumentProxy(new Uint8Array(body), options as Parameters<typeof getDocumentProxy>[1]));
-    return {
-      pdf,
-      guard,
-      close() {
-        pdf.destroy().catch(() => {});
-        thread?.release();
-      },
-    };
+    // verbosity 0: pdfjs logs every recoverable font quirk otherwise.
+    return await getDocumentProxy(new Uint8Array(body), { verbosity: 0, isEvalSupported: false });
   } catch (err) {
-    thread?.release();
     throw pdfError(err);
   }
 }
 
-export function pdfError(err: unknown): DocumentError {
-  if (err instanceof RaglineError) return err; // a DocumentError, or the thread's loss (transient)
+export function pdfError(err: unknown): RaglineError {
+  if (err instanceof RaglineError) return err; // a DocumentError, or a transient failure of the range reader's thread
   const name = (err as { name?: string })?.name ?? "";
   const msg = err instanceof Error ? err.message : String(err);
   if (name === "PasswordException" || /password/i.test(msg)) return new DocumentError("encrypted_document", "the PDF is password-protected", err);

@@ -4,13 +4,12 @@ import { TYPES } from "../detect";
 import { withTimeout } from "../limits";
 import { ocrAvailable, ocrPdfPages } from "../ocr";
 import type { ParseEnv, ParseInput, Parser } from "../types";
-import { type OpenedPdf, openPdf, pdfError } from "./document";
+import { openPdf, type PdfDocument, pdfError } from "./document";
 import { assignHeadings, type StyledBlock } from "./headings";
-import { type FontBook, pageText } from "./items";
-import { groupLines } from "./lines";
 import { paragraphs } from "./paragraphs";
 import { readingOrder } from "./layout";
-import { PageFeed } from "./pages";
+import { readElsewhere, secondHalfStart } from "./ranges";
+import { readPages } from "./read-pages";
 import { dropRunningLines, type PageLines } from "./running";
 import { findTables, inheritHeader, type PdfTable } from "./tables";
 
@@ -18,42 +17,29 @@ import { findTables, inheritHeader, type PdfTable } from "./tables";
 // headers and footers. Pages with no text layer but an image (scans) go to OCR, page by page, so
 // mixed documents keep their text pages as they are.
 
-/** Fewer visible characters than this on a page with an image: treat the page as scanned. */
-const SCANNED_PAGE_CHARS = 20;
-
 export const pdfParser: Parser = {
   types: [TYPES.pdf],
   async parse({ body }: ParseInput, env: ParseEnv): Promise<ParsedDocument> {
     const { limits, deadline } = env;
-    const opened = await withTimeout(openPdf(body), deadline, "opening the PDF");
-    const { pdf, guard } = opened;
+    const pdf = await withTimeout(openPdf(body), deadline, "opening the PDF");
     try {
       if (pdf.numPages > limits.maxPages) throw new DocumentError("too_many_pages", `the PDF has ${pdf.numPages} pages (limit ${limits.maxPages})`);
-      const pages: (PageLines & { hasImages: boolean })[] = [];
-      const scanned: { page: number; width: number }[] = [];
-      const fonts: FontBook = new Map();
-      const feed = new PageFeed(opened);
-      for (;;) {
-        deadline.check("reading the PDF");
-        const next = await withTimeout(feed.next(), deadline, "reading the PDF");
-        if (!next) break;
-        const { number: n, page, content } = next;
-        const text = await withTimeout(guard(pageText(page, n, fonts, content)), deadline, "reading the PDF");
-        page.cleanup();
-        const chars = text.runs.reduce((s, r) => s + r.text.replace(/\s/g, "").length, 0);
-        if (chars < SCANNED_PAGE_CHARS && text.hasImages) scanned.push({ page: n, width: text.width });
-        pages.push({ page: n, height: text.height, lines: chars ? groupLines(text.runs) : [], hasImages: text.hasImages });
-      }
+      // A large PDF: its second half is read on a second thread meanwhile (asked for first, so it starts first).
+      const split = secondHalfStart(pdf.numPages);
+      const elsewhere = split ? [readElsewhere(body, split, pdf.numPages, deadline)] : [];
+      const reads = await Promise.all([readPages(pdf, 1, split ? split - 1 : pdf.numPages, deadline), ...elsewhere]);
+      const pages = reads.flatMap((r) => r.pages);
+      const scanned = reads.flatMap((r) => r.scanned);
       const warnings: string[] = [];
       const blocks = assignHeadings(joinContinuations(layoutPages(dropRunningLines(pages))));
       const ocrBlocks = await ocrPages(body, scanned, env, warnings);
       const merged = insertByPage(blocks, ocrBlocks);
-      const title = (await metaTitle(opened)) ?? merged.find((b) => b.kind === "heading")?.text;
+      const title = (await metaTitle(pdf)) ?? merged.find((b) => b.kind === "heading")?.text;
       return { contentType: TYPES.pdf, title, blocks: merged, pages: pdf.numPages, ...(warnings.length ? { warnings } : {}) };
     } catch (err) {
       throw pdfError(err);
     } finally {
-      opened.close();
+      void pdf.destroy();
     }
   },
 };
@@ -140,9 +126,9 @@ function joinContinuations(blocks: StyledBlock[]): StyledBlock[] {
   return out;
 }
 
-async function metaTitle({ pdf, guard }: OpenedPdf): Promise<string | undefined> {
+async function metaTitle(pdf: PdfDocument): Promise<string | undefined> {
   try {
-    const meta = await guard(pdf.getMetadata());
+    const meta = await pdf.getMetadata();
     const t = (meta.info as { Title?: unknown })?.Title;
     return typeof t === "string" && t.trim() && !/^(untitled|microsoft word)/i.test(t.trim()) ? t.trim() : undefined;
   } catch {

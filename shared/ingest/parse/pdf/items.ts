@@ -1,6 +1,5 @@
 import type { PdfPage } from "./document";
 import { pdfOps } from "./document";
-import type { TextContent } from "./pages";
 
 // One page's text layer as positioned runs (top-down coordinates, in points), with font size and weight.
 
@@ -35,10 +34,9 @@ const BOLD = /bold|black|heavy|semibold|demibold|[-,]b$|\bbd\b/i;
 /** Font ids (document-wide in pdfjs: "g_d0_f3") → bold, filled as pages load their fonts. */
 export type FontBook = Map<string, boolean>;
 
-/** `content`: the page's text content where the caller already has it (asked for ahead). */
-export async function pageText(page: PdfPage, pageNumber: number, fonts: FontBook = new Map(), content?: TextContent): Promise<PageText> {
+export async function pageText(page: PdfPage, pageNumber: number, fonts: FontBook = new Map()): Promise<PageText> {
   const viewport = page.getViewport({ scale: 1 });
-  content ??= await page.getTextContent();
+  const content = await page.getTextContent();
   const chars = (content.items as RawItem[]).reduce((n, i) => n + (i.str?.trim().length ?? 0), 0);
   // The operator list is what loads fonts (their real names tell bold apart) and shows painted images, but it
   // costs more than the text: only pages with a font not seen before, or with next to no text, need it.
