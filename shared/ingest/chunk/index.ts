@@ -28,7 +28,8 @@ interface Piece {
 export function chunkDocument(doc: ParsedDocument, ref: { documentKey: string; version: string; metadata: DocumentMetadata }, opts: ChunkOptions): Chunk[] {
   const chunks: Chunk[] = [];
   const seen = new Map<string, number>();
-  const path: { level: number; text: string }[] = [];
+  // `filled`: a chunk was emitted under the heading (its text is indexed in that chunk's section path).
+  const path: { level: number; text: string; page?: number; filled: boolean }[] = [];
   let pending: Piece[] = [];
   const context = documentContext(doc);
   const lead = contextLine(context);
@@ -41,6 +42,7 @@ export function chunkDocument(doc: ParsedDocument, ref: { documentKey: string; v
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     const known = pages.filter((p): p is number => p !== undefined);
+    for (const h of path) h.filled = true;
     chunks.push({
       id: n ? contentId(base, String(n)) : base,
       documentKey: ref.documentKey,
@@ -91,8 +93,13 @@ export function chunkDocument(doc: ParsedDocument, ref: { documentKey: string; v
     if (block.kind === "heading") {
       endSection();
       const level = block.level ?? 1;
-      while (path.length && path[path.length - 1].level >= level) path.pop();
-      path.push({ level, text: block.text.trim() });
+      // A heading with nothing under it (a form's field read as a heading by OCR, an empty section) would
+      // leave the index with its words: they become text of the next section instead.
+      while (path.length && path[path.length - 1].level >= level) {
+        const gone = path.pop()!;
+        if (!gone.filled) addSentence({ text: gone.text, page: gone.page, words: wordCount(gone.text) });
+      }
+      path.push({ level, text: block.text.trim(), page: block.page, filled: false });
     } else if (block.kind === "table" && block.table) {
       endSection();
       // A table without its own title is captioned by the heading it sits under ("Consolidated Statement of Cash Flows").
@@ -109,6 +116,16 @@ export function chunkDocument(doc: ParsedDocument, ref: { documentKey: string; v
     }
   }
   endSection();
+  // Headings left empty at the end: their words as one last chunk under what encloses them.
+  const empty = path.filter((h) => !h.filled);
+  if (empty.length) {
+    path.splice(path.length - empty.length);
+    emit(
+      empty.map((h) => h.text).join(" "),
+      "text",
+      empty.map((h) => h.page),
+    );
+  }
   return chunks;
 }
 
