@@ -1,5 +1,5 @@
 import { getDocumentProxy, getResolvedPDFJS } from "unpdf";
-import { DocumentError, RaglineError } from "../../../domain/errors";
+import { DocumentError } from "../../../domain/errors";
 
 // Opening a PDF with pdfjs (through unpdf), with its failures mapped to document errors.
 
@@ -31,8 +31,8 @@ export async function openPdf(body: Buffer): Promise<PdfDocument> {
   }
 }
 
-export function pdfError(err: unknown): RaglineError {
-  if (err instanceof RaglineError) return err; // a DocumentError, or a transient failure of the range reader's thread
+export function pdfError(err: unknown): DocumentError {
+  if (err instanceof DocumentError) return err;
   const name = (err as { name?: string })?.name ?? "";
   const msg = err instanceof Error ? err.message : String(err);
   if (name === "PasswordException" || /password/i.test(msg)) return new DocumentError("encrypted_document", "the PDF is password-protected", err);

@@ -4,18 +4,21 @@ import { TYPES } from "../detect";
 import { withTimeout } from "../limits";
 import { ocrAvailable, ocrPdfPages } from "../ocr";
 import type { ParseEnv, ParseInput, Parser } from "../types";
-import { openPdf, type PdfDocument, pdfError } from "./document";
+import { openPdf, pdfError } from "./document";
 import { assignHeadings, type StyledBlock } from "./headings";
+import { type FontBook, pageText } from "./items";
+import { groupLines } from "./lines";
 import { paragraphs } from "./paragraphs";
 import { readingOrder } from "./layout";
-import { readElsewhere, secondHalfStart } from "./ranges";
-import { readPages } from "./read-pages";
 import { dropRunningLines, type PageLines } from "./running";
 import { findTables, inheritHeader, type PdfTable } from "./tables";
 
 // PDF: the text layer page by page, in reading order (columns, tables, headings), without running
 // headers and footers. Pages with no text layer but an image (scans) go to OCR, page by page, so
 // mixed documents keep their text pages as they are.
+
+/** Fewer visible characters than this on a page with an image: treat the page as scanned. */
+const SCANNED_PAGE_CHARS = 20;
 
 export const pdfParser: Parser = {
   types: [TYPES.pdf],
@@ -24,12 +27,18 @@ export const pdfParser: Parser = {
     const pdf = await withTimeout(openPdf(body), deadline, "opening the PDF");
     try {
       if (pdf.numPages > limits.maxPages) throw new DocumentError("too_many_pages", `the PDF has ${pdf.numPages} pages (limit ${limits.maxPages})`);
-      // A large PDF: its second half is read on a second thread meanwhile (asked for first, so it starts first).
-      const split = secondHalfStart(pdf.numPages);
-      const elsewhere = split ? [readElsewhere(body, split, pdf.numPages, deadline)] : [];
-      const reads = await Promise.all([readPages(pdf, 1, split ? split - 1 : pdf.numPages, deadline), ...elsewhere]);
-      const pages = reads.flatMap((r) => r.pages);
-      const scanned = reads.flatMap((r) => r.scanned);
+      const pages: (PageLines & { hasImages: boolean })[] = [];
+      const scanned: { page: number; width: number }[] = [];
+      const fonts: FontBook = new Map();
+      for (let n = 1; n <= pdf.numPages; n++) {
+        deadline.check("reading the PDF");
+        const page = await withTimeout(pdf.getPage(n), deadline, "reading the PDF");
+        const text = await withTimeout(pageText(page, n, fonts), deadline, "reading the PDF");
+        page.cleanup();
+        const chars = text.runs.reduce((s, r) => s + r.text.replace(/\s/g, "").length, 0);
+        if (chars < SCANNED_PAGE_CHARS && text.hasImages) scanned.push({ page: n, width: text.width });
+        pages.push({ page: n, height: text.height, lines: chars ? groupLines(text.runs) : [], hasImages: text.hasImages });
+      }
       const warnings: string[] = [];
       const blocks = assignHeadings(joinContinuations(layoutPages(dropRunningLines(pages))));
       const ocrBlocks = await ocrPages(body, scanned, env, warnings);
@@ -126,7 +135,7 @@ function joinContinuations(blocks: StyledBlock[]): StyledBlock[] {
   return out;
 }
 
-async function metaTitle(pdf: PdfDocument): Promise<string | undefined> {
+async function metaTitle(pdf: Awaited<ReturnType<typeof openPdf>>): Promise<string | undefined> {
   try {
     const meta = await pdf.getMetadata();
     const t = (meta.info as { Title?: unknown })?.Title;
