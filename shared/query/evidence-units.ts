@@ -98,8 +98,10 @@ export function unitsOf(source: Pick<GenerationSource, "n" | "text">): { units: 
       header = undefined;
       continue;
     }
+    // A separator row is never a unit, even where it does not follow the header (a PDF table read with
+    // two header rows); it also looks like a flattened table to the test below.
+    if (isSeparatorRow(line)) continue;
     if (isTableRow(line) && !FLAT_SEPARATOR.test(line.slice(1, -1).replace(/^[^|]*\|/, ""))) {
-      if (isSeparatorRow(line)) continue;
       const row = cells(line);
       if (!header) {
         header = row;
