@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import MiniSearch from "minisearch";
 import { stemmer } from "stemmer";
 import { FTS_STOPWORDS, SqliteSearchIndex } from "../shared/adapters/embedded/sqlite-search-index";
 import type { EmbeddedChunk } from "../shared/domain/chunk";
-import { DATASETS_DIR, percentile, tempDataDir } from "./support";
+import { percentile, scifact, tempDataDir } from "./support";
 
 // BM25 on the embedded index, side by side in one process: the current query (content words, 64 MiB
 // page cache), the earlier one (every word, SQLite's 2 MiB default cache) over the same SQLite file,
@@ -14,15 +13,8 @@ import { DATASETS_DIR, percentile, tempDataDir } from "./support";
 // all of them; latency p50/p95 and nDCG@10 on scifact's questions (their relevant abstracts are the
 // judgments).
 
-const corpus = readFileSync(join(DATASETS_DIR, "scifact", "corpus.jsonl"), "utf8")
-  .split("\n")
-  .filter(Boolean)
-  .map((l) => JSON.parse(l) as { id: string; title: string; text: string });
-const questions = readFileSync(join(DATASETS_DIR, "scifact", "questions.jsonl"), "utf8")
-  .split("\n")
-  .filter(Boolean)
-  .map((l) => JSON.parse(l) as { question: string; relevant_doc_ids: string[] })
-  .filter((q) => q.relevant_doc_ids.length);
+const { corpus, questions: all } = scifact();
+const questions = all.filter((q) => q.relevant_doc_ids.length);
 
 const t = tempDataDir();
 const path = join(t.dir, "search.db");

@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SqliteSearchIndex } from "../shared/adapters/embedded/sqlite-search-index";
 import { HashedNgramEmbedder } from "../shared/adapters/local/hashed-ngram-embedder";
 import type { EmbeddedChunk } from "../shared/domain/chunk";
 import type { SearchRequest } from "../shared/ports/search-index";
-import { DATASETS_DIR, percentile, tempDataDir } from "./support";
+import { percentile, readEveryFloat, scifact, tempDataDir } from "./support";
 
 // Hybrid queries (BM25 + vector, fused) on a synthetic 100k-chunk embedded index, the way a request
 // asks (tenant and readers set), side by side in one process with each side alone and with the
@@ -14,15 +13,8 @@ import { DATASETS_DIR, percentile, tempDataDir } from "./support";
 
 const N = Number(process.env.CHUNKS ?? 100_000);
 const WINDOW = 60;
-const abstracts = readFileSync(join(DATASETS_DIR, "scifact", "corpus.jsonl"), "utf8")
-  .split("\n")
-  .filter(Boolean)
-  .map((l) => JSON.parse(l) as { id: string; title: string; text: string });
-const questions = readFileSync(join(DATASETS_DIR, "scifact", "questions.jsonl"), "utf8")
-  .split("\n")
-  .filter(Boolean)
-  .map((l) => (JSON.parse(l) as { question: string }).question)
-  .slice(0, 150);
+const { corpus: abstracts, questions: all } = scifact();
+const questions = all.map((q) => q.question).slice(0, 150);
 
 // Word windows with the stride that yields N chunks over the whole corpus.
 const words = abstracts.map((a) => `${a.title} ${a.text}`.split(/\s+/));
@@ -31,7 +23,7 @@ const totalWords = words.reduce((s, w) => s + w.length, 0);
 const stride = Math.max(1, Math.floor((totalWords - WINDOW * words.length) / Math.max(1, N - words.length)));
 const embedder = new HashedNgramEmbedder(384);
 const t = tempDataDir();
-const path = process.env.KEEP_INDEX ?? join(t.dir, "search.db");
+const path = join(t.dir, "search.db");
 const writer = new SqliteSearchIndex(path);
 const metadata = { tenant: "acme", acl: ["staff"] };
 let made = 0;
@@ -66,21 +58,12 @@ const access = { tenant: "acme", readers: ["staff", "alice"] };
 const queryVectors = await embedder.embed(questions);
 // The memory-bandwidth floor: one read of as many floats as the index's vectors hold.
 const floorData = new Float32Array(made * 384).fill(0.5);
-function readAll(): number {
-  let a = 0;
-  let b = 0;
-  for (let i = 0; i < floorData.length; i += 2) {
-    a += floorData[i];
-    b += floorData[i + 1];
-  }
-  return a + b;
-}
 
 const variants: Record<string, (i: number) => Promise<unknown> | unknown> = {
   "hybrid (BM25 + vector, fused)": (i) => index.search(request(i, { bm25Weight: 1, vectorWeight: 1 })),
   "BM25 only": (i) => index.search(request(i, { bm25Weight: 1, vectorWeight: 0 })),
   "vector only": (i) => index.search(request(i, { bm25Weight: 0, vectorWeight: 1 })),
-  "one JS read of every vector": () => readAll(),
+  "one JS read of every vector": () => readEveryFloat(floorData),
 };
 function request(i: number, fusion: SearchRequest["fusion"]): SearchRequest {
   return { text: questions[i], vector: queryVectors[i], topK: 10, access, embeddingModel: embedder.model, fusion };

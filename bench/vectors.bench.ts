@@ -1,6 +1,6 @@
 import { allocateVectors } from "../shared/adapters/embedded/simd-dots";
 import { topKByDot } from "../shared/adapters/embedded/vector-cache";
-import { percentile } from "./support";
+import { percentile, readEveryFloat } from "./support";
 
 // Vector top-k over a synthetic 100k-chunk index (384-d, normalised), side by side in one process:
 // the embedded index's (WebAssembly SIMD dot products into a bounded typed-array heap, the slab
@@ -47,16 +47,6 @@ function dotsOnly(query: Float32Array): number {
   return acc;
 }
 
-function readAll(): number {
-  let a = 0;
-  let b = 0;
-  for (let i = 0; i < data.length; i += 2) {
-    a += data[i];
-    b += data[i + 1];
-  }
-  return a + b;
-}
-
 const t: Record<string, number[]> = { heap: [], sortAll: [], dots: [], floor: [] };
 for (let round = 0; round < 3; round++) {
   for (const q of queries) {
@@ -70,7 +60,7 @@ for (let round = 0; round < 3; round++) {
     dotsOnly(q);
     t.dots.push(performance.now() - t0);
     t0 = performance.now();
-    readAll();
+    readEveryFloat(data);
     t.floor.push(performance.now() - t0);
     // SIMD sums in float32: rows whose scores differ by less than its rounding may swap places.
     const score = (i: number) => data.subarray(i * D, i * D + D).reduce((s, v, j) => s + v * q[j], 0);
