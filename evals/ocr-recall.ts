@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "../cli/args";
-import { datasetsRoot } from "./datasets/loader";
+import { loadDataset } from "./datasets/loader";
+import { formGoldWords, wordRecall } from "./metrics/ocr";
 import { startLocalHost } from "./run/local-host";
 import { mapPool } from "./run/pool";
 
@@ -13,16 +14,16 @@ import { mapPool } from "./run/pool";
 // text and its section path, which is indexed with it: OCR lines read as headings go there).
 
 const { flags } = parseArgs(process.argv.slice(2));
-const root = join(datasetsRoot(flags.datasets ? String(flags.datasets) : undefined), "funsd");
 const limit = flags.limit ? Number(flags.limit) : undefined;
-const readJsonl = <T>(path: string): T[] =>
-  readFileSync(path, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as T);
-const docs = readJsonl<{ id: string; image: string; scanned_pdf?: string }>(join(root, "docs.jsonl")).slice(0, limit);
-const questions = readJsonl<{ question: string; answers: string[]; relevant_doc_ids: string[] }>(join(root, "questions.jsonl"));
-const words = (s: string) => s.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+// The questions through the dataset loader (checked rows).
+const dataset = loadDataset("funsd", { root: flags.datasets ? String(flags.datasets) : undefined });
+const questions = dataset.questions;
+// The loader gives each form once (its PNG); docs.jsonl also names the image-only PDF of the first 10.
+const docs = readFileSync(join(dataset.dir, "docs.jsonl"), "utf8")
+  .split("\n")
+  .filter(Boolean)
+  .map((l) => JSON.parse(l) as { id: string; image: string; scanned_pdf?: string })
+  .slice(0, limit);
 
 const uploads = docs.flatMap((d) => [
   { id: d.id, kind: "png", key: `funsd/png/${d.id}.png`, file: d.image, type: "image/png" },
@@ -34,7 +35,7 @@ const api = (path: string, init?: RequestInit) => fetch(`${host.url}${path}`, in
 const t0 = performance.now();
 try {
   await mapPool(uploads, 4, async (u) => {
-    const res = await api(`/documents/${u.key}`, { method: "PUT", body: readFileSync(join(root, u.file)), headers: { "content-type": u.type } });
+    const res = await api(`/documents/${u.key}`, { method: "PUT", body: readFileSync(join(dataset.dir, u.file)), headers: { "content-type": u.type } });
     if (res.status >= 300) throw new Error(`PUT ${u.key}: ${res.status} ${await res.text()}`);
   });
   const rows: { kind: string; id: string; found: number; total: number; status: string }[] = [];
@@ -50,9 +51,8 @@ try {
             .map((c) => `${c.sectionPath.join(" ")} ${c.text}`)
             .join(" ")
         : "";
-    const have = new Set(words(text));
-    const gold = questions.filter((q) => q.relevant_doc_ids[0] === u.id).flatMap((q) => [...words(q.question), ...q.answers.flatMap(words)]);
-    rows.push({ kind: u.kind, id: u.id, found: gold.filter((w) => have.has(w)).length, total: gold.length, status });
+    const { found, total } = wordRecall(formGoldWords(questions, u.id), text);
+    rows.push({ kind: u.kind, id: u.id, found, total, status });
     process.stderr.write(`\r${rows.length}/${uploads.length} forms read`);
   });
   process.stderr.write(` (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);

@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import type { ParsedDocument } from "../../../shared/domain/document";
 import { parseDocument } from "../../../shared/ingest/parse";
 import { looksLikeForm, tsvWords } from "../../../shared/ingest/parse/ocr";
+import { loadDataset } from "../../../evals/datasets/loader";
+import { formGoldWords, wordRecall } from "../../../evals/metrics/ocr";
 import { DATASETS } from "../../helpers/datasets";
 import { pdfBuffer } from "./pdf-fixtures";
 
@@ -24,18 +26,11 @@ if (!tools) console.warn("OCR tests skipped: install tesseract-ocr, tesseract-oc
 
 const FUNSD = join(DATASETS, "funsd");
 const hasFunsd = existsSync(join(FUNSD, "questions.jsonl"));
-const tokens = (s: string) => s.toLowerCase().match(/[a-z0-9]+/g) ?? [];
 
-/** Share of the words of a form's keys and answers (FUNSD annotations) found in the OCR text. */
-function wordRecall(doc: ParsedDocument, id: string): number {
-  const gold = readFileSync(join(FUNSD, "questions.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l))
-    .filter((q) => q.relevant_doc_ids[0] === id)
-    .flatMap((q) => [...tokens(q.question), ...q.answers.flatMap(tokens)]);
-  const have = new Set(tokens(doc.blocks.map((b) => b.text).join(" ")));
-  return gold.filter((w) => have.has(w)).length / gold.length;
+/** Share of the words of a form's keys and answers (FUNSD annotations) found in the OCR text (the eval's metric). */
+function formRecall(doc: ParsedDocument, id: string): number {
+  const { found, total } = wordRecall(formGoldWords(loadDataset("funsd", { root: DATASETS }).questions, id), doc.blocks.map((b) => b.text).join(" "));
+  return found / total;
 }
 
 describe.skipIf(!tools || !hasFunsd)("OCR on FUNSD scanned forms", () => {
@@ -45,7 +40,7 @@ describe.skipIf(!tools || !hasFunsd)("OCR on FUNSD scanned forms", () => {
     // The threshold is set above any real confidence so that the flag must appear.
     const body = readFileSync(join(FUNSD, "docs", "images", `${id}.png`));
     const doc = await parseDocument({ key: `${id}.png`, body }, { lowOcrConfidence: 0.99 });
-    const recall = wordRecall(doc, id);
+    const recall = formRecall(doc, id);
     console.log(`funsd ${id}.png: word recall ${recall.toFixed(3)}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     expect(doc.contentType).toBe("image/png");
     expect(doc.blocks.length).toBeGreaterThan(5);
@@ -88,7 +83,7 @@ describe.skipIf(!tools || !hasFunsd)("OCR on FUNSD scanned forms", () => {
     const id = "82250337_0338";
     const t0 = Date.now();
     const doc = await parseDocument({ key: `${id}.pdf`, body: readFileSync(join(FUNSD, "docs", "scanned_pdf", `${id}.pdf`)) });
-    const recall = wordRecall(doc, id);
+    const recall = formRecall(doc, id);
     console.log(`funsd ${id}.pdf: word recall ${recall.toFixed(3)}, ${((Date.now() - t0) / 1000).toFixed(1)} s/page`);
     expect(doc.pages).toBe(1);
     expect(doc.blocks.every((b) => b.page === 1 && b.ocrConfidence! > 0)).toBe(true);
