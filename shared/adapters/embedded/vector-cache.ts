@@ -2,8 +2,8 @@ import type { DocumentMetadata } from "../../domain/document";
 import { allocateVectors, simdDots } from "./simd-dots";
 import type { Db } from "./sqlite";
 
-// Live vectors held in one Float32Array per model (in a WebAssembly memory once large: simd-dots.ts) for brute-force cosine (vectors are normalised,
-// so cosine = dot product). Kept up to date from the index's change log (vector_log: chunks that
+// Live vectors held in one Float32Array per model (in a WebAssembly memory once large: simd-dots.ts)
+// for brute-force cosine (vectors are normalised, so cosine = dot product). Kept up to date from the index's change log (vector_log: chunks that
 // went live or left, written in the same transaction as the change, by any process): a search
 // after an activation reads the few rows that changed, not every vector again. Rows that left are
 // zeroed in place (a zero vector never scores) and the slab is packed again when a quarter is holes.
