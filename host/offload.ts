@@ -1,4 +1,6 @@
 import { DocumentError } from "../shared/domain/errors";
+import { parseAndChunk as parseAndChunkHere } from "../shared/ingest/parse-and-chunk";
+import { detectContentType, TYPES } from "../shared/ingest/parse/detect";
 import type { Offload, ParseChunkRequest, ParsedChunks } from "../shared/ports/offload";
 import type { Context } from "../shared/runtime/context";
 import { ownBytes, poolSize, WorkerPool } from "../shared/runtime/worker-pool";
@@ -9,6 +11,16 @@ import { asBuffer } from "./worker-tasks";
 // The host's worker threads: document parsing and chunking, and the local embedder's document
 // batches, leave the thread that serves HTTP, WebSocket and the queues. RAGLINE_WORKERS sizes the pool (unset: one per core less the request thread's; 0: in-process).
 
+/**
+ * A hop to a worker costs about half a CPU-millisecond (copies both ways, two wake-ups): more than
+ * parsing and chunking a small text file. Text formats under this size are parsed on the calling
+ * thread (a few milliseconds at most); anything larger, and every binary format (PDF, office, images
+ * for OCR, mail with attachments), goes to a worker. Measured on scifact abstracts (~1.4 KB each):
+ * through the pipeline 0.35x → 0.38-0.39x of the direct stage calls, 3.7 → 2.8 CPU-ms a document.
+ */
+export const PARSE_HERE_MAX_BYTES = 32 * 1024;
+const PARSED_HERE: ReadonlySet<string> = new Set([TYPES.text, TYPES.markdown, TYPES.csv, TYPES.tsv, TYPES.html]);
+
 /** Past the parse's own deadline (which the worker enforces between pages), how long before its worker is stopped. */
 const HARD_STOP_GRACE_MS = 5_000;
 
@@ -16,6 +28,7 @@ export class WorkerOffload implements Offload {
   constructor(readonly pool: WorkerPool) {}
 
   async parseAndChunk(req: ParseChunkRequest): Promise<ParsedChunks> {
+    if (await parsesHere(req)) return parseAndChunkHere(req);
     const { bytes, transfer } = ownBytes(req.body);
     const timeoutMs = req.limits.timeoutMs + HARD_STOP_GRACE_MS;
     const out = await this.pool
@@ -41,6 +54,10 @@ export class WorkerOffload implements Offload {
     this.onClose?.();
     return this.pool.close();
   }
+}
+
+async function parsesHere(req: ParseChunkRequest): Promise<boolean> {
+  return req.body.byteLength <= PARSE_HERE_MAX_BYTES && PARSED_HERE.has(await detectContentType(req.key, req.body, req.contentType));
 }
 
 /** A bad document stays a DocumentError (the document fails); anything else stays transient (the queue retries). */

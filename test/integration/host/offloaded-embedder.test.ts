@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { OffloadedEmbedder } from "../../../host/offloaded-embedder";
+import { EMBED_HERE_MAX_CHARS, OffloadedEmbedder } from "../../../host/offloaded-embedder";
 import { HashedNgramEmbedder } from "../../../shared/adapters/local/hashed-ngram-embedder";
 import type { Embedder } from "../../../shared/ports/models";
 import { WorkerPool } from "../../../shared/runtime/worker-pool";
 
-// The host's tasks module on a real worker thread: the local embedder's document batches run there.
+// The host's tasks module on a real worker thread: the local embedder's large document batches run there.
 
 const pool = new WorkerPool({ size: 1, tasks: new URL("../../../host/worker-tasks.ts", import.meta.url).href });
 afterAll(() => pool.close());
@@ -13,13 +13,23 @@ describe("local embedder on the host's worker threads", () => {
   const local = new HashedNgramEmbedder(256);
   const texts = ["Revenue grew 12 percent in the quarter.", "The board declared a dividend of 52 cents per share.", ""];
 
-  it("document batches are embedded on a worker thread, with the same vectors as in-process", async () => {
+  // Past EMBED_HERE_MAX_CHARS in all: worth the hop.
+  const large = [...texts, "Operating margin widened as freight costs eased. ".repeat(Math.ceil(EMBED_HERE_MAX_CHARS / 40))];
+
+  it("large document batches are embedded on a worker thread, with the same vectors as in-process", async () => {
     const offloaded = OffloadedEmbedder.wrap(local, pool)!;
     expect(offloaded).toMatchObject({ model: local.model, dimensions: 256, backend: "local" });
-    const vectors = await offloaded.embed(texts, "document");
+    const vectors = await offloaded.embed(large, "document");
     expect(pool.stats.completed).toBe(1);
-    expect(vectors.map((v) => [...v])).toEqual((await local.embed(texts)).map((v) => [...v]));
+    expect(vectors.map((v) => [...v])).toEqual((await local.embed(large)).map((v) => [...v]));
     expect(vectors[0]).toBeInstanceOf(Float32Array);
+  });
+
+  it("a small document batch stays on the calling thread (the hop would cost more than the work)", async () => {
+    const before = pool.stats.completed;
+    const vectors = await OffloadedEmbedder.wrap(local, pool)!.embed(texts, "document");
+    expect(pool.stats.completed).toBe(before);
+    expect(vectors.map((v) => [...v])).toEqual((await local.embed(texts)).map((v) => [...v]));
   });
 
   it("a question stays on the calling thread (it must not wait behind a parse)", async () => {
