@@ -118,7 +118,9 @@ export async function onObjectCreated(
       messages.map((m) => JSON.stringify(m)),
     );
     // `chunks` is written only after the batches are queued: a crash before this line re-parses on redelivery.
-    await ctx.catalog.putIfVersion(key, version, { status: "processing", contentType: doc.contentType, chunks: chunks.length, warnings: doc.warnings });
+    // The status is left as it is: `processing` since the put above, unless the embed and index stages
+    // finished first (they may: nothing orders them after this write), and `indexed` must then stay.
+    await ctx.catalog.putIfVersion(key, version, { contentType: doc.contentType, chunks: chunks.length, warnings: doc.warnings });
     return "queued";
   } catch (err) {
     if (!(err instanceof DocumentError)) throw err; // transient: the queue retries, then dead-letters
