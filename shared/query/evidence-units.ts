@@ -2,6 +2,7 @@ import { contentTerms } from "../text/terms";
 import { splitSentences } from "../text/sentences";
 import type { GenerationSource } from "../ports/models";
 import { columnHeaders, promoteHeaderRows, tableFacts } from "../ingest/chunk/table-facts";
+import { fieldAsked, formFields } from "./form-fields";
 
 // The units an extractive answer can quote (a sentence, a table value line `row — column: value`, a table row
 // with its headers), the kind of answer a question asks for, and the question without its instructions: what
@@ -11,7 +12,8 @@ export interface EvidenceUnit {
   text: string;
   /** The source's number in the assembled context. */
   n: number;
-  kind: "sentence" | "table-value" | "table-row";
+  /** `field`: a form's "LABEL: value" (form-fields.ts). */
+  kind: "sentence" | "table-value" | "table-row" | "field";
   /** Order within the source (for reading order). */
   order: number;
 }
@@ -124,6 +126,13 @@ export function unitsOf(source: Pick<GenerationSource, "n" | "text">): { units: 
       for (const r of flat.rows) push(r, "table-row");
       for (const v of flat.values) push(v, "table-value");
       prose(flat.after);
+      continue;
+    }
+    const form = formFields(line);
+    if (form) {
+      prose(form.before);
+      // A blank left empty is neither an answer nor context (as context it would make its label the topic of every field).
+      for (const p of form.parts) if (!p.empty) p.field ? push(p.text, "field") : prose(p.text);
       continue;
     }
     prose(line);
@@ -255,6 +264,9 @@ export const OPERATION_WORDS = new Set([...contentTerms(OPERATION_LIST), ...evid
  * words made every such question look unsupported.
  */
 export function questionCore(question: string): string {
+  // "What is the value of the field "Fax:" on this form?": the label is what to find; the rest says where.
+  const field = fieldAsked(question);
+  if (field) return field;
   let q = question.replace(/\(([^)]*\b(round|units?|usd|millions?|billions?|percent|decimal)\b[^)]*)\)/gi, " ");
   const lead = /^[^?]{0,240}\b(answer the following question|here'?s the question|here is the question|the question is)[^:]*:\s*/i.exec(q);
   if (lead) q = q.slice(lead[0].length);

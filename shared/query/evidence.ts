@@ -1,6 +1,7 @@
 import { carriesNamesAsked, namesAnotherIssuer, withoutStatementNames } from "./named-documents";
 import { answerFeatures, type FeatureName } from "./answer-features";
 import { contentTerms } from "../text/terms";
+import { fieldAsked, fieldLabel, labelMatch } from "./form-fields";
 import {
   answerType,
   evidenceTerms,
@@ -68,9 +69,23 @@ export const DEFAULT_THRESHOLDS: EvidenceThresholds = {
 export const EVIDENCE_CHECK = `evidence-v3 coverage >= ${DEFAULT_THRESHOLDS.minCoverage}, focus >= ${DEFAULT_THRESHOLDS.minFocus}, answer type, else learned check p >= ${ABSTENTION_MODEL.threshold} (${ABSTENTION_MODEL.features.length} lexical features), else ${DEFAULT_THRESHOLDS.named!.minCoverage} / ${DEFAULT_THRESHOLDS.named!.minFocus} from a document carrying the names asked; top ${DEFAULT_THRESHOLDS.fromTopSources} sources`;
 
 export function scoreEvidence(question: string, sources: readonly SourceWithContext[]): ScoredUnit[] {
+  const parts = sources.map((s) => ({ ...unitsOf(s), sectionPath: s.sectionPath ?? [] }));
+  // A form's field named by its label ("TO:", "FROM:": no content terms at all) is that field, wherever it is.
+  const asked = fieldAsked(question);
+  const fields = asked
+    ? parts
+        .flatMap((p) => p.units.filter((u) => u.kind === "field").map((u) => ({ u, match: labelMatch(fieldLabel(u.text), asked) })))
+        .filter((f) => f.match > 0)
+        .sort((a, b) => b.match - a.match) // stable: the same label in source order
+        .map((f) => f.u)
+    : [];
+  const byLabel = fields.map((u): ScoredUnit => ({ ...u, coverage: 1, own: 1, focus: 1, typeOk: true, score: 100, folded: { coverage: 1, focus: 1 } }));
+  return [...byLabel, ...scoreUnits(question, sources, parts).filter((u) => !fields.some((f) => f.n === u.n && f.order === u.order))];
+}
+
+function scoreUnits(question: string, sources: readonly SourceWithContext[], parts: Part[]): ScoredUnit[] {
   // Instructions and the statement named ("within the balance sheet") say where to look, not what to find.
   question = withoutStatementNames(questionCore(question));
-  const parts = sources.map((s) => ({ ...unitsOf(s), sectionPath: s.sectionPath ?? [] }));
   // The calibrated check (coverage, focus) reads the shared stemmer's terms, as its thresholds were fitted on them;
   // the ranking reads the folded ones (FY2023 = 2023, expense = expenses).
   const checked = termMatches(question, parts, contentTerms);
@@ -110,7 +125,7 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
       const wrongMeasure = !asksShare && u.kind !== "sentence" && isShare(u.text) ? 0.3 : 1;
       // A row labelled with more than the question says ("Total current liabilities" for "total liabilities") is a
       // neighbouring row.
-      const extraLabel = u.kind === "sentence" ? 0 : labelTerms(u.text).filter((t) => !questionTerms.has(t) && !OPERATION_WORDS.has(t)).length;
+      const extraLabel = u.kind === "sentence" ? 0 : labelTerms(u).filter((t) => !questionTerms.has(t) && !OPERATION_WORDS.has(t)).length;
       const labelFit = 1 / (1 + 0.25 * extraLabel);
       const score = (hit / Math.sqrt(Math.max(8, size))) * (typeOk ? 1 : 0.5) * (otherYear ? 0.3 : yearShare) * rowWanted * wrongMeasure * labelFit;
       out.push({ ...u, coverage, own, focus, typeOk, score, folded: { coverage: ranked[i - 1].coverage, focus: ranked[i - 1].focus } });
@@ -174,8 +189,8 @@ function termMatches(question: string, parts: readonly Part[], termsOf: (text: s
 export const rowLabel = (line: string) => line.slice(0, Math.max(0, line.indexOf(" — ")));
 
 /** The words of a table unit's row label (a value line's text before " — ", a row's first cell), numbers aside. */
-function labelTerms(text: string): string[] {
-  const label = text.includes(" — ") ? rowLabel(text) : text.split(";", 1)[0];
+function labelTerms({ text, kind }: EvidenceUnit): string[] {
+  const label = kind === "field" ? fieldLabel(text) : text.includes(" — ") ? rowLabel(text) : text.split(";", 1)[0];
   return evidenceTerms(label.replace(/\([^)]*\)/g, " ")).filter((t) => !/\d/.test(t));
 }
 
@@ -235,6 +250,9 @@ export interface AnswerPlan {
  */
 export function planAnswer(question: string, sources: readonly SourceWithContext[], t: EvidenceThresholds = DEFAULT_THRESHOLDS, maxExtra = 2): AnswerPlan {
   const scored = scoreEvidence(question, sources);
+  // A form's field asked by its label: the field, or a unit that matches the label's words; the learned check and
+  // the names a document carries were fitted on questions in prose and would answer with any other field.
+  if (fieldAsked(question)) t = { ...t, learned: undefined, named: undefined };
   // The answer must come from the best-ranked sources: looking further down finds a lucky partial match
   // for almost any question, which is how unanswerable questions got answered.
   const leading = new Set(sources.slice(0, t.fromTopSources).map((s) => s.n));

@@ -9,6 +9,7 @@ import { asChatModel } from "../text/chat-model";
 import { reciprocalRankFusion } from "../text/fusion";
 import { retrievalChoice } from "./retrieval-tuning";
 import { EVIDENCE_CHECK, planAnswer, questionCore } from "./evidence";
+import { fieldAsked, holdsField } from "./form-fields";
 import { preferNamedDocuments, statementNameQuery, statementQuery } from "./named-documents";
 import { lexicalCoverage } from "./relevance";
 import { transformQuery, type TransformOutput } from "./transform";
@@ -63,6 +64,10 @@ export async function retrieve(
   const core = questionCore(req.question);
   for (const statement of [statementQuery(req.question, core), statementNameQuery(req.question, core)])
     if (statement && !queries.includes(statement)) queries = [...queries, statement];
+  // A form's field asked by its label is also searched by the label alone ("TO", "FROM": function words only,
+  // which the search keeps when a query has nothing else).
+  const field = fieldAsked(req.question);
+  if (field && !queries.includes(field)) queries = [...queries, field];
   // Queries use the serving model's vectors (the previous model until a rollout switches).
   const embedder = await servingEmbedder(ctx);
   const vectors = await embedder.embed(queries, "query");
@@ -106,7 +111,8 @@ export async function rerank(ctx: Uses<"generator" | "reranker", "query">, req: 
   }
   // No cross-encoder: documents the question names come first, then lexical relevance and the evidence check.
   const ranked = await ctx.reranker.rerank(req.question, preferNamedDocuments(req.question, input.chunks), topKOf(ctx, req));
-  const chunks = ranked.map((ch) => ({ ...ch, relevance: lexicalCoverage(questionCore(req.question), ch) }));
+  const field = fieldAsked(req.question);
+  const chunks = ranked.map((ch) => ({ ...ch, relevance: field && holdsField(ch.text, field) ? 1 : lexicalCoverage(questionCore(req.question), ch) }));
   if (!chunks.some((ch) => ch.relevance >= c.minRelevance)) return { chunks, relevanceBy: "lexical-coverage", abstain: true };
   // The extractive generator abstains unless one unit (sentence, table value or row) answers the question's
   // focus with the kind of thing asked; the chunks that hold the answer move first, so its citations start
