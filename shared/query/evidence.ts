@@ -1,7 +1,7 @@
 import { carriesNamesAsked, namesAnotherIssuer, withoutStatementNames } from "./named-documents";
 import { answerFeatures, type FeatureName } from "./answer-features";
 import { contentTerms } from "../text/terms";
-import { fieldAsked, fieldLabel, labelMatch } from "./form-fields";
+import { fieldAsked, fieldLabel, fieldsLabelled, labelMatch } from "./form-fields";
 import {
   answerType,
   evidenceTerms,
@@ -79,7 +79,14 @@ export function scoreEvidence(question: string, sources: readonly SourceWithCont
         .sort((a, b) => b.match - a.match) // stable: the same label in source order
         .map((f) => f.u)
     : [];
-  const byLabel = fields.map((u): ScoredUnit => ({ ...u, coverage: 1, own: 1, focus: 1, typeOk: true, score: 100, folded: { coverage: 1, focus: 1 } }));
+  // Where no form run holds it, the label's own "LABEL: value" in the source's text (a form split over chunks).
+  const loose =
+    asked && !fields.length
+      ? sources.flatMap((s) => fieldsLabelled(s.text, asked).map((text): EvidenceUnit => ({ text, n: s.n, kind: "field", order: -1 })))
+      : [];
+  const byLabel = [...fields, ...loose].map(
+    (u): ScoredUnit => ({ ...u, coverage: 1, own: 1, focus: 1, typeOk: true, score: 100, folded: { coverage: 1, focus: 1 } }),
+  );
   return [...byLabel, ...scoreUnits(question, sources, parts).filter((u) => !fields.some((f) => f.n === u.n && f.order === u.order))];
 }
 

@@ -8,7 +8,7 @@
 const WORD = String.raw`(?:[A-Z][\w#&/.'’()-]*|#)`;
 const JOIN = String.raw`(?:of|for|to|in|and|the|or|on|by|no\.?|#)`;
 /** 1-6 words closed by a colon, starting a token: "TO:", "FAX NUMBER:", "NUMBER OF PAGES INCLUDING COVER SHEET:", "Fax:". */
-const LABEL = new RegExp(String.raw`(?<![^\s_])${WORD}(?:\s+(?:${WORD}|${JOIN})){0,5}:`, "g");
+const LABEL = new RegExp(String.raw`(?<![^\s_"“'‘(\[|])${WORD}(?:\s+(?:${WORD}|${JOIN})){0,5}:`, "g");
 /** Fewer labels than this in a run is prose with a colon or two ("Note: ..."), not a form. */
 const MIN_FIELDS = 3;
 /** A field's value longer than this is prose under a label (a notice, a letter's body): read as sentences. */
@@ -86,7 +86,38 @@ export function fieldAsked(question: string): string | undefined {
   return label || undefined;
 }
 
+/**
+ * "LABEL: value" for the label asked, wherever the text has it, also where too few labels stand together to read
+ * as a form (a form split over chunks, "From: Lynnette Stevens To: Kelli Scruggs cc: ...", a lower-case "cc:"):
+ * the value runs to the next label, the line's end or MAX_VALUE_WORDS words. Labels left blank are skipped.
+ */
+export function fieldsLabelled(text: string, asked: string): string[] {
+  const words = asked
+    .trim()
+    .split(/\s+/)
+    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  if (!words.length || !words[0]) return [];
+  const at = new RegExp(String.raw`(?<![\p{L}\p{N}])${words.join(String.raw`\s*`)}\s*:`, "giu");
+  const out: string[] = [];
+  for (const line of text.split("\n"))
+    for (const m of line.matchAll(at)) {
+      const rest = line.slice(m.index! + m[0].length);
+      const next = new RegExp(`${LABEL.source}|(?<!\\S)[a-z][a-z.#/]{0,11}:`, "g").exec(rest); // also a short lower-case label ("cc:")
+      const value = tidy(
+        (next ? rest.slice(0, next.index) : rest)
+          .split(/\s+/)
+          .slice(0, MAX_VALUE_WORDS + 1)
+          .join(" "),
+      );
+      if (/[\p{L}\p{N}]/u.test(value)) out.push(`${tidy(m[0])} ${value}`);
+    }
+  return out;
+}
+
 /** The text holds a field with the label asked (its relevance to a question about that field is whole). */
 export function holdsField(text: string, asked: string): boolean {
-  return text.split("\n").some((line) => formFields(line.trim())?.parts.some((p) => p.field && labelMatch(fieldLabel(p.text), asked) > 0));
+  return (
+    fieldsLabelled(text, asked).length > 0 ||
+    text.split("\n").some((line) => formFields(line.trim())?.parts.some((p) => p.field && labelMatch(fieldLabel(p.text), asked) > 0))
+  );
 }

@@ -50,6 +50,15 @@ describe("form fields read from OCR text", () => {
     expect(field('What is the value of the field "MANUFACTURER:" on this form?')).toEqual(["MANUFACTURER: ACME"]);
   });
 
+  it("a label asked is found where too few labels stand together to read as a form (a form split over chunks, a lower-case label)", () => {
+    const memo = "Routing slip From: Pat Lindqvist To: Sam Okafor cc: Jo Marsh, Ren Ito Re: quarterly samples";
+    expect(formFields(memo.replace(/ Re:.*/, ""))).toBeUndefined();
+    const plan = (question: string) => planAnswer(question, [{ n: 1, text: memo.replace(/ Re:.*/, ""), sectionPath: [] }]).units.map((u) => u.text);
+    expect(plan('What is the value of the field "cc:" on this form?')).toEqual(["cc: Jo Marsh, Ren Ito"]);
+    expect(plan('What is the value of the field "To:" on this form?')).toEqual(["To: Sam Okafor"]);
+    expect(plan('What is the value of the field "Date:" on this form?')).toEqual([]);
+  });
+
   it("a field the form does not have, or left blank, is not answered", () => {
     expect(field('What is the value of the field "INVOICE TOTAL:" on this form?')).toEqual([]);
     expect(field('What is the value of the field "SIGNED:" on this form?')).toEqual([]);
