@@ -207,6 +207,9 @@ export function answerType(question: string): AnswerType {
   return "any";
 }
 
+/** A date in figures, as forms write them: "12/10/98", "3-14-2001", "2-Dec-97". */
+const NUMERIC_DATE = /\b\d{1,2}[/-](\d{1,2}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[/-](\d{2}|\d{4})\b/i;
+
 export const MONTH = /\b(january|february|march|april|may|june|july|august|september|october|november|december)\b/i;
 
 /**
@@ -218,7 +221,7 @@ export const MONTH = /\b(january|february|march|april|may|june|july|august|septe
 export function holdsType(text: string, type: AnswerType): boolean {
   switch (type) {
     case "time":
-      return /\b1\d{3}\b|\b20\d{2}\b|\b\d{1,4}s\b|\bcentury\b/i.test(text) || MONTH.test(text);
+      return /\b1\d{3}\b|\b20\d{2}\b|\b\d{1,4}s\b|\bcentury\b/i.test(text) || MONTH.test(text) || NUMERIC_DATE.test(text);
     case "number":
       return (
         /\d/.test(text) ||

@@ -59,6 +59,12 @@ describe("form fields read from OCR text", () => {
     expect(plan('What is the value of the field "Date:" on this form?')).toEqual([]);
   });
 
+  it("asked in prose, a field is matched by its words; a date in figures is a date", () => {
+    expect(field("What date is on the fax?")).toEqual(["DATE: 3/14/01"]);
+    expect(field("What is the fax number?")).toEqual(["FAX NUMBER: (555) 010-2030"]);
+    expect(field("How many pages including the cover?")).toEqual(["NUMBER OF PAGES INCLUDING COVER: 2"]);
+  });
+
   it("a field the form does not have, or left blank, is not answered", () => {
     expect(field('What is the value of the field "INVOICE TOTAL:" on this form?')).toEqual([]);
     expect(field('What is the value of the field "SIGNED:" on this form?')).toEqual([]);
