@@ -9,6 +9,9 @@ const WORD = String.raw`(?:[A-Z][\w#&/.'’()-]*|#)`;
 const JOIN = String.raw`(?:of|for|to|in|and|the|or|on|by|no\.?|#)`;
 /** 1-6 words closed by a colon, starting a token: "TO:", "FAX NUMBER:", "NUMBER OF PAGES INCLUDING COVER SHEET:", "Fax:". */
 const LABEL = new RegExp(String.raw`(?<![^\s_"“'‘(\[|])${WORD}(?:\s+(?:${WORD}|${JOIN})){0,5}:`, "g");
+/** Where a value ends: the next label, or a short lower-case one ("cc:"). */
+const NEXT_LABEL = new RegExp(`${LABEL.source}|(?<!\\S)[a-z][a-z.#/]{0,11}:`);
+const JOIN_WORD = new RegExp(`^${JOIN}$`);
 /** Fewer labels than this in a run is prose with a colon or two ("Note: ..."), not a form. */
 const MIN_FIELDS = 3;
 /** A field's value longer than this is prose under a label (a notice, a letter's body): read as sentences. */
@@ -51,7 +54,7 @@ function ownWords(match: string): string {
   const upper = (w: string) => !/[a-z]/.test(w);
   const lastUpper = upper(words.at(-1)!);
   let i = words.length - 1;
-  while (i > 0 && (upper(words[i - 1]) === lastUpper || (!lastUpper && new RegExp(`^${JOIN}$`).test(words[i - 1])))) i--;
+  while (i > 0 && (upper(words[i - 1]) === lastUpper || (!lastUpper && JOIN_WORD.test(words[i - 1])))) i--;
   return `${words.slice(i).join(" ")}:`;
 }
 
@@ -92,17 +95,17 @@ export function fieldAsked(question: string): string | undefined {
  * the value runs to the next label, the line's end or MAX_VALUE_WORDS words. Labels left blank are skipped.
  */
 export function fieldsLabelled(text: string, asked: string): string[] {
-  const words = asked
+  const escaped = asked
     .trim()
     .split(/\s+/)
     .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  if (!words.length || !words[0]) return [];
-  const at = new RegExp(String.raw`(?<![\p{L}\p{N}])${words.join(String.raw`\s*`)}\s*:`, "giu");
+  if (!escaped[0]) return [];
+  const at = new RegExp(String.raw`(?<![\p{L}\p{N}])${escaped.join(String.raw`\s*`)}\s*:`, "giu");
   const out: string[] = [];
   for (const line of text.split("\n"))
     for (const m of line.matchAll(at)) {
       const rest = line.slice(m.index! + m[0].length);
-      const next = new RegExp(`${LABEL.source}|(?<!\\S)[a-z][a-z.#/]{0,11}:`, "g").exec(rest); // also a short lower-case label ("cc:")
+      const next = NEXT_LABEL.exec(rest);
       const value = tidy(
         (next ? rest.slice(0, next.index) : rest)
           .split(/\s+/)
