@@ -54,7 +54,7 @@ export interface BucketNotification {
 }
 /** CORS of the documents bucket (the console's presigned uploads). */
 export interface BucketArgs {
-  cors: { allowOrigins: Input<string>[]; allowMethods: "PUT"[]; allowHeaders: string[]; maxAge: `${number} seconds` };
+  cors: { allowOrigins: Input<string>[]; allowMethods: ("PUT" | "GET")[]; allowHeaders: string[]; maxAge: `${number} seconds` };
 }
 export interface BucketLike {
   name: Out<string>;

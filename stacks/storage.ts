@@ -4,8 +4,9 @@ import type { BucketArgs, DynamoArgs, Out, SstApi } from "./sst-api";
 
 // The bucket and the two tables (job state + event log; document catalog), with the key schema and
 // indexes the DynamoDB adapters query (shared/adapters/aws/dynamodb-schema.ts) and TTL on jobs.
-// Browsers reach the bucket only with a presigned upload URL (POST /uploads): from the console's
-// origin, one PUT with the signed headers (content type, x-amz-meta-*); SST's default CORS is any origin, any method.
+// Browsers reach the bucket only with presigned URLs, from the console's origin: an upload's one PUT with the
+// signed headers (POST /uploads: content type, x-amz-meta-*), and the GET of a document too large for the API's
+// response (a 303 from ?content); SST's default CORS is any origin, any method.
 
 type Index = { name: string; partitionKey: string; sortKey: string };
 
@@ -30,7 +31,14 @@ export const jobsTableArgs = () =>
 export const documentsTableArgs = () => table({ pk: DOCUMENTS_TABLE.partitionKey }, DOCUMENTS_TABLE.indexes, DOCUMENTS_TABLE.projection);
 
 export const bucketArgs = (consoleOrigin: Out<string>): BucketArgs => ({
-  cors: { allowOrigins: [consoleOrigin], allowMethods: ["PUT"], allowHeaders: ["content-type", "x-amz-meta-*"], maxAge: "600 seconds" },
+  // The console's presigned PUT (the headers its URL signs), and its GET of a document too large for the API's
+  // response, which the browser reaches by following a 303 with the request's own x-api-key header.
+  cors: {
+    allowOrigins: [consoleOrigin],
+    allowMethods: ["PUT", "GET"],
+    allowHeaders: ["content-type", "x-amz-meta-*", "x-api-key"],
+    maxAge: "600 seconds",
+  },
 });
 
 export function storage(sst: SstApi, consoleOrigin: Out<string>) {

@@ -41,6 +41,13 @@ export const handler = httpHandler({
     if (event.queryStringParameters?.content !== undefined) {
       // `?content`: the document's bytes (base64 on the wire, as API Gateway and the host both carry binary).
       const c = await documentContent(ctx, principal as Principal, raw);
+      // Too large for the response (Lambda): 303 to a short-lived URL of the bucket, which clients follow.
+      if ("url" in c)
+        return {
+          statusCode: 303,
+          headers: { location: c.url, "cache-control": "private, no-store", "content-type": "application/json" },
+          body: JSON.stringify(c),
+        };
       return { statusCode: 200, headers: contentHeaders(c), body: c.body.toString("base64"), isBase64Encoded: true };
     }
     const wantsChunks = raw.endsWith("/chunks") && !(await ctx.catalog.get(raw));

@@ -5,9 +5,9 @@ import { documentKeySchema } from "../../events/api";
 import { ForbiddenError, type Principal } from "../auth/principal";
 import { ConflictError, RaglineError, ValidationError } from "../domain/errors";
 import type { Context, Uses } from "../runtime/context";
-import { resolveBackends } from "../runtime/config-backends";
 import { exactBytes } from "../util/byte-limit";
 import { recordUpload, uploadMetadata } from "./document-writes";
+import { presignedUrls } from "./presigning";
 
 // Uploads that do not pass through the API's request body (Lambda's ~6 MB cap): POST /uploads
 // authorizes the write exactly as PUT /documents does and answers with a URL for one PUT of those
@@ -76,10 +76,10 @@ export async function requestUpload(
   const userMetadata = Object.fromEntries(Object.entries(req.metadata ?? {}).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? JSON.stringify(v) : v]));
   const metadata = await uploadMetadata(ctx, p, req.key, userMetadata, "body");
   const expiresAt = new Date(now + UPLOAD_URL_SECONDS * 1000).toISOString();
-  const backends = resolveBackends(ctx.config);
-  if (backends.objects === "s3" && presigns(ctx.config.RAGLINE_UPLOAD_URLS)) {
+  const signer = presignedUrls(ctx.config);
+  if (signer) {
     const { presignPut } = await import("../adapters/aws/s3-presign");
-    const signed = await presignPut(await presignClient(backends), ctx.bucket, req.key, {
+    const signed = await presignPut(await signer(), ctx.bucket, req.key, {
       contentType: req.contentType,
       size: req.size,
       metadata,
@@ -150,9 +150,6 @@ export async function redeemHostUpload(
   }
 }
 
-/** Presigned S3 URLs where asked, or (auto) on Lambda: elsewhere the host takes the body itself, streamed, with no S3 endpoint to expose. */
-const presigns = (setting: "auto" | "presigned" | "host") => setting === "presigned" || (setting === "auto" && Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME));
-
 let lastSweep = Number.NEGATIVE_INFINITY;
 /**
  * Grants never redeemed are removed once past their expiry (by their object's age), at most once a
@@ -176,24 +173,3 @@ export async function sweepExpiredGrants(ctx: Uses<"objects">, now = Date.now())
 }
 
 const grantKey = (token: string) => `${GRANTS}${createHash("sha256").update(token).digest("hex")}.json`;
-
-const clients = new Map<string, Promise<import("@aws-sdk/client-s3").S3Client>>();
-/** One S3 client per endpoint and credentials for signing (signing needs credentials, not a connection). */
-function presignClient(b: ReturnType<typeof resolveBackends>) {
-  const id = JSON.stringify([b.s3, b.aws]);
-  const client =
-    clients.get(id) ??
-    import("@aws-sdk/client-s3").then(
-      ({ S3Client }) =>
-        new S3Client({
-          ...(b.s3.endpoint ? { endpoint: b.s3.endpoint, region: b.aws.region ?? "us-east-1" } : b.aws.region ? { region: b.aws.region } : {}),
-          credentials: b.aws.credentials,
-          forcePathStyle: b.s3.forcePathStyle,
-          // No checksum header of an empty body in the signature (the SDK's default would pin one).
-          requestChecksumCalculation: "WHEN_REQUIRED",
-          responseChecksumValidation: "WHEN_REQUIRED",
-        }),
-    );
-  clients.set(id, client);
-  return client;
-}

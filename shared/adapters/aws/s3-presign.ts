@@ -1,4 +1,4 @@
-import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { encodeMetadata } from "./s3-metadata";
 
@@ -30,4 +30,25 @@ export async function presignPut(
     unhoistableHeaders: new Set(Object.keys(metaHeaders)),
   });
   return { url, headers: { "content-type": opts.contentType, ...metaHeaders } };
+}
+
+/**
+ * A presigned S3 GET of one object that answers with the headers given (S3's response-* overrides, signed
+ * with the rest of the query): the type the API would have served and a download disposition, so the bytes
+ * come back as inert from the bucket as from the API.
+ */
+export function presignGet(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  opts: { contentType: string; contentDisposition: string; expiresInSeconds: number },
+): Promise<string> {
+  const command = new GetObjectCommand({
+    Bucket: bucket,
+    Key: key,
+    ResponseContentType: opts.contentType,
+    ResponseContentDisposition: opts.contentDisposition,
+    ResponseCacheControl: "private, no-store",
+  });
+  return getSignedUrl(client, command, { expiresIn: opts.expiresInSeconds });
 }

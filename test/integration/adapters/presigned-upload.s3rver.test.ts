@@ -4,6 +4,7 @@ import { encodeS3Key } from "../../../events/s3";
 import { startHost, type Host } from "../../../host";
 import { loadConfig } from "../../../shared/runtime/config";
 import { createRemoteContext, type RemoteContext } from "../../../shared/runtime/remote-context";
+import { CONTENT_INLINE_MAX_BYTES } from "../../../shared/ingest/document-content";
 import { requestUpload } from "../../../shared/ingest/uploads";
 import { QUEUES } from "../../../shared/topology";
 import { api } from "../../helpers/host-process";
@@ -182,6 +183,44 @@ describe("presigned upload on s3rver 3.7 behind a SigV4 check written from AWS's
     } finally {
       delete process.env.AWS_LAMBDA_FUNCTION_NAME;
     }
+  });
+
+  it("GET ?content of an object too large for a Lambda response: 303 to a presigned GET of the bucket, valid a minute, whose bytes a reader's client fetches; 404 and no URL for a caller the ACL does not admit", async () => {
+    const key = "hr/handbook.txt";
+    const big = Buffer.from("Sixteen weeks of paid parental leave. ".repeat(Math.ceil((CONTENT_INLINE_MAX_BYTES + 4096) / 38)));
+    await ctx.objects.put(key, big, { contentType: "text/plain", metadata: { tenant: "acme", owner: "alice", acl: JSON.stringify(["hr"]) } });
+    await ctx.catalog.put(key, { status: "indexed", metadata: { tenant: "acme", owner: "alice", acl: ["hr"] } });
+    const content = (who: "alice" | "carol" | "bob") => fetch(`${host.url}/documents/${key}?content`, { headers: as(who), redirect: "manual" });
+    const r = await content("carol");
+    expect(r.status).toBe(303);
+    const body = (await r.json()) as { url: string; expiresAt: string; size: number };
+    const url = new URL(r.headers.get("location")!);
+    expect(body).toMatchObject({ url: url.href, size: big.length });
+    expect(url.origin).toBe(front.endpoint);
+    expect(url.searchParams.get("X-Amz-Expires")).toBe("60");
+    expect(url.searchParams.get("response-content-disposition")).toBe("attachment; filename=\"handbook.txt\"; filename*=UTF-8''handbook.txt");
+    const before = front.refused.length;
+    const got = await fetch(url); // past the SigV4 check, from s3rver
+    expect(got.status).toBe(200);
+    // The bucket answers with the headers the API would have sent (S3's response-* overrides, here s3rver's).
+    expect(got.headers.get("content-type")).toBe("text/plain");
+    expect(got.headers.get("content-disposition")).toMatch(/^attachment; filename="handbook.txt"/);
+    expect(got.headers.get("cache-control")).toBe("private, no-store");
+    expect(Buffer.from(await got.arrayBuffer()).equals(big)).toBe(true);
+    expect(front.refused).toHaveLength(before);
+    // The overrides are signed: a URL asking for another type is refused; so is the URL past its minute.
+    const sniffable = new URL(url);
+    sniffable.searchParams.set("response-content-type", "text/html");
+    expect((await fetch(sniffable)).status).toBe(403);
+    const req = { method: "GET", url: url.pathname + url.search, headers: { host: url.host } };
+    expect(checkPresigned(req, () => "S3RVER", Date.parse(body.expiresAt) + 1000)).toMatchObject({ ok: false, message: "Request has expired" });
+    // Bob is not in hr: as if the document were absent, and no URL.
+    const bob = await content("bob");
+    expect(bob.status).toBe(404);
+    expect(bob.headers.get("location")).toBeNull();
+    // A small document is still answered with its bytes.
+    const small = await fetch(`${host.url}/documents/hr/leave.md?content`, { headers: as("carol"), redirect: "manual" });
+    expect(small.status).toBe(200);
   });
 
   it("the same URL cannot write someone else's document: POST /uploads refuses a key the caller may not write", async () => {

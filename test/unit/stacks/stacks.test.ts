@@ -312,10 +312,15 @@ describe.skipIf(!hasSstPlatform)("SST stacks from the topology (SST components u
     expect(cors.allowCredentials).toBeUndefined();
     expect(cors).toMatchObject({ allowMethods: CORS_METHODS, allowHeaders: CORS_HEADERS, exposeHeaders: CORS_EXPOSED, maxAge: 600 });
     expect(cors.allowHeaders).toEqual(expect.arrayContaining(["x-api-key", "authorization"]));
-    // The documents bucket takes the console's presigned PUT from that origin only, with the headers the URL signs.
+    // The documents bucket takes the console's presigned PUT from that origin only, with the headers the URL signs,
+    // and its GET of a large document (a 303 from ?content, followed with the request's x-api-key).
     const bucketCors = of("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").find((r) => r.name === `${LINKS.bucket}Cors`)!;
     expect(unwrap(bucketCors.inputs.corsRules)).toEqual([
-      expect.objectContaining({ allowedOrigins: [ev.outputs.console], allowedMethods: ["PUT"], allowedHeaders: ["content-type", "x-amz-meta-*"] }),
+      expect.objectContaining({
+        allowedOrigins: [ev.outputs.console],
+        allowedMethods: ["PUT", "GET"],
+        allowedHeaders: ["content-type", "x-amz-meta-*", "x-api-key"],
+      }),
     ]);
     // The WebSocket API has no CORS (browsers do not ask): the key goes there as ?token= on $connect, checked by the authorizer.
     expect(named("aws:apigatewayv2/api:Api", "RealtimeApi")!.inputs.corsConfiguration).toBeUndefined();
