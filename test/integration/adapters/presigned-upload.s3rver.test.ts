@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import S3rver from "s3rver";
+import { PutBucketCorsCommand, S3Client } from "@aws-sdk/client-s3";
+import { chromium } from "playwright-core";
+import { bucketArgs } from "../../../stacks/storage";
 import { encodeS3Key } from "../../../events/s3";
 import { startHost, type Host } from "../../../host";
 import { loadConfig } from "../../../shared/runtime/config";
@@ -222,6 +225,43 @@ describe("presigned upload on s3rver 3.7 behind a SigV4 check written from AWS's
     const small = await fetch(`${host.url}/documents/hr/leave.md?content`, { headers: as("carol"), redirect: "manual" });
     expect(small.status).toBe(200);
   });
+
+  it("in Chromium, a page of the API's origin fetching a large document's ?content with its key follows the 303 to the bucket (a CORS preflight, the stack's own bucket CORS) and gets the bytes", async () => {
+    // The bucket's CORS as the stack writes it (stacks/storage.ts), naming this page's origin as the console's.
+    const { cors } = bucketArgs(host.url as never);
+    const s3 = new S3Client({
+      endpoint: s3rverUrl,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    });
+    await s3.send(
+      new PutBucketCorsCommand({
+        Bucket: "documents",
+        CORSConfiguration: {
+          CORSRules: [
+            { AllowedOrigins: [host.url], AllowedMethods: cors.allowMethods, AllowedHeaders: cors.allowHeaders, MaxAgeSeconds: parseInt(cors.maxAge) },
+          ],
+        },
+      }),
+    );
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu"],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${host.url}/health`);
+      const got = await page.evaluate(async (key) => {
+        const r = await fetch("/documents/hr/handbook.txt?content", { headers: { "x-api-key": key } });
+        return { status: r.status, url: r.url, size: (await r.arrayBuffer()).byteLength, disposition: r.headers.get("content-disposition") };
+      }, as("carol")["x-api-key"]);
+      expect(got).toMatchObject({ status: 200, size: (await ctx.objects.head("hr/handbook.txt"))!.size });
+      expect(new URL(got.url).origin).toBe(front.endpoint);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 
   it("the same URL cannot write someone else's document: POST /uploads refuses a key the caller may not write", async () => {
     const r = await api(host.url, "POST", "/uploads", { key: "hr/leave.md", contentType: "text/markdown", size: 5, metadata: { acl: [] } }, as("carol"));

@@ -81,7 +81,8 @@ export async function startSigV4Front(
   const refused: Verdict[] = [];
   const to = new URL(target);
   const server: Server = createServer((req, res) => {
-    if (new URL(req.url ?? "/", "http://x").searchParams.has("X-Amz-Signature")) {
+    // A CORS preflight is answered before authentication, as S3 does (its URL carries the signature it precedes).
+    if (req.method !== "OPTIONS" && new URL(req.url ?? "/", "http://x").searchParams.has("X-Amz-Signature")) {
       const verdict = checkPresigned(req, secretFor);
       if (!verdict.ok) {
         refused.push(verdict);
