@@ -3,7 +3,7 @@ import type { Principal } from "../auth/principal";
 import { NotFoundError } from "../domain/errors";
 import type { ObjectInfo } from "../ports/object-store";
 import type { Context, Uses } from "../runtime/context";
-import { presignedUrls } from "./presigning";
+import { presignedUrls } from "../runtime/presigning";
 import { readableDocument } from "./document-requests";
 import { objectMetadata } from "./metadata";
 

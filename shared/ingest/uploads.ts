@@ -7,7 +7,7 @@ import { ConflictError, RaglineError, ValidationError } from "../domain/errors";
 import type { Context, Uses } from "../runtime/context";
 import { exactBytes } from "../util/byte-limit";
 import { recordUpload, uploadMetadata } from "./document-writes";
-import { presignedUrls } from "./presigning";
+import { presignedUrls } from "../runtime/presigning";
 
 // Uploads that do not pass through the API's request body (Lambda's ~6 MB cap): POST /uploads
 // authorizes the write exactly as PUT /documents does and answers with a URL for one PUT of those

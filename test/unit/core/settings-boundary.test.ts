@@ -11,8 +11,10 @@ const root = resolve(import.meta.dirname, "..", "..", "..");
 const DOMAIN = ["shared/ingest", "shared/query", "shared/jobs"];
 /** Where the config is still read, and why. */
 const ALLOWED = new Map([
-  // Picks the object store's backend to presign an upload URL for (an adapter choice, not a setting).
+  // Pick the object store's backend to presign a URL for, an upload's or a large document's (an adapter choice,
+  // not a setting: shared/runtime/presigning.ts).
   ["shared/ingest/uploads.ts", /ctx\.config\b/g],
+  ["shared/ingest/document-content.ts", /ctx\.config\b/g],
 ]);
 
 const code = (dir: string): string[] =>

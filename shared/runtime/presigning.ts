@@ -1,9 +1,9 @@
-import type { Config } from "../runtime/config";
-import { resolveBackends } from "../runtime/config-backends";
+import type { Config } from "./config";
+import { resolveBackends } from "./config-backends";
 
 // Where the bucket is S3 and URLs are presigned (RAGLINE_UPLOAD_URLS=presigned, or auto on Lambda, whose
 // requests and responses stop at 6 MB), bytes go between the client and the bucket directly: an upload's
-// PUT (uploads.ts) and a large document's GET (document-content.ts). Elsewhere the host carries them.
+// PUT (ingest/uploads.ts) and a large document's GET (ingest/document-content.ts). Elsewhere the host carries them.
 
 type Backends = ReturnType<typeof resolveBackends>;
 
