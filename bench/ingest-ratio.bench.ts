@@ -13,9 +13,10 @@ import { benchFlags, DATASETS_DIR, tempDataDir } from "./support";
 // called directly, in interleaved rounds of fresh documents, one process. Prints docs/s and CPU per
 // document of each, and their ratio per round. Target: pipeline >= 0.6x direct. Files are written
 // beside the bucket before the clock starts and renamed in while it runs (as rsync and mv deliver
-// them), so the bucket announces each after a quick look; `--in-place` writes them in the folder instead, and then the pipeline's time includes
-// the settle wait (a file written in place is announced once it has stayed unchanged for
-// RAGLINE_SCAN_INTERVAL_MS). The worker-thread hops (RAGLINE_WORKERS) can be set here too.
+// them), so the bucket announces each after a quick look; `--in-place` writes them in the folder
+// instead, and then the pipeline's time includes the settle wait (a file written in place is
+// announced once it has stayed unchanged for RAGLINE_SCAN_INTERVAL_MS). The worker-thread hops
+// (RAGLINE_WORKERS) can be set here too.
 
 const flags = benchFlags();
 const perRound = Number(flags.docs ?? 400);

@@ -112,7 +112,8 @@ export async function rerank(ctx: Uses<"generator" | "reranker", "query">, req: 
   // No cross-encoder: documents the question names come first, then lexical relevance and the evidence check.
   const ranked = await ctx.reranker.rerank(req.question, preferNamedDocuments(req.question, input.chunks), topKOf(ctx, req));
   const field = fieldAsked(req.question);
-  const chunks = ranked.map((ch) => ({ ...ch, relevance: field && holdsField(ch.text, field) ? 1 : lexicalCoverage(questionCore(req.question), ch) }));
+  const core = questionCore(req.question);
+  const chunks = ranked.map((ch) => ({ ...ch, relevance: field && holdsField(ch.text, field) ? 1 : lexicalCoverage(core, ch) }));
   if (!chunks.some((ch) => ch.relevance >= c.minRelevance)) return { chunks, relevanceBy: "lexical-coverage", abstain: true };
   // The extractive generator abstains unless one unit (sentence, table value or row) answers the question's
   // focus with the kind of thing asked; the chunks that hold the answer move first, so its citations start
