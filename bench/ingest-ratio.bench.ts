@@ -1,8 +1,10 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import { startHost } from "../host";
 import { SqliteDocumentCatalog } from "../shared/adapters/embedded/sqlite-document-catalog";
 import { SqliteQueue } from "../shared/adapters/embedded/sqlite-queue";
+import { SqliteSearchIndex } from "../shared/adapters/embedded/sqlite-search-index";
 import { loadConfig } from "../shared/runtime/config";
 import { createEmbeddedContext } from "../shared/runtime/context";
 import { docBody, ingestDirectly, type Doc } from "./direct-ingest";
@@ -48,12 +50,13 @@ mkdirSync(staging, { recursive: true });
 function stage(docs: Doc[]): void {
   if (!inPlace) for (const doc of docs) writeFileSync(join(staging, `${doc.id}.txt`), docBody(doc));
 }
-async function throughPipeline(docs: Doc[]): Promise<void> {
+async function throughPipeline(docs: Doc[], dropped?: () => void): Promise<void> {
   for (const doc of docs) {
     const target = join(pipe.config.bucketDir, `${doc.id}.txt`);
     if (inPlace) writeFileSync(target, docBody(doc));
     else renameSync(join(staging, `${doc.id}.txt`), target);
   }
+  dropped?.();
   sent += docs.length;
   for (;;) {
     const c = await pipe.catalog.counts();
@@ -75,6 +78,19 @@ async function measure(run: () => Promise<unknown>, n: number): Promise<Run> {
   return { docsPerS: n / s, cpuMsPerDoc: (c.user + c.system) / 1000 / n };
 }
 
+// How long anything arriving (a request, a handshake) waits for the host's one thread while it ingests,
+// from the last file dropped (the copier's renames are this thread's work, not the host's).
+const loopDelays: { p99: number; max: number }[] = [];
+async function timedPipeline(docs: Doc[]): Promise<void> {
+  let round: IntervalHistogram | undefined;
+  await throughPipeline(docs, () => {
+    round = monitorEventLoopDelay({ resolution: 5 });
+    round.enable();
+  });
+  round?.disable();
+  if (round) loopDelays.push({ p99: round.percentile(99) / 1e6, max: round.max / 1e6 });
+}
+
 stage(corpus.slice(0, WARMUP));
 await throughPipeline(corpus.slice(0, WARMUP));
 await ingestDirectly(direct, corpus.slice(WARMUP, 2 * WARMUP));
@@ -86,7 +102,7 @@ for (let r = 0; r < rounds; r++) {
   const b = corpus.slice(at + perRound, at + 2 * perRound);
   stage(a);
   // Alternate which goes first, so neither always runs on a warmer process.
-  const piped = () => measure(() => throughPipeline(a), a.length);
+  const piped = () => measure(() => timedPipeline(a), a.length);
   const called = () => measure(() => ingestDirectly(direct, b), b.length);
   let pipeRun: Run;
   let d: Run;
@@ -113,11 +129,15 @@ console.log(
     ? `  (files written in the bucket folder: the pipeline's time includes the ${pipe.config.RAGLINE_SCAN_INTERVAL_MS} ms settle wait before each is announced; worker threads: ${host.workers?.pool.size ?? 0})`
     : `  (files renamed into the bucket folder: announced after a quick look; --in-place writes them there and waits the ${pipe.config.RAGLINE_SCAN_INTERVAL_MS} ms settle; worker threads: ${host.workers?.pool.size ?? 0})`,
 );
+console.log(
+  `  the host thread's event-loop delay while the pipeline ingests, per round: ${loopDelays.map((d) => `p99 ${d.p99.toFixed(0)} ms / max ${d.max.toFixed(0)} ms`).join(", ")}`,
+);
 // Commits are what the pipeline adds per document beyond the direct path's two index transactions.
-const commits = (port: unknown) => (port instanceof SqliteQueue || port instanceof SqliteDocumentCatalog ? port.commits : NaN);
+const commits = (port: unknown) =>
+  port instanceof SqliteQueue || port instanceof SqliteDocumentCatalog || port instanceof SqliteSearchIndex ? port.commits : NaN;
 const measured = WARMUP + rounds * perRound;
 console.log(
-  `  SQLite commits per document through the pipeline: queue ${(commits(pipe.queue) / measured).toFixed(1)}, catalog ${(commits(pipe.catalog) / measured).toFixed(1)}`,
+  `  SQLite commits per document through the pipeline: queue ${(commits(pipe.queue) / measured).toFixed(1)}, catalog ${(commits(pipe.catalog) / measured).toFixed(1)}, index ${(commits(pipe.index) / measured).toFixed(2)} (direct: ${(commits(direct.index) / measured).toFixed(2)})`,
 );
 await host.close();
 await pipe.close();

@@ -232,7 +232,11 @@ export class FolderNotifications {
 
   /** An empty file renamed in may be a copier's just-created target: it waits the settle period. */
   private hasBytes(key: string): boolean {
-    return (statSync(join(this.store.root, ...key.split("/")), { throwIfNoEntry: false })?.size ?? 0) > 0;
+    return (this.sizeOf(key) ?? 0) > 0;
+  }
+
+  private sizeOf(key: string): number | undefined {
+    return statSync(join(this.store.root, ...key.split("/")), { throwIfNoEntry: false })?.size;
   }
 
   private readonly statements = new Map<string, Statement>();
@@ -274,7 +278,11 @@ export class FolderNotifications {
     }
     if (!created.length && !removed.length) return;
     // Announce first, then remember: a crash in between re-announces, which the pipeline ignores.
-    await this.emit([...created.map((c) => s3Record("created", this.bucket, c.key)), ...removed.map((k) => s3Record("removed", this.bucket, k))]);
+    // The size, as S3 sends it: the host runs many small documents at once, few large ones.
+    await this.emit([
+      ...created.map((c) => s3Record("created", this.bucket, c.key, { size: this.sizeOf(c.key) })),
+      ...removed.map((k) => s3Record("removed", this.bucket, k)),
+    ]);
     const upsert = this.sql("INSERT INTO announced (key, fingerprint) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET fingerprint = excluded.fingerprint");
     const del = this.sql("DELETE FROM announced WHERE key = ?");
     this.db.transaction(() => {

@@ -13,7 +13,7 @@ import { FolderNotifications } from "./folder-notifications";
 import { loadHandler } from "./handlers";
 import { httpClientError, httpRequestListener } from "./http-server";
 import { lambdaContext } from "./lambda-context";
-import { startOffload, type WorkerOffload } from "./offload";
+import { mayBringLargeDocument, PARSES_IN_FLIGHT, startOffload, type WorkerOffload } from "./offload";
 import { QueuePoller } from "./queue-poller";
 import { rateMs, scheduledEvent, ScheduleRunner, type NamedLease } from "./schedule";
 import { SqliteScheduleClock } from "./schedule-clock";
@@ -91,14 +91,17 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   if (role !== "api") {
     workers = startOffload(ctx, topology);
     for (const [name, def] of queueFunctions(topology)) {
-      // Documents are parsed as many at once as there are worker threads to parse them.
-      const concurrency = name === "ingest-parse" && workers ? Math.max(def.concurrency, workers.pool.size) : def.concurrency;
+      // Many small documents at once; those that may be large, as many as there are worker threads to parse them.
+      const parse = name === "ingest-parse";
+      const largeSlots = Math.max(def.concurrency, workers?.pool.size ?? 0);
       const p = new QueuePoller({
         name,
         queue: ctx.queue,
         trigger: def.trigger,
         timeoutSeconds: def.timeoutSeconds,
-        concurrency,
+        concurrency: parse ? Math.max(largeSlots, PARSES_IN_FLIGHT) : def.concurrency,
+        heavy: parse ? { isHeavy: (m) => mayBringLargeDocument(m.body), slots: largeSlots } : undefined,
+        idleConcurrency: parse ? largeSlots : undefined,
         handler: () => loadHandler(def.handler),
         waitSeconds: ctx.config.RAGLINE_POLL_WAIT_SECONDS,
       });

@@ -24,19 +24,46 @@ export interface PollerOptions {
   waitSeconds?: number;
   /** Seconds before a failed record is visible again, by receive count (capped by the visibility timeout). */
   retryDelaySeconds?: (receiveCount: number) => number;
+  /**
+   * Messages that may not run many at once (a large document's bytes held while it parses): a batch
+   * holding one runs only in one of `slots`, first come first served; other batches run beside them
+   * up to `concurrency`.
+   */
+  heavy?: { isHeavy: (m: QueueMessage) => boolean; slots: number };
+  /**
+   * Loops that keep polling an empty queue (default: `concurrency`). More start, one per batch
+   * received, up to `concurrency` while batches keep coming, and stop at their first empty receive
+   * (Lambda's pollers scale with the backlog the same way): an idle host does not poll 16 times over.
+   */
+  idleConcurrency?: number;
 }
 
 export class QueuePoller {
   private running = false;
-  private workers: Promise<void>[] = [];
+  private readonly workers = new Set<Promise<void>>();
   /** Batches handled (for tests and health). */
-  stats = { batches: 0, succeeded: 0, failed: 0, timedOut: 0, queueErrors: 0, running: 0, maxRunning: 0 };
+  stats = { batches: 0, succeeded: 0, failed: 0, timedOut: 0, queueErrors: 0, running: 0, maxRunning: 0, heavyRunning: 0, maxHeavyRunning: 0 };
+  /** Batches waiting for a heavy slot, in arrival order; a finishing one hands its slot to the first. */
+  private readonly heavyWaiting: (() => void)[] = [];
 
   constructor(private readonly opts: PollerOptions) {}
 
+  /** Loops polling now. */
+  private loops = 0;
+  get pollingLoops(): number {
+    return this.loops;
+  }
+
   start() {
     this.running = true;
-    for (let i = 0; i < this.opts.concurrency; i++) this.workers.push(this.loop());
+    const idle = Math.min(this.opts.concurrency, this.opts.idleConcurrency ?? this.opts.concurrency);
+    for (let i = 0; i < idle; i++) this.startLoop();
+  }
+
+  private startLoop() {
+    this.loops++;
+    const loop: Promise<void> = this.loop().finally(() => this.workers.delete(loop));
+    this.workers.add(loop);
   }
 
   async stop() {
@@ -46,14 +73,13 @@ export class QueuePoller {
     const bound = (this.opts.timeoutSeconds + 5) * 1000;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(this.workers),
+      Promise.all([...this.workers]),
       new Promise((r) => {
         timer = setTimeout(r, bound);
         timer.unref();
       }),
     ]);
     clearTimeout(timer);
-    this.workers = [];
   }
 
   private async loop() {
@@ -62,6 +88,7 @@ export class QueuePoller {
     // The last batch's deletes and returns, started but not awaited before the next receive: on the
     // embedded queue they commit in the same transaction as the next lease.
     let finishing: Promise<void> = Promise.resolve();
+    let retired = false;
     while (this.running) {
       let messages: QueueMessage[] = [];
       const asked = Date.now();
@@ -88,6 +115,13 @@ export class QueuePoller {
       } finally {
         await finishing;
       }
+      const idle = Math.min(this.opts.concurrency, this.opts.idleConcurrency ?? this.opts.concurrency);
+      if (!messages.length && this.loops > idle) {
+        this.loops--; // counted off at once, so loops retiring together never leave fewer than `idle`
+        retired = true;
+        break;
+      }
+      if (messages.length && this.loops < this.opts.concurrency && this.running) this.startLoop();
       // Nothing a batch does may end the worker (or the process): log and go on polling.
       if (messages.length)
         finishing = (
@@ -98,6 +132,7 @@ export class QueuePoller {
         ).finished;
       else if (Date.now() - asked < 50) await sleep(50); // a receive that does not wait (waitSeconds 0) must not spin
     }
+    if (!retired) this.loops--;
     await finishing;
   }
 
@@ -120,6 +155,20 @@ export class QueuePoller {
         await sleep(100 * 2 ** i);
       }
     }
+  }
+
+  /** Waits for a heavy slot when the batch holds a heavy message; returns what gives it up. */
+  private async takeHeavySlot(messages: QueueMessage[]): Promise<() => void> {
+    const heavy = this.opts.heavy;
+    if (!heavy || !messages.some(heavy.isHeavy)) return () => {};
+    if (this.stats.heavyRunning < heavy.slots) this.stats.heavyRunning++;
+    else await new Promise<void>((r) => this.heavyWaiting.push(r)); // woken holding the slot handed over
+    this.stats.maxHeavyRunning = Math.max(this.stats.maxHeavyRunning, this.stats.heavyRunning);
+    return () => {
+      const next = this.heavyWaiting.shift();
+      if (next) next();
+      else this.stats.heavyRunning--;
+    };
   }
 
   /** Handles a batch, then deletes the records that succeeded and returns the failed ones; resolved once done. */
@@ -148,6 +197,8 @@ export class QueuePoller {
       },
       Math.max(50, (trigger.visibilityTimeoutSeconds * 1000) / 2),
     );
+    // Admitted before the handler starts (and its timeout counts), leased meanwhile (the heartbeat beats).
+    const leaveSlot = await this.takeHeavySlot(messages);
     this.stats.running++;
     this.stats.maxRunning = Math.max(this.stats.maxRunning, this.stats.running);
     try {
@@ -171,6 +222,7 @@ export class QueuePoller {
     } finally {
       clearInterval(heartbeat);
       this.stats.running--;
+      leaveSlot();
     }
     this.stats.batches++;
     const done = messages.map((m) => {

@@ -15,10 +15,10 @@ import { GroupCommit, openSqlite, type Db } from "./sqlite";
 // waiting out the visibility timeout (see releaseLost).
 // An empty poll costs a read, not a write transaction: receivers look whether anything is due
 // before taking the write lock (an idle poller no longer queues behind, or blocks, the writers).
-// Group commit: sends, deletes and visibility changes made in the same turn of the event loop share
-// one transaction, and the next lease takes the writes waiting before it into its own (a poller's
-// deletes of the batch it finished commit with the lease of its next one). Each write still
-// resolves only once committed, and fails alone (its own savepoint) when it throws.
+// Group commit: sends, leases, deletes and visibility changes made in the same turn of the event
+// loop share one transaction (a poller's deletes of the batch it finished commit with the lease of
+// its next one; pollers woken by one send lease in one commit). Each write still resolves only once
+// committed, and fails alone (its own savepoint) when it throws.
 
 interface Row {
   seq: number;
@@ -155,7 +155,7 @@ export class SqliteQueue implements Queue, LeaseRecovery {
   async receive(queue: string, opts: ReceiveOptions): Promise<QueueMessage[]> {
     const deadline = Date.now() + (opts.waitSeconds ?? 0) * 1000;
     for (;;) {
-      const got = this.receiveNow(queue, opts);
+      const got = await this.receiveNow(queue, opts);
       if (got.length || Date.now() >= deadline) return got;
       // Woken at once by a send in this process; other processes' sends are seen by the poll.
       await new Promise<void>((resolve) => {
@@ -170,11 +170,12 @@ export class SqliteQueue implements Queue, LeaseRecovery {
     }
   }
 
-  private receiveNow(queue: string, opts: ReceiveOptions): QueueMessage[] {
+  private async receiveNow(queue: string, opts: ReceiveOptions): Promise<QueueMessage[]> {
     // Nothing due: answered by a read (WAL readers take no lock), no write transaction.
     if (!this.sql("SELECT 1 FROM messages WHERE queue = ? AND visible_at <= ? LIMIT 1").get(queue, Date.now())) return [];
-    // The writes waiting so far (a poller's deletes of its last batch) commit with this lease.
-    return this.group.commitWith(() => this.leaseDueNow(queue, opts))!;
+    // A lease is a write like the others: leases asked in the same turn (pollers woken by one send)
+    // and the writes waiting (a poller's deletes of its last batch) share one commit.
+    return this.write(() => this.leaseDueNow(queue, opts));
   }
 
   /** Leases up to maxMessages due messages (those past maxReceives go to the DLQ instead); run in one write transaction. */

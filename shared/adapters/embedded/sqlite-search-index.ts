@@ -3,7 +3,7 @@ import type { EmbeddedChunk, ScoredChunk } from "../../domain/chunk";
 import type { SearchIndex, SearchRequest } from "../../ports/search-index";
 import { reciprocalRankFusion } from "../../text/fusion";
 import { filtersSql, passesFilters } from "./filters";
-import { openSqlite, type Db } from "./sqlite";
+import { GroupCommit, openSqlite, type Db } from "./sqlite";
 import { VectorCache } from "./vector-cache";
 
 // SQLite FTS5 (BM25, porter stemming) plus stored vectors (cosine over normalised Float32Arrays),
@@ -30,6 +30,11 @@ export class SqliteSearchIndex implements SearchIndex {
   private readonly db: Db;
   private readonly cache: VectorCache;
   private readonly statements = new Map<string, Statement>();
+  /**
+   * Writes asked in the same turn share one commit, in the order asked: documents staged and activated
+   * together cost one commit, not two each (each commit also writes the text index a segment).
+   */
+  private readonly group: GroupCommit;
 
   /**
    * `reloadVectorsOnChange`: load the vector cache whole after each change (the earlier design, kept for
@@ -57,6 +62,7 @@ export class SqliteSearchIndex implements SearchIndex {
       CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(text, tokenize = 'porter unicode61');`);
     this.cache = new VectorCache(this.db);
+    this.group = new GroupCommit(this.db);
   }
 
   /** Statements are prepared once per index object, not on every call (ingestion calls these per batch). */
@@ -64,6 +70,11 @@ export class SqliteSearchIndex implements SearchIndex {
     let s = this.statements.get(text);
     if (!s) this.statements.set(text, (s = this.db.prepare(text)));
     return s;
+  }
+
+  /** Write transactions committed (benches count them). */
+  get commits(): number {
+    return this.group.commits;
   }
 
   /** How often the vector cache was loaded whole and how many logged changes it applied in place (tests, benches). */
@@ -78,8 +89,8 @@ export class SqliteSearchIndex implements SearchIndex {
       this.sql(`INSERT INTO chunks (id, document_key, version, active, ordinal, text, section_path, page, page_end, kind, metadata, embedding_model, vector)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const fts = this.sql("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)");
-    this.db
-      .transaction(() => {
+    await this.group.write(
+      () => {
         for (const c of chunks) {
           if (existing.get(c.documentKey, c.version, c.id, c.embeddingModel)) continue; // redelivered batch: already staged
           const liveVersion = (live.get(c.documentKey) as { version: string } | undefined)?.version;
@@ -102,14 +113,14 @@ export class SqliteSearchIndex implements SearchIndex {
           fts.run(r.lastInsertRowid, [...c.sectionPath, c.text].join("\n"));
           if (isLive) this.logVectors("SELECT ?, 1", r.lastInsertRowid); // a chunk added to the live version
         }
-      })
-      .immediate();
-    this.vectorsChanged();
+      },
+      () => this.vectorsChanged(),
+    );
   }
 
   async activate(documentKey: string, version: string): Promise<void> {
-    this.db
-      .transaction(() => {
+    await this.group.write(
+      () => {
         this.deleteWhere("document_key = ? AND version <> ?", documentKey, version);
         this.logVectors("SELECT rowid, 1 FROM chunks WHERE document_key = ? AND version = ? AND +active = 0", documentKey, version);
         this.sql("UPDATE chunks SET active = 1 WHERE document_key = ? AND version = ?").run(documentKey, version);
@@ -117,9 +128,9 @@ export class SqliteSearchIndex implements SearchIndex {
           documentKey,
           version,
         );
-      })
-      .immediate();
-    this.vectorsChanged();
+      },
+      () => this.vectorsChanged(),
+    );
   }
 
   async countChunks(documentKey: string, version: string, embeddingModel: string): Promise<number> {
@@ -135,14 +146,14 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   async switchServingModel(model: string): Promise<void> {
-    this.db
-      .transaction(() => {
+    await this.group.write(
+      () => {
         this.sql("INSERT INTO index_meta (key, value) VALUES ('serving_model', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(model);
         this.deleteWhere("embedding_model <> ?", model);
         this.logVectors("SELECT 0, -1"); // every cache loads again
-      })
-      .immediate();
-    this.vectorsChanged();
+      },
+      () => this.vectorsChanged(),
+    );
   }
 
   async modelCoverage(model: string): Promise<{ chunks: number; covered: number }> {
@@ -155,13 +166,13 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   async removeDocument(documentKey: string): Promise<void> {
-    this.db
-      .transaction(() => {
+    await this.group.write(
+      () => {
         this.deleteWhere("document_key = ?", documentKey);
         this.sql("DELETE FROM live_versions WHERE document_key = ?").run(documentKey);
-      })
-      .immediate();
-    this.vectorsChanged();
+      },
+      () => this.vectorsChanged(),
+    );
   }
 
   private vectorsChanged() {
@@ -291,6 +302,7 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   close() {
+    this.group.flush(); // stages and activations already asked for are committed, not dropped
     this.db.close();
   }
 }

@@ -35,9 +35,9 @@ export type Db = Database.Database;
 
 /**
  * Group commit for one connection: writes asked in the same turn of the event loop share one
- * transaction (flushed on the next `setImmediate`), and `commitWith` takes the writes waiting so far
- * into a transaction of its own. A write resolves only once committed (nothing acknowledged is lost
- * to a kill), and runs under its own savepoint, so one that throws is undone and fails alone.
+ * transaction (flushed on the next `setImmediate`). A write resolves only once committed (nothing
+ * acknowledged is lost to a kill), and runs under its own savepoint, so one that throws is undone
+ * and fails alone.
  */
 export class GroupCommit {
   private pending: PendingWrite[] = [];
@@ -45,13 +45,13 @@ export class GroupCommit {
   /** Write transactions committed (tests and benches count them). */
   commits = 0;
   private readonly applyOne: Database.Transaction<(w: PendingWrite) => void>;
-  private readonly commitTx: Database.Transaction<(writes: PendingWrite[], then: () => unknown) => unknown>;
+  private readonly commitTx: Database.Transaction<(writes: PendingWrite[]) => void>;
 
   constructor(private readonly db: Database.Database) {
     this.applyOne = db.transaction((w: PendingWrite) => {
       w.result = w.apply();
     });
-    this.commitTx = db.transaction((writes: PendingWrite[], then: () => unknown) => {
+    this.commitTx = db.transaction((writes: PendingWrite[]) => {
       for (const w of writes) {
         try {
           this.applyOne(w);
@@ -60,7 +60,6 @@ export class GroupCommit {
           w.error = err;
         }
       }
-      return then();
     });
   }
 
@@ -77,21 +76,15 @@ export class GroupCommit {
   /** Commits the waiting writes now (close calls it: what was asked is kept). */
   flush() {
     this.flushQueued = false;
-    if (this.pending.length) this.commitWith(() => undefined, false);
-  }
-
-  /** Runs `then` in one immediate transaction after the waiting writes; its error is thrown (`rethrow`). */
-  commitWith<T>(then: () => T, rethrow = true): T | undefined {
+    if (!this.pending.length) return;
     const writes = this.pending;
     this.pending = [];
-    let out: T;
     try {
-      out = this.commitTx.immediate(writes, then) as T;
+      this.commitTx.immediate(writes);
       this.commits++;
     } catch (err) {
       for (const w of writes) w.reject(err);
-      if (rethrow) throw err;
-      return undefined;
+      return;
     }
     for (const w of writes) {
       if (w.failed) w.reject(w.error);
@@ -100,7 +93,6 @@ export class GroupCommit {
         w.committed?.();
       }
     }
-    return out;
   }
 }
 

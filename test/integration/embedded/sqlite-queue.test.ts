@@ -117,6 +117,17 @@ describe("SqliteQueue (SQS semantics on a real SQLite file)", () => {
     expect(await q.depth("jobs")).toEqual({ visible: 0, inFlight: 2 });
   });
 
+  it("group commit: receivers leasing in the same turn share one commit and never get the same message", async () => {
+    await q.sendBatch("jobs", ["a", "b", "c", "d", "e"]);
+    const before = q.commits;
+    const got = await Promise.all(Array.from({ length: 4 }, () => q.receive("jobs", { maxMessages: 1, visibilityTimeoutSeconds: 30 })));
+    expect(q.commits).toBe(before + 1);
+    const bodies = got.flat().map((m) => m.body);
+    expect(bodies).toHaveLength(4);
+    expect(new Set(bodies).size).toBe(4);
+    expect(await q.depth("jobs")).toEqual({ visible: 1, inFlight: 4 });
+  });
+
   it("group commit: a write that fails is undone alone, its batch-mates commit", async () => {
     const bad = q.send("jobs", null as unknown as string); // body NOT NULL: this insert throws inside the shared transaction
     const good = q.sendBatch("jobs", ["ok1", "ok2"]);

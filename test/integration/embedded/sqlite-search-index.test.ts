@@ -112,4 +112,26 @@ describe("SqliteSearchIndex (FTS5 BM25 + vectors, RRF)", () => {
   it("treats FTS5 syntax in the question as plain words", async () => {
     await expect(search('NEAR("x" AND) OR * "')).resolves.toBeDefined();
   });
+  it("writes asked together share one commit, in the order asked; each resolves once committed; one that fails fails alone", async () => {
+    const before = index.commits;
+    const keys = ["batch/a.txt", "batch/b.txt", "batch/c.txt"];
+    // Staged together (as the index stage's records are), then activated together.
+    await Promise.all(keys.map((k, i) => index.stage([chunk(k, "v1", 0, `Batch document ${i} about tidal energy in estuaries.`)])));
+    expect(index.commits).toBe(before + 1);
+    await Promise.all(keys.map((k) => index.activate(k, "v1")));
+    expect(index.commits).toBe(before + 2);
+    expect((await search("tidal energy estuaries")).map((r) => r.documentKey).sort()).toEqual(keys);
+    // Asked in one turn: stage, activate, then remove the same document: the removal comes last.
+    const staged = index.stage([chunk("batch/d.txt", "v1", 0, "A fourth note on tidal energy.")]);
+    const activated = index.activate("batch/d.txt", "v1");
+    const removed = index.removeDocument("batch/d.txt");
+    // A chunk whose vector is not a Float32Array fails its own write; the others commit beside it.
+    const bad = index.stage([{ ...chunk("batch/e.txt", "v1", 0, "bad"), vector: undefined as unknown as Float32Array }]);
+    await Promise.all([staged, activated, removed]);
+    await expect(bad).rejects.toThrow();
+    expect(index.commits).toBe(before + 3);
+    expect(await index.chunksOf("batch/d.txt")).toEqual([]);
+    expect(await index.countChunks("batch/e.txt", "v1", embedder.model)).toBe(0);
+    expect(await index.countChunks("batch/a.txt", "v1", embedder.model)).toBe(1);
+  });
 });
