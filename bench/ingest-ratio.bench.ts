@@ -13,7 +13,8 @@ import { benchFlags, DATASETS_DIR, tempDataDir } from "./support";
 // `npm run bench` (ingestion overhead): scifact abstracts through the embedded pipeline (files dropped
 // in the bucket folder, notifications, queues, catalog) vs the same parse/chunk/embed/index stages
 // called directly, in interleaved rounds of fresh documents, one process. Prints docs/s and CPU per
-// document of each, and their ratio per round. Target: pipeline >= 0.6x direct. Files are written
+// document of each, and their ratio per round; the host thread's event-loop delay while it ingests
+// (what a request arriving then waits); SQLite commits per document. Target: pipeline >= 0.6x direct. Files are written
 // beside the bucket before the clock starts and renamed in while it runs (as rsync and mv deliver
 // them), so the bucket announces each after a quick look; `--in-place` writes them in the folder
 // instead, and then the pipeline's time includes the settle wait (a file written in place is
