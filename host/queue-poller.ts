@@ -44,7 +44,7 @@ export class QueuePoller {
   /** Batches handled (for tests and health). */
   stats = { batches: 0, succeeded: 0, failed: 0, timedOut: 0, queueErrors: 0, running: 0, maxRunning: 0, heavyRunning: 0, maxHeavyRunning: 0 };
   /** Batches waiting for a heavy slot, in arrival order; a finishing one hands its slot to the first. */
-  private readonly heavyWaiting: (() => void)[] = [];
+  private readonly heavyWaiting: ((admitted: boolean) => void)[] = [];
 
   constructor(private readonly opts: PollerOptions) {}
 
@@ -68,6 +68,8 @@ export class QueuePoller {
 
   async stop() {
     this.running = false;
+    // Batches still waiting for a heavy slot are not run (a shutdown must not wait for each in turn).
+    for (const waiting of this.heavyWaiting.splice(0)) waiting(false);
     // A handler that ignores its abort must not hold shutdown forever: wait out its timeout, then go
     // (its messages come back after their visibility timeout, or at once to a live instance's sweep).
     const bound = (this.opts.timeoutSeconds + 5) * 1000;
@@ -157,16 +159,19 @@ export class QueuePoller {
     }
   }
 
-  /** Waits for a heavy slot when the batch holds a heavy message; returns what gives it up. */
-  private async takeHeavySlot(messages: QueueMessage[]): Promise<() => void> {
+  /**
+   * Waits for a heavy slot when the batch holds a heavy message; returns what gives it up, or
+   * undefined when the poller stopped first (the batch has not run and goes back to the queue).
+   */
+  private async takeHeavySlot(messages: QueueMessage[]): Promise<(() => void) | undefined> {
     const heavy = this.opts.heavy;
     if (!heavy || !messages.some(heavy.isHeavy)) return () => {};
     if (this.stats.heavyRunning < heavy.slots) this.stats.heavyRunning++;
-    else await new Promise<void>((r) => this.heavyWaiting.push(r)); // woken holding the slot handed over
+    else if (!(await new Promise<boolean>((r) => this.heavyWaiting.push(r)))) return undefined; // woken holding the slot handed over, or by stop
     this.stats.maxHeavyRunning = Math.max(this.stats.maxHeavyRunning, this.stats.heavyRunning);
     return () => {
       const next = this.heavyWaiting.shift();
-      if (next) next();
+      if (next) next(true);
       else this.stats.heavyRunning--;
     };
   }
@@ -199,6 +204,12 @@ export class QueuePoller {
     );
     // Admitted before the handler starts (and its timeout counts), leased meanwhile (the heartbeat beats).
     const leaveSlot = await this.takeHeavySlot(messages);
+    if (!leaveSlot) {
+      // Stopped while it waited: visible again at once, for this host's next start or another host.
+      clearInterval(heartbeat);
+      const back = messages.map((m) => this.queueCall("returning a message not run", () => queue.changeVisibility(trigger.queue, m.receiptHandle, 0)));
+      return { finished: Promise.all(back).then(() => undefined) };
+    }
     this.stats.running++;
     this.stats.maxRunning = Math.max(this.stats.maxRunning, this.stats.running);
     try {

@@ -85,6 +85,48 @@ describe("the poller's slots for heavy messages (real SQLite queue)", () => {
   });
 });
 
+describe("a heavy message waiting for its slot when the poller stops (real SQLite queue)", () => {
+  let t: ReturnType<typeof tempDir>;
+  let q: SqliteQueue;
+  afterEach(() => {
+    q?.close();
+    t?.cleanup();
+  });
+
+  it("is not run: it goes back to the queue at once, while the one running finishes", async () => {
+    t = tempDir();
+    q = new SqliteQueue(`${t.dir}/queue.db`);
+    await q.sendBatch("work", ["H1", "H2"]);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const started: string[] = [];
+    const poller = new QueuePoller({
+      name: "stopping",
+      queue: q,
+      trigger: { kind: "queue", queue: "work", batchSize: 1, visibilityTimeoutSeconds: 30, maxReceives: 3 },
+      timeoutSeconds: 10,
+      concurrency: 2,
+      waitSeconds: 0,
+      heavy: { isHeavy: () => true, slots: 1 },
+      handler: async () => async (event: SQSEvent) => {
+        started.push(event.Records[0].body);
+        await held;
+        return { batchItemFailures: [] };
+      },
+    });
+    poller.start();
+    await waitFor(async () => started.length === 1 && (await q.depth("work")).inFlight === 2, "one running, one leased and waiting", 5_000, 10);
+    const stopped = poller.stop();
+    await waitFor(async () => (await q.depth("work")).visible === 1, "the waiting one visible again", 5_000, 10);
+    release();
+    await stopped;
+    expect(started).toHaveLength(1);
+    expect(await q.depth("work")).toEqual({ visible: 1, inFlight: 0 });
+    const [back] = await q.receive("work", { maxMessages: 1, visibilityTimeoutSeconds: 30 });
+    expect(back.body).not.toBe(started[0]);
+  });
+});
+
 describe("the poller's loops scale with the backlog (real SQLite queue)", () => {
   let t: ReturnType<typeof tempDir>;
   let q: SqliteQueue;
