@@ -1,7 +1,7 @@
 import type { SQSEvent } from "aws-lambda";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { HostLambdaContext } from "../../../host/lambda-context";
-import { QueuePoller } from "../../../host/queue-poller";
+import { QueuePoller, type PollerOptions } from "../../../host/queue-poller";
 import { ScheduleRunner } from "../../../host/schedule";
 import { SqliteScheduleClock } from "../../../host/schedule-clock";
 import { SqliteQueue } from "../../../shared/adapters/embedded/sqlite-queue";
@@ -247,6 +247,98 @@ describe("the host's queue poller and schedules (real SQLite queue)", () => {
     await first;
     expect(stopped).toBe(true);
     expect(await new ScheduleRunner({ name: "slow", everyMs: 1_000_000, timeoutSeconds: 1, lease: q, run: async () => undefined }).tick()).toBe("ran");
+  });
+
+  /** A started poller on the "work" queue, one message a batch; the test's handler and limits. */
+  function startPoller(opts: Pick<PollerOptions, "handler" | "concurrency" | "heavy" | "idleConcurrency">): QueuePoller {
+    poller = new QueuePoller({
+      name: "work",
+      queue: q,
+      trigger: { kind: "queue", queue: "work", batchSize: 1, visibilityTimeoutSeconds: 30, maxReceives: 3 },
+      timeoutSeconds: 10,
+      waitSeconds: 0,
+      ...opts,
+    });
+    poller.start();
+    return poller;
+  }
+
+  it("heavy messages run one at a time while light ones run beside them; every message is handled", async () => {
+    const bodies = ["H1", "L1", "L2", "H2", "L3", "L4", "H3", "L5", "L6"];
+    await q.sendBatch("work", bodies);
+    const running = { heavy: 0, all: 0, maxHeavy: 0, maxAll: 0 };
+    const handled: string[] = [];
+    poller = startPoller({
+      concurrency: 4,
+      heavy: { isHeavy: (m) => m.body.startsWith("H"), slots: 1 },
+      handler: async () => async (event: SQSEvent) => {
+        const body = event.Records[0].body;
+        const heavy = body.startsWith("H");
+        running.all++;
+        if (heavy) running.heavy++;
+        running.maxAll = Math.max(running.maxAll, running.all);
+        running.maxHeavy = Math.max(running.maxHeavy, running.heavy);
+        await sleep(40);
+        running.all--;
+        if (heavy) running.heavy--;
+        handled.push(body);
+        return { batchItemFailures: [] };
+      },
+    });
+    await waitFor(async () => handled.length === bodies.length, "all handled", 20_000, 20);
+    expect(handled.sort()).toEqual([...bodies].sort());
+    expect(running.maxHeavy).toBe(1);
+    expect(poller.stats.maxHeavyRunning).toBe(1);
+    expect(running.maxAll).toBeGreaterThan(1);
+    await waitFor(async () => (await q.depth("work")).visible + (await q.depth("work")).inFlight === 0, "all deleted", 10_000, 20);
+  });
+
+  it("is not run: it goes back to the queue at once, while the one running finishes", async () => {
+    await q.sendBatch("work", ["H1", "H2"]);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const started: string[] = [];
+    const poller = startPoller({
+      concurrency: 2,
+      heavy: { isHeavy: () => true, slots: 1 },
+      handler: async () => async (event: SQSEvent) => {
+        started.push(event.Records[0].body);
+        await held;
+        return { batchItemFailures: [] };
+      },
+    });
+    await waitFor(async () => started.length === 1 && (await q.depth("work")).inFlight === 2, "one running, one leased and waiting", 5_000, 10);
+    const stopped = poller.stop();
+    await waitFor(async () => (await q.depth("work")).visible === 1, "the waiting one visible again", 5_000, 10);
+    release();
+    await stopped;
+    expect(started).toHaveLength(1);
+    expect(await q.depth("work")).toEqual({ visible: 1, inFlight: 0 });
+    const [back] = await q.receive("work", { maxMessages: 1, visibilityTimeoutSeconds: 30 });
+    expect(back.body).not.toBe(started[0]);
+  });
+
+  it("one loop polls an empty queue; a burst runs up to the concurrency; then the extra loops stop", async () => {
+    const handled: string[] = [];
+    poller = startPoller({
+      concurrency: 4,
+      idleConcurrency: 1,
+      handler: async () => async (event: SQSEvent) => {
+        await sleep(40);
+        handled.push(event.Records[0].body);
+        return { batchItemFailures: [] };
+      },
+    });
+    await sleep(200);
+    expect(poller.pollingLoops).toBe(1);
+    const bodies = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    await q.sendBatch("work", bodies);
+    await waitFor(async () => handled.length === bodies.length, "all handled", 20_000, 20);
+    expect(poller.stats.maxRunning).toBeGreaterThan(1);
+    expect(poller.stats.maxRunning).toBeLessThanOrEqual(4);
+    await waitFor(async () => poller!.pollingLoops === 1, "back to one loop", 5_000, 20);
+    await q.send("work", "late");
+    await waitFor(async () => handled.includes("late"), "a message after the burst is still handled", 5_000, 20);
   });
 });
 
