@@ -46,7 +46,12 @@ export class QueuePoller {
   /** Batches waiting for a heavy slot, in arrival order; a finishing one hands its slot to the first. */
   private readonly heavyWaiting: ((admitted: boolean) => void)[] = [];
 
-  constructor(private readonly opts: PollerOptions) {}
+  /** Loops kept polling an empty queue (see PollerOptions.idleConcurrency). */
+  private readonly idleLoops: number;
+
+  constructor(private readonly opts: PollerOptions) {
+    this.idleLoops = Math.min(opts.concurrency, opts.idleConcurrency ?? opts.concurrency);
+  }
 
   /** Loops polling now. */
   private loops = 0;
@@ -56,8 +61,7 @@ export class QueuePoller {
 
   start() {
     this.running = true;
-    const idle = Math.min(this.opts.concurrency, this.opts.idleConcurrency ?? this.opts.concurrency);
-    for (let i = 0; i < idle; i++) this.startLoop();
+    for (let i = 0; i < this.idleLoops; i++) this.startLoop();
   }
 
   private startLoop() {
@@ -117,9 +121,8 @@ export class QueuePoller {
       } finally {
         await finishing;
       }
-      const idle = Math.min(this.opts.concurrency, this.opts.idleConcurrency ?? this.opts.concurrency);
-      if (!messages.length && this.loops > idle) {
-        this.loops--; // counted off at once, so loops retiring together never leave fewer than `idle`
+      if (!messages.length && this.loops > this.idleLoops) {
+        this.loops--; // counted off at once, so loops retiring together never leave fewer than idleLoops
         retired = true;
         break;
       }
