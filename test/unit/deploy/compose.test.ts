@@ -106,6 +106,9 @@ describe("on-prem image (deploy/onprem/Dockerfile, read as text: no Docker engin
     expect(text.match(/^FROM (\S+)/gm)!.every((l) => /^FROM node:22-/.test(l))).toBe(true);
     expect(text).toMatch(/apt-get install[^\n]*tesseract-ocr tesseract-ocr-eng poppler-utils/);
     expect(text).toMatch(/RUN npm ci\b/);
+    // npm ci runs package.json's postinstall (scripts/patch-pdfjs.mjs): the script must be there before it.
+    expect(text.indexOf("COPY scripts ./scripts")).toBeGreaterThan(-1);
+    expect(text.indexOf("COPY scripts ./scripts")).toBeLessThan(text.indexOf("RUN npm ci"));
     for (const dir of ["bin", "cli", "events", "evals", "functions", "host", "shared"]) {
       expect(text, dir).toMatch(new RegExp(`^COPY ${dir} \\./${dir}$`, "m"));
       expect(existsSync(join(root, dir)), dir).toBe(true);
