@@ -68,10 +68,11 @@ describe("pdf.js patches (scripts/patch-pdfjs.mjs)", () => {
   });
 
   it("apply once: patching the patched file changes nothing, and a file they were not written for is refused", () => {
-    const installed = readFileSync(pdfjsPath(), "utf8");
-    expect(patchSource(installed)).toBe(installed);
-    expect(patchSource(unpatchSource(installed))).toBe(installed);
-    expect(() => patchSource(`${unpatchSource(installed)}\n// another build`)).toThrow(/not the file .* written for/);
+    const upstream = unpatchSource(readFileSync(pdfjsPath(), "utf8"));
+    const patched = patchSource(upstream);
+    expect(patched).not.toBe(upstream);
+    expect(patchSource(patched)).toBe(patched);
+    expect(() => patchSource(`${upstream}\n// another build`)).toThrow(/not the file .* written for/);
   });
 
   it("leave pdf.js's text content unchanged, page by page, on SEC filings and on generated text-state cases", async () => {
