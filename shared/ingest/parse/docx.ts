@@ -1,4 +1,3 @@
-import mammoth from "mammoth";
 import type { ParsedDocument } from "../../domain/document";
 import { DocumentError } from "../../domain/errors";
 import { htmlParser } from "./html";
@@ -19,6 +18,7 @@ export const docxParser: Parser = {
     // Inflating an untrusted container is only safe after the bomb check.
     const entries = await checkZipBomb(input.body, env.limits);
     if (!entries.some((e) => e.name === "word/document.xml")) throw new DocumentError("corrupt_document", "the docx has no word/document.xml");
+    const { default: mammoth } = await import("mammoth"); // loaded on first use (~0.1 s at start otherwise)
     let html: string;
     try {
       // Images are dropped: their base64 bodies would only bloat the HTML (OCR of embedded images is not done).

@@ -1,4 +1,4 @@
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
 import type { Block, ParsedDocument } from "../../domain/document";
 import { DocumentError } from "../../domain/errors";
 import { isNumericCell } from "../chunk/table-facts";
@@ -22,7 +22,9 @@ export const xlsxParser: Parser = {
     const xml = entries.filter((e) => /^xl\/(worksheets\/|sharedStrings)/.test(e.name)).reduce((n, e) => n + e.uncompressedSize, 0);
     if (xml > MAX_SHEET_XML_BYTES)
       throw new DocumentError("too_large", `the workbook's sheets hold ${Math.round(xml / 2 ** 20)} MiB of XML (limit ${MAX_SHEET_XML_BYTES / 2 ** 20} MiB)`);
-    const wb = new ExcelJS.Workbook();
+    // Loaded on first use: exceljs takes ~0.4 s to load, paid by every host, worker thread and parse Lambda at start.
+    const { default: Excel } = await import("exceljs");
+    const wb = new Excel.Workbook();
     try {
       await wb.xlsx.load(body as unknown as ArrayBuffer);
     } catch (err) {
