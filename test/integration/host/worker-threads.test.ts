@@ -83,7 +83,8 @@ describe("host worker threads (in-process host, real documents)", () => {
     // The parse function's memory, from the topology, caps each worker: a small one here.
     const topo = { ...topology, functions: { ...topology.functions, "ingest-parse": { ...topology.functions["ingest-parse"], memoryMB: 32 } } };
     const ctx = await start({ RAGLINE_WORKERS: "1" }, topo);
-    writeFileSync(join(ctx.config.bucketDir, "poison.txt"), bigText(8));
+    // Well past 32 MB of heap when parsed (8 MB of text fitted once the parsers' heavy libraries loaded lazily).
+    writeFileSync(join(ctx.config.bucketDir, "poison.txt"), bigText(24));
     const failed = await waitFor(
       async () => {
         const r = await ctx.catalog.get("poison.txt");
