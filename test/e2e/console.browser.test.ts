@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { request as httpRequest } from "node:http";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, startHostProcess, type HostProcess } from "../helpers/host-process";
 import { StandInInferenceHost } from "../helpers/inference-server";
 import { tempDir } from "../helpers/tmp";
@@ -135,6 +135,7 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
       RAGLINE_LLM_URL: llm.url,
       RAGLINE_LLM_MODEL: "standin/llm",
       RAGLINE_QUERY_TRANSFORM: "off",
+      LOG_LEVEL: "WARN", // kept in memory; printed when a test fails (below)
     });
     browser = await browserReady;
     context = await browser.newContext();
@@ -167,6 +168,11 @@ describe("web console in Chromium against a real host (stand-in LLM for streamed
       throw new Error(`${(err as Error).message}\n${seen}\njob events: ${JSON.stringify(job)?.slice(0, 3000)}\nhost: ${host.output().slice(-2000)}`);
     }
   }
+
+  // A failure says what the host logged (warnings: failed documents, retried messages), not only what the page showed.
+  afterEach(({ task }) => {
+    if (task.result?.state === "fail" && host) console.error(`host log (last 6,000 characters):\n${host.output().slice(-6000)}`);
+  });
 
   afterAll(async () => {
     await browser?.close();
