@@ -49,15 +49,20 @@ export function unpatchSource(source) {
   return out;
 }
 
-/** The patched file from the upstream one (or an already patched one); throws when it is neither. */
-export function patchSource(source) {
+/** npm's file from a patched (or upstream) one, checked against UPSTREAM_SHA256; throws when it is neither. */
+export function upstreamSource(source) {
   const upstream = unpatchSource(source);
   if (sha256(upstream) !== UPSTREAM_SHA256) {
     throw new Error(
       "unpdf's dist/pdfjs.mjs is not the file scripts/patch-pdfjs.mjs was written for (unpdf 1.7.0): re-read the patches against the new pdf.js and update UPSTREAM_SHA256, or install with RAGLINE_SKIP_PDFJS_PATCH=1",
     );
   }
-  let out = upstream;
+  return upstream;
+}
+
+/** The patched file from the upstream one (or an already patched one); throws when it is neither. */
+export function patchSource(source) {
+  let out = upstreamSource(source);
   for (const p of PATCHES) {
     if (count(out, p.upstream) !== 1) throw new Error(`pdf.js patch ${p.name}: its upstream text is not found exactly once`);
     out = out.replace(p.upstream, () => p.patched);
